@@ -1,0 +1,1 @@
+"""The command line: parse, call one service in one unit of work, render."""

@@ -1,0 +1,102 @@
+"""The root of the command line: global options, the nouns, the error boundary.
+
+Every ``OrderCliError`` raised anywhere below becomes one ``error: …`` line on
+stderr (plus ``hint: …``) and exit code 1, or 3 when the ledger itself cannot
+be used. Anything else is a bug: a short message, exit 1, and the traceback
+only with ``--traceback``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from ordercli.cli import customer, invoice, misc, order, product, quote, shipment
+from ordercli.cli.common import state
+from ordercli.domain.errors import OrderCliError
+
+
+class ErrorBoundaryGroup(TyperGroup):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except OrderCliError as exc:
+            err = click.get_text_stream("stderr")
+            err.write(f"error: {exc.message}\n")
+            if exc.hint:
+                err.write(f"hint: {exc.hint}\n")
+            err.flush()
+            sys.exit(exc.exit_code)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.get_text_stream("stderr").write("error: interrupted; nothing was changed\n")
+            sys.exit(130)
+        except Exception as exc:
+            if isinstance(ctx.obj, object) and state(ctx).traceback:
+                raise
+            err = click.get_text_stream("stderr")
+            err.write(
+                f"error: unexpected {type(exc).__name__}: {exc}; nothing was changed\n"
+                "hint: run with --traceback for details, and please report it\n"
+            )
+            err.flush()
+            sys.exit(1)
+
+
+app = typer.Typer(
+    cls=ErrorBoundaryGroup,
+    name="ordercli",
+    help="Order-to-cash ledger for a small business: quotes, orders, invoices, shipments.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="PATH_OR_URL",
+            help="Ledger file or SQLAlchemy URL. Default: $ORDERCLI_DB, else "
+            "ordercli.db in your user data directory.",
+        ),
+    ] = None,
+    traceback: Annotated[
+        bool, typer.Option("--traceback", help="Show the Python traceback of unexpected errors.")
+    ] = False,
+) -> None:
+    """Order-to-cash ledger for a small business: quotes, orders, invoices, shipments.
+
+    Example: ordercli order new ACME
+    """
+    current = state(ctx)
+    current.db = db
+    current.traceback = traceback or bool(os.environ.get("ORDERCLI_TRACEBACK"))
+
+
+app.add_typer(customer.app, name="customer")
+app.add_typer(product.app, name="product")
+app.add_typer(quote.app, name="quote")
+app.add_typer(order.app, name="order")
+app.add_typer(invoice.app, name="invoice")
+app.add_typer(shipment.app, name="shipment")
+misc.register(app)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""`ordercli customer …`: the people and companies you sell to."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ordercli.cli.common import AllOpt, JsonOpt, LimitOpt, ledger, list_limit, money
+from ordercli.cli.output import card, render, table
+from ordercli.services import customers
+from ordercli.services.views import customer_detail, customer_view
+
+app = typer.Typer(help="Customers: add, list, show, edit, deactivate.", no_args_is_help=True)
+
+CodeArg = Annotated[str, typer.Argument(help="Customer code (or exact name).")]
+EmailOpt = Annotated[str | None, typer.Option("--email", help="Email address.")]
+PhoneOpt = Annotated[str | None, typer.Option("--phone", help="Phone number.")]
+BillingOpt = Annotated[str | None, typer.Option("--billing-address", help="Billing address.")]
+ShippingOpt = Annotated[str | None, typer.Option("--shipping-address", help="Shipping address.")]
+TaxIdOpt = Annotated[str | None, typer.Option("--tax-id", help="VAT or tax number.")]
+TermsOpt = Annotated[int | None, typer.Option("--terms", help="Payment terms in days.")]
+LimitAmountOpt = Annotated[
+    str | None, typer.Option("--credit-limit", help="Credit limit (amount); omit for none.")
+]
+
+LIST_COLUMNS = [
+    ("code", "Code"),
+    ("name", "Name"),
+    ("email", "Email"),
+    ("terms_days", "Terms"),
+    ("credit_limit", "Credit limit"),
+    ("balance", "Balance"),
+    ("state", "Status"),
+]
+
+
+def _show_customer(view: dict) -> None:
+    card(
+        f"Customer {view['code']}",
+        [
+            ("Name", view["name"]),
+            ("Status", "active" if view["active"] else "inactive"),
+            ("Email", view["email"]),
+            ("Phone", view["phone"]),
+            ("Billing address", view["billing_address"]),
+            ("Shipping address", view["shipping_address"]),
+            ("Tax id", view["tax_id"]),
+            ("Terms", f"{view['terms_days']} days"),
+            ("Credit limit", view["credit_limit"] if view["credit_limit"] is not None else "none"),
+            ("Balance", view["balance"]),
+            ("Exposure", view.get("exposure")),
+        ],
+    )
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Customer name, as on invoices.")],
+    code: Annotated[str | None, typer.Option("--code", help="Short code; default C-00001…")] = None,
+    email: EmailOpt = None,
+    phone: PhoneOpt = None,
+    billing_address: BillingOpt = None,
+    shipping_address: ShippingOpt = None,
+    tax_id: TaxIdOpt = None,
+    terms: TermsOpt = None,
+    credit_limit: LimitAmountOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a customer.
+
+    Example: ordercli customer add "Acme Ltd" --code ACME --email ap@acme.test --terms 14
+    """
+    with ledger(ctx) as session:
+        customer = customers.add_customer(
+            session=session,
+            name=name,
+            code=code,
+            email=email,
+            phone=phone,
+            billing_address=billing_address,
+            shipping_address=shipping_address,
+            tax_id=tax_id,
+            terms_days=terms,
+            credit_limit=money(credit_limit, session, "credit limit"),
+        )
+        view = customer_detail(session, customer)
+    render(view, as_json, _show_customer)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    search: Annotated[str | None, typer.Option("--search", help="Name or code contains.")] = None,
+    inactive: Annotated[bool, typer.Option("--inactive", help="Only inactive ones.")] = False,
+    include_inactive: Annotated[
+        bool, typer.Option("--include-inactive", help="Active and inactive.")
+    ] = False,
+    limit: LimitOpt = 50,
+    show_all: AllOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List customers, newest first (active ones unless told otherwise).
+
+    Example: ordercli customer list --search acme
+    """
+    active = None if include_inactive else not inactive
+    with ledger(ctx, write=False) as session:
+        views = [
+            customer_view(session, c)
+            for c in customers.list_customers(
+                session=session, active=active, search=search, limit=list_limit(limit, show_all)
+            )
+        ]
+    for view in views:
+        view["state"] = "active" if view["active"] else "inactive"
+    render(
+        views,
+        as_json,
+        lambda rows: table(
+            "Customers", LIST_COLUMNS, rows, status_keys=("state",), empty="no customers"
+        ),
+    )
+
+
+@app.command("show")
+def show(ctx: typer.Context, code: CodeArg, as_json: JsonOpt = False) -> None:
+    """Show a customer with balance and credit exposure.
+
+    Example: ordercli customer show ACME
+    """
+    with ledger(ctx, write=False) as session:
+        view = customer_detail(session, customers.get_customer(session=session, code=code))
+    render(view, as_json, _show_customer)
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    code: CodeArg,
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    email: EmailOpt = None,
+    phone: PhoneOpt = None,
+    billing_address: BillingOpt = None,
+    shipping_address: ShippingOpt = None,
+    tax_id: TaxIdOpt = None,
+    terms: TermsOpt = None,
+    credit_limit: LimitAmountOpt = None,
+    no_credit_limit: Annotated[
+        bool, typer.Option("--no-credit-limit", help="Remove the credit limit.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a customer's details; only the options given change.
+
+    Example: ordercli customer edit ACME --terms 30 --credit-limit 5000
+    """
+    with ledger(ctx) as session:
+        changes = {
+            key: value
+            for key, value in {
+                "name": name,
+                "email": email,
+                "phone": phone,
+                "billing_address": billing_address,
+                "shipping_address": shipping_address,
+                "tax_id": tax_id,
+                "terms_days": terms,
+                "credit_limit": money(credit_limit, session, "credit limit"),
+            }.items()
+            if value is not None
+        }
+        if no_credit_limit:
+            changes["credit_limit"] = None
+        customer = customers.edit_customer(session=session, code=code, changes=changes)
+        view = customer_detail(session, customer)
+    render(view, as_json, _show_customer)
+
+
+@app.command("deactivate")
+def deactivate(ctx: typer.Context, code: CodeArg, as_json: JsonOpt = False) -> None:
+    """Deactivate a customer: no new quotes or orders; history stays.
+
+    Example: ordercli customer deactivate ACME
+    """
+    with ledger(ctx) as session:
+        customer = customers.set_customer_active(session=session, code=code, active=False)
+        view = customer_detail(session, customer)
+    render(view, as_json, _show_customer)
+
+
+@app.command("activate")
+def activate(ctx: typer.Context, code: CodeArg, as_json: JsonOpt = False) -> None:
+    """Reactivate a deactivated customer.
+
+    Example: ordercli customer activate ACME
+    """
+    with ledger(ctx) as session:
+        customer = customers.set_customer_active(session=session, code=code, active=True)
+        view = customer_detail(session, customer)
+    render(view, as_json, _show_customer)

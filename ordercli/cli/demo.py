@@ -1,0 +1,136 @@
+"""`ordercli demo`: a fresh demo ledger and one order walked through its life.
+
+Each step runs the real command, shown as the user would type it, so the
+demo doubles as a tour of the command line.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from rich.rule import Rule
+
+from ordercli.cli.output import output
+from ordercli.domain.errors import RuleViolation
+
+STEPS = [
+    (
+        "A customer asks for an offer: a quote, valid for 14 days.",
+        ["quote", "new", "BRIGHT", "--valid-days", "14"],
+    ),
+    (
+        "Two lines: goods from stock and an hour-based service.",
+        ["quote", "add-line", "Q-00001", "DESK-OAK", "4", "--discount", "5"],
+    ),
+    (None, ["quote", "add-line", "Q-00001", "INSTALL", "2.5"]),
+    (
+        "The negotiation is kept on the quote.",
+        ["quote", "note", "Q-00001", "Can you do 5% off the desks?", "--from", "buyer"],
+    ),
+    (None, ["quote", "send", "Q-00001"]),
+    (None, ["quote", "accept", "Q-00001"]),
+    (
+        "The accepted quote becomes a draft order with the same lines and prices.",
+        ["quote", "convert", "Q-00001"],
+    ),
+    (
+        "They add chairs before confirming; confirming reserves stock.",
+        ["order", "add-line", "SO-00001", "CHAIR-ERGO", "6"],
+    ),
+    (None, ["order", "confirm", "SO-00001"]),
+    (None, ["product", "show", "DESK-OAK"]),
+    (
+        "Invoice part of it now (the desks they take today)…",
+        ["invoice", "create", "SO-00001", "--partial", "--line", "DESK-OAK=2"],
+    ),
+    (
+        "…and ship what is ready.",
+        [
+            "ship",
+            "SO-00001",
+            "--line",
+            "DESK-OAK=2",
+            "--line",
+            "CHAIR-ERGO=6",
+            "--carrier",
+            "DHL",
+            "--tracking",
+            "JD014600003828",
+        ],
+    ),
+    (None, ["order", "show", "SO-00001"]),
+    (
+        "The rest: one invoice for everything still open, one shipment for the rest.",
+        ["invoice", "create", "SO-00001"],
+    ),
+    (None, ["shipment", "create", "SO-00001", "--carrier", "DHL", "--tracking", "JD014600003901"]),
+    (None, ["shipment", "deliver", "SH-00001"]),
+    (
+        "Fully invoiced and shipped: the order is completed. Its history:",
+        ["order", "timeline", "SO-00001"],
+    ),
+    (None, ["invoice", "list"]),
+]
+
+
+def _demo_path(path: str | None) -> Path:
+    if path:
+        return Path(path).expanduser().absolute()
+    from platformdirs import user_data_path
+
+    return user_data_path("ordercli", appauthor=False) / "demo.db"
+
+
+def _clear_previous(target: Path) -> None:
+    """Remove a previous demo ledger; refuse to touch any other file."""
+    if not target.exists():
+        return
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{target}?mode=ro", uri=True) as conn:
+            marker = conn.execute("SELECT value FROM setting WHERE key = 'demo'").fetchone()
+    except sqlite3.Error:
+        marker = None
+    if not marker:
+        raise RuleViolation(
+            f"{target} exists and is not a demo ledger; not overwriting it",
+            hint="give the demo another --path",
+        )
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+
+
+def run_demo(path: str | None) -> None:
+    from ordercli.cli.app import app
+    from ordercli.db import open_ledger, resolve_location, unit_of_work
+    from ordercli.services.demo import sample_data_dir, seed_demo
+
+    target = _demo_path(path)
+    folder = sample_data_dir()
+    _clear_previous(target)
+    engine = open_ledger(resolve_location(str(target)))
+    with unit_of_work(engine) as session:
+        customers, products = seed_demo(session=session, folder=folder)
+    output.print(Rule("ordercli demo"))
+    output.print(f"Demo ledger: {target}")
+    output.print(f"Loaded {customers} customers and {products} products from {folder}/.\n")
+    for explanation, args in STEPS:
+        if explanation:
+            output.print(f"\n[bold]{explanation}[/bold]")
+        output.print(f"[cyan]$ ordercli {shlex.join(args)}[/cyan]")
+        app(["--db", str(target), *args], standalone_mode=False)
+    output.print(Rule("try it yourself"))
+    output.print(
+        "The demo ledger is yours to play with. Point ordercli at it and drive a second order:\n"
+        f"  export ORDERCLI_DB={shlex.quote(str(target))}\n"
+        "  ordercli customer list\n"
+        "  ordercli order new ACME\n"
+        "  ordercli order add-line SO-00002 LAMP-LED 3\n"
+        "  ordercli order confirm SO-00002\n"
+        "  ordercli invoice create SO-00002 --partial --line LAMP-LED=1 --json\n"
+        "  ordercli ship SO-00002 --carrier UPS --tracking 1Z999AA10123456784\n"
+        "  ordercli order timeline SO-00002\n"
+        "Without ORDERCLI_DB (or --db) ordercli uses your real ledger; the README has the tour."
+    )

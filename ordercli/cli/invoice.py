@@ -1,0 +1,120 @@
+"""`ordercli invoice …`: invoices issued from confirmed orders, whole or partial."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ordercli.cli.common import (
+    AllOpt,
+    CustomerOpt,
+    FromOpt,
+    JsonOpt,
+    LimitOpt,
+    LineOpt,
+    ToOpt,
+    day,
+    ledger,
+    list_limit,
+)
+from ordercli.cli.output import render, table
+from ordercli.cli.screens import show_invoice
+from ordercli.domain.errors import InvalidInput
+from ordercli.domain.lines import parse_line_specs
+from ordercli.services import invoicing
+from ordercli.services.views import invoice_view
+
+app = typer.Typer(help="Invoices: create (whole or partial), show, list.", no_args_is_help=True)
+
+InvoiceArg = Annotated[str, typer.Argument(help="Invoice number, e.g. INV-00001.")]
+COLUMNS = [
+    ("number", "Invoice"),
+    ("order", "Order"),
+    ("customer", "Customer"),
+    ("status", "Status"),
+    ("issue_date", "Issued"),
+    ("due_date", "Due"),
+    ("total", "Total"),
+    ("balance", "Balance"),
+]
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    order: Annotated[str, typer.Argument(help="Order number, e.g. SO-00001.")],
+    partial: Annotated[
+        bool, typer.Option("--partial", help="Invoice only the --line quantities given.")
+    ] = False,
+    line: LineOpt = None,
+    issue_date: Annotated[
+        str | None, typer.Option("--date", help="Issue date (YYYY-MM-DD); default today.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Issue an invoice for everything still uninvoiced on an order, or part of it.
+
+    Example: ordercli invoice create SO-00012 --partial --line WIDGET=3
+    """
+    if partial and not line:
+        raise InvalidInput("--partial needs at least one --line SKU=QTY")
+    requests = parse_line_specs(line)
+    with ledger(ctx) as session:
+        invoice = invoicing.create_invoice(
+            session=session,
+            order_number=order,
+            lines=requests,
+            issue_date=day(issue_date, "--date"),
+        )
+        view = invoice_view(session, invoice)
+    render(view, as_json, show_invoice)
+
+
+@app.command("show")
+def show(ctx: typer.Context, number: InvoiceArg, as_json: JsonOpt = False) -> None:
+    """Show an invoice: lines, totals, paid, credited, balance, status.
+
+    Example: ordercli invoice show INV-00001
+    """
+    with ledger(ctx, write=False) as session:
+        view = invoice_view(session, invoicing.get_invoice(session=session, number=number))
+    render(view, as_json, show_invoice)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    unpaid: Annotated[bool, typer.Option("--unpaid", help="Only those with a balance.")] = False,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only those past due.")] = False,
+    status: Annotated[
+        str | None, typer.Option("--status", help="open, partially_paid, paid or overdue.")
+    ] = None,
+    customer: CustomerOpt = None,
+    order: Annotated[str | None, typer.Option("--order", help="Only this order's.")] = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    limit: LimitOpt = 50,
+    show_all: AllOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List invoices, newest first.
+
+    Example: ordercli invoice list --overdue
+    """
+    with ledger(ctx, write=False) as session:
+        views = [
+            invoice_view(session, i, with_lines=as_json)
+            for i in invoicing.list_invoices(
+                session=session,
+                unpaid=unpaid,
+                overdue=overdue,
+                status=status,
+                customer=customer,
+                order=order,
+                date_from=day(date_from, "--from"),
+                date_to=day(date_to, "--to"),
+                limit=list_limit(limit, show_all),
+            )
+        ]
+    render(views, as_json, lambda rows: table("Invoices", COLUMNS, rows, empty="no invoices"))

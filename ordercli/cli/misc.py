@@ -1,0 +1,137 @@
+"""Top-level commands: init, version, ship (alias), numbering, demo."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ordercli import __version__
+from ordercli.cli import shipment
+from ordercli.cli.common import JsonOpt, ledger, state
+from ordercli.cli.output import output, render, table
+from ordercli.services import numbering, settings
+
+numbering_app = typer.Typer(help="Document number series: list, set.", no_args_is_help=True)
+
+
+def _series_rows(session) -> list[dict]:
+    return [
+        {
+            "kind": s.kind,
+            "prefix": s.prefix,
+            "width": s.width,
+            "next": f"{s.prefix}{s.next_value:0{s.width}d}",
+        }
+        for s in numbering.list_series(session=session)
+    ]
+
+
+def _show_series(rows) -> None:
+    table(
+        "Number series",
+        [("kind", "Kind"), ("prefix", "Prefix"), ("width", "Digits"), ("next", "Next number")],
+        rows,
+        status_keys=(),
+    )
+
+
+@numbering_app.command("list")
+def numbering_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Show each document series with the number it issues next.
+
+    Example: ordercli numbering list
+    """
+    with ledger(ctx, write=False) as session:
+        rows = _series_rows(session)
+    render(rows, as_json, _show_series)
+
+
+@numbering_app.command("set")
+def numbering_set(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="invoice, order, quote, shipment, customer, …")],
+    prefix: Annotated[str | None, typer.Option("--prefix", help="e.g. INV-2026-")] = None,
+    width: Annotated[int | None, typer.Option("--width", help="Digits, zero-padded.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change the prefix or width of future numbers; the counter never restarts.
+
+    Example: ordercli numbering set invoice --prefix INV-2026-
+    """
+    with ledger(ctx) as session:
+        numbering.set_series(session=session, kind=kind.strip().lower(), prefix=prefix, width=width)
+        rows = _series_rows(session)
+    render(rows, as_json, _show_series)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(numbering_app, name="numbering")
+    app.command("ship", help="Alias of `shipment create`.")(shipment.create)
+
+    @app.command("version")
+    def version(as_json: JsonOpt = False) -> None:
+        """Print the ordercli version.
+
+        Example: ordercli version
+        """
+        render(
+            {"version": __version__},
+            as_json,
+            lambda doc: output.print(f"ordercli {doc['version']}"),
+        )
+
+    @app.command("init")
+    def init(
+        ctx: typer.Context,
+        company: Annotated[
+            str | None, typer.Option("--company", help="Your company's name.")
+        ] = None,
+        currency: Annotated[
+            str | None, typer.Option("--currency", help="ISO code, e.g. EUR.")
+        ] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Create the ledger (if needed) and set company name and currency.
+
+        Example: ordercli init --company "Widgets & Co" --currency EUR
+        """
+        from ordercli.db import describe_location, resolve_location
+
+        with ledger(ctx) as session:
+            settings.init_ledger(session=session, company=company, currency=currency)
+            doc = {
+                "ledger": describe_location(resolve_location(state(ctx).db)),
+                "company": settings.get_setting(session=session, key="company_name"),
+                "currency": settings.currency(session),
+            }
+        render(
+            doc,
+            as_json,
+            lambda d: output.print(
+                f"ledger ready at {d['ledger']} ({d['company'] or 'no company name yet'}, "
+                f"{d['currency']})"
+            ),
+        )
+
+    @app.command("demo")
+    def demo(
+        path: Annotated[
+            str | None,
+            typer.Option(
+                "--path",
+                help="Where to build the demo "
+                "ledger; default: demo.db in your user "
+                "data directory.",
+            ),
+        ] = None,
+    ) -> None:
+        """Build a fresh demo ledger and walk one order from quote to completion.
+
+        The demo never touches your real ledger: it builds its own file.
+
+        Example: ordercli demo
+        """
+        from ordercli.cli.demo import run_demo
+
+        run_demo(path)

@@ -1,0 +1,275 @@
+"""`ordercli order …`: sales orders from draft to completed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ordercli.cli.common import (
+    AllOpt,
+    CustomerOpt,
+    FromOpt,
+    JsonOpt,
+    LimitOpt,
+    ToOpt,
+    day,
+    ledger,
+    list_limit,
+    money,
+    pct,
+    qty,
+)
+from ordercli.cli.output import render, table
+from ordercli.cli.screens import show_events, show_order
+from ordercli.services import events, ordering
+from ordercli.services.views import event_view, order_view
+
+app = typer.Typer(
+    help="Sales orders: new, add-line, edit-line, remove-line, confirm, hold, release, cancel, "
+    "show, list, timeline.",
+    no_args_is_help=True,
+)
+
+OrderArg = Annotated[str, typer.Argument(help="Order number, e.g. SO-00001.")]
+LineArg = Annotated[str, typer.Argument(help="Line number (1, 2, …) or its SKU.")]
+PriceOpt = Annotated[
+    str | None, typer.Option("--price", help="Unit price; default: the catalog's.")
+]
+DiscountOpt = Annotated[str | None, typer.Option("--discount", help="Discount in percent.")]
+COLUMNS = [
+    ("number", "Order"),
+    ("customer", "Customer"),
+    ("status", "Status"),
+    ("billing_status", "Billing"),
+    ("fulfilment_status", "Fulfilment"),
+    ("order_date", "Date"),
+    ("total", "Total"),
+    ("quote", "Quote"),
+]
+
+
+def _order_action(ctx: typer.Context, action, number: str, as_json: bool, **kwargs) -> None:
+    with ledger(ctx) as session:
+        order = action(session=session, number=number, **kwargs)
+        view = order_view(session, order)
+    render(view, as_json, show_order)
+
+
+@app.command("new")
+def new(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(help="Customer code.")],
+    order_date: Annotated[
+        str | None, typer.Option("--date", help="Order date (YYYY-MM-DD); default today.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Open a draft order for a customer.
+
+    Example: ordercli order new ACME
+    """
+    with ledger(ctx) as session:
+        order = ordering.new_order(
+            session=session, customer_code=customer, order_date=day(order_date, "--date")
+        )
+        view = order_view(session, order)
+    render(view, as_json, show_order)
+
+
+@app.command("add-line")
+def add_line(
+    ctx: typer.Context,
+    number: OrderArg,
+    sku: Annotated[str, typer.Argument(help="Product SKU.")],
+    quantity: Annotated[str, typer.Argument(metavar="QTY", help="Quantity (decimals allowed).")],
+    price: PriceOpt = None,
+    discount: DiscountOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a line to a draft or confirmed order (a confirmed order reserves it at once).
+
+    Example: ordercli order add-line SO-00001 WIDGET 10 --discount 5
+    """
+    with ledger(ctx) as session:
+        ordering.add_order_line(
+            session=session,
+            number=number,
+            sku=sku,
+            qty=qty(quantity),
+            price=money(price, session, "price"),
+            discount=pct(discount, "discount"),
+        )
+        view = order_view(session, ordering.get_order(session=session, number=number))
+    render(view, as_json, show_order)
+
+
+@app.command("edit-line")
+def edit_line(
+    ctx: typer.Context,
+    number: OrderArg,
+    line: LineArg,
+    quantity: Annotated[str | None, typer.Option("--qty", help="New quantity.")] = None,
+    price: PriceOpt = None,
+    discount: DiscountOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a line's quantity, price or discount.
+
+    On a confirmed order the quantity never goes below what is already
+    invoiced or shipped, and prices are fixed once anything is.
+
+    Example: ordercli order edit-line SO-00001 1 --qty 12
+    """
+    with ledger(ctx) as session:
+        ordering.edit_order_line(
+            session=session,
+            number=number,
+            line_ref=line,
+            qty=None if quantity is None else qty(quantity),
+            price=money(price, session, "price"),
+            discount=pct(discount, "discount"),
+        )
+        view = order_view(session, ordering.get_order(session=session, number=number))
+    render(view, as_json, show_order)
+
+
+@app.command("remove-line")
+def remove_line(
+    ctx: typer.Context, number: OrderArg, line: LineArg, as_json: JsonOpt = False
+) -> None:
+    """Remove a line that has nothing invoiced or shipped.
+
+    Example: ordercli order remove-line SO-00001 2
+    """
+    with ledger(ctx) as session:
+        ordering.remove_order_line(session=session, number=number, line_ref=line)
+        view = order_view(session, ordering.get_order(session=session, number=number))
+    render(view, as_json, show_order)
+
+
+@app.command("confirm")
+def confirm(
+    ctx: typer.Context,
+    number: OrderArg,
+    override_credit: Annotated[
+        str | None,
+        typer.Option(
+            "--override-credit",
+            metavar="REASON",
+            help="Confirm past the credit limit; the reason is logged.",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Confirm a draft order: reserves stock, makes it invoiceable and shippable.
+
+    Example: ordercli order confirm SO-00001
+    """
+    _order_action(ctx, ordering.confirm_order, number, as_json, override_credit=override_credit)
+
+
+@app.command("hold")
+def hold(
+    ctx: typer.Context,
+    number: OrderArg,
+    reason: Annotated[str, typer.Argument(help="Why it is held.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Put an order on hold: no invoicing, shipping or confirming until released.
+
+    Example: ordercli order hold SO-00001 "awaiting prepayment"
+    """
+    _order_action(ctx, ordering.hold_order, number, as_json, reason=reason)
+
+
+@app.command("release")
+def release(ctx: typer.Context, number: OrderArg, as_json: JsonOpt = False) -> None:
+    """Release an order from hold, back to where it was.
+
+    Example: ordercli order release SO-00001
+    """
+    _order_action(ctx, ordering.release_order, number, as_json)
+
+
+@app.command("cancel")
+def cancel(
+    ctx: typer.Context,
+    number: OrderArg,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why, for the log.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cancel an order with nothing invoiced or shipped; releases its reservations.
+
+    Example: ordercli order cancel SO-00001 --reason "customer changed their mind"
+    """
+    _order_action(ctx, ordering.cancel_order, number, as_json, reason=reason)
+
+
+@app.command("show")
+def show(ctx: typer.Context, number: OrderArg, as_json: JsonOpt = False) -> None:
+    """Show an order: statuses, lines with invoiced/shipped quantities, backorders.
+
+    Example: ordercli order show SO-00001
+    """
+    with ledger(ctx, write=False) as session:
+        view = order_view(session, ordering.get_order(session=session, number=number))
+    render(view, as_json, show_order)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="draft, confirmed, on_hold, completed or cancelled."),
+    ] = None,
+    customer: CustomerOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    limit: LimitOpt = 50,
+    show_all: AllOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List orders, newest first.
+
+    Example: ordercli order list --status confirmed --customer ACME
+    """
+    with ledger(ctx, write=False) as session:
+        views = [
+            order_view(session, o, with_lines=as_json)
+            for o in ordering.list_orders(
+                session=session,
+                status=status,
+                customer=customer,
+                date_from=day(date_from, "--from"),
+                date_to=day(date_to, "--to"),
+                limit=list_limit(limit, show_all),
+            )
+        ]
+    render(
+        views,
+        as_json,
+        lambda rows: table(
+            "Orders",
+            COLUMNS,
+            rows,
+            status_keys=("status", "billing_status", "fulfilment_status"),
+            empty="no orders",
+        ),
+    )
+
+
+@app.command("timeline")
+def timeline(ctx: typer.Context, number: OrderArg, as_json: JsonOpt = False) -> None:
+    """Show everything that happened to an order, its quote, invoices and shipments.
+
+    Example: ordercli order timeline SO-00001
+    """
+    with ledger(ctx, write=False) as session:
+        order = ordering.get_order(session=session, number=number)
+        rows = [
+            event_view(e)
+            for e in events.events_for(session=session, order_id=order.id, quote_id=order.quote_id)
+        ]
+    render(rows, as_json, lambda events_: show_events(f"Timeline of {order.number}", events_))

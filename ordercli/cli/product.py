@@ -1,0 +1,152 @@
+"""`ordercli product …`: the catalog of stocked goods and services."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ordercli.cli.common import AllOpt, JsonOpt, LimitOpt, ledger, list_limit, money, pct, qty
+from ordercli.cli.output import card, render, table
+from ordercli.services import catalog
+from ordercli.services.views import product_view
+
+app = typer.Typer(help="Products and services: add, list, show, edit.", no_args_is_help=True)
+
+SkuArg = Annotated[str, typer.Argument(help="The product's SKU.")]
+COLUMNS = [
+    ("sku", "SKU"),
+    ("name", "Name"),
+    ("unit_price", "Price"),
+    ("tax_rate", "Tax %"),
+    ("kind", "Kind"),
+    ("on_hand", "On hand"),
+    ("reserved", "Reserved"),
+    ("available", "Available"),
+]
+
+
+def _show_product(view: dict) -> None:
+    fields = [
+        ("Name", view["name"]),
+        ("Kind", "service" if view["service"] else "stocked"),
+        ("Unit price", view["unit_price"]),
+        ("Tax rate", f"{view['tax_rate']}%"),
+    ]
+    if not view["service"]:
+        fields += [
+            ("On hand", view["on_hand"]),
+            ("Reserved", view["reserved"]),
+            ("Available", view["available"]),
+        ]
+    if not view["active"]:
+        fields.append(("Status", "inactive"))
+    card(f"Product {view['sku']}", fields)
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    sku: SkuArg,
+    name: Annotated[str, typer.Argument(help="Name, as on quotes and invoices.")],
+    price: Annotated[str, typer.Option("--price", help="Unit price, net of tax.")],
+    tax_rate: Annotated[str, typer.Option("--tax-rate", help="Tax rate in percent.")] = "0",
+    stock: Annotated[str | None, typer.Option("--stock", help="Opening stock on hand.")] = None,
+    service: Annotated[
+        bool, typer.Option("--service", help="A service (hours, fees): never stocked.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a product or service to the catalog.
+
+    Example: ordercli product add WIDGET "Steel widget" --price 12.50 --tax-rate 20 --stock 100
+    """
+    with ledger(ctx) as session:
+        product = catalog.add_product(
+            session=session,
+            sku=sku,
+            name=name,
+            price=money(price, session, "price"),
+            tax_rate=pct(tax_rate, "tax rate"),
+            stock=None if stock is None else qty(stock, "stock", allow_zero=True),
+            service=service,
+        )
+        view = product_view(session, product)
+    render(view, as_json, _show_product)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    search: Annotated[str | None, typer.Option("--search", help="Name or SKU contains.")] = None,
+    services: Annotated[
+        bool | None,
+        typer.Option(
+            "--services/--goods", help="Only services, or only goods.", show_default=False
+        ),
+    ] = None,
+    limit: LimitOpt = 50,
+    show_all: AllOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the catalog by SKU with stock on hand, reserved and available.
+
+    Example: ordercli product list --goods
+    """
+    with ledger(ctx, write=False) as session:
+        views = [
+            product_view(session, p)
+            for p in catalog.list_products(
+                session=session, search=search, services=services, limit=list_limit(limit, show_all)
+            )
+        ]
+    for view in views:
+        view["kind"] = "service" if view["service"] else "stocked"
+    render(views, as_json, lambda rows: table("Products", COLUMNS, rows, empty="no products"))
+
+
+@app.command("show")
+def show(ctx: typer.Context, sku: SkuArg, as_json: JsonOpt = False) -> None:
+    """Show a product: price, tax, on hand / reserved / available.
+
+    Example: ordercli product show WIDGET
+    """
+    with ledger(ctx, write=False) as session:
+        view = product_view(session, catalog.get_product(session=session, sku=sku))
+    render(view, as_json, _show_product)
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    sku: SkuArg,
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    price: Annotated[str | None, typer.Option("--price", help="New unit price.")] = None,
+    tax_rate: Annotated[str | None, typer.Option("--tax-rate", help="New tax rate %.")] = None,
+    active: Annotated[
+        bool | None,
+        typer.Option(
+            "--active/--inactive", help="Sell it, or stop selling it.", show_default=False
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a product; lines already on quotes and orders keep their prices.
+
+    Example: ordercli product edit WIDGET --price 13.00
+    """
+    with ledger(ctx) as session:
+        changes = {
+            key: value
+            for key, value in {
+                "name": name,
+                "price": money(price, session, "price"),
+                "tax_rate": pct(tax_rate, "tax rate"),
+                "active": active,
+            }.items()
+            if value is not None
+        }
+        view = product_view(
+            session, catalog.edit_product(session=session, sku=sku, changes=changes)
+        )
+    render(view, as_json, _show_product)

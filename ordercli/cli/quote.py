@@ -1,0 +1,201 @@
+"""`ordercli quote …`: offers to a customer, with validity and a negotiation thread."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ordercli.cli.common import (
+    AllOpt,
+    CustomerOpt,
+    FromOpt,
+    JsonOpt,
+    LimitOpt,
+    ToOpt,
+    day,
+    ledger,
+    list_limit,
+    money,
+    pct,
+    qty,
+)
+from ordercli.cli.output import render, table
+from ordercli.cli.screens import show_order, show_quote
+from ordercli.services import quoting
+from ordercli.services.views import order_view, quote_view
+
+app = typer.Typer(
+    help="Quotes: new, add-line, send, accept, reject, note, convert, show, list.",
+    no_args_is_help=True,
+)
+
+QuoteArg = Annotated[str, typer.Argument(help="Quote number, e.g. Q-00001.")]
+COLUMNS = [
+    ("number", "Quote"),
+    ("customer", "Customer"),
+    ("status", "Status"),
+    ("issue_date", "Issued"),
+    ("valid_until", "Valid until"),
+    ("total", "Total"),
+    ("order", "Order"),
+]
+
+
+def _quote_action(ctx: typer.Context, action, number: str, as_json: bool, **kwargs) -> None:
+    with ledger(ctx) as session:
+        quote = action(session=session, number=number, **kwargs)
+        view = quote_view(session, quote)
+    render(view, as_json, show_quote)
+
+
+@app.command("new")
+def new(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(help="Customer code.")],
+    valid_days: Annotated[int, typer.Option("--valid-days", help="Days the offer holds.")] = 30,
+    as_json: JsonOpt = False,
+) -> None:
+    """Start a draft quote for a customer.
+
+    Example: ordercli quote new ACME --valid-days 14
+    """
+    with ledger(ctx) as session:
+        quote = quoting.new_quote(session=session, customer_code=customer, valid_days=valid_days)
+        view = quote_view(session, quote)
+    render(view, as_json, show_quote)
+
+
+@app.command("add-line")
+def add_line(
+    ctx: typer.Context,
+    number: QuoteArg,
+    sku: Annotated[str, typer.Argument(help="Product SKU.")],
+    quantity: Annotated[str, typer.Argument(metavar="QTY", help="Quantity (decimals allowed).")],
+    price: Annotated[
+        str | None, typer.Option("--price", help="Unit price; default: the catalog's.")
+    ] = None,
+    discount: Annotated[str | None, typer.Option("--discount", help="Discount in percent.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a line to a draft or sent quote (a sent quote goes back to draft).
+
+    Example: ordercli quote add-line Q-00001 WIDGET 10 --discount 5
+    """
+    with ledger(ctx) as session:
+        quoting.add_quote_line(
+            session=session,
+            number=number,
+            sku=sku,
+            qty=qty(quantity),
+            price=money(price, session, "price"),
+            discount=pct(discount, "discount"),
+        )
+        view = quote_view(session, quoting.get_quote(session=session, number=number))
+    render(view, as_json, show_quote)
+
+
+@app.command("send")
+def send(ctx: typer.Context, number: QuoteArg, as_json: JsonOpt = False) -> None:
+    """Mark a quote as sent to the customer.
+
+    Example: ordercli quote send Q-00001
+    """
+    _quote_action(ctx, quoting.send_quote, number, as_json)
+
+
+@app.command("accept")
+def accept(ctx: typer.Context, number: QuoteArg, as_json: JsonOpt = False) -> None:
+    """Record that the customer accepted (refused once the quote expired).
+
+    Example: ordercli quote accept Q-00001
+    """
+    _quote_action(ctx, quoting.accept_quote, number, as_json)
+
+
+@app.command("reject")
+def reject(
+    ctx: typer.Context,
+    number: QuoteArg,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why, kept in the thread.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record that the customer turned the quote down.
+
+    Example: ordercli quote reject Q-00001 --reason "went with a cheaper offer"
+    """
+    _quote_action(ctx, quoting.reject_quote, number, as_json, reason=reason)
+
+
+@app.command("note")
+def note(
+    ctx: typer.Context,
+    number: QuoteArg,
+    text: Annotated[str, typer.Argument(help="What was said.")],
+    author: Annotated[str, typer.Option("--from", help="Who said it: seller or buyer.")] = "seller",
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a note to the quote's negotiation thread.
+
+    Example: ordercli quote note Q-00001 "Customer asks for 10% off above 50 units" --from buyer
+    """
+    with ledger(ctx) as session:
+        quoting.add_quote_note(session=session, number=number, text=text, author=author)
+        view = quote_view(session, quoting.get_quote(session=session, number=number))
+    render(view, as_json, show_quote)
+
+
+@app.command("convert")
+def convert(ctx: typer.Context, number: QuoteArg, as_json: JsonOpt = False) -> None:
+    """Turn an accepted quote into a draft order (once), copying lines and prices.
+
+    Example: ordercli quote convert Q-00001
+    """
+    with ledger(ctx) as session:
+        order = quoting.convert_quote(session=session, number=number)
+        view = order_view(session, order)
+    render(view, as_json, show_order)
+
+
+@app.command("show")
+def show(ctx: typer.Context, number: QuoteArg, as_json: JsonOpt = False) -> None:
+    """Show a quote with its lines and notes.
+
+    Example: ordercli quote show Q-00001
+    """
+    with ledger(ctx, write=False) as session:
+        view = quote_view(session, quoting.get_quote(session=session, number=number))
+    render(view, as_json, show_quote)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="draft, sent, accepted, rejected, converted or expired."),
+    ] = None,
+    customer: CustomerOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    limit: LimitOpt = 50,
+    show_all: AllOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List quotes, newest first.
+
+    Example: ordercli quote list --status sent
+    """
+    with ledger(ctx, write=False) as session:
+        views = [
+            quote_view(session, q, with_lines=as_json)
+            for q in quoting.list_quotes(
+                session=session,
+                status=status,
+                customer=customer,
+                date_from=day(date_from, "--from"),
+                date_to=day(date_to, "--to"),
+                limit=list_limit(limit, show_all),
+            )
+        ]
+    render(views, as_json, lambda rows: table("Quotes", COLUMNS, rows, empty="no quotes"))

@@ -1,0 +1,124 @@
+"""`ordercli shipment …` (and `ordercli ship`): goods leaving, whole or partial."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ordercli.cli.common import (
+    AllOpt,
+    CustomerOpt,
+    FromOpt,
+    JsonOpt,
+    LimitOpt,
+    LineOpt,
+    ToOpt,
+    day,
+    ledger,
+    list_limit,
+)
+from ordercli.cli.output import render, table
+from ordercli.cli.screens import show_shipment
+from ordercli.domain.lines import parse_line_specs
+from ordercli.services import fulfilment
+from ordercli.services.views import shipment_view
+
+app = typer.Typer(help="Shipments: create, show, list, deliver.", no_args_is_help=True)
+
+ShipmentArg = Annotated[str, typer.Argument(help="Shipment number, e.g. SH-00001.")]
+COLUMNS = [
+    ("number", "Shipment"),
+    ("order", "Order"),
+    ("customer", "Customer"),
+    ("status", "Status"),
+    ("ship_date", "Shipped"),
+    ("carrier", "Carrier"),
+    ("tracking", "Tracking"),
+]
+
+
+def create(
+    ctx: typer.Context,
+    order: Annotated[str, typer.Argument(help="Order number, e.g. SO-00001.")],
+    line: LineOpt = None,
+    carrier: Annotated[str | None, typer.Option("--carrier", help="Who carries it.")] = None,
+    tracking: Annotated[str | None, typer.Option("--tracking", help="Tracking number.")] = None,
+    ship_date: Annotated[
+        str | None, typer.Option("--date", help="Ship date (YYYY-MM-DD); default today.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ship everything still unshipped on an order, or the --line quantities given.
+
+    Example: ordercli shipment create SO-00001 --line WIDGET=2 --carrier DHL --tracking 00340434
+    """
+    requests = parse_line_specs(line)
+    with ledger(ctx) as session:
+        shipment = fulfilment.create_shipment(
+            session=session,
+            order_number=order,
+            lines=requests,
+            carrier=carrier,
+            tracking=tracking,
+            ship_date=day(ship_date, "--date"),
+        )
+        view = shipment_view(session, shipment)
+    render(view, as_json, show_shipment)
+
+
+app.command("create")(create)
+
+
+@app.command("show")
+def show(ctx: typer.Context, number: ShipmentArg, as_json: JsonOpt = False) -> None:
+    """Show a shipment: lines, carrier, tracking, delivery.
+
+    Example: ordercli shipment show SH-00001
+    """
+    with ledger(ctx, write=False) as session:
+        view = shipment_view(session, fulfilment.get_shipment(session=session, number=number))
+    render(view, as_json, show_shipment)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option("--status", help="shipped or delivered.")] = None,
+    customer: CustomerOpt = None,
+    order: Annotated[str | None, typer.Option("--order", help="Only this order's.")] = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    limit: LimitOpt = 50,
+    show_all: AllOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List shipments, newest first.
+
+    Example: ordercli shipment list --status shipped
+    """
+    with ledger(ctx, write=False) as session:
+        views = [
+            shipment_view(session, s, with_lines=as_json)
+            for s in fulfilment.list_shipments(
+                session=session,
+                status=status,
+                customer=customer,
+                order=order,
+                date_from=day(date_from, "--from"),
+                date_to=day(date_to, "--to"),
+                limit=list_limit(limit, show_all),
+            )
+        ]
+    render(views, as_json, lambda rows: table("Shipments", COLUMNS, rows, empty="no shipments"))
+
+
+@app.command("deliver")
+def deliver(ctx: typer.Context, number: ShipmentArg, as_json: JsonOpt = False) -> None:
+    """Mark a shipment as delivered.
+
+    Example: ordercli shipment deliver SH-00001
+    """
+    with ledger(ctx) as session:
+        view = shipment_view(session, fulfilment.deliver_shipment(session=session, number=number))
+    render(view, as_json, show_shipment)

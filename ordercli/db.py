@@ -1,0 +1,183 @@
+"""Where the ledger lives, how it is opened, and the one unit of work.
+
+SQLite is driven the way its authors ask for a ledger: foreign keys on, WAL,
+``synchronous=FULL`` (an invoice number once printed survives a power cut), a
+busy timeout, and every write transaction opened with ``BEGIN IMMEDIATE``. The
+last point matters most: Python's sqlite3 driver defers BEGIN, so a
+transaction that reads and then writes would try to upgrade its lock and fail
+at once with "database is locked" when another process wrote in between,
+ignoring the busy timeout. Taking the write lock at BEGIN makes a second
+writer wait its turn instead, and no read-modify-write is ever interleaved.
+
+The schema is created and upgraded by Alembic on first use. A ledger already
+at the current revision opens without importing Alembic, so commands stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session
+
+from ordercli.domain.errors import LedgerUnavailable, RuleViolation
+
+HEAD_REVISION = "0001"
+BUSY_TIMEOUT_SECONDS = float(os.environ.get("ORDERCLI_BUSY_TIMEOUT", "30"))
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def default_ledger_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("ordercli", appauthor=False) / "ordercli.db"
+
+
+def resolve_location(db: str | None) -> str:
+    """The ledger's SQLAlchemy URL: ``--db``, else ``$ORDERCLI_DB``, else the user's data dir."""
+    location = db or os.environ.get("ORDERCLI_DB") or str(default_ledger_path())
+    if "://" in location:
+        return location
+    return f"sqlite:///{Path(location).expanduser().absolute()}"
+
+
+def describe_location(url: str) -> str:
+    if url.startswith("sqlite:///"):
+        return url.removeprefix("sqlite:///")
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Take transaction control away from the driver; we issue BEGIN ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _check_sqlite_file(url: str) -> None:
+    path = Path(url.removeprefix("sqlite:///"))
+    if path.is_dir():
+        raise LedgerUnavailable(f"{path} is a directory, not a ledger")
+    if path.exists() and path.stat().st_size > 0:
+        with path.open("rb") as handle:
+            if handle.read(16) != SQLITE_MAGIC:
+                raise LedgerUnavailable(f"{path} is not an ordercli ledger (not a SQLite file)")
+    else:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LedgerUnavailable(f"cannot create the ledger at {path}: {exc.strerror}") from None
+
+
+_engines: dict[str, Engine] = {}
+
+
+def open_ledger(url: str) -> Engine:
+    """An engine on a ledger at the current schema, creating or upgrading it if needed."""
+    if url in _engines:
+        return _engines[url]
+    is_sqlite = url.startswith("sqlite")
+    if is_sqlite and url != "sqlite://" and ":memory:" not in url:
+        _check_sqlite_file(url)
+    try:
+        engine = create_engine(url, poolclass=NullPool if is_sqlite else None)
+    except Exception as exc:  # a malformed URL or a missing driver
+        raise LedgerUnavailable(f"cannot open the ledger {url!r}: {exc}") from None
+    if is_sqlite:
+        _configure_sqlite(engine)
+    _ensure_schema(engine)
+    _engines[url] = engine
+    return engine
+
+
+def _stored_revision(engine: Engine) -> tuple[str | None, bool]:
+    """The schema revision of the ledger and whether it has any tables at all."""
+    try:
+        with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
+            tables = inspect(conn).get_table_names()
+            if "alembic_version" not in tables:
+                return None, bool(tables)
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar(), True
+    except OperationalError as exc:
+        raise _unavailable(exc, describe_location(str(engine.url))) from None
+
+
+def _ensure_schema(engine: Engine) -> None:
+    revision, has_tables = _stored_revision(engine)
+    if revision == HEAD_REVISION:
+        return
+    where = describe_location(engine.url.render_as_string(hide_password=False))
+    if revision is None and has_tables:
+        raise LedgerUnavailable(f"{where} is not an ordercli ledger (it holds other tables)")
+    from alembic.script import ScriptDirectory
+
+    from ordercli.migrations.runner import alembic_config, upgrade
+
+    script = ScriptDirectory.from_config(alembic_config())
+    if revision is not None and revision not in {r.revision for r in script.walk_revisions()}:
+        raise LedgerUnavailable(
+            f"{where} has schema revision {revision}, newer than this ordercli knows",
+            hint="upgrade ordercli to open this ledger",
+        )
+    try:
+        upgrade(engine)
+    except OperationalError as exc:
+        raise _unavailable(exc, where) from None
+
+
+def _unavailable(exc: OperationalError, where: str) -> LedgerUnavailable:
+    reason = str(exc.orig) if exc.orig is not None else str(exc)
+    if "locked" in reason or "busy" in reason:
+        return LedgerUnavailable(
+            f"the ledger {where} is locked by another process (waited {BUSY_TIMEOUT_SECONDS:g}s)",
+            hint="try again when the other command has finished",
+        )
+    if "not a database" in reason or "malformed" in reason:
+        return LedgerUnavailable(f"{where} is not an ordercli ledger ({reason})")
+    return LedgerUnavailable(f"cannot use the ledger {where}: {reason}")
+
+
+@contextmanager
+def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """One transaction for one command: it commits once at the end or changes nothing."""
+    where = describe_location(str(engine.url))
+    try:
+        with engine.connect() as connection:
+            if not write:
+                connection = connection.execution_options(sqlite_begin="DEFERRED")
+            with Session(bind=connection, expire_on_commit=False, autoflush=True) as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+    except OperationalError as exc:
+        raise _unavailable(exc, where) from None
+    except IntegrityError as exc:
+        reason = str(exc.orig) if exc.orig is not None else str(exc)
+        raise RuleViolation(f"the ledger refused the change: {reason.splitlines()[0]}") from None
+
+
+def dispose_all() -> None:
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()

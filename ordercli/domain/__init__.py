@@ -1,0 +1,1 @@
+"""Pure values and rules: money, quantities, states and errors. No I/O here."""

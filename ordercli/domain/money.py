@@ -1,0 +1,185 @@
+"""Exact money and quantities (SPEC rule 10).
+
+Every amount is a ``Decimal`` in Python and an integer count of minor units in
+the database (cents for EUR, yen for JPY). Quantities are decimals too, so
+hours and kilograms work, held in the database as thousandths. Percentages
+(discounts, tax rates) are held as ten-thousandths of a percent.
+
+Rounding happens in exactly one place, ``round_money``: half-up to the minor
+unit, never banker's rounding and never through a float. A line's net is
+``qty × unit_price × (1 − discount/100)`` rounded; its tax is ``net × rate/100``
+rounded; document totals are sums of rounded lines.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from ordercli.domain.errors import InvalidInput
+
+QTY_DIGITS = 3
+QTY_SCALE = 10**QTY_DIGITS
+PCT_DIGITS = 4
+PCT_SCALE = 10**PCT_DIGITS
+DEFAULT_MINOR_DIGITS = 2
+
+# Amounts beyond this are refused as input: 10^15 minor units is a thousand
+# billion in a two-digit currency and still far inside a 64-bit integer after
+# multiplying by quantities.
+MAX_MINOR_UNITS = 10**15
+MAX_QTY_UNITS = 10**12
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+
+def _parse_decimal(text: object, what: str) -> Decimal:
+    if isinstance(text, float):
+        raise InvalidInput(f"{what} must be given as a decimal string, not a float")
+    raw = str(text).strip().replace("_", "")
+    if not raw:
+        raise InvalidInput(f"{what} is empty")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise InvalidInput(f"{what} {str(text)!r} is not a number") from None
+    if not value.is_finite():
+        raise InvalidInput(f"{what} {str(text)!r} is not a finite number")
+    return value
+
+
+def _check_places(value: Decimal, digits: int, what: str, text: object) -> None:
+    if value != value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP):
+        raise InvalidInput(f"{what} {str(text)!r} has more than {digits} decimal places")
+
+
+def parse_money(
+    text: object,
+    minor_digits: int = DEFAULT_MINOR_DIGITS,
+    *,
+    what: str = "amount",
+    allow_negative: bool = False,
+) -> Decimal:
+    """Read an amount typed by a user; refuse more decimals than the currency has."""
+    value = _parse_decimal(text, what)
+    if value < 0 and not allow_negative:
+        raise InvalidInput(f"{what} {str(text)!r} must not be negative")
+    _check_places(value, minor_digits, what, text)
+    if abs(value).scaleb(minor_digits) >= MAX_MINOR_UNITS:
+        raise InvalidInput(f"{what} {str(text)!r} is too large")
+    return quantize_money(value, minor_digits)
+
+
+def parse_qty(text: object, *, what: str = "quantity", allow_zero: bool = False) -> Decimal:
+    value = _parse_decimal(text, what)
+    if value < 0 or (value == 0 and not allow_zero):
+        raise InvalidInput(
+            f"{what} {str(text)!r} must be {'zero or ' if allow_zero else ''}greater than zero"
+        )
+    _check_places(value, QTY_DIGITS, what, text)
+    if value.scaleb(QTY_DIGITS) >= MAX_QTY_UNITS:
+        raise InvalidInput(f"{what} {str(text)!r} is too large")
+    return normalize_qty(value)
+
+
+def parse_pct(text: object, *, what: str = "percentage", maximum: Decimal = HUNDRED) -> Decimal:
+    value = _parse_decimal(str(text).strip().removesuffix("%"), what)
+    if value < 0 or value > maximum:
+        raise InvalidInput(f"{what} {str(text)!r} must be between 0 and {maximum}")
+    _check_places(value, PCT_DIGITS, what, text)
+    return normalize_qty(value)
+
+
+def quantize_money(value: Decimal, minor_digits: int = DEFAULT_MINOR_DIGITS) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-minor_digits), rounding=ROUND_HALF_UP)
+
+
+def round_money(value: Decimal, minor_digits: int = DEFAULT_MINOR_DIGITS) -> Decimal:
+    """The one rounding rule of the ledger: half-up to the currency's minor unit."""
+    return quantize_money(value, minor_digits)
+
+
+def normalize_qty(value: Decimal) -> Decimal:
+    """A quantity without trailing zeros but never in exponent form (``3``, ``2.5``)."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def line_net(
+    qty: Decimal,
+    unit_price: Decimal,
+    discount_pct: Decimal,
+    minor_digits: int = DEFAULT_MINOR_DIGITS,
+) -> Decimal:
+    return round_money(qty * unit_price * (1 - discount_pct / HUNDRED), minor_digits)
+
+
+def line_tax(net: Decimal, tax_rate: Decimal, minor_digits: int = DEFAULT_MINOR_DIGITS) -> Decimal:
+    return round_money(net * tax_rate / HUNDRED, minor_digits)
+
+
+# Conversions to and from the integer columns of the database.
+
+
+def to_minor(amount: Decimal, minor_digits: int = DEFAULT_MINOR_DIGITS) -> int:
+    scaled = amount.scaleb(minor_digits)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} is not a whole number of minor units")
+    return int(scaled)
+
+
+def from_minor(units: int, minor_digits: int = DEFAULT_MINOR_DIGITS) -> Decimal:
+    return Decimal(units).scaleb(-minor_digits).quantize(Decimal(1).scaleb(-minor_digits))
+
+
+def qty_to_db(qty: Decimal) -> int:
+    scaled = qty.scaleb(QTY_DIGITS)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{qty} has more than {QTY_DIGITS} decimal places")
+    return int(scaled)
+
+
+def qty_from_db(units: int) -> Decimal:
+    return normalize_qty(Decimal(units).scaleb(-QTY_DIGITS))
+
+
+def pct_to_db(pct: Decimal) -> int:
+    return int(pct.scaleb(PCT_DIGITS))
+
+
+def pct_from_db(units: int) -> Decimal:
+    return normalize_qty(Decimal(units).scaleb(-PCT_DIGITS))
+
+
+def money_str(amount: Decimal, minor_digits: int = DEFAULT_MINOR_DIGITS) -> str:
+    """The JSON form of an amount: a plain decimal string with the minor digits."""
+    return f"{quantize_money(amount, minor_digits):f}"
+
+
+def qty_str(qty: Decimal) -> str:
+    return f"{normalize_qty(qty):f}"
+
+
+def portion_amounts(
+    *,
+    qty_before: Decimal,
+    qty: Decimal,
+    unit_price: Decimal,
+    discount_pct: Decimal,
+    tax_rate: Decimal,
+    minor_digits: int = DEFAULT_MINOR_DIGITS,
+) -> tuple[Decimal, Decimal]:
+    """Net and tax of invoicing ``qty`` more of a line after ``qty_before``.
+
+    Partial invoices use cumulative rounding: the amount of a portion is the
+    rounded amount of everything invoiced so far minus the rounded amount
+    invoiced before it. The first invoice of a line is therefore exactly
+    ``line_net(qty)``, and however a line is split, its invoices always add up
+    to the order line's own rounded net and tax, to the cent; no portion is
+    ever negative.
+    """
+    net_before = line_net(qty_before, unit_price, discount_pct, minor_digits)
+    net_after = line_net(qty_before + qty, unit_price, discount_pct, minor_digits)
+    tax_before = line_tax(net_before, tax_rate, minor_digits)
+    tax_after = line_tax(net_after, tax_rate, minor_digits)
+    return net_after - net_before, tax_after - tax_before

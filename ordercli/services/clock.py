@@ -1,0 +1,43 @@
+"""Today's date and the current time, as the ledger sees them.
+
+``ORDERCLI_TODAY=YYYY-MM-DD`` makes the ledger believe it is that day: for
+entering last week's paperwork, rehearsing due dates, and reproducible tests.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from datetime import UTC, date, datetime
+
+from ordercli.domain.errors import InvalidInput
+
+
+def today() -> date:
+    override = os.environ.get("ORDERCLI_TODAY")
+    if override:
+        return parse_date(override, what="ORDERCLI_TODAY")
+    return date.today()
+
+
+def now() -> datetime:
+    current = datetime.now(UTC)
+    override = os.environ.get("ORDERCLI_TODAY")
+    if override:
+        day = parse_date(override, what="ORDERCLI_TODAY")
+        return current.replace(year=day.year, month=day.month, day=day.day)
+    return current
+
+
+def parse_date(text: str, *, what: str = "date") -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{what} {text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers; the log still needs a name
+        return f"uid:{os.getuid()}" if hasattr(os, "getuid") else "unknown"

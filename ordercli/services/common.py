@@ -1,0 +1,48 @@
+"""Small helpers shared by the services: text checks and list filters."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ordercli.domain.errors import InvalidInput
+
+MAX_TEXT = 2000
+
+
+def clean_text(
+    value: str | None, *, what: str, required: bool = False, max_length: int = MAX_TEXT
+) -> str | None:
+    """Trimmed text, refusing control characters that would corrupt documents."""
+    if value is None:
+        if required:
+            raise InvalidInput(f"{what} is required")
+        return None
+    cleaned = value.strip()
+    if not cleaned:
+        if required:
+            raise InvalidInput(f"{what} must not be empty")
+        return None
+    if len(cleaned) > max_length:
+        raise InvalidInput(f"{what} is longer than {max_length} characters")
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in cleaned) or "\x7f" in cleaned:
+        raise InvalidInput(f"{what} contains control characters")
+    return cleaned
+
+
+def clean_code(value: str, *, what: str) -> str:
+    code = clean_text(value, what=what, required=True, max_length=64)
+    if any(ch.isspace() for ch in code):
+        raise InvalidInput(f"{what} {code!r} must not contain spaces")
+    if "=" in code:
+        raise InvalidInput(f"{what} {code!r} must not contain '='")
+    return code
+
+
+def check_date_range(date_from: date | None, date_to: date | None) -> None:
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput(f"--from {date_from} is after --to {date_to}")
+
+
+def check_limit(limit: int | None) -> None:
+    if limit is not None and limit < 1:
+        raise InvalidInput(f"--limit {limit} must be at least 1")

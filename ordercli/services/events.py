@@ -1,0 +1,43 @@
+"""The event log (SPEC rule 4): one appended row per state change.
+
+Rows are only ever inserted. ``order timeline`` reads them back; later reports
+(the order matrix, "as of" views) rebuild history from them.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from ordercli.models import Event
+from ordercli.services.clock import now, os_user
+
+
+def record_event(
+    *,
+    session: Session,
+    subject_kind: str,
+    subject_number: str,
+    action: str,
+    message: str,
+    order_id: int | None = None,
+    quote_id: int | None = None,
+) -> Event:
+    event = Event(
+        at=now(),
+        os_user=os_user(),
+        subject_kind=subject_kind,
+        subject_number=subject_number,
+        action=action,
+        message=message,
+        order_id=order_id,
+        quote_id=quote_id,
+    )
+    session.add(event)
+    return event
+
+
+def events_for(*, session: Session, order_id: int, quote_id: int | None) -> list[Event]:
+    condition = Event.order_id == order_id
+    if quote_id is not None:
+        condition = condition | (Event.quote_id == quote_id)
+    return list(session.exec(select(Event).where(condition).order_by(Event.id)))

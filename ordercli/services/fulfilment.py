@@ -1,0 +1,204 @@
+"""Shipments: goods leave the warehouse, whole or in parts (SPEC rules 9, 12).
+
+A shipment takes quantities from a confirmed order's lines, never more than
+ordered and never more than is on hand: stock never goes negative. Shipping
+takes the goods off on-hand stock and off the order's reservation. Services
+are 'shipped' as delivered work and touch no stock. A shipment records carrier
+and tracking number and is later marked delivered.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import Session, func, select
+
+from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
+from ordercli.domain.money import qty_from_db
+from ordercli.domain.states import ShipmentStatus
+from ordercli.models import Product, SalesOrder, Shipment, ShipmentLine
+from ordercli.services.clock import now, today
+from ordercli.services.common import check_date_range, check_limit, clean_text
+from ordercli.services.customers import get_customer
+from ordercli.services.events import record_event
+from ordercli.services.numbering import next_number
+from ordercli.services.ordering import (
+    allocate_lines,
+    check_workable,
+    get_order,
+    order_lines,
+    refresh_order_status,
+)
+from ordercli.services.stock import move_stock, reserve
+
+
+def create_shipment(
+    *,
+    session: Session,
+    order_number: str,
+    lines: list[tuple[str, Decimal]] | None = None,
+    carrier: str | None = None,
+    tracking: str | None = None,
+    ship_date: date | None = None,
+) -> Shipment:
+    carrier = clean_text(carrier, what="carrier", max_length=100)
+    tracking = clean_text(tracking, what="tracking number", max_length=100)
+    order = get_order(session=session, number=order_number, for_update=True)
+    check_workable(order, "ship")
+    all_lines = order_lines(session=session, order=order)
+    taken = allocate_lines(
+        session=session,
+        order=order,
+        lines=all_lines,
+        requests=lines,
+        done_attr="qty_shipped",
+        verb="ship",
+    )
+    products: dict[int, Product] = {}
+    needed: dict[int, int] = defaultdict(int)
+    for line, qty in taken:
+        product = products.get(line.product_id) or session.get(
+            Product, line.product_id, with_for_update=True
+        )
+        products[product.id] = product
+        if not product.service:
+            needed[product.id] += qty
+    for product_id, qty in needed.items():
+        product = products[product_id]
+        if qty > product.on_hand:
+            raise RuleViolation(
+                f"cannot ship {qty_from_db(qty)} × {product.sku} on {order.number}: only "
+                f"{qty_from_db(product.on_hand)} on hand",
+                hint=f"ship what there is with --line {product.sku}=QTY, or receive stock first",
+            )
+    number = next_number(session=session, kind="shipment")
+    moment = now()
+    shipment = Shipment(
+        number=number,
+        order_id=order.id,
+        customer_id=order.customer_id,
+        status=ShipmentStatus.SHIPPED,
+        carrier=carrier,
+        tracking=tracking,
+        ship_date=ship_date or today(),
+        created_at=moment,
+    )
+    session.add(shipment)
+    session.flush()
+    for position, (line, qty) in enumerate(taken, start=1):
+        product = products[line.product_id]
+        session.add(
+            ShipmentLine(
+                shipment_id=shipment.id,
+                order_line_id=line.id,
+                position=position,
+                product_id=product.id,
+                sku=product.sku,
+                description=line.description,
+                qty=qty,
+            )
+        )
+        if not product.service:
+            move_stock(session=session, product=product, qty=-qty, kind="ship", reference=number)
+            reserve(session=session, product=product, qty=-qty)
+        line.qty_shipped += qty
+        line.qty_backordered = max(0, min(line.qty_backordered, line.qty - line.qty_shipped))
+        line.last_state_change = moment
+        session.add(line)
+    via = " via " + carrier if carrier else ""
+    record_event(
+        session=session,
+        subject_kind="shipment",
+        subject_number=number,
+        action="shipped",
+        order_id=order.id,
+        message=f"shipment {number} for {order.number}: {len(taken)} line(s){via}"
+        + (f", tracking {tracking}" if tracking else ""),
+    )
+    refresh_order_status(session=session, order=order, lines=all_lines)
+    return shipment
+
+
+def get_shipment(*, session: Session, number: str) -> Shipment:
+    number = (number or "").strip()
+    if not number:
+        raise InvalidInput("shipment number is empty")
+    shipment = session.exec(
+        select(Shipment).where(func.upper(Shipment.number) == number.upper())
+    ).first()
+    if shipment is None:
+        raise NotFound(
+            f"no shipment {number!r}", hint="`ordercli shipment list` shows the shipments"
+        )
+    return shipment
+
+
+def shipment_lines(*, session: Session, shipment: Shipment) -> list[ShipmentLine]:
+    return list(
+        session.exec(
+            select(ShipmentLine)
+            .where(ShipmentLine.shipment_id == shipment.id)
+            .order_by(ShipmentLine.position)
+        )
+    )
+
+
+def deliver_shipment(*, session: Session, number: str) -> Shipment:
+    shipment = get_shipment(session=session, number=number)
+    if shipment.status == ShipmentStatus.DELIVERED:
+        raise RuleViolation(
+            f"{shipment.number} was already delivered on {shipment.delivered_at:%Y-%m-%d}"
+        )
+    shipment.status = ShipmentStatus.DELIVERED
+    shipment.delivered_at = now()
+    session.add(shipment)
+    record_event(
+        session=session,
+        subject_kind="shipment",
+        subject_number=shipment.number,
+        action="delivered",
+        order_id=shipment.order_id,
+        message=f"shipment {shipment.number} delivered",
+    )
+    return shipment
+
+
+def list_shipments(
+    *,
+    session: Session,
+    status: str | None = None,
+    customer: str | None = None,
+    order: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int | None = 50,
+) -> list[Shipment]:
+    check_limit(limit)
+    check_date_range(date_from, date_to)
+    query = select(Shipment)
+    if status:
+        try:
+            query = query.where(Shipment.status == ShipmentStatus(status.strip().lower()))
+        except ValueError:
+            known = ", ".join(s.value for s in ShipmentStatus)
+            raise InvalidInput(f"unknown shipment status {status!r} (one of {known})") from None
+    if customer:
+        query = query.where(Shipment.customer_id == get_customer(session=session, code=customer).id)
+    if order:
+        query = query.where(Shipment.order_id == get_order(session=session, number=order).id)
+    if date_from:
+        query = query.where(Shipment.ship_date >= date_from)
+    if date_to:
+        query = query.where(Shipment.ship_date <= date_to)
+    query = query.order_by(Shipment.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.exec(query))
+
+
+def shipments_of_order(*, session: Session, order: SalesOrder) -> list[Shipment]:
+    return list(
+        session.exec(select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id))
+    )

@@ -1,0 +1,220 @@
+"""Invoices: issued from a confirmed order, whole or in parts (SPEC rules 2, 9–11).
+
+An invoice takes quantities from order lines: everything still uninvoiced, or
+``--line SKU=QTY`` portions. It is numbered in the same transaction that
+issues it, and never changes afterwards. Amounts of a portion use cumulative
+rounding (``domain.money.portion_amounts``): the first invoice of a line is
+exactly rule 10's rounded net and tax, and all invoices of a line add up to
+the order line to the cent, however it is split. Due date = issue date + the
+customer's payment terms; the status follows from balance and due date.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, func, select
+
+from ordercli.domain.errors import InvalidInput, NotFound
+from ordercli.domain.money import (
+    from_minor,
+    pct_from_db,
+    portion_amounts,
+    qty_from_db,
+    to_minor,
+)
+from ordercli.domain.states import InvoiceStatus, invoice_status
+from ordercli.models import Customer, Invoice, InvoiceLine, Product, SalesOrder
+from ordercli.services.clock import now, today
+from ordercli.services.common import check_date_range, check_limit
+from ordercli.services.customers import get_customer
+from ordercli.services.events import record_event
+from ordercli.services.numbering import next_number
+from ordercli.services.ordering import (
+    allocate_lines,
+    check_workable,
+    get_order,
+    order_lines,
+    refresh_order_status,
+)
+from ordercli.services.settings import minor_digits
+
+
+def create_invoice(
+    *,
+    session: Session,
+    order_number: str,
+    lines: list[tuple[str, Decimal]] | None = None,
+    issue_date: date | None = None,
+) -> Invoice:
+    order = get_order(session=session, number=order_number, for_update=True)
+    check_workable(order, "invoice")
+    all_lines = order_lines(session=session, order=order)
+    taken = allocate_lines(
+        session=session,
+        order=order,
+        lines=all_lines,
+        requests=lines,
+        done_attr="qty_invoiced",
+        verb="invoice",
+    )
+    customer = session.get(Customer, order.customer_id)
+    digits = minor_digits(session)
+    issued = issue_date or today()
+    invoice_lines = []
+    moment = now()
+    for position, (line, qty) in enumerate(taken, start=1):
+        net, tax = portion_amounts(
+            qty_before=qty_from_db(line.qty_invoiced),
+            qty=qty_from_db(qty),
+            unit_price=from_minor(line.unit_price, digits),
+            discount_pct=pct_from_db(line.discount),
+            tax_rate=pct_from_db(line.tax_rate),
+            minor_digits=digits,
+        )
+        product = session.get(Product, line.product_id)
+        invoice_lines.append(
+            InvoiceLine(
+                order_line_id=line.id,
+                position=position,
+                product_id=line.product_id,
+                sku=product.sku,
+                description=line.description,
+                qty=qty,
+                unit_price=line.unit_price,
+                discount=line.discount,
+                tax_rate=line.tax_rate,
+                net=to_minor(net, digits),
+                tax=to_minor(tax, digits),
+            )
+        )
+        line.qty_invoiced += qty
+        line.net_invoiced += to_minor(net, digits)
+        line.tax_invoiced += to_minor(tax, digits)
+        line.last_state_change = moment
+        session.add(line)
+    subtotal = sum(il.net for il in invoice_lines)
+    tax_total = sum(il.tax for il in invoice_lines)
+    invoice = Invoice(
+        number=next_number(session=session, kind="invoice"),
+        order_id=order.id,
+        customer_id=customer.id,
+        issue_date=issued,
+        due_date=issued + timedelta(days=customer.terms_days),
+        subtotal=subtotal,
+        tax=tax_total,
+        total=subtotal + tax_total,
+        created_at=moment,
+    )
+    session.add(invoice)
+    session.flush()
+    for il in invoice_lines:
+        il.invoice_id = invoice.id
+        session.add(il)
+    record_event(
+        session=session,
+        subject_kind="invoice",
+        subject_number=invoice.number,
+        action="issued",
+        order_id=order.id,
+        message=f"invoice {invoice.number} issued for {order.number}: "
+        f"{len(invoice_lines)} line(s), total {from_minor(invoice.total, digits)}, "
+        f"due {invoice.due_date}",
+    )
+    refresh_order_status(session=session, order=order, lines=all_lines)
+    return invoice
+
+
+def get_invoice(*, session: Session, number: str) -> Invoice:
+    number = (number or "").strip()
+    if not number:
+        raise InvalidInput("invoice number is empty")
+    invoice = session.exec(
+        select(Invoice).where(func.upper(Invoice.number) == number.upper())
+    ).first()
+    if invoice is None:
+        raise NotFound(f"no invoice {number!r}", hint="`ordercli invoice list` shows the invoices")
+    return invoice
+
+
+def invoice_lines(*, session: Session, invoice: Invoice) -> list[InvoiceLine]:
+    return list(
+        session.exec(
+            select(InvoiceLine)
+            .where(InvoiceLine.invoice_id == invoice.id)
+            .order_by(InvoiceLine.position)
+        )
+    )
+
+
+def status_of(invoice: Invoice, on: date | None = None) -> InvoiceStatus:
+    return invoice_status(
+        total=invoice.total,
+        paid=invoice.paid,
+        credited=invoice.credited,
+        due_date=invoice.due_date,
+        today=on or today(),
+    )
+
+
+def list_invoices(
+    *,
+    session: Session,
+    unpaid: bool = False,
+    overdue: bool = False,
+    status: str | None = None,
+    customer: str | None = None,
+    order: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int | None = 50,
+) -> list[Invoice]:
+    check_limit(limit)
+    check_date_range(date_from, date_to)
+    balance = Invoice.total - Invoice.paid - Invoice.credited
+    on = today()
+    query = select(Invoice)
+    if unpaid:
+        query = query.where(balance > 0)
+    if overdue:
+        query = query.where(balance > 0, Invoice.due_date < on)
+    if status:
+        try:
+            wanted = InvoiceStatus(status.strip().lower())
+        except ValueError:
+            known = ", ".join(s.value for s in InvoiceStatus)
+            raise InvalidInput(f"unknown invoice status {status!r} (one of {known})") from None
+        query = query.where(
+            {
+                InvoiceStatus.PAID: balance <= 0,
+                InvoiceStatus.OVERDUE: and_(balance > 0, Invoice.due_date < on),
+                InvoiceStatus.PARTIALLY_PAID: and_(
+                    balance > 0, Invoice.due_date >= on, Invoice.paid > 0
+                ),
+                InvoiceStatus.OPEN: and_(
+                    balance > 0,
+                    Invoice.due_date >= on,
+                    or_(Invoice.paid == 0, Invoice.paid.is_(None)),
+                ),
+            }[wanted]
+        )
+    if customer:
+        query = query.where(Invoice.customer_id == get_customer(session=session, code=customer).id)
+    if order:
+        query = query.where(Invoice.order_id == get_order(session=session, number=order).id)
+    if date_from:
+        query = query.where(Invoice.issue_date >= date_from)
+    if date_to:
+        query = query.where(Invoice.issue_date <= date_to)
+    query = query.order_by(Invoice.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.exec(query))
+
+
+def invoices_of_order(*, session: Session, order: SalesOrder) -> list[Invoice]:
+    return list(
+        session.exec(select(Invoice).where(Invoice.order_id == order.id).order_by(Invoice.id))
+    )

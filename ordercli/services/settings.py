@@ -1,0 +1,77 @@
+"""Ledger-wide settings: currency and its minor digits."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, func, select
+
+from ordercli.domain.errors import InvalidInput, RuleViolation
+from ordercli.models import Invoice, Product, Quote, SalesOrder, Setting
+
+
+def get_setting(*, session: Session, key: str, default: str | None = None) -> str | None:
+    row = session.get(Setting, key)
+    return row.value if row is not None else default
+
+
+def put_setting(*, session: Session, key: str, value: str) -> None:
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+        session.add(row)
+
+
+def minor_digits(session: Session) -> int:
+    """The currency's minor digits, read once per unit of work."""
+    cached = session.info.get("minor_digits")
+    if cached is None:
+        cached = int(get_setting(session=session, key="minor_digits", default="2"))
+        session.info["minor_digits"] = cached
+    return cached
+
+
+def currency(session: Session) -> str:
+    return get_setting(session=session, key="currency", default="EUR")
+
+
+def set_currency(*, session: Session, code: str) -> str:
+    """Choose the ledger's currency; only before any document carries amounts."""
+    from babel.numbers import get_currency_precision, list_currencies
+
+    code = code.strip().upper()
+    if code not in list_currencies():
+        raise InvalidInput(f"unknown currency {code!r} (use an ISO 4217 code such as EUR)")
+    if code == currency(session):
+        return code
+    used = sum(
+        session.exec(select(func.count()).select_from(model)).one()
+        for model in (Product, Quote, SalesOrder, Invoice)
+    )
+    if used:
+        raise RuleViolation(
+            f"cannot change the currency to {code}: the ledger already holds {used} priced records "
+            f"in {currency(session)}"
+        )
+    put_setting(session=session, key="currency", value=code)
+    put_setting(session=session, key="minor_digits", value=str(get_currency_precision(code)))
+    session.info.pop("minor_digits", None)
+    return code
+
+
+def init_ledger(*, session: Session, company: str | None, currency: str | None) -> None:
+    from ordercli.services.common import clean_text
+    from ordercli.services.events import record_event
+
+    company = clean_text(company, what="company name", max_length=200)
+    if company:
+        put_setting(session=session, key="company_name", value=company)
+    if currency:
+        set_currency(session=session, code=currency)
+    record_event(
+        session=session,
+        subject_kind="ledger",
+        subject_number="-",
+        action="init",
+        message=f"ledger initialised ({company or 'no name'}, {currency or 'EUR'})",
+    )
