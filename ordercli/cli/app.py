@@ -20,31 +20,35 @@ from ordercli.cli.common import state
 from ordercli.domain.errors import OrderCliError
 
 
+def _is_framework_exception(exc: BaseException) -> bool:
+    """Typer's own signals (usage errors, --help, exit) pass through untouched."""
+    return type(exc).__module__.split(".")[0] in {"typer", "click"}
+
+
+def _say(*lines: str) -> None:
+    err = typer.get_text_stream("stderr")
+    for line in lines:
+        err.write(line + "\n")
+    err.flush()
+
+
 class ErrorBoundaryGroup(TyperGroup):
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
         except OrderCliError as exc:
-            err = click.get_text_stream("stderr")
-            err.write(f"error: {exc.message}\n")
-            if exc.hint:
-                err.write(f"hint: {exc.hint}\n")
-            err.flush()
+            _say(f"error: {exc.message}", *([f"hint: {exc.hint}"] if exc.hint else []))
             sys.exit(exc.exit_code)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
-            raise
         except KeyboardInterrupt:
-            click.get_text_stream("stderr").write("error: interrupted; nothing was changed\n")
+            _say("error: interrupted; nothing was changed")
             sys.exit(130)
         except Exception as exc:
-            if isinstance(ctx.obj, object) and state(ctx).traceback:
+            if _is_framework_exception(exc) or state(ctx).traceback:
                 raise
-            err = click.get_text_stream("stderr")
-            err.write(
-                f"error: unexpected {type(exc).__name__}: {exc}; nothing was changed\n"
-                "hint: run with --traceback for details, and please report it\n"
+            _say(
+                f"error: unexpected {type(exc).__name__}: {exc}; nothing was changed",
+                "hint: run with --traceback for details, and please report it",
             )
-            err.flush()
             sys.exit(1)
 
 

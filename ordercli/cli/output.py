@@ -121,8 +121,12 @@ def table(
     for key, header in columns:
         sample = next((row.get(key) for row in rows if row.get(key) is not None), None)
         numeric = isinstance(sample, Decimal | int) and not isinstance(sample, bool)
-        grid.add_column(header, justify="right" if numeric else "left",
-                        no_wrap=numeric or key in {"sku", "number", "line"}, overflow="fold")
+        grid.add_column(
+            header,
+            justify="right" if numeric else "left",
+            no_wrap=numeric or key in {"sku", "number", "line"},
+            overflow="fold",
+        )
     for row in rows:
         grid.add_row(
             *[

@@ -48,6 +48,8 @@ def _parse_decimal(text: object, what: str) -> Decimal:
 
 
 def _check_places(value: Decimal, digits: int, what: str, text: object) -> None:
+    if abs(value) >= Decimal(10) ** 18:
+        raise InvalidInput(f"{what} {str(text)!r} is too large")
     if value != value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP):
         raise InvalidInput(f"{what} {str(text)!r} has more than {digits} decimal places")
 
