@@ -7,12 +7,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlmodel import Session
 
 from ordercli.domain.money import parse_money, parse_pct, parse_qty
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 @dataclass

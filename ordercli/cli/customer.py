@@ -7,9 +7,11 @@ from typing import Annotated
 import typer
 
 from ordercli.cli.common import AllOpt, JsonOpt, LimitOpt, ledger, list_limit, money
+from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, render, table
-from ordercli.services import customers
-from ordercli.services.views import customer_detail, customer_view
+
+customers = lazy_module("ordercli.services.customers")
+views = lazy_module("ordercli.services.views")
 
 app = typer.Typer(help="Customers: add, list, show, edit, deactivate.", no_args_is_help=True)
 
@@ -85,7 +87,7 @@ def add(
             terms_days=terms,
             credit_limit=money(credit_limit, session, "credit limit"),
         )
-        view = customer_detail(session, customer)
+        view = views.customer_detail(session, customer)
     render(view, as_json, _show_customer)
 
 
@@ -107,16 +109,16 @@ def list_(
     """
     active = None if include_inactive else not inactive
     with ledger(ctx, write=False) as session:
-        views = [
-            customer_view(session, c)
+        documents = [
+            views.customer_view(session, c)
             for c in customers.list_customers(
                 session=session, active=active, search=search, limit=list_limit(limit, show_all)
             )
         ]
-    for view in views:
+    for view in documents:
         view["state"] = "active" if view["active"] else "inactive"
     render(
-        views,
+        documents,
         as_json,
         lambda rows: table(
             "Customers", LIST_COLUMNS, rows, status_keys=("state",), empty="no customers"
@@ -131,7 +133,7 @@ def show(ctx: typer.Context, code: CodeArg, as_json: JsonOpt = False) -> None:
     Example: ordercli customer show ACME
     """
     with ledger(ctx, write=False) as session:
-        view = customer_detail(session, customers.get_customer(session=session, code=code))
+        view = views.customer_detail(session, customers.get_customer(session=session, code=code))
     render(view, as_json, _show_customer)
 
 
@@ -174,7 +176,7 @@ def edit(
         if no_credit_limit:
             changes["credit_limit"] = None
         customer = customers.edit_customer(session=session, code=code, changes=changes)
-        view = customer_detail(session, customer)
+        view = views.customer_detail(session, customer)
     render(view, as_json, _show_customer)
 
 
@@ -186,7 +188,7 @@ def deactivate(ctx: typer.Context, code: CodeArg, as_json: JsonOpt = False) -> N
     """
     with ledger(ctx) as session:
         customer = customers.set_customer_active(session=session, code=code, active=False)
-        view = customer_detail(session, customer)
+        view = views.customer_detail(session, customer)
     render(view, as_json, _show_customer)
 
 
@@ -198,5 +200,5 @@ def activate(ctx: typer.Context, code: CodeArg, as_json: JsonOpt = False) -> Non
     """
     with ledger(ctx) as session:
         customer = customers.set_customer_active(session=session, code=code, active=True)
-        view = customer_detail(session, customer)
+        view = views.customer_detail(session, customer)
     render(view, as_json, _show_customer)

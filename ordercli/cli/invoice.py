@@ -18,12 +18,14 @@ from ordercli.cli.common import (
     ledger,
     list_limit,
 )
+from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import render, table
 from ordercli.cli.screens import show_invoice
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.lines import parse_line_specs
-from ordercli.services import invoicing
-from ordercli.services.views import invoice_view
+
+invoicing = lazy_module("ordercli.services.invoicing")
+views = lazy_module("ordercli.services.views")
 
 app = typer.Typer(help="Invoices: create (whole or partial), show, list.", no_args_is_help=True)
 
@@ -67,7 +69,7 @@ def create(
             lines=requests,
             issue_date=day(issue_date, "--date"),
         )
-        view = invoice_view(session, invoice)
+        view = views.invoice_view(session, invoice)
     render(view, as_json, show_invoice)
 
 
@@ -78,7 +80,7 @@ def show(ctx: typer.Context, number: InvoiceArg, as_json: JsonOpt = False) -> No
     Example: ordercli invoice show INV-00001
     """
     with ledger(ctx, write=False) as session:
-        view = invoice_view(session, invoicing.get_invoice(session=session, number=number))
+        view = views.invoice_view(session, invoicing.get_invoice(session=session, number=number))
     render(view, as_json, show_invoice)
 
 
@@ -103,8 +105,8 @@ def list_(
     Example: ordercli invoice list --overdue
     """
     with ledger(ctx, write=False) as session:
-        views = [
-            invoice_view(session, i, with_lines=as_json)
+        documents = [
+            views.invoice_view(session, i, with_lines=as_json)
             for i in invoicing.list_invoices(
                 session=session,
                 unpaid=unpaid,
@@ -117,4 +119,4 @@ def list_(
                 limit=list_limit(limit, show_all),
             )
         ]
-    render(views, as_json, lambda rows: table("Invoices", COLUMNS, rows, empty="no invoices"))
+    render(documents, as_json, lambda rows: table("Invoices", COLUMNS, rows, empty="no invoices"))

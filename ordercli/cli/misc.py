@@ -9,8 +9,11 @@ import typer
 from ordercli import __version__
 from ordercli.cli import shipment
 from ordercli.cli.common import JsonOpt, ledger, state
+from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import output, render, table
-from ordercli.services import numbering, settings
+
+numbering = lazy_module("ordercli.services.numbering")
+settings = lazy_module("ordercli.services.settings")
 
 numbering_app = typer.Typer(help="Document number series: list, set.", no_args_is_help=True)
 

@@ -20,10 +20,13 @@ from ordercli.cli.common import (
     pct,
     qty,
 )
+from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import render, table
 from ordercli.cli.screens import show_events, show_order
-from ordercli.services import events, ordering
-from ordercli.services.views import event_view, order_view
+
+events = lazy_module("ordercli.services.events")
+ordering = lazy_module("ordercli.services.ordering")
+views = lazy_module("ordercli.services.views")
 
 app = typer.Typer(
     help="Sales orders: new, add-line, edit-line, remove-line, confirm, hold, release, cancel, "
@@ -52,7 +55,7 @@ COLUMNS = [
 def _order_action(ctx: typer.Context, action, number: str, as_json: bool, **kwargs) -> None:
     with ledger(ctx) as session:
         order = action(session=session, number=number, **kwargs)
-        view = order_view(session, order)
+        view = views.order_view(session, order)
     render(view, as_json, show_order)
 
 
@@ -73,7 +76,7 @@ def new(
         order = ordering.new_order(
             session=session, customer_code=customer, order_date=day(order_date, "--date")
         )
-        view = order_view(session, order)
+        view = views.order_view(session, order)
     render(view, as_json, show_order)
 
 
@@ -100,7 +103,7 @@ def add_line(
             price=money(price, session, "price"),
             discount=pct(discount, "discount"),
         )
-        view = order_view(session, ordering.get_order(session=session, number=number))
+        view = views.order_view(session, ordering.get_order(session=session, number=number))
     render(view, as_json, show_order)
 
 
@@ -130,7 +133,7 @@ def edit_line(
             price=money(price, session, "price"),
             discount=pct(discount, "discount"),
         )
-        view = order_view(session, ordering.get_order(session=session, number=number))
+        view = views.order_view(session, ordering.get_order(session=session, number=number))
     render(view, as_json, show_order)
 
 
@@ -144,7 +147,7 @@ def remove_line(
     """
     with ledger(ctx) as session:
         ordering.remove_order_line(session=session, number=number, line_ref=line)
-        view = order_view(session, ordering.get_order(session=session, number=number))
+        view = views.order_view(session, ordering.get_order(session=session, number=number))
     render(view, as_json, show_order)
 
 
@@ -213,7 +216,7 @@ def show(ctx: typer.Context, number: OrderArg, as_json: JsonOpt = False) -> None
     Example: ordercli order show SO-00001
     """
     with ledger(ctx, write=False) as session:
-        view = order_view(session, ordering.get_order(session=session, number=number))
+        view = views.order_view(session, ordering.get_order(session=session, number=number))
     render(view, as_json, show_order)
 
 
@@ -236,8 +239,8 @@ def list_(
     Example: ordercli order list --status confirmed --customer ACME
     """
     with ledger(ctx, write=False) as session:
-        views = [
-            order_view(session, o, with_lines=as_json)
+        documents = [
+            views.order_view(session, o, with_lines=as_json)
             for o in ordering.list_orders(
                 session=session,
                 status=status,
@@ -248,7 +251,7 @@ def list_(
             )
         ]
     render(
-        views,
+        documents,
         as_json,
         lambda rows: table(
             "Orders",
@@ -269,7 +272,7 @@ def timeline(ctx: typer.Context, number: OrderArg, as_json: JsonOpt = False) -> 
     with ledger(ctx, write=False) as session:
         order = ordering.get_order(session=session, number=number)
         rows = [
-            event_view(e)
+            views.event_view(e)
             for e in events.events_for(session=session, order_id=order.id, quote_id=order.quote_id)
         ]
     render(rows, as_json, lambda events_: show_events(f"Timeline of {order.number}", events_))

@@ -7,9 +7,11 @@ from typing import Annotated
 import typer
 
 from ordercli.cli.common import AllOpt, JsonOpt, LimitOpt, ledger, list_limit, money, pct, qty
+from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, render, table
-from ordercli.services import catalog
-from ordercli.services.views import product_view
+
+catalog = lazy_module("ordercli.services.catalog")
+views = lazy_module("ordercli.services.views")
 
 app = typer.Typer(help="Products and services: add, list, show, edit.", no_args_is_help=True)
 
@@ -71,7 +73,7 @@ def add(
             stock=None if stock is None else qty(stock, "stock", allow_zero=True),
             service=service,
         )
-        view = product_view(session, product)
+        view = views.product_view(session, product)
     render(view, as_json, _show_product)
 
 
@@ -94,15 +96,15 @@ def list_(
     Example: ordercli product list --goods
     """
     with ledger(ctx, write=False) as session:
-        views = [
-            product_view(session, p)
+        documents = [
+            views.product_view(session, p)
             for p in catalog.list_products(
                 session=session, search=search, services=services, limit=list_limit(limit, show_all)
             )
         ]
-    for view in views:
+    for view in documents:
         view["kind"] = "service" if view["service"] else "stocked"
-    render(views, as_json, lambda rows: table("Products", COLUMNS, rows, empty="no products"))
+    render(documents, as_json, lambda rows: table("Products", COLUMNS, rows, empty="no products"))
 
 
 @app.command("show")
@@ -112,7 +114,7 @@ def show(ctx: typer.Context, sku: SkuArg, as_json: JsonOpt = False) -> None:
     Example: ordercli product show WIDGET
     """
     with ledger(ctx, write=False) as session:
-        view = product_view(session, catalog.get_product(session=session, sku=sku))
+        view = views.product_view(session, catalog.get_product(session=session, sku=sku))
     render(view, as_json, _show_product)
 
 
@@ -146,7 +148,7 @@ def edit(
             }.items()
             if value is not None
         }
-        view = product_view(
+        view = views.product_view(
             session, catalog.edit_product(session=session, sku=sku, changes=changes)
         )
     render(view, as_json, _show_product)

@@ -20,10 +20,12 @@ from ordercli.cli.common import (
     pct,
     qty,
 )
+from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import render, table
 from ordercli.cli.screens import show_order, show_quote
-from ordercli.services import quoting
-from ordercli.services.views import order_view, quote_view
+
+quoting = lazy_module("ordercli.services.quoting")
+views = lazy_module("ordercli.services.views")
 
 app = typer.Typer(
     help="Quotes: new, add-line, send, accept, reject, note, convert, show, list.",
@@ -45,7 +47,7 @@ COLUMNS = [
 def _quote_action(ctx: typer.Context, action, number: str, as_json: bool, **kwargs) -> None:
     with ledger(ctx) as session:
         quote = action(session=session, number=number, **kwargs)
-        view = quote_view(session, quote)
+        view = views.quote_view(session, quote)
     render(view, as_json, show_quote)
 
 
@@ -62,7 +64,7 @@ def new(
     """
     with ledger(ctx) as session:
         quote = quoting.new_quote(session=session, customer_code=customer, valid_days=valid_days)
-        view = quote_view(session, quote)
+        view = views.quote_view(session, quote)
     render(view, as_json, show_quote)
 
 
@@ -91,7 +93,7 @@ def add_line(
             price=money(price, session, "price"),
             discount=pct(discount, "discount"),
         )
-        view = quote_view(session, quoting.get_quote(session=session, number=number))
+        view = views.quote_view(session, quoting.get_quote(session=session, number=number))
     render(view, as_json, show_quote)
 
 
@@ -141,7 +143,7 @@ def note(
     """
     with ledger(ctx) as session:
         quoting.add_quote_note(session=session, number=number, text=text, author=author)
-        view = quote_view(session, quoting.get_quote(session=session, number=number))
+        view = views.quote_view(session, quoting.get_quote(session=session, number=number))
     render(view, as_json, show_quote)
 
 
@@ -153,7 +155,7 @@ def convert(ctx: typer.Context, number: QuoteArg, as_json: JsonOpt = False) -> N
     """
     with ledger(ctx) as session:
         order = quoting.convert_quote(session=session, number=number)
-        view = order_view(session, order)
+        view = views.order_view(session, order)
     render(view, as_json, show_order)
 
 
@@ -164,7 +166,7 @@ def show(ctx: typer.Context, number: QuoteArg, as_json: JsonOpt = False) -> None
     Example: ordercli quote show Q-00001
     """
     with ledger(ctx, write=False) as session:
-        view = quote_view(session, quoting.get_quote(session=session, number=number))
+        view = views.quote_view(session, quoting.get_quote(session=session, number=number))
     render(view, as_json, show_quote)
 
 
@@ -187,8 +189,8 @@ def list_(
     Example: ordercli quote list --status sent
     """
     with ledger(ctx, write=False) as session:
-        views = [
-            quote_view(session, q, with_lines=as_json)
+        documents = [
+            views.quote_view(session, q, with_lines=as_json)
             for q in quoting.list_quotes(
                 session=session,
                 status=status,
@@ -198,4 +200,4 @@ def list_(
                 limit=list_limit(limit, show_all),
             )
         ]
-    render(views, as_json, lambda rows: table("Quotes", COLUMNS, rows, empty="no quotes"))
+    render(documents, as_json, lambda rows: table("Quotes", COLUMNS, rows, empty="no quotes"))

@@ -18,11 +18,13 @@ from ordercli.cli.common import (
     ledger,
     list_limit,
 )
+from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import render, table
 from ordercli.cli.screens import show_shipment
 from ordercli.domain.lines import parse_line_specs
-from ordercli.services import fulfilment
-from ordercli.services.views import shipment_view
+
+fulfilment = lazy_module("ordercli.services.fulfilment")
+views = lazy_module("ordercli.services.views")
 
 app = typer.Typer(help="Shipments: create, show, list, deliver.", no_args_is_help=True)
 
@@ -63,7 +65,7 @@ def create(
             tracking=tracking,
             ship_date=day(ship_date, "--date"),
         )
-        view = shipment_view(session, shipment)
+        view = views.shipment_view(session, shipment)
     render(view, as_json, show_shipment)
 
 
@@ -77,7 +79,7 @@ def show(ctx: typer.Context, number: ShipmentArg, as_json: JsonOpt = False) -> N
     Example: ordercli shipment show SH-00001
     """
     with ledger(ctx, write=False) as session:
-        view = shipment_view(session, fulfilment.get_shipment(session=session, number=number))
+        view = views.shipment_view(session, fulfilment.get_shipment(session=session, number=number))
     render(view, as_json, show_shipment)
 
 
@@ -98,8 +100,8 @@ def list_(
     Example: ordercli shipment list --status shipped
     """
     with ledger(ctx, write=False) as session:
-        views = [
-            shipment_view(session, s, with_lines=as_json)
+        documents = [
+            views.shipment_view(session, s, with_lines=as_json)
             for s in fulfilment.list_shipments(
                 session=session,
                 status=status,
@@ -110,7 +112,7 @@ def list_(
                 limit=list_limit(limit, show_all),
             )
         ]
-    render(views, as_json, lambda rows: table("Shipments", COLUMNS, rows, empty="no shipments"))
+    render(documents, as_json, lambda rows: table("Shipments", COLUMNS, rows, empty="no shipments"))
 
 
 @app.command("deliver")
@@ -120,5 +122,7 @@ def deliver(ctx: typer.Context, number: ShipmentArg, as_json: JsonOpt = False) -
     Example: ordercli shipment deliver SH-00001
     """
     with ledger(ctx) as session:
-        view = shipment_view(session, fulfilment.deliver_shipment(session=session, number=number))
+        view = views.shipment_view(
+            session, fulfilment.deliver_shipment(session=session, number=number)
+        )
     render(view, as_json, show_shipment)
