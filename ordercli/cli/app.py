@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from ordercli.cli import customer, invoice, misc, order, product, quote, shipment
+from ordercli.cli import customer, invoice, misc, order, product, quote, shipment, stock
 from ordercli.cli.common import state
 from ordercli.domain.errors import OrderCliError
 
@@ -95,6 +95,7 @@ app.add_typer(quote.app, name="quote")
 app.add_typer(order.app, name="order")
 app.add_typer(invoice.app, name="invoice")
 app.add_typer(shipment.app, name="shipment")
+app.add_typer(stock.app, name="stock")
 misc.register(app)
 
 

@@ -31,7 +31,7 @@ from ordercli.services.ordering import (
     order_lines,
     refresh_order_status,
 )
-from ordercli.services.stock import move_stock, reserve
+from ordercli.services.stock import allocate_stock, move_stock, reserve
 
 
 def create_shipment(
@@ -104,9 +104,10 @@ def create_shipment(
             move_stock(session=session, product=product, qty=-qty, kind="ship", reference=number)
             reserve(session=session, product=product, qty=-qty)
         line.qty_shipped += qty
-        line.qty_backordered = max(0, min(line.qty_backordered, line.qty - line.qty_shipped))
         line.last_state_change = moment
         session.add(line)
+    for product in products.values():
+        allocate_stock(session=session, product=product)
     via = " via " + carrier if carrier else ""
     record_event(
         session=session,

@@ -31,7 +31,7 @@ from ordercli.services.events import record_event
 from ordercli.services.numbering import next_number
 from ordercli.services.pricing import price_line, reprice, totals
 from ordercli.services.settings import minor_digits
-from ordercli.services.stock import available, reserve
+from ordercli.services.stock import allocate_stock, reserve
 
 PAST_TENSE = {"invoice": "invoiced", "ship": "shipped"}
 
@@ -208,18 +208,11 @@ def add_order_line(
 
 
 def _reserve_line(session: Session, product: Product, line: OrderLine, delta: int) -> None:
-    """Reserve ``delta`` more of a line (or release, if negative) and reassess its backorder."""
+    """Reserve ``delta`` more of a line (or release, if negative); backorders follow."""
     if product.service:
         return
-    free_before = available(product)
     reserve(session=session, product=product, qty=delta)
-    to_ship = line.qty - line.qty_shipped
-    if delta > 0:
-        uncovered = delta - max(0, free_before)
-        line.qty_backordered = min(to_ship, line.qty_backordered + max(0, uncovered))
-    else:
-        line.qty_backordered = max(0, min(line.qty_backordered, to_ship))
-    session.add(line)
+    allocate_stock(session=session, product=product)
 
 
 def edit_order_line(
@@ -309,14 +302,14 @@ def remove_order_line(*, session: Session, number: str, line_ref: str) -> OrderL
             f"cannot remove line {line.position} ({product.sku}) from {order.number}: "
             f"{qty_from_db(line.qty_invoiced)} invoiced, {qty_from_db(line.qty_shipped)} shipped"
         )
-    if order.status == OrderStatus.CONFIRMED:
-        if len(lines) == 1:
-            raise RuleViolation(
-                f"cannot remove the last line of confirmed order {order.number}",
-                hint=f"`ordercli order cancel {order.number}` cancels it",
-            )
-        _reserve_line(session, product, line, -(line.qty - line.qty_shipped))
+    if order.status == OrderStatus.CONFIRMED and len(lines) == 1:
+        raise RuleViolation(
+            f"cannot remove the last line of confirmed order {order.number}",
+            hint=f"`ordercli order cancel {order.number}` cancels it",
+        )
     session.delete(line)
+    if order.status == OrderStatus.CONFIRMED:
+        _reserve_line(session, product, line, -(line.qty - line.qty_shipped))
     remaining = [ln for ln in lines if ln.id != line.id]
     _refresh_totals(session, order, remaining)
     record_event(
@@ -399,13 +392,13 @@ def confirm_order(
                 message=f"credit limit overridden: {message}; reason: {override_credit}",
             )
     moment = now()
-    for line in lines:
-        product = session.get(Product, line.product_id, with_for_update=True)
-        _reserve_line(session, product, line, line.qty - line.qty_shipped)
-        line.last_state_change = moment
     order.status = OrderStatus.CONFIRMED
     order.confirmed_at = moment
     session.add(order)
+    for line in lines:
+        line.last_state_change = moment
+        product = session.get(Product, line.product_id, with_for_update=True)
+        _reserve_line(session, product, line, line.qty - line.qty_shipped)
     backordered = [ln for ln in lines if ln.qty_backordered]
     record_event(
         session=session,
@@ -473,18 +466,18 @@ def cancel_order(*, session: Session, number: str, reason: str | None = None) ->
             f"{qty_from_db(shipped)} shipped already",
             hint="issued invoices and shipments are corrected with credit memos and returns",
         )
-    if order.confirmed_at is not None:
-        for line in lines:
-            product = session.get(Product, line.product_id, with_for_update=True)
-            _reserve_line(session, product, line, -(line.qty - line.qty_shipped))
-            line.qty_backordered = 0
-    moment = now()
-    for line in lines:
-        line.last_state_change = moment
-        session.add(line)
+    was_confirmed = order.confirmed_at is not None
     order.status = OrderStatus.CANCELLED
     order.hold_reason = None
     session.add(order)
+    moment = now()
+    for line in lines:
+        line.last_state_change = moment
+        line.qty_backordered = 0
+        session.add(line)
+        if was_confirmed:
+            product = session.get(Product, line.product_id, with_for_update=True)
+            _reserve_line(session, product, line, -(line.qty - line.qty_shipped))
     record_event(
         session=session,
         subject_kind="order",

@@ -230,3 +230,12 @@ def event_view(event) -> dict:
         "action": event.action,
         "message": event.message,
     }
+
+
+def stock_move_view(move) -> dict:
+    return {
+        "at": move.at,
+        "kind": move.kind,
+        "qty": qty_from_db(move.qty),
+        "reference": move.reference,
+    }
