@@ -15,7 +15,7 @@ views = lazy_module("ordercli.services.views")
 
 app = typer.Typer(help="Customers: add, list, show, edit, deactivate.", no_args_is_help=True)
 
-CodeArg = Annotated[str, typer.Argument(help="Customer code (or exact name).")]
+CodeArg = Annotated[str, typer.Argument(metavar="CUSTOMER", help="Customer code (or exact name).")]
 EmailOpt = Annotated[str | None, typer.Option("--email", help="Email address.")]
 PhoneOpt = Annotated[str | None, typer.Option("--phone", help="Phone number.")]
 BillingOpt = Annotated[str | None, typer.Option("--billing-address", help="Billing address.")]
@@ -59,7 +59,7 @@ def _show_customer(view: dict) -> None:
 @app.command("add")
 def add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Customer name, as on invoices.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Customer name, as on invoices.")],
     code: Annotated[str | None, typer.Option("--code", help="Short code; default C-00001…")] = None,
     email: EmailOpt = None,
     phone: PhoneOpt = None,

@@ -29,7 +29,9 @@ views = lazy_module("ordercli.services.views")
 
 app = typer.Typer(help="Invoices: create (whole or partial), show, list.", no_args_is_help=True)
 
-InvoiceArg = Annotated[str, typer.Argument(help="Invoice number, e.g. INV-00001.")]
+InvoiceArg = Annotated[
+    str, typer.Argument(metavar="INVOICE", help="Invoice number, e.g. INV-00001.")
+]
 COLUMNS = [
     ("number", "Invoice"),
     ("order", "Order"),
@@ -45,7 +47,7 @@ COLUMNS = [
 @app.command("create")
 def create(
     ctx: typer.Context,
-    order: Annotated[str, typer.Argument(help="Order number, e.g. SO-00001.")],
+    order: Annotated[str, typer.Argument(metavar="ORDER", help="Order number, e.g. SO-00001.")],
     partial: Annotated[
         bool, typer.Option("--partial", help="Invoice only the --line quantities given.")
     ] = False,

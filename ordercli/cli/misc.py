@@ -53,7 +53,9 @@ def numbering_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 @numbering_app.command("set")
 def numbering_set(
     ctx: typer.Context,
-    kind: Annotated[str, typer.Argument(help="invoice, order, quote, shipment, customer, …")],
+    kind: Annotated[
+        str, typer.Argument(metavar="KIND", help="invoice, order, quote, shipment, customer, …")
+    ],
     prefix: Annotated[str | None, typer.Option("--prefix", help="e.g. INV-2026-")] = None,
     width: Annotated[int | None, typer.Option("--width", help="Digits, zero-padded.")] = None,
     as_json: JsonOpt = False,
@@ -70,7 +72,12 @@ def numbering_set(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(numbering_app, name="numbering")
-    app.command("ship", help="Alias of `shipment create`.")(shipment.create)
+    app.command(
+        "ship",
+        help="Ship an order (alias of `shipment create`): everything still unshipped, or the "
+        "--line quantities given.\n\nExample: ordercli ship SO-00001 --line WIDGET=2 "
+        "--carrier DHL --tracking 00340434",
+    )(shipment.create)
 
     @app.command("version")
     def version(as_json: JsonOpt = False) -> None:

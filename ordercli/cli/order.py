@@ -34,8 +34,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-OrderArg = Annotated[str, typer.Argument(help="Order number, e.g. SO-00001.")]
-LineArg = Annotated[str, typer.Argument(help="Line number (1, 2, …) or its SKU.")]
+OrderArg = Annotated[str, typer.Argument(metavar="ORDER", help="Order number, e.g. SO-00001.")]
+LineArg = Annotated[str, typer.Argument(metavar="LINE", help="Line number (1, 2, …) or its SKU.")]
 PriceOpt = Annotated[
     str | None, typer.Option("--price", help="Unit price; default: the catalog's.")
 ]
@@ -62,7 +62,7 @@ def _order_action(ctx: typer.Context, action, number: str, as_json: bool, **kwar
 @app.command("new")
 def new(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="Customer code.")],
+    customer: Annotated[str, typer.Argument(metavar="CUSTOMER", help="Customer code.")],
     order_date: Annotated[
         str | None, typer.Option("--date", help="Order date (YYYY-MM-DD); default today.")
     ] = None,
@@ -84,7 +84,7 @@ def new(
 def add_line(
     ctx: typer.Context,
     number: OrderArg,
-    sku: Annotated[str, typer.Argument(help="Product SKU.")],
+    sku: Annotated[str, typer.Argument(metavar="SKU", help="Product SKU.")],
     quantity: Annotated[str, typer.Argument(metavar="QTY", help="Quantity (decimals allowed).")],
     price: PriceOpt = None,
     discount: DiscountOpt = None,
@@ -176,7 +176,7 @@ def confirm(
 def hold(
     ctx: typer.Context,
     number: OrderArg,
-    reason: Annotated[str, typer.Argument(help="Why it is held.")],
+    reason: Annotated[str, typer.Argument(metavar="REASON", help="Why it is held.")],
     as_json: JsonOpt = False,
 ) -> None:
     """Put an order on hold: no invoicing, shipping or confirming until released.

@@ -15,7 +15,7 @@ views = lazy_module("ordercli.services.views")
 
 app = typer.Typer(help="Products and services: add, list, show, edit.", no_args_is_help=True)
 
-SkuArg = Annotated[str, typer.Argument(help="The product's SKU.")]
+SkuArg = Annotated[str, typer.Argument(metavar="SKU", help="The product's SKU.")]
 COLUMNS = [
     ("sku", "SKU"),
     ("name", "Name"),
@@ -50,7 +50,7 @@ def _show_product(view: dict) -> None:
 def add(
     ctx: typer.Context,
     sku: SkuArg,
-    name: Annotated[str, typer.Argument(help="Name, as on quotes and invoices.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Name, as on quotes and invoices.")],
     price: Annotated[str, typer.Option("--price", help="Unit price, net of tax.")],
     tax_rate: Annotated[str, typer.Option("--tax-rate", help="Tax rate in percent.")] = "0",
     stock: Annotated[str | None, typer.Option("--stock", help="Opening stock on hand.")] = None,

@@ -32,7 +32,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-QuoteArg = Annotated[str, typer.Argument(help="Quote number, e.g. Q-00001.")]
+QuoteArg = Annotated[str, typer.Argument(metavar="QUOTE", help="Quote number, e.g. Q-00001.")]
 COLUMNS = [
     ("number", "Quote"),
     ("customer", "Customer"),
@@ -54,7 +54,7 @@ def _quote_action(ctx: typer.Context, action, number: str, as_json: bool, **kwar
 @app.command("new")
 def new(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="Customer code.")],
+    customer: Annotated[str, typer.Argument(metavar="CUSTOMER", help="Customer code.")],
     valid_days: Annotated[int, typer.Option("--valid-days", help="Days the offer holds.")] = 30,
     as_json: JsonOpt = False,
 ) -> None:
@@ -72,7 +72,7 @@ def new(
 def add_line(
     ctx: typer.Context,
     number: QuoteArg,
-    sku: Annotated[str, typer.Argument(help="Product SKU.")],
+    sku: Annotated[str, typer.Argument(metavar="SKU", help="Product SKU.")],
     quantity: Annotated[str, typer.Argument(metavar="QTY", help="Quantity (decimals allowed).")],
     price: Annotated[
         str | None, typer.Option("--price", help="Unit price; default: the catalog's.")
@@ -133,7 +133,7 @@ def reject(
 def note(
     ctx: typer.Context,
     number: QuoteArg,
-    text: Annotated[str, typer.Argument(help="What was said.")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="What was said.")],
     author: Annotated[str, typer.Option("--from", help="Who said it: seller or buyer.")] = "seller",
     as_json: JsonOpt = False,
 ) -> None:

@@ -28,7 +28,9 @@ views = lazy_module("ordercli.services.views")
 
 app = typer.Typer(help="Shipments: create, show, list, deliver.", no_args_is_help=True)
 
-ShipmentArg = Annotated[str, typer.Argument(help="Shipment number, e.g. SH-00001.")]
+ShipmentArg = Annotated[
+    str, typer.Argument(metavar="SHIPMENT", help="Shipment number, e.g. SH-00001.")
+]
 COLUMNS = [
     ("number", "Shipment"),
     ("order", "Order"),
@@ -42,7 +44,7 @@ COLUMNS = [
 
 def create(
     ctx: typer.Context,
-    order: Annotated[str, typer.Argument(help="Order number, e.g. SO-00001.")],
+    order: Annotated[str, typer.Argument(metavar="ORDER", help="Order number, e.g. SO-00001.")],
     line: LineOpt = None,
     carrier: Annotated[str | None, typer.Option("--carrier", help="Who carries it.")] = None,
     tracking: Annotated[str | None, typer.Option("--tracking", help="Tracking number.")] = None,

@@ -17,7 +17,7 @@ views = lazy_module("ordercli.services.views")
 
 app = typer.Typer(help="Stock: list, receive, adjust, moves.", no_args_is_help=True)
 
-SkuArg = Annotated[str, typer.Argument(help="The product's SKU.")]
+SkuArg = Annotated[str, typer.Argument(metavar="SKU", help="The product's SKU.")]
 COLUMNS = [
     ("sku", "SKU"),
     ("name", "Name"),
