@@ -22,7 +22,6 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from ordercli.domain.errors import LedgerUnavailable, RuleViolation
@@ -98,7 +97,9 @@ def open_ledger(url: str) -> Engine:
     if is_sqlite and url != "sqlite://" and ":memory:" not in url:
         _check_sqlite_file(url)
     try:
-        engine = create_engine(url, poolclass=NullPool if is_sqlite else None)
+        # The default pool keeps one connection open for a whole process, so a batch of
+        # units of work does not pay for opening (and checkpointing on close) each time.
+        engine = create_engine(url)
     except Exception as exc:  # a malformed URL or a missing driver
         raise LedgerUnavailable(f"cannot open the ledger {url!r}: {exc}") from None
     if is_sqlite:

@@ -10,6 +10,7 @@ are never stocked or reserved.
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from ordercli.domain.errors import RuleViolation
@@ -48,39 +49,54 @@ def available(product: Product) -> int:
     return 0 if product.service else product.on_hand - product.reserved
 
 
+_ALLOCATE = text("""
+    UPDATE order_line SET qty_backordered = alloc.backordered
+    FROM (
+        SELECT id, CASE WHEN running - :on_hand <= 0 THEN 0
+                        WHEN running - :on_hand >= to_ship THEN to_ship
+                        ELSE running - :on_hand END AS backordered
+        FROM (
+            SELECT ol.id AS id, ol.qty - ol.qty_shipped AS to_ship,
+                   SUM(ol.qty - ol.qty_shipped) OVER (
+                       ORDER BY so.confirmed_at, so.id, ol.position
+                       ROWS UNBOUNDED PRECEDING) AS running
+            FROM order_line AS ol JOIN sales_order AS so ON so.id = ol.order_id
+            WHERE ol.product_id = :product_id AND ol.qty > ol.qty_shipped
+              AND so.status IN ('confirmed', 'on_hold')
+        ) AS open_lines
+    ) AS alloc
+    WHERE order_line.id = alloc.id AND order_line.qty_backordered <> alloc.backordered
+""")
+
+_CLEAR_CLOSED = text("""
+    UPDATE order_line SET qty_backordered = 0
+    WHERE product_id = :product_id AND qty_backordered > 0
+      AND (qty <= qty_shipped OR order_id IN (
+          SELECT id FROM sales_order WHERE status NOT IN ('confirmed', 'on_hold')))
+""")
+
+
 def allocate_stock(*, session: Session, product: Product) -> None:
     """Spread on-hand stock over the open order lines, earliest confirmed first.
 
     Whatever a line still has to ship beyond the stock left for it is its
     backordered quantity. Recomputed whenever stock or reservations of the
     product change, so receiving stock clears backorders in confirmation order.
+    One set-based UPDATE (a running sum over the open lines), so confirming
+    stays fast however many orders wait for the same product.
     """
     if product.service:
         return
-    from sqlalchemy import or_
-
-    from ordercli.domain.states import OrderStatus
-    from ordercli.models import OrderLine, SalesOrder
+    from ordercli.models import OrderLine
 
     session.flush()
-    lines = session.exec(
-        select(OrderLine)
-        .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
-        .where(
-            OrderLine.product_id == product.id,
-            SalesOrder.status.in_([OrderStatus.CONFIRMED, OrderStatus.ON_HOLD]),
-            or_(OrderLine.qty > OrderLine.qty_shipped, OrderLine.qty_backordered > 0),
-        )
-        .order_by(SalesOrder.confirmed_at, SalesOrder.id, OrderLine.position)
-    )
-    free = product.on_hand
-    for line in lines:
-        to_ship = line.qty - line.qty_shipped
-        covered = min(to_ship, max(free, 0))
-        free -= covered
-        if line.qty_backordered != to_ship - covered:
-            line.qty_backordered = to_ship - covered
-            session.add(line)
+    params = {"product_id": product.id, "on_hand": product.on_hand}
+    connection = session.connection()
+    connection.execute(_ALLOCATE, params)
+    connection.execute(_CLEAR_CLOSED, params)
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, OrderLine) and obj.product_id == product.id:
+            session.expire(obj, ["qty_backordered"])
 
 
 def receive_stock(*, session: Session, sku: str, qty, reference: str | None = None) -> Product:
