@@ -39,6 +39,11 @@ class ErrorBoundaryGroup(TyperGroup):
         except OrderCliError as exc:
             _say(f"error: {exc.message}", *([f"hint: {exc.hint}"] if exc.hint else []))
             sys.exit(exc.exit_code)
+        except BrokenPipeError:
+            # The reader (``| head``) went away; say nothing more, as Unix tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except KeyboardInterrupt:
             _say("error: interrupted; nothing was changed")
             sys.exit(130)

@@ -19,7 +19,7 @@ from ordercli.cli.common import (
     list_limit,
 )
 from ordercli.cli.lazy import lazy_module
-from ordercli.cli.output import render, table
+from ordercli.cli.output import output, render, table
 from ordercli.cli.screens import show_invoice
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.lines import parse_line_specs
@@ -44,14 +44,40 @@ COLUMNS = [
 ]
 
 
+class _Progress:
+    """A Rich progress bar on stderr, shown only on a terminal."""
+
+    def __init__(self) -> None:
+        from rich.progress import Progress
+
+        self.bar = Progress(console=output.err, transient=True, disable=not output.err.is_terminal)
+        self.task = None
+
+    def start(self, total: int) -> None:
+        self.bar.start()
+        self.task = self.bar.add_task("invoicing", total=total)
+
+    def advance(self) -> None:
+        self.bar.advance(self.task)
+
+    def stop(self) -> None:
+        self.bar.stop()
+
+
 @app.command("create")
 def create(
     ctx: typer.Context,
-    order: Annotated[str, typer.Argument(metavar="ORDER", help="Order number, e.g. SO-00001.")],
+    order: Annotated[
+        str | None, typer.Argument(metavar="ORDER", help="Order number, e.g. SO-00001.")
+    ] = None,
     partial: Annotated[
         bool, typer.Option("--partial", help="Invoice only the --line quantities given.")
     ] = False,
     line: LineOpt = None,
+    invoice_all: Annotated[
+        bool, typer.Option("--all", help="Invoice everything open on every confirmed order.")
+    ] = False,
+    customer: CustomerOpt = None,
     issue_date: Annotated[
         str | None, typer.Option("--date", help="Issue date (YYYY-MM-DD); default today.")
     ] = None,
@@ -59,8 +85,38 @@ def create(
 ) -> None:
     """Issue an invoice for everything still uninvoiced on an order, or part of it.
 
+    With --all (and optionally --customer), invoice every confirmed order that
+    has something left to invoice, all in one transaction.
+
     Example: ordercli invoice create SO-00012 --partial --line WIDGET=3
     """
+    if invoice_all:
+        if order or line or partial:
+            raise InvalidInput("--all invoices every order: give no ORDER, --line or --partial")
+        progress = _Progress()
+        try:
+            with ledger(ctx) as session:
+                issued = invoicing.invoice_all(
+                    session=session,
+                    customer=customer,
+                    issue_date=day(issue_date, "--date"),
+                    progress=progress,
+                )
+                documents = [views.invoice_view(session, i, with_lines=as_json) for i in issued]
+        finally:
+            progress.stop()
+        render(
+            documents,
+            as_json,
+            lambda rows: table(
+                f"Issued {len(rows)} invoice(s)", COLUMNS, rows, empty="nothing to invoice"
+            ),
+        )
+        return
+    if not order:
+        raise InvalidInput("give the ORDER to invoice, or --all")
+    if customer:
+        raise InvalidInput("--customer goes with --all")
     if partial and not line:
         raise InvalidInput("--partial needs at least one --line SKU=QTY")
     requests = parse_line_specs(line)
@@ -71,8 +127,8 @@ def create(
             lines=requests,
             issue_date=day(issue_date, "--date"),
         )
-        view = views.invoice_view(session, invoice)
-    render(view, as_json, show_invoice)
+        document = views.invoice_view(session, invoice)
+    render(document, as_json, show_invoice)
 
 
 @app.command("show")
