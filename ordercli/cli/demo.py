@@ -122,6 +122,12 @@ def run_demo(path: str | None) -> None:
         output.print(f"[cyan]$ ordercli {shlex.join(args)}[/cyan]")
         app(["--db", str(target), *args], standalone_mode=False)
     output.print(Rule("try it yourself"))
+    import shutil
+    import sys
+
+    if shutil.which("ordercli") is None:
+        bin_dir = Path(sys.executable).parent
+        output.print(f"ordercli is installed in {bin_dir}: run `source {bin_dir}/activate` first.")
     output.print(
         "The demo ledger is yours to play with. Point ordercli at it and drive a second order:\n"
         f"  export ORDERCLI_DB={shlex.quote(str(target))}\n"
