@@ -1,0 +1,135 @@
+"""The money and quantity rules of SPEC rule 10, without a database."""
+
+from decimal import Decimal
+
+import pytest
+
+from ordercli.domain.errors import InvalidInput
+from ordercli.domain.lines import parse_line_specs
+from ordercli.domain.money import (
+    from_minor,
+    line_net,
+    line_tax,
+    money_str,
+    parse_money,
+    parse_pct,
+    parse_qty,
+    portion_amounts,
+    to_minor,
+)
+from ordercli.domain.states import InvoiceStatus, invoice_status
+
+D = Decimal
+
+
+@pytest.mark.parametrize(
+    ("qty", "price", "discount", "net"),
+    [
+        ("3", "0.99", "12.5", "2.60"),  # 2.59875 rounds up
+        ("1", "0.125", "0", "0.13"),  # a half cent goes up, not to even
+        ("1", "0.145", "0", "0.15"),
+        ("16", "348.35", "4", "5350.66"),
+        ("2.5", "65.00", "0", "162.50"),
+        ("0.001", "1.00", "0", "0.00"),
+    ],
+)
+def test_line_net_rounds_half_up(qty, price, discount, net):
+    assert line_net(D(qty), D(price), D(discount)) == D(net)
+
+
+def test_line_tax_rounds_half_up_on_the_rounded_net():
+    assert line_tax(D("5350.66"), D(22)) == D("1177.15")
+    assert line_tax(D("0.25"), D(10)) == D("0.03")  # 0.025 → 0.03
+
+
+def test_zero_digit_currency():
+    assert line_net(D(3), D(333), D("10"), minor_digits=0) == D(899)  # 899.1
+    assert parse_money("1200", 0) == D(1200)
+    with pytest.raises(InvalidInput, match="more than 0 decimal places"):
+        parse_money("12.5", 0)
+
+
+def test_minor_units_round_trip():
+    assert to_minor(D("1234.50")) == 123450
+    assert from_minor(123450) == D("1234.50")
+    assert money_str(from_minor(5)) == "0.05"
+    with pytest.raises(ValueError):
+        to_minor(D("0.001"))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "is empty"),
+        ("abc", "is not a number"),
+        ("-1", "must not be negative"),
+        ("1.001", "more than 2 decimal places"),
+        ("NaN", "not a finite number"),
+        ("1e400", "too large"),
+        ("1e15", "too large"),
+    ],
+)
+def test_parse_money_refuses(text, message):
+    with pytest.raises(InvalidInput, match=message):
+        parse_money(text)
+
+
+def test_parse_money_refuses_floats():
+    with pytest.raises(InvalidInput, match="not a float"):
+        parse_money(0.1)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("0", "greater than zero"), ("-2", "greater than zero"), ("1.0001", "decimal places")],
+)
+def test_parse_qty_refuses(text, message):
+    with pytest.raises(InvalidInput, match=message):
+        parse_qty(text)
+
+
+def test_parse_qty_and_pct():
+    assert str(parse_qty("2.500")) == "2.5"
+    assert str(parse_qty("10")) == "10"
+    assert parse_pct("19%") == D(19)
+    with pytest.raises(InvalidInput, match="between 0 and 100"):
+        parse_pct("101")
+
+
+def test_portions_add_up_to_the_line():
+    splits = [D(3), D(7)]
+    done = D(0)
+    nets, taxes = [], []
+    for qty in splits:
+        net, tax = portion_amounts(
+            qty_before=done, qty=qty, unit_price=D("12.50"), discount_pct=D(5), tax_rate=D(20)
+        )
+        nets.append(net)
+        taxes.append(tax)
+        done += qty
+    assert nets == [D("35.63"), D("83.12")]
+    assert sum(nets) == line_net(D(10), D("12.50"), D(5))
+    assert sum(taxes) == line_tax(sum(nets), D(20))
+
+
+def test_line_specs_merge_repeats_and_refuse_garbage():
+    assert parse_line_specs(["W=1", "w=2.5", "B=1"]) == [("W", D("3.5")), ("B", D(1))]
+    assert parse_line_specs(None) is None
+    for bad in ["W", "=3", "W=", "W=-1", "W=x"]:
+        with pytest.raises(InvalidInput):
+            parse_line_specs([bad])
+
+
+def test_invoice_status_from_balance_and_due_date():
+    from datetime import date
+
+    due = date(2026, 12, 1)
+    status = invoice_status
+    assert status(total=100, paid=0, credited=0, due_date=due, today=due) == InvoiceStatus.OPEN
+    assert status(total=100, paid=10, credited=0, due_date=due, today=due) == (
+        InvoiceStatus.PARTIALLY_PAID
+    )
+    assert status(total=100, paid=10, credited=0, due_date=due, today=date(2026, 12, 2)) == (
+        InvoiceStatus.OVERDUE
+    )
+    assert status(total=100, paid=60, credited=40, due_date=due, today=due) == InvoiceStatus.PAID
