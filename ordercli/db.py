@@ -64,11 +64,18 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.close()
+        # SQLite's own lower() folds ASCII only; codes and SKUs such as "ÉCRAN"
+        # must match case-insensitively like PostgreSQL's lower() does.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 def _check_sqlite_file(url: str) -> None:
@@ -176,6 +183,13 @@ def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     except IntegrityError as exc:
         reason = str(exc.orig) if exc.orig is not None else str(exc)
         raise RuleViolation(f"the ledger refused the change: {reason.splitlines()[0]}") from None
+
+
+def forget_ledger(url: str) -> None:
+    """Drop a cached engine, e.g. after its file was replaced."""
+    engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
 
 
 def dispose_all() -> None:

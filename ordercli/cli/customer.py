@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ordercli.cli.common import AllOpt, JsonOpt, LimitOpt, ledger, list_limit, money
+from ordercli.cli.common import AllOpt, JsonOpt, LimitOpt, day, ledger, list_limit, money
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, render, table
 
@@ -50,7 +50,7 @@ def _show_customer(view: dict) -> None:
             ("Tax id", view["tax_id"]),
             ("Terms", f"{view['terms_days']} days"),
             ("Credit limit", view["credit_limit"] if view["credit_limit"] is not None else "none"),
-            ("Balance", view["balance"]),
+            ("Balance" + (f" at {view['as_of']}" if view.get("as_of") else ""), view["balance"]),
             ("Exposure", view.get("exposure")),
         ],
     )
@@ -127,13 +127,21 @@ def list_(
 
 
 @app.command("show")
-def show(ctx: typer.Context, code: CodeArg, as_json: JsonOpt = False) -> None:
+def show(
+    ctx: typer.Context,
+    code: CodeArg,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Balance as it stood at the end of this day.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Show a customer with balance and credit exposure.
 
-    Example: ordercli customer show ACME
+    Example: ordercli customer show ACME --as-of 2026-06-30
     """
     with ledger(ctx, write=False) as session:
-        view = views.customer_detail(session, customers.get_customer(session=session, code=code))
+        customer = customers.get_customer(session=session, code=code)
+        view = views.customer_detail(session, customer, day(as_of, "--as-of"))
     render(view, as_json, _show_customer)
 
 

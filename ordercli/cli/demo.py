@@ -10,6 +10,7 @@ import shlex
 from pathlib import Path
 
 from rich.rule import Rule
+from rich.text import Text
 
 from ordercli.cli.output import output
 from ordercli.domain.errors import RuleViolation
@@ -104,12 +105,13 @@ def _clear_previous(target: Path) -> None:
 
 def run_demo(path: str | None) -> None:
     from ordercli.cli.app import app
-    from ordercli.db import open_ledger, resolve_location, unit_of_work
+    from ordercli.db import forget_ledger, open_ledger, resolve_location, unit_of_work
     from ordercli.services.demo import sample_data_dir, seed_demo
 
     target = _demo_path(path)
     folder = sample_data_dir()
     _clear_previous(target)
+    forget_ledger(resolve_location(str(target)))
     engine = open_ledger(resolve_location(str(target)))
     with unit_of_work(engine) as session:
         customers, products = seed_demo(session=session, folder=folder)
@@ -118,8 +120,8 @@ def run_demo(path: str | None) -> None:
     output.print(f"Loaded {customers} customers and {products} products from {folder}/.\n")
     for explanation, args in STEPS:
         if explanation:
-            output.print(f"\n[bold]{explanation}[/bold]")
-        output.print(f"[cyan]$ ordercli {shlex.join(args)}[/cyan]")
+            output.print(Text(f"\n{explanation}", style="bold"))
+        output.print(Text(f"$ ordercli {shlex.join(args)}", style="cyan"))
         app(["--db", str(target), *args], standalone_mode=False)
     output.print(Rule("try it yourself"))
     import shutil

@@ -62,8 +62,9 @@ class Output:
         sys.stdout.write("\n")
         sys.stdout.flush()
 
-    def print(self, *renderables) -> None:
-        self.out.print(*renderables)
+    def print(self, *renderables, markup: bool = False) -> None:
+        """Print to stdout; text is literal unless ``markup`` (user data is never markup)."""
+        self.out.print(*renderables, markup=markup)
 
     def notice(self, message: str) -> None:
         self.err.print(message, markup=False, highlight=False)

@@ -91,7 +91,7 @@ def list_(
     show_all: AllOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """List the catalog by SKU with stock on hand, reserved and available.
+    """List the catalog, newest first, with stock on hand, reserved and available.
 
     Example: ordercli product list --goods
     """

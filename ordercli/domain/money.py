@@ -13,7 +13,7 @@ rounded; document totals are sums of rounded lines.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from ordercli.domain.errors import InvalidInput
 
@@ -107,17 +107,27 @@ def normalize_qty(value: Decimal) -> Decimal:
     return value.normalize()
 
 
+# Products of the largest quantities, prices and percentages the parsers accept
+# need about 40 significant digits; the default context has 28 and would round
+# before our one half-up rounding does.
+EXACT_PRECISION = 80
+
+
 def line_net(
     qty: Decimal,
     unit_price: Decimal,
     discount_pct: Decimal,
     minor_digits: int = DEFAULT_MINOR_DIGITS,
 ) -> Decimal:
-    return round_money(qty * unit_price * (1 - discount_pct / HUNDRED), minor_digits)
+    with localcontext() as ctx:
+        ctx.prec = EXACT_PRECISION
+        return round_money(qty * unit_price * (1 - discount_pct / HUNDRED), minor_digits)
 
 
 def line_tax(net: Decimal, tax_rate: Decimal, minor_digits: int = DEFAULT_MINOR_DIGITS) -> Decimal:
-    return round_money(net * tax_rate / HUNDRED, minor_digits)
+    with localcontext() as ctx:
+        ctx.prec = EXACT_PRECISION
+        return round_money(net * tax_rate / HUNDRED, minor_digits)
 
 
 # Conversions to and from the integer columns of the database.

@@ -130,7 +130,7 @@ def list_products(
         )
     if services is not None:
         query = query.where(Product.service == services)
-    query = query.order_by(Product.sku)
+    query = query.order_by(Product.id.desc())
     if limit is not None:
         query = query.limit(limit)
     return list(session.exec(query))

@@ -52,8 +52,13 @@ def add_customer(
         code = clean_code(code, what="customer code")
         if find_customer(session=session, code=code) is not None:
             raise RuleViolation(f"customer {code} already exists")
+    if code is None:
+        code = next_number(session=session, kind="customer")
+        while find_customer(session=session, code=code) is not None:
+            # Someone chose this code by hand; customer codes need not be gapless.
+            code = next_number(session=session, kind="customer")
     customer = Customer(
-        code=code or next_number(session=session, kind="customer"),
+        code=code,
         name=name,
         email=email,
         phone=clean_text(phone, what="phone", max_length=64),

@@ -31,7 +31,7 @@ from ordercli.services.ordering import (
     order_lines,
     refresh_order_status,
 )
-from ordercli.services.stock import allocate_stock, move_stock, reserve
+from ordercli.services.stock import allocate_stock, lock_product, move_stock, reserve
 
 
 def create_shipment(
@@ -59,9 +59,7 @@ def create_shipment(
     products: dict[int, Product] = {}
     needed: dict[int, int] = defaultdict(int)
     for line, qty in taken:
-        product = products.get(line.product_id) or session.get(
-            Product, line.product_id, with_for_update=True
-        )
+        product = products.get(line.product_id) or lock_product(session, line.product_id)
         products[product.id] = product
         if not product.service:
             needed[product.id] += qty

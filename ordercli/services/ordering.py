@@ -31,7 +31,7 @@ from ordercli.services.events import record_event
 from ordercli.services.numbering import next_number
 from ordercli.services.pricing import price_line, reprice, totals
 from ordercli.services.settings import minor_digits
-from ordercli.services.stock import allocate_stock, reserve
+from ordercli.services.stock import allocate_stock, lock_product, reserve
 
 PAST_TENSE = {"invoice": "invoiced", "ship": "shipped"}
 
@@ -231,7 +231,7 @@ def edit_order_line(
         raise InvalidInput("nothing to change: give --qty, --price or --discount")
     lines = order_lines(session=session, order=order)
     line = _find_line(lines, order, line_ref, session)
-    product = session.get(Product, line.product_id)
+    product = lock_product(session, line.product_id)
     digits = minor_digits(session)
     changes = []
     if (price is not None or discount is not None) and (line.qty_invoiced or line.qty_shipped):
@@ -296,7 +296,7 @@ def remove_order_line(*, session: Session, number: str, line_ref: str) -> OrderL
     _check_editable(order, "remove a line")
     lines = order_lines(session=session, order=order)
     line = _find_line(lines, order, line_ref, session)
-    product = session.get(Product, line.product_id)
+    product = lock_product(session, line.product_id)
     if line.qty_invoiced or line.qty_shipped:
         raise RuleViolation(
             f"cannot remove line {line.position} ({product.sku}) from {order.number}: "
@@ -397,7 +397,7 @@ def confirm_order(
     session.add(order)
     for line in lines:
         line.last_state_change = moment
-        product = session.get(Product, line.product_id, with_for_update=True)
+        product = lock_product(session, line.product_id)
         _reserve_line(session, product, line, line.qty - line.qty_shipped)
     backordered = [ln for ln in lines if ln.qty_backordered]
     record_event(
@@ -476,7 +476,7 @@ def cancel_order(*, session: Session, number: str, reason: str | None = None) ->
         line.qty_backordered = 0
         session.add(line)
         if was_confirmed:
-            product = session.get(Product, line.product_id, with_for_update=True)
+            product = lock_product(session, line.product_id)
             _reserve_line(session, product, line, -(line.qty - line.qty_shipped))
     record_event(
         session=session,
@@ -568,9 +568,13 @@ def allocate_lines(
                 f"nothing left to {verb} on {order.number}: every line is fully {past}"
             )
         return taken
-    taken: list[tuple[OrderLine, int]] = []
+    merged: dict[int, tuple[Product, Decimal]] = {}
     for sku, qty in requests:
         product = get_product(session=session, sku=sku)
+        _, before = merged.get(product.id, (product, Decimal(0)))
+        merged[product.id] = (product, before + qty)
+    taken: list[tuple[OrderLine, int]] = []
+    for product, qty in merged.values():
         matching = [line for line in lines if line.product_id == product.id]
         if not matching:
             raise RuleViolation(

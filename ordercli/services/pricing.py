@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.money import (
+    MAX_MINOR_UNITS,
     from_minor,
     line_net,
     line_tax,
@@ -46,6 +47,7 @@ def price_line(
     rate = pct_from_db(product.tax_rate) if tax_rate is None else tax_rate
     net = line_net(qty, price, discount, minor_digits)
     tax = line_tax(net, rate, minor_digits)
+    _check_size(net + tax, minor_digits)
     return PricedLine(
         qty=qty_to_db(qty),
         unit_price=to_minor(price, minor_digits),
@@ -56,12 +58,18 @@ def price_line(
     )
 
 
+def _check_size(amount: Decimal, minor_digits: int) -> None:
+    if abs(amount).scaleb(minor_digits) >= MAX_MINOR_UNITS:
+        raise InvalidInput(f"line total {amount} is too large")
+
+
 def reprice(
     *, qty: Decimal, unit_price: int, discount: int, tax_rate: int, minor_digits: int
 ) -> tuple[int, int]:
     """Net and tax (minor units) of a stored line at a new quantity or price."""
     net = line_net(qty, from_minor(unit_price, minor_digits), pct_from_db(discount), minor_digits)
     tax = line_tax(net, pct_from_db(tax_rate), minor_digits)
+    _check_size(net + tax, minor_digits)
     return to_minor(net, minor_digits), to_minor(tax, minor_digits)
 
 

@@ -19,6 +19,15 @@ from ordercli.models import Product, StockMove
 from ordercli.services.clock import now
 
 
+def lock_product(session: Session, product_id: int) -> Product:
+    """The product row, locked for this transaction (PostgreSQL) and freshly read.
+
+    Stock and reservations are read-modify-write; on SQLite BEGIN IMMEDIATE
+    already serialises writers, on PostgreSQL this row lock does.
+    """
+    return session.get(Product, product_id, with_for_update=True, populate_existing=True)
+
+
 def move_stock(
     *, session: Session, product: Product, qty: int, kind: str, reference: str | None
 ) -> StockMove:
@@ -62,7 +71,7 @@ _ALLOCATE = text("""
                        ROWS UNBOUNDED PRECEDING) AS running
             FROM order_line AS ol JOIN sales_order AS so ON so.id = ol.order_id
             WHERE ol.product_id = :product_id AND ol.qty > ol.qty_shipped
-              AND so.status IN ('confirmed', 'on_hold')
+              AND so.status IN ('confirmed', 'on_hold') AND so.confirmed_at IS NOT NULL
         ) AS open_lines
     ) AS alloc
     WHERE order_line.id = alloc.id AND order_line.qty_backordered <> alloc.backordered
@@ -72,7 +81,8 @@ _CLEAR_CLOSED = text("""
     UPDATE order_line SET qty_backordered = 0
     WHERE product_id = :product_id AND qty_backordered > 0
       AND (qty <= qty_shipped OR order_id IN (
-          SELECT id FROM sales_order WHERE status NOT IN ('confirmed', 'on_hold')))
+          SELECT id FROM sales_order
+          WHERE status NOT IN ('confirmed', 'on_hold') OR confirmed_at IS NULL))
 """)
 
 

@@ -28,7 +28,7 @@ def _money(session: Session, units: int):
     return from_minor(units, minor_digits(session))
 
 
-def customer_view(session: Session, customer: Customer) -> dict:
+def customer_view(session: Session, customer: Customer, as_of=None) -> dict:
     limit = customer.credit_limit
     return {
         "code": customer.code,
@@ -40,13 +40,15 @@ def customer_view(session: Session, customer: Customer) -> dict:
         "tax_id": customer.tax_id,
         "terms_days": customer.terms_days,
         "credit_limit": None if limit is None else _money(session, limit),
-        "balance": customer_balance(session=session, customer_id=customer.id),
+        "balance": customer_balance(session=session, customer_id=customer.id, as_of=as_of),
         "active": customer.active,
     }
 
 
-def customer_detail(session: Session, customer: Customer) -> dict:
-    view = customer_view(session, customer)
+def customer_detail(session: Session, customer: Customer, as_of=None) -> dict:
+    view = customer_view(session, customer, as_of)
+    if as_of is not None:
+        view["as_of"] = as_of
     view["exposure"] = ordering.credit_exposure(session=session, customer=customer)
     view["currency"] = currency(session)
     return view

@@ -1,0 +1,148 @@
+"""Helpers for the service-level tests: orders in one call, refusals that change nothing.
+
+Lines are given the way a user types them: ``("DESK-OAK", "4")`` or
+``("DESK-OAK", "4", "480.00", "10")`` for SKU, quantity, price and discount (%).
+
+Speed: migrating and seeding a ledger costs about 0.35 s, and nearly every test
+here needs a fresh one. So ``engine`` and ``seeded`` are overridden to copy a
+ledger migrated (and, for ``seeded``, seeded with ``sample_data/``) once per
+session by the very same ``open_ledger`` and ``seed_demo``. Creation and
+migration on first use are tested in ``test_storage.py`` without templates.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from ordercli import db
+from ordercli.db import open_ledger, resolve_location, unit_of_work
+from ordercli.models import Event, Product
+from ordercli.services import ordering, views
+from ordercli.services.demo import sample_data_dir, seed_demo
+
+
+@pytest.fixture(scope="session")
+def ledger_templates(tmp_path_factory) -> dict[str, Path]:
+    """A migrated empty ledger and a seeded one, each a single closed SQLite file."""
+    folder = tmp_path_factory.mktemp("ledger-templates")
+    templates = {}
+    for name in ("empty", "seeded"):
+        path = folder / f"{name}.db"
+        url = resolve_location(str(path))
+        engine = open_ledger(url)
+        if name == "seeded":
+            with unit_of_work(engine) as session:
+                seed_demo(session=session, folder=sample_data_dir())
+        db._engines.pop(url).dispose()
+        # The last connection closed checkpointed the WAL: the file alone is the ledger.
+        assert not path.with_name(path.name + "-wal").exists()
+        templates[name] = path
+    return templates
+
+
+@pytest.fixture
+def engine(ledger_path: Path, ledger_templates, request):
+    """The ledger at ``ledger_path``: a copy of the seeded template when the test uses
+    ``seeded``, else of the empty migrated one."""
+    kind = "seeded" if "seeded" in request.fixturenames else "empty"
+    shutil.copyfile(ledger_templates[kind], ledger_path)
+    return open_ledger(resolve_location(str(ledger_path)))
+
+
+@pytest.fixture
+def seeded(engine):
+    """A ledger holding the sample customers and catalog (copied, see ``engine``)."""
+    return engine
+
+
+def dec(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def add_lines(session, number: str, lines: Iterable[tuple]) -> None:
+    for spec in lines:
+        sku, qty, price, discount = (*spec, None, None)[:4]
+        ordering.add_order_line(
+            session=session,
+            number=number,
+            sku=sku,
+            qty=dec(qty),
+            price=dec(price),
+            discount=dec(discount),
+        )
+
+
+@pytest.fixture
+def make_order(seeded, uow) -> Callable[..., str]:
+    """``make_order("ACME", [("DESK-OAK", "4")])`` → ``"SO-00001"``, confirmed unless told."""
+
+    def make(customer: str = "ACME", lines=(("DESK-OAK", "4"),), confirm: bool = True) -> str:
+        with uow() as session:
+            order = ordering.new_order(session=session, customer_code=customer)
+            add_lines(session, order.number, lines)
+            if confirm:
+                ordering.confirm_order(session=session, number=order.number, override_credit="test")
+            return order.number
+
+    return make
+
+
+@pytest.fixture
+def refused(uow, unchanged):
+    """``refused(RuleViolation, "exact message", lambda s: …)``: a command that is refused
+    with exactly that message, in its own unit of work, and leaves every table as it was."""
+
+    def check(exc_type: type[Exception], message: str, action: Callable) -> Exception:
+        with unchanged():
+            with pytest.raises(exc_type) as info:
+                with uow() as session:
+                    action(session)
+        assert type(info.value) is exc_type
+        assert str(info.value) == message
+        return info.value
+
+    return check
+
+
+@pytest.fixture
+def order_state(uow):
+    """The order as ``order show --json`` sees it (statuses, lines, totals)."""
+
+    def read(number: str) -> dict:
+        with uow(write=False) as session:
+            return views.order_view(session, ordering.get_order(session=session, number=number))
+
+    return read
+
+
+@pytest.fixture
+def stock_of(uow):
+    """``stock_of("DESK-OAK")`` → ``(on_hand, reserved)`` as decimals."""
+
+    def read(sku: str) -> tuple[Decimal, Decimal]:
+        with uow(write=False) as session:
+            product = session.exec(select(Product).where(Product.sku == sku)).one()
+            view = views.product_view(session, product)
+            return view["on_hand"], view["reserved"]
+
+    return read
+
+
+@pytest.fixture
+def events_of(uow):
+    """Every event of a subject (document number), oldest first, as ``(action, message)``."""
+
+    def read(number: str) -> list[tuple[str, str]]:
+        with uow(write=False) as session:
+            rows = session.exec(
+                select(Event).where(Event.subject_number == number).order_by(Event.id)
+            )
+            return [(event.action, event.message) for event in rows]
+
+    return read
