@@ -46,3 +46,28 @@ def check_date_range(date_from: date | None, date_to: date | None) -> None:
 def check_limit(limit: int | None) -> None:
     if limit is not None and limit < 1:
         raise InvalidInput(f"--limit {limit} must be at least 1")
+
+
+def parse_status(enum_type, text: str, *, what: str):
+    """A status typed by a user, as a member of ``enum_type``; unknown ones are refused."""
+    try:
+        return enum_type(text.strip().lower())
+    except ValueError:
+        known = ", ".join(member.value for member in enum_type)
+        raise InvalidInput(f"unknown {what} status {text!r} (one of {known})") from None
+
+
+def newest_first(
+    query, *, model, date_column, date_from: date | None, date_to: date | None, limit: int | None
+):
+    """The date window, newest-first order and limit every list command shares."""
+    check_limit(limit)
+    check_date_range(date_from, date_to)
+    if date_from:
+        query = query.where(date_column >= date_from)
+    if date_to:
+        query = query.where(date_column <= date_to)
+    query = query.order_by(model.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return query

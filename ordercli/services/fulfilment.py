@@ -20,7 +20,11 @@ from ordercli.domain.money import qty_from_db
 from ordercli.domain.states import ShipmentStatus
 from ordercli.models import Product, SalesOrder, Shipment, ShipmentLine
 from ordercli.services.clock import now, today
-from ordercli.services.common import check_date_range, check_limit, clean_text
+from ordercli.services.common import (
+    clean_text,
+    newest_first,
+    parse_status,
+)
 from ordercli.services.customers import get_customer
 from ordercli.services.events import record_event
 from ordercli.services.numbering import next_number
@@ -174,26 +178,23 @@ def list_shipments(
     date_to: date | None = None,
     limit: int | None = 50,
 ) -> list[Shipment]:
-    check_limit(limit)
-    check_date_range(date_from, date_to)
     query = select(Shipment)
     if status:
-        try:
-            query = query.where(Shipment.status == ShipmentStatus(status.strip().lower()))
-        except ValueError:
-            known = ", ".join(s.value for s in ShipmentStatus)
-            raise InvalidInput(f"unknown shipment status {status!r} (one of {known})") from None
+        query = query.where(
+            Shipment.status == parse_status(ShipmentStatus, status, what="shipment")
+        )
     if customer:
         query = query.where(Shipment.customer_id == get_customer(session=session, code=customer).id)
     if order:
         query = query.where(Shipment.order_id == get_order(session=session, number=order).id)
-    if date_from:
-        query = query.where(Shipment.ship_date >= date_from)
-    if date_to:
-        query = query.where(Shipment.ship_date <= date_to)
-    query = query.order_by(Shipment.id.desc())
-    if limit is not None:
-        query = query.limit(limit)
+    query = newest_first(
+        query,
+        model=Shipment,
+        date_column=Shipment.ship_date,
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+    )
     return list(session.exec(query))
 
 

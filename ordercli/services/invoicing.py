@@ -28,7 +28,7 @@ from ordercli.domain.money import (
 from ordercli.domain.states import InvoiceStatus, invoice_status
 from ordercli.models import Customer, Invoice, InvoiceLine, Product, SalesOrder
 from ordercli.services.clock import now, today
-from ordercli.services.common import check_date_range, check_limit
+from ordercli.services.common import newest_first, parse_status
 from ordercli.services.customers import get_customer
 from ordercli.services.events import record_event
 from ordercli.services.numbering import next_number
@@ -171,8 +171,6 @@ def list_invoices(
     date_to: date | None = None,
     limit: int | None = 50,
 ) -> list[Invoice]:
-    check_limit(limit)
-    check_date_range(date_from, date_to)
     balance = Invoice.total - Invoice.paid - Invoice.credited
     on = today()
     query = select(Invoice)
@@ -181,11 +179,7 @@ def list_invoices(
     if overdue:
         query = query.where(balance > 0, Invoice.due_date < on)
     if status:
-        try:
-            wanted = InvoiceStatus(status.strip().lower())
-        except ValueError:
-            known = ", ".join(s.value for s in InvoiceStatus)
-            raise InvalidInput(f"unknown invoice status {status!r} (one of {known})") from None
+        wanted = parse_status(InvoiceStatus, status, what="invoice")
         query = query.where(
             {
                 InvoiceStatus.PAID: balance <= 0,
@@ -204,13 +198,14 @@ def list_invoices(
         query = query.where(Invoice.customer_id == get_customer(session=session, code=customer).id)
     if order:
         query = query.where(Invoice.order_id == get_order(session=session, number=order).id)
-    if date_from:
-        query = query.where(Invoice.issue_date >= date_from)
-    if date_to:
-        query = query.where(Invoice.issue_date <= date_to)
-    query = query.order_by(Invoice.id.desc())
-    if limit is not None:
-        query = query.limit(limit)
+    query = newest_first(
+        query,
+        model=Invoice,
+        date_column=Invoice.issue_date,
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+    )
     return list(session.exec(query))
 
 

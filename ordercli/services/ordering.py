@@ -25,7 +25,11 @@ from ordercli.domain.states import (
 from ordercli.models import Customer, OrderLine, Product, SalesOrder
 from ordercli.services.catalog import get_product
 from ordercli.services.clock import now, today
-from ordercli.services.common import check_date_range, check_limit, clean_text
+from ordercli.services.common import (
+    clean_text,
+    newest_first,
+    parse_status,
+)
 from ordercli.services.customers import customer_balance, get_customer
 from ordercli.services.events import record_event
 from ordercli.services.numbering import next_number
@@ -518,26 +522,21 @@ def list_orders(
     date_to: date | None = None,
     limit: int | None = 50,
 ) -> list[SalesOrder]:
-    check_limit(limit)
-    check_date_range(date_from, date_to)
     query = select(SalesOrder)
     if status:
-        try:
-            query = query.where(SalesOrder.status == OrderStatus(status.strip().lower()))
-        except ValueError:
-            known = ", ".join(s.value for s in OrderStatus)
-            raise InvalidInput(f"unknown order status {status!r} (one of {known})") from None
+        query = query.where(SalesOrder.status == parse_status(OrderStatus, status, what="order"))
     if customer:
         query = query.where(
             SalesOrder.customer_id == get_customer(session=session, code=customer).id
         )
-    if date_from:
-        query = query.where(SalesOrder.order_date >= date_from)
-    if date_to:
-        query = query.where(SalesOrder.order_date <= date_to)
-    query = query.order_by(SalesOrder.id.desc())
-    if limit is not None:
-        query = query.limit(limit)
+    query = newest_first(
+        query,
+        model=SalesOrder,
+        date_column=SalesOrder.order_date,
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+    )
     return list(session.exec(query))
 
 

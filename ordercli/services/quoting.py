@@ -19,7 +19,11 @@ from ordercli.domain.states import QUOTE_EDITABLE, QuoteStatus
 from ordercli.models import Customer, OrderLine, Quote, QuoteLine, QuoteNote, SalesOrder
 from ordercli.services.catalog import get_product
 from ordercli.services.clock import now, os_user, today
-from ordercli.services.common import check_date_range, check_limit, clean_text
+from ordercli.services.common import (
+    clean_text,
+    newest_first,
+    parse_status,
+)
 from ordercli.services.customers import get_customer
 from ordercli.services.events import record_event
 from ordercli.services.numbering import next_number
@@ -296,15 +300,9 @@ def list_quotes(
     date_to: date | None = None,
     limit: int | None = 50,
 ) -> list[Quote]:
-    check_limit(limit)
-    check_date_range(date_from, date_to)
     query = select(Quote)
     if status:
-        try:
-            wanted = QuoteStatus(status.strip().lower())
-        except ValueError:
-            known = ", ".join(s.value for s in QuoteStatus)
-            raise InvalidInput(f"unknown quote status {status!r} (one of {known})") from None
+        wanted = parse_status(QuoteStatus, status, what="quote")
         open_states = [QuoteStatus.DRAFT, QuoteStatus.SENT]
         if wanted == QuoteStatus.EXPIRED:
             query = query.where(Quote.status.in_(open_states), Quote.valid_until < today())
@@ -314,11 +312,12 @@ def list_quotes(
             query = query.where(Quote.status == wanted)
     if customer:
         query = query.where(Quote.customer_id == get_customer(session=session, code=customer).id)
-    if date_from:
-        query = query.where(Quote.issue_date >= date_from)
-    if date_to:
-        query = query.where(Quote.issue_date <= date_to)
-    query = query.order_by(Quote.id.desc())
-    if limit is not None:
-        query = query.limit(limit)
+    query = newest_first(
+        query,
+        model=Quote,
+        date_column=Quote.issue_date,
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+    )
     return list(session.exec(query))
