@@ -102,7 +102,7 @@ def create(
                     issue_date=day(issue_date, "--date"),
                     progress=progress,
                 )
-                documents = [views.invoice_view(session, i, with_lines=as_json) for i in issued]
+                documents = views.invoice_views(session, issued, with_lines=as_json)
         finally:
             progress.stop()
         render(
@@ -163,9 +163,9 @@ def list_(
     Example: ordercli invoice list --overdue
     """
     with ledger(ctx, write=False) as session:
-        documents = [
-            views.invoice_view(session, i, with_lines=as_json)
-            for i in invoicing.list_invoices(
+        documents = views.invoice_views(
+            session,
+            invoicing.list_invoices(
                 session=session,
                 unpaid=unpaid,
                 overdue=overdue,
@@ -175,6 +175,7 @@ def list_(
                 date_from=day(date_from, "--from"),
                 date_to=day(date_to, "--to"),
                 limit=list_limit(limit, show_all),
-            )
-        ]
+            ),
+            with_lines=as_json,
+        )
     render(documents, as_json, lambda rows: table("Invoices", COLUMNS, rows, empty="no invoices"))

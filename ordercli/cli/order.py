@@ -239,17 +239,18 @@ def list_(
     Example: ordercli order list --status confirmed --customer ACME
     """
     with ledger(ctx, write=False) as session:
-        documents = [
-            views.order_view(session, o, with_lines=as_json)
-            for o in ordering.list_orders(
+        documents = views.order_views(
+            session,
+            ordering.list_orders(
                 session=session,
                 status=status,
                 customer=customer,
                 date_from=day(date_from, "--from"),
                 date_to=day(date_to, "--to"),
                 limit=list_limit(limit, show_all),
-            )
-        ]
+            ),
+            with_lines=as_json,
+        )
     render(
         documents,
         as_json,

@@ -102,9 +102,9 @@ def list_(
     Example: ordercli shipment list --status shipped
     """
     with ledger(ctx, write=False) as session:
-        documents = [
-            views.shipment_view(session, s, with_lines=as_json)
-            for s in fulfilment.list_shipments(
+        documents = views.shipment_views(
+            session,
+            fulfilment.list_shipments(
                 session=session,
                 status=status,
                 customer=customer,
@@ -112,8 +112,9 @@ def list_(
                 date_from=day(date_from, "--from"),
                 date_to=day(date_to, "--to"),
                 limit=list_limit(limit, show_all),
-            )
-        ]
+            ),
+            with_lines=as_json,
+        )
     render(documents, as_json, lambda rows: table("Shipments", COLUMNS, rows, empty="no shipments"))
 
 

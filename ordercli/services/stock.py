@@ -11,6 +11,7 @@ are never stocked or reserved.
 from __future__ import annotations
 
 from sqlalchemy import text
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from ordercli.domain.errors import RuleViolation
@@ -75,6 +76,7 @@ _ALLOCATE = text("""
         ) AS open_lines
     ) AS alloc
     WHERE order_line.id = alloc.id AND order_line.qty_backordered <> alloc.backordered
+    RETURNING order_line.id, order_line.qty_backordered
 """)
 
 _CLEAR_CLOSED = text("""
@@ -83,6 +85,7 @@ _CLEAR_CLOSED = text("""
       AND (qty <= qty_shipped OR order_id IN (
           SELECT id FROM sales_order
           WHERE status NOT IN ('confirmed', 'on_hold') OR confirmed_at IS NULL))
+    RETURNING id, qty_backordered
 """)
 
 
@@ -102,11 +105,12 @@ def allocate_stock(*, session: Session, product: Product) -> None:
     session.flush()
     params = {"product_id": product.id, "on_hand": product.on_hand}
     connection = session.connection()
-    connection.execute(_ALLOCATE, params)
-    connection.execute(_CLEAR_CLOSED, params)
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, OrderLine) and obj.product_id == product.id:
-            session.expire(obj, ["qty_backordered"])
+    changed = [*connection.execute(_ALLOCATE, params), *connection.execute(_CLEAR_CLOSED, params)]
+    # Keep loaded lines in step without reloading them (or scanning the identity map).
+    for line_id, backordered in changed:
+        line = session.identity_map.get(session.identity_key(OrderLine, line_id))
+        if line is not None:
+            set_committed_value(line, "qty_backordered", backordered)
 
 
 def receive_stock(*, session: Session, sku: str, qty, reference: str | None = None) -> Product:

@@ -7,19 +7,23 @@ them as JSON or tables without doing any arithmetic of its own.
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from sqlmodel import Session, select
 
 from ordercli.domain.money import from_minor, pct_from_db, qty_from_db
 from ordercli.models import (
     Customer,
     Invoice,
+    InvoiceLine,
     OrderLine,
     Product,
     Quote,
     SalesOrder,
     Shipment,
+    ShipmentLine,
 )
-from ordercli.services import fulfilment, invoicing, ordering, quoting
+from ordercli.services import invoicing, ordering, quoting
 from ordercli.services.customers import customer_balance
 from ordercli.services.settings import currency, minor_digits
 
@@ -135,92 +139,203 @@ def order_line_view(session: Session, line: OrderLine, sku: str, service: bool) 
     return view
 
 
-def order_view(session: Session, order: SalesOrder, *, with_lines: bool = True) -> dict:
-    lines = ordering.order_lines(session=session, order=order)
-    quote_number = None
-    if order.quote_id is not None:
-        quote_number = session.get(Quote, order.quote_id).number
-    view = {
-        "number": order.number,
-        "customer": _customer_code(session, order.customer_id),
-        "status": order.status,
-        "billing_status": ordering.billing_status(lines).value,
-        "fulfilment_status": ordering.fulfilment_status(lines).value,
-        "quote": quote_number,
-        "order_date": order.order_date,
-        "hold_reason": order.hold_reason,
-        "subtotal": _money(session, order.subtotal),
-        "tax": _money(session, order.tax),
-        "total": _money(session, order.total),
-    }
+CHUNK = 500  # ids per IN (...) list, well under every database's parameter limit
+
+
+def _grouped(session: Session, query_for, ids) -> dict[int, list]:
+    """Rows of ``query_for(chunk_of_ids)`` grouped by their first column, in query order."""
+    grouped: dict[int, list] = defaultdict(list)
+    ids = list(dict.fromkeys(ids))
+    for start in range(0, len(ids), CHUNK):
+        for row in session.exec(query_for(ids[start : start + CHUNK])):
+            grouped[row[0]].append(row[1])
+    return grouped
+
+
+def _numbers_by_id(session: Session, model, ids) -> dict[int, str]:
+    rows = _grouped(
+        session,
+        lambda chunk: select(model.id, model.number).where(model.id.in_(chunk)),
+        [i for i in ids if i is not None],
+    )
+    return {key: values[0] for key, values in rows.items()}
+
+
+def _customer_codes(session: Session, ids) -> dict[int, str]:
+    rows = _grouped(
+        session, lambda chunk: select(Customer.id, Customer.code).where(Customer.id.in_(chunk)), ids
+    )
+    return {key: values[0] for key, values in rows.items()}
+
+
+def order_views(
+    session: Session, orders: list[SalesOrder], *, with_lines: bool = True
+) -> list[dict]:
+    """Views of many orders with a handful of queries, however many orders there are."""
+    ids = [order.id for order in orders]
+    lines_of = _grouped(
+        session,
+        lambda chunk: (
+            select(OrderLine.order_id, OrderLine)
+            .where(OrderLine.order_id.in_(chunk))
+            .order_by(OrderLine.order_id, OrderLine.position)
+        ),
+        ids,
+    )
+    codes = _customer_codes(session, (order.customer_id for order in orders))
+    quotes = _numbers_by_id(session, Quote, (order.quote_id for order in orders))
     if with_lines:
+        product_ids = {ln.product_id for lines in lines_of.values() for ln in lines}
         products = {
             p.id: p
-            for p in session.exec(
-                select(Product).where(Product.id.in_({ln.product_id for ln in lines}))
-            )
+            for rows in _grouped(
+                session,
+                lambda chunk: select(Product.id, Product).where(Product.id.in_(chunk)),
+                product_ids,
+            ).values()
+            for p in rows
         }
-        view["lines"] = [
-            order_line_view(
-                session, ln, products[ln.product_id].sku, products[ln.product_id].service
-            )
-            for ln in lines
-        ]
-        view["invoices"] = [
-            i.number for i in invoicing.invoices_of_order(session=session, order=order)
-        ]
-        view["shipments"] = [
-            s.number for s in fulfilment.shipments_of_order(session=session, order=order)
-        ]
-    return view
+        invoices = _grouped(
+            session,
+            lambda chunk: (
+                select(Invoice.order_id, Invoice.number)
+                .where(Invoice.order_id.in_(chunk))
+                .order_by(Invoice.id)
+            ),
+            ids,
+        )
+        shipments = _grouped(
+            session,
+            lambda chunk: (
+                select(Shipment.order_id, Shipment.number)
+                .where(Shipment.order_id.in_(chunk))
+                .order_by(Shipment.id)
+            ),
+            ids,
+        )
+    documents = []
+    for order in orders:
+        lines = lines_of.get(order.id, [])
+        view = {
+            "number": order.number,
+            "customer": codes[order.customer_id],
+            "status": order.status,
+            "billing_status": ordering.billing_status(lines).value,
+            "fulfilment_status": ordering.fulfilment_status(lines).value,
+            "quote": quotes.get(order.quote_id),
+            "order_date": order.order_date,
+            "hold_reason": order.hold_reason,
+            "subtotal": _money(session, order.subtotal),
+            "tax": _money(session, order.tax),
+            "total": _money(session, order.total),
+        }
+        if with_lines:
+            view["lines"] = [
+                order_line_view(
+                    session, ln, products[ln.product_id].sku, products[ln.product_id].service
+                )
+                for ln in lines
+            ]
+            view["invoices"] = invoices.get(order.id, [])
+            view["shipments"] = shipments.get(order.id, [])
+        documents.append(view)
+    return documents
+
+
+def order_view(session: Session, order: SalesOrder, *, with_lines: bool = True) -> dict:
+    return order_views(session, [order], with_lines=with_lines)[0]
+
+
+def invoice_views(
+    session: Session, invoices: list[Invoice], *, with_lines: bool = True
+) -> list[dict]:
+    ids = [invoice.id for invoice in invoices]
+    orders = _numbers_by_id(session, SalesOrder, (invoice.order_id for invoice in invoices))
+    codes = _customer_codes(session, (invoice.customer_id for invoice in invoices))
+    if with_lines:
+        lines_of = _grouped(
+            session,
+            lambda chunk: (
+                select(InvoiceLine.invoice_id, InvoiceLine)
+                .where(InvoiceLine.invoice_id.in_(chunk))
+                .order_by(InvoiceLine.invoice_id, InvoiceLine.position)
+            ),
+            ids,
+        )
+    code = currency(session)
+    documents = []
+    for invoice in invoices:
+        view = {
+            "number": invoice.number,
+            "order": orders[invoice.order_id],
+            "customer": codes[invoice.customer_id],
+            "status": invoicing.status_of(invoice).value,
+            "issue_date": invoice.issue_date,
+            "due_date": invoice.due_date,
+            "currency": code,
+            "subtotal": _money(session, invoice.subtotal),
+            "tax": _money(session, invoice.tax),
+            "total": _money(session, invoice.total),
+            "paid": _money(session, invoice.paid),
+            "credited": _money(session, invoice.credited),
+            "balance": _money(session, invoice.total - invoice.paid - invoice.credited),
+        }
+        if with_lines:
+            view["lines"] = [
+                _priced_line(session, ln, ln.sku) for ln in lines_of.get(invoice.id, [])
+            ]
+        documents.append(view)
+    return documents
 
 
 def invoice_view(session: Session, invoice: Invoice, *, with_lines: bool = True) -> dict:
-    view = {
-        "number": invoice.number,
-        "order": session.get(SalesOrder, invoice.order_id).number,
-        "customer": _customer_code(session, invoice.customer_id),
-        "status": invoicing.status_of(invoice).value,
-        "issue_date": invoice.issue_date,
-        "due_date": invoice.due_date,
-        "currency": currency(session),
-        "subtotal": _money(session, invoice.subtotal),
-        "tax": _money(session, invoice.tax),
-        "total": _money(session, invoice.total),
-        "paid": _money(session, invoice.paid),
-        "credited": _money(session, invoice.credited),
-        "balance": _money(session, invoice.total - invoice.paid - invoice.credited),
-    }
+    return invoice_views(session, [invoice], with_lines=with_lines)[0]
+
+
+def shipment_views(
+    session: Session, shipments: list[Shipment], *, with_lines: bool = True
+) -> list[dict]:
+    ids = [shipment.id for shipment in shipments]
+    orders = _numbers_by_id(session, SalesOrder, (s.order_id for s in shipments))
+    codes = _customer_codes(session, (s.customer_id for s in shipments))
     if with_lines:
-        view["lines"] = [
-            _priced_line(session, ln, ln.sku)
-            for ln in invoicing.invoice_lines(session=session, invoice=invoice)
-        ]
-    return view
+        lines_of = _grouped(
+            session,
+            lambda chunk: (
+                select(ShipmentLine.shipment_id, ShipmentLine)
+                .where(ShipmentLine.shipment_id.in_(chunk))
+                .order_by(ShipmentLine.shipment_id, ShipmentLine.position)
+            ),
+            ids,
+        )
+    documents = []
+    for shipment in shipments:
+        view = {
+            "number": shipment.number,
+            "order": orders[shipment.order_id],
+            "customer": codes[shipment.customer_id],
+            "status": shipment.status,
+            "carrier": shipment.carrier,
+            "tracking": shipment.tracking,
+            "ship_date": shipment.ship_date,
+            "delivered_at": shipment.delivered_at,
+        }
+        if with_lines:
+            view["lines"] = [
+                {
+                    "line": ln.position,
+                    "sku": ln.sku,
+                    "description": ln.description,
+                    "qty": qty_from_db(ln.qty),
+                }
+                for ln in lines_of.get(shipment.id, [])
+            ]
+        documents.append(view)
+    return documents
 
 
 def shipment_view(session: Session, shipment: Shipment, *, with_lines: bool = True) -> dict:
-    view = {
-        "number": shipment.number,
-        "order": session.get(SalesOrder, shipment.order_id).number,
-        "customer": _customer_code(session, shipment.customer_id),
-        "status": shipment.status,
-        "carrier": shipment.carrier,
-        "tracking": shipment.tracking,
-        "ship_date": shipment.ship_date,
-        "delivered_at": shipment.delivered_at,
-    }
-    if with_lines:
-        view["lines"] = [
-            {
-                "line": ln.position,
-                "sku": ln.sku,
-                "description": ln.description,
-                "qty": qty_from_db(ln.qty),
-            }
-            for ln in fulfilment.shipment_lines(session=session, shipment=shipment)
-        ]
-    return view
+    return shipment_views(session, [shipment], with_lines=with_lines)[0]
 
 
 def event_view(event) -> dict:
