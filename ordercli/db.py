@@ -21,13 +21,31 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 
 from ordercli.domain.errors import LedgerUnavailable, RuleViolation
 
 HEAD_REVISION = "0001"
-BUSY_TIMEOUT_SECONDS = float(os.environ.get("ORDERCLI_BUSY_TIMEOUT", "30"))
+DEFAULT_BUSY_TIMEOUT_SECONDS = 30.0
+
+
+def busy_timeout_seconds() -> float:
+    """How long a command waits for another one's write lock (``ORDERCLI_BUSY_TIMEOUT``)."""
+    raw = os.environ.get("ORDERCLI_BUSY_TIMEOUT", "").strip()
+    if not raw:
+        return DEFAULT_BUSY_TIMEOUT_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86400:
+        raise LedgerUnavailable(
+            f"ORDERCLI_BUSY_TIMEOUT={raw!r} must be a number of seconds between 0 and 86400"
+        )
+    return seconds
+
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -54,12 +72,14 @@ def describe_location(url: str) -> str:
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    busy_timeout_seconds()  # a bad ORDERCLI_BUSY_TIMEOUT is refused before anything opens
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Take transaction control away from the driver; we issue BEGIN ourselves.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_seconds() * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
@@ -152,10 +172,15 @@ def _ensure_schema(engine: Engine) -> None:
 
 
 def _unavailable(exc: OperationalError, where: str) -> LedgerUnavailable:
-    reason = str(exc.orig) if exc.orig is not None else str(exc)
-    if "locked" in reason or "busy" in reason:
+    reason = (str(exc.orig) if exc.orig is not None else str(exc)).strip().splitlines()[0]
+    if "deadlock" in reason.lower() or "could not serialize" in reason.lower():
         return LedgerUnavailable(
-            f"the ledger {where} is locked by another process (waited {BUSY_TIMEOUT_SECONDS:g}s)",
+            "another command was changing the same records at the same moment; nothing was changed",
+            hint="run the command again",
+        )
+    if "database is locked" in reason or "database table is locked" in reason or ("busy" in reason):
+        return LedgerUnavailable(
+            f"the ledger {where} is locked by another process (waited {busy_timeout_seconds():g}s)",
             hint="try again when the other command has finished",
         )
     if "not a database" in reason or "malformed" in reason:
@@ -181,8 +206,11 @@ def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     except OperationalError as exc:
         raise _unavailable(exc, where) from None
     except IntegrityError as exc:
-        reason = str(exc.orig) if exc.orig is not None else str(exc)
-        raise RuleViolation(f"the ledger refused the change: {reason.splitlines()[0]}") from None
+        reason = (str(exc.orig) if exc.orig is not None else str(exc)).strip().splitlines()[0]
+        raise RuleViolation(f"the ledger refused the change: {reason}") from None
+    except DBAPIError as exc:
+        reason = (str(exc.orig) if exc.orig is not None else str(exc)).strip().splitlines()[0]
+        raise RuleViolation(f"the ledger refused the command: {reason}") from None
 
 
 def forget_ledger(url: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index, MetaData, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Index, MetaData, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Named constraints survive SQLite's move-and-copy migrations.
@@ -73,7 +73,7 @@ class Customer(SQLModel, table=True):
     shipping_address: str | None = None
     tax_id: str | None = None
     terms_days: int = 30
-    credit_limit: int | None = None
+    credit_limit: int | None = Field(default=None, sa_type=BigInteger)
     active: bool = True
     created_at: datetime
 
@@ -89,11 +89,11 @@ class Product(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     sku: str = Field(unique=True)
     name: str
-    unit_price: int
-    tax_rate: int = 0
+    unit_price: int = Field(sa_type=BigInteger)
+    tax_rate: int = Field(default=0, sa_type=BigInteger)
     service: bool = False
-    on_hand: int = 0
-    reserved: int = 0
+    on_hand: int = Field(default=0, sa_type=BigInteger)
+    reserved: int = Field(default=0, sa_type=BigInteger)
     active: bool = True
     created_at: datetime
 
@@ -106,7 +106,7 @@ class StockMove(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     product_id: int = Field(foreign_key="product.id")
     at: datetime
-    qty: int
+    qty: int = Field(sa_type=BigInteger)
     kind: str
     reference: str | None = None
 
@@ -119,9 +119,9 @@ class Quote(SQLModel, table=True):
     status: str = Field(index=True)
     issue_date: date
     valid_until: date
-    subtotal: int = 0
-    tax: int = 0
-    total: int = 0
+    subtotal: int = Field(default=0, sa_type=BigInteger)
+    tax: int = Field(default=0, sa_type=BigInteger)
+    total: int = Field(default=0, sa_type=BigInteger)
     created_at: datetime
 
 
@@ -136,12 +136,12 @@ class QuoteLine(SQLModel, table=True):
     position: int
     product_id: int = Field(foreign_key="product.id")
     description: str
-    qty: int
-    unit_price: int
-    discount: int = 0
-    tax_rate: int = 0
-    net: int
-    tax: int
+    qty: int = Field(sa_type=BigInteger)
+    unit_price: int = Field(sa_type=BigInteger)
+    discount: int = Field(default=0, sa_type=BigInteger)
+    tax_rate: int = Field(default=0, sa_type=BigInteger)
+    net: int = Field(sa_type=BigInteger)
+    tax: int = Field(sa_type=BigInteger)
 
 
 class QuoteNote(SQLModel, table=True):
@@ -167,9 +167,9 @@ class SalesOrder(SQLModel, table=True):
     status_before_hold: str | None = None
     order_date: date
     confirmed_at: datetime | None = None
-    subtotal: int = 0
-    tax: int = 0
-    total: int = 0
+    subtotal: int = Field(default=0, sa_type=BigInteger)
+    tax: int = Field(default=0, sa_type=BigInteger)
+    total: int = Field(default=0, sa_type=BigInteger)
     created_at: datetime
 
 
@@ -200,19 +200,19 @@ class OrderLine(SQLModel, table=True):
     position: int
     product_id: int = Field(foreign_key="product.id", index=True)
     description: str
-    qty: int
-    unit_price: int
-    discount: int = 0
-    tax_rate: int = 0
-    net: int
-    tax: int
-    qty_invoiced: int = 0
-    qty_shipped: int = 0
-    qty_credited: int = 0
-    qty_returned: int = 0
-    qty_backordered: int = 0
-    net_invoiced: int = 0
-    tax_invoiced: int = 0
+    qty: int = Field(sa_type=BigInteger)
+    unit_price: int = Field(sa_type=BigInteger)
+    discount: int = Field(default=0, sa_type=BigInteger)
+    tax_rate: int = Field(default=0, sa_type=BigInteger)
+    net: int = Field(sa_type=BigInteger)
+    tax: int = Field(sa_type=BigInteger)
+    qty_invoiced: int = Field(default=0, sa_type=BigInteger)
+    qty_shipped: int = Field(default=0, sa_type=BigInteger)
+    qty_credited: int = Field(default=0, sa_type=BigInteger)
+    qty_returned: int = Field(default=0, sa_type=BigInteger)
+    qty_backordered: int = Field(default=0, sa_type=BigInteger)
+    net_invoiced: int = Field(default=0, sa_type=BigInteger)
+    tax_invoiced: int = Field(default=0, sa_type=BigInteger)
     last_state_change: datetime
 
 
@@ -228,11 +228,11 @@ class Invoice(SQLModel, table=True):
     customer_id: int = Field(foreign_key="customer.id")
     issue_date: date = Field(index=True)
     due_date: date
-    subtotal: int
-    tax: int
-    total: int
-    paid: int = 0
-    credited: int = 0
+    subtotal: int = Field(sa_type=BigInteger)
+    tax: int = Field(sa_type=BigInteger)
+    total: int = Field(sa_type=BigInteger)
+    paid: int = Field(default=0, sa_type=BigInteger)
+    credited: int = Field(default=0, sa_type=BigInteger)
     created_at: datetime
 
 
@@ -246,12 +246,12 @@ class InvoiceLine(SQLModel, table=True):
     product_id: int = Field(foreign_key="product.id")
     sku: str
     description: str
-    qty: int
-    unit_price: int
-    discount: int
-    tax_rate: int
-    net: int
-    tax: int
+    qty: int = Field(sa_type=BigInteger)
+    unit_price: int = Field(sa_type=BigInteger)
+    discount: int = Field(sa_type=BigInteger)
+    tax_rate: int = Field(sa_type=BigInteger)
+    net: int = Field(sa_type=BigInteger)
+    tax: int = Field(sa_type=BigInteger)
 
 
 class Shipment(SQLModel, table=True):
@@ -278,4 +278,4 @@ class ShipmentLine(SQLModel, table=True):
     product_id: int = Field(foreign_key="product.id")
     sku: str
     description: str
-    qty: int
+    qty: int = Field(sa_type=BigInteger)

@@ -86,7 +86,8 @@ def adjust(
     """
     text = quantity.strip()
     sign = -1 if text.startswith("-") else 1
-    change = sign * parse_qty(text.lstrip("+-"), what="adjustment quantity")
+    magnitude = text[1:] if text[:1] in {"+", "-"} else text
+    change = sign * parse_qty(magnitude, what="adjustment quantity")
     with ledger(ctx) as session:
         product = stock.adjust_stock(session=session, sku=sku, qty=change, reason=reason)
         document = views.product_view(session, product)

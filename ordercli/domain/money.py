@@ -174,24 +174,26 @@ def qty_str(qty: Decimal) -> str:
 
 def portion_amounts(
     *,
-    qty_before: Decimal,
     qty: Decimal,
     unit_price: Decimal,
     discount_pct: Decimal,
     tax_rate: Decimal,
+    net_left: Decimal,
+    tax_left: Decimal,
+    completes: bool,
     minor_digits: int = DEFAULT_MINOR_DIGITS,
 ) -> tuple[Decimal, Decimal]:
-    """Net and tax of invoicing ``qty`` more of a line after ``qty_before``.
+    """Net and tax of invoicing ``qty`` more of an order line.
 
-    Partial invoices use cumulative rounding: the amount of a portion is the
-    rounded amount of everything invoiced so far minus the rounded amount
-    invoiced before it. The first invoice of a line is therefore exactly
-    ``line_net(qty)``, and however a line is split, its invoices always add up
-    to the order line's own rounded net and tax, to the cent; no portion is
-    ever negative.
+    Every portion follows rule 10 on its own: net = ``line_net(qty)``, tax =
+    ``line_tax(net)``. The portion that completes the line takes exactly what is
+    left of the order line's own rounded net and tax (``net_left``, ``tax_left``),
+    the way the last credit memo of a line does (rule 14), so a line's invoices
+    always add up to the order line to the cent, however it is split. No
+    portion ever takes more than is left, so none is ever negative.
     """
-    net_before = line_net(qty_before, unit_price, discount_pct, minor_digits)
-    net_after = line_net(qty_before + qty, unit_price, discount_pct, minor_digits)
-    tax_before = line_tax(net_before, tax_rate, minor_digits)
-    tax_after = line_tax(net_after, tax_rate, minor_digits)
-    return net_after - net_before, tax_after - tax_before
+    if completes:
+        return net_left, tax_left
+    net = min(line_net(qty, unit_price, discount_pct, minor_digits), net_left)
+    tax = min(line_tax(net, tax_rate, minor_digits), tax_left)
+    return net, tax

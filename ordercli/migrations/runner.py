@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS_DIR = Path(__file__).parent
 
@@ -17,9 +17,25 @@ def alembic_config() -> Config:
     return config
 
 
+# Any fixed number: the key of the PostgreSQL advisory lock that lets one
+# process at a time migrate a ledger.
+MIGRATION_LOCK_KEY = 7_270_501
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the ledger to ``revision`` in one transaction, one process at a time.
+
+    On SQLite the transaction starts with BEGIN IMMEDIATE, which already keeps
+    other processes out; on PostgreSQL an advisory lock does. Alembic reads the
+    current revision only after the lock is held, so a process that waited
+    finds the work done and does nothing.
+    """
     config = alembic_config()
     with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
         connection.commit()

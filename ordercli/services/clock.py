@@ -29,11 +29,19 @@ def now() -> datetime:
     return current
 
 
+# Business dates outside this range are typing mistakes, and due dates computed
+# from them would overflow Python's calendar.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+
+
 def parse_date(text: str, *, what: str = "date") -> date:
     try:
-        return date.fromisoformat(text.strip())
+        value = date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(f"{what} {text!r} is not a date (use YYYY-MM-DD)") from None
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise InvalidInput(f"{what} {text!r} is outside the years {EARLIEST_YEAR}–{LATEST_YEAR}")
+    return value
 
 
 def os_user() -> str:

@@ -43,9 +43,14 @@ def check_date_range(date_from: date | None, date_to: date | None) -> None:
         raise InvalidInput(f"--from {date_from} is after --to {date_to}")
 
 
+MAX_LIMIT = 10**9
+
+
 def check_limit(limit: int | None) -> None:
     if limit is not None and limit < 1:
         raise InvalidInput(f"--limit {limit} must be at least 1")
+    if limit is not None and limit > MAX_LIMIT:
+        raise InvalidInput(f"--limit {limit} is too large; use --all to show everything")
 
 
 def parse_status(enum_type, text: str, *, what: str):

@@ -18,7 +18,7 @@ from sqlmodel import Session, func, select
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.domain.money import qty_from_db
 from ordercli.domain.states import ShipmentStatus
-from ordercli.models import Product, SalesOrder, Shipment, ShipmentLine
+from ordercli.models import SalesOrder, Shipment, ShipmentLine
 from ordercli.services.clock import now, today
 from ordercli.services.common import (
     clean_text,
@@ -35,7 +35,7 @@ from ordercli.services.ordering import (
     order_lines,
     refresh_order_status,
 )
-from ordercli.services.stock import allocate_stock, lock_product, move_stock, reserve
+from ordercli.services.stock import allocate_stock, lock_products, move_stock, reserve
 
 
 def create_shipment(
@@ -60,13 +60,11 @@ def create_shipment(
         done_attr="qty_shipped",
         verb="ship",
     )
-    products: dict[int, Product] = {}
+    products = lock_products(session, (line.product_id for line, _ in taken))
     needed: dict[int, int] = defaultdict(int)
     for line, qty in taken:
-        product = products.get(line.product_id) or lock_product(session, line.product_id)
-        products[product.id] = product
-        if not product.service:
-            needed[product.id] += qty
+        if not products[line.product_id].service:
+            needed[line.product_id] += qty
     for product_id, qty in needed.items():
         product = products[product_id]
         if qty > product.on_hand:

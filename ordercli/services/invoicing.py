@@ -2,11 +2,12 @@
 
 An invoice takes quantities from order lines: everything still uninvoiced, or
 ``--line SKU=QTY`` portions. It is numbered in the same transaction that
-issues it, and never changes afterwards. Amounts of a portion use cumulative
-rounding (``domain.money.portion_amounts``): the first invoice of a line is
-exactly rule 10's rounded net and tax, and all invoices of a line add up to
-the order line to the cent, however it is split. Due date = issue date + the
-customer's payment terms; the status follows from balance and due date.
+issues it, and never changes afterwards. Each portion is priced by rule 10 on
+its own; the portion that completes a line takes what is left of the order
+line's rounded net and tax (``domain.money.portion_amounts``), so all invoices
+of a line add up to the order line to the cent, however it is split. Due
+date = issue date + the customer's payment terms; the status follows from
+balance and due date.
 """
 
 from __future__ import annotations
@@ -67,11 +68,13 @@ def create_invoice(
     moment = now()
     for position, (line, qty) in enumerate(taken, start=1):
         net, tax = portion_amounts(
-            qty_before=qty_from_db(line.qty_invoiced),
             qty=qty_from_db(qty),
             unit_price=from_minor(line.unit_price, digits),
             discount_pct=pct_from_db(line.discount),
             tax_rate=pct_from_db(line.tax_rate),
+            net_left=from_minor(line.net - line.net_invoiced, digits),
+            tax_left=from_minor(line.tax - line.tax_invoiced, digits),
+            completes=line.qty_invoiced + qty == line.qty,
             minor_digits=digits,
         )
         product = session.get(Product, line.product_id)

@@ -35,7 +35,7 @@ from ordercli.services.events import record_event
 from ordercli.services.numbering import next_number
 from ordercli.services.pricing import price_line, reprice, totals
 from ordercli.services.settings import minor_digits
-from ordercli.services.stock import allocate_stock, lock_product, reserve
+from ordercli.services.stock import allocate_stock, lock_product, lock_products, reserve
 
 PAST_TENSE = {"invoice": "invoiced", "ship": "shipped"}
 
@@ -142,7 +142,7 @@ def _find_line(lines: list[OrderLine], order: SalesOrder, ref: str, session: Ses
     ref = (ref or "").strip()
     if not ref:
         raise InvalidInput("line is empty (give its number or SKU)")
-    if ref.isdigit():
+    if ref.isascii() and ref.isdecimal():
         for line in lines:
             if line.position == int(ref):
                 return line
@@ -273,12 +273,14 @@ def edit_order_line(
         tax_rate=line.tax_rate,
         minor_digits=digits,
     )
-    if line.net < line.net_invoiced or line.tax < line.tax_invoiced:
-        # Only reachable by shrinking a line to exactly what is invoiced, where
-        # cumulative rounding already matched; keep the guard for safety.
+    if line.qty == line.qty_invoiced:
+        # Shrunk to exactly what is invoiced: the line is what its invoices say,
+        # so the order still adds up to its invoices to the cent.
+        line.net, line.tax = line.net_invoiced, line.tax_invoiced
+    elif line.net < line.net_invoiced or line.tax < line.tax_invoiced:
         raise RuleViolation(
-            f"line {line.position} on {order.number} would total less than "
-            "what is already invoiced on it"
+            f"cannot set line {line.position} on {order.number} to {qty_from_db(line.qty)}: "
+            "it would total less than what is already invoiced on it"
         )
     line.last_state_change = now()
     session.add(line)
@@ -399,10 +401,10 @@ def confirm_order(
     order.status = OrderStatus.CONFIRMED
     order.confirmed_at = moment
     session.add(order)
+    products = lock_products(session, (line.product_id for line in lines))
     for line in lines:
         line.last_state_change = moment
-        product = lock_product(session, line.product_id)
-        _reserve_line(session, product, line, line.qty - line.qty_shipped)
+        _reserve_line(session, products[line.product_id], line, line.qty - line.qty_shipped)
     backordered = [ln for ln in lines if ln.qty_backordered]
     record_event(
         session=session,
@@ -475,13 +477,13 @@ def cancel_order(*, session: Session, number: str, reason: str | None = None) ->
     order.hold_reason = None
     session.add(order)
     moment = now()
+    products = lock_products(session, (line.product_id for line in lines)) if was_confirmed else {}
     for line in lines:
         line.last_state_change = moment
         line.qty_backordered = 0
         session.add(line)
         if was_confirmed:
-            product = lock_product(session, line.product_id)
-            _reserve_line(session, product, line, -(line.qty - line.qty_shipped))
+            _reserve_line(session, products[line.product_id], line, -(line.qty - line.qty_shipped))
     record_event(
         session=session,
         subject_kind="order",

@@ -29,6 +29,25 @@ def lock_product(session: Session, product_id: int) -> Product:
     return session.get(Product, product_id, with_for_update=True, populate_existing=True)
 
 
+def lock_products(session: Session, product_ids) -> dict[int, Product]:
+    """Several product rows locked at once, always in id order.
+
+    Two commands locking the same products in different orders would deadlock
+    on PostgreSQL; taking every lock up front in one order cannot.
+    """
+    ids = sorted(set(product_ids))
+    if not ids:
+        return {}
+    query = (
+        select(Product)
+        .where(Product.id.in_(ids))
+        .order_by(Product.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {product.id: product for product in session.exec(query)}
+
+
 def move_stock(
     *, session: Session, product: Product, qty: int, kind: str, reference: str | None
 ) -> StockMove:

@@ -96,20 +96,51 @@ def test_parse_qty_and_pct():
         parse_pct("101")
 
 
-def test_portions_add_up_to_the_line():
-    splits = [D(3), D(7)]
-    done = D(0)
+def split_line(splits, price, discount, rate):
+    """Invoice a line in portions the way invoicing does; returns (nets, taxes)."""
+    whole = sum(splits)
+    line_total_net = line_net(whole, price, discount)
+    line_total_tax = line_tax(line_total_net, rate)
+    done, net_done, tax_done = D(0), D(0), D(0)
     nets, taxes = [], []
     for qty in splits:
         net, tax = portion_amounts(
-            qty_before=done, qty=qty, unit_price=D("12.50"), discount_pct=D(5), tax_rate=D(20)
+            qty=qty,
+            unit_price=price,
+            discount_pct=discount,
+            tax_rate=rate,
+            net_left=line_total_net - net_done,
+            tax_left=line_total_tax - tax_done,
+            completes=done + qty == whole,
         )
         nets.append(net)
         taxes.append(tax)
-        done += qty
+        done, net_done, tax_done = done + qty, net_done + net, tax_done + tax
+    return nets, taxes
+
+
+def test_portions_follow_rule_10_and_the_last_takes_the_remainder():
+    nets, taxes = split_line([D(3), D(7)], D("12.50"), D(5), D(20))
     assert nets == [D("35.63"), D("83.12")]
+    assert taxes[0] == line_tax(D("35.63"), D(20))
     assert sum(nets) == line_net(D(10), D("12.50"), D(5))
     assert sum(taxes) == line_tax(sum(nets), D(20))
+
+
+def test_middle_portions_are_priced_by_the_formula():
+    # 5 × 9.99 less 10 %, 20 % tax, invoiced 2 + 1 + 2.
+    nets, taxes = split_line([D(2), D(1), D(2)], D("9.99"), D(10), D(20))
+    assert nets[:2] == [D("17.98"), D("8.99")]
+    assert taxes[:2] == [D("3.60"), D("1.80")]
+    assert sum(nets) == line_net(D(5), D("9.99"), D(10)) == D("44.96")
+    assert nets[2] == D("17.99")  # the remainder, one cent from the formula's 17.98
+
+
+def test_portions_never_go_negative():
+    # 5 × 0.01 at 50 %: each unit rounds up to 0.01, the whole only to 0.03.
+    nets, _ = split_line([D(1)] * 5, D("0.01"), D(50), D(0))
+    assert nets == [D("0.01"), D("0.01"), D("0.01"), D("0.00"), D("0.00")]
+    assert sum(nets) == line_net(D(5), D("0.01"), D(50))
 
 
 def test_line_specs_merge_repeats_and_refuse_garbage():

@@ -7,8 +7,8 @@ per run. A plain-Python model predicts every outcome: which requests succeed and
 what they change, and which are refused (and with which error). A refusal must
 leave every table as it was. After every step the ledger is checked as a whole
 (``LedgerKit.check_ledger``: rule 9 per line, exact rounded amounts and document
-totals, cumulative rounding of partial invoices, gapless numbers, statuses,
-stock and reservations) and compared with the model.
+totals, rule 10 per partial invoice (the completing one takes the remainder),
+gapless numbers, statuses, stock and reservations) and compared with the model.
 
 The default run is small; ``-m soak`` runs a long one.
 """

@@ -295,23 +295,32 @@ def test_portions_of_any_split_add_up_to_the_line_exactly(case):
     p = Decimal(units_text(price, digits))
     d = Decimal(units_text(discount, 4))
     r = Decimal(units_text(rate, 4))
+    whole_net = line_net(to_qty(qty), p, d, digits)
+    whole_tax = line_tax(whole_net, r, digits)
     before = 0
     nets, taxes = [], []
     for portion in portions:
         net, tax = portion_amounts(
-            qty_before=to_qty(before),
             qty=to_qty(portion),
             unit_price=p,
             discount_pct=d,
             tax_rate=r,
+            net_left=whole_net - sum(nets),
+            tax_left=whole_tax - sum(taxes),
+            completes=before + portion == qty,
             minor_digits=digits,
         )
         assert type(net) is Decimal and type(tax) is Decimal
         assert net >= 0 and tax >= 0, (portion, net, tax)
+        if before + portion < qty:
+            # a portion that does not complete the line follows rule 10, unless
+            # earlier roundings already used up the line (then it takes what is left)
+            formula = line_net(to_qty(portion), p, d, digits)
+            assert net == formula or net == whole_net - sum(nets), (portion, net, formula)
+            assert tax <= line_tax(net, r, digits)
         nets.append(net)
         taxes.append(tax)
         before += portion
-    whole_net = line_net(to_qty(qty), p, d, digits)
     assert sum(nets) == whole_net
     assert sum(taxes) == line_tax(whole_net, r, digits)
     # the first invoice of a line is rule 10's own rounding of its quantity

@@ -132,7 +132,7 @@ def test_without_begin_immediate_the_same_work_fails(engine):
 
 def test_a_ledger_locked_past_the_busy_timeout_is_unavailable(engine, uow, monkeypatch):
     """Exit 3 path: another command holds the write lock longer than the busy timeout."""
-    monkeypatch.setattr(ordercli.db, "BUSY_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setenv("ORDERCLI_BUSY_TIMEOUT", "0.2")
     engine.dispose()  # connections opened from now on wait at most 0.2 s
     with uow() as holder:
         holder.exec(select(NumberSeries)).all()  # BEGIN IMMEDIATE: the write lock is held

@@ -60,7 +60,7 @@ def test_connections_are_set_up_for_a_ledger(engine):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == int(
-            ordercli.db.BUSY_TIMEOUT_SECONDS * 1000
+            ordercli.db.busy_timeout_seconds() * 1000
         )
     with unit_of_work(engine) as session:
         conn = session.connection()
