@@ -9,6 +9,7 @@ import typer
 from ordercli.cli.common import AllOpt, JsonOpt, LimitOpt, day, ledger, list_limit, money
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, render, table
+from ordercli.domain.errors import InvalidInput
 
 customers = lazy_module("ordercli.services.customers")
 views = lazy_module("ordercli.services.views")
@@ -107,6 +108,8 @@ def list_(
 
     Example: ordercli customer list --search acme
     """
+    if inactive and include_inactive:
+        raise InvalidInput("give --inactive or --include-inactive, not both")
     active = None if include_inactive else not inactive
     with ledger(ctx, write=False) as session:
         documents = [
@@ -182,6 +185,8 @@ def edit(
             if value is not None
         }
         if no_credit_limit:
+            if credit_limit is not None:
+                raise InvalidInput("give --credit-limit or --no-credit-limit, not both")
             changes["credit_limit"] = None
         customer = customers.edit_customer(session=session, code=code, changes=changes)
         view = views.customer_detail(session, customer)

@@ -40,6 +40,14 @@ PriceOpt = Annotated[
     str | None, typer.Option("--price", help="Unit price; default: the catalog's.")
 ]
 DiscountOpt = Annotated[str | None, typer.Option("--discount", help="Discount in percent.")]
+OverrideOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--override-credit",
+        metavar="REASON",
+        help="Go past the customer's credit limit; the reason is logged.",
+    ),
+]
 COLUMNS = [
     ("number", "Order"),
     ("customer", "Customer"),
@@ -88,6 +96,7 @@ def add_line(
     quantity: Annotated[str, typer.Argument(metavar="QTY", help="Quantity (decimals allowed).")],
     price: PriceOpt = None,
     discount: DiscountOpt = None,
+    override_credit: OverrideOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add a line to a draft or confirmed order (a confirmed order reserves it at once).
@@ -102,6 +111,7 @@ def add_line(
             qty=qty(quantity),
             price=money(price, session, "price"),
             discount=pct(discount, "discount"),
+            override_credit=override_credit,
         )
         view = views.order_view(session, ordering.get_order(session=session, number=number))
     render(view, as_json, show_order)
@@ -115,6 +125,7 @@ def edit_line(
     quantity: Annotated[str | None, typer.Option("--qty", help="New quantity.")] = None,
     price: PriceOpt = None,
     discount: DiscountOpt = None,
+    override_credit: OverrideOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Change a line's quantity, price or discount.
@@ -132,6 +143,7 @@ def edit_line(
             qty=None if quantity is None else qty(quantity),
             price=money(price, session, "price"),
             discount=pct(discount, "discount"),
+            override_credit=override_credit,
         )
         view = views.order_view(session, ordering.get_order(session=session, number=number))
     render(view, as_json, show_order)

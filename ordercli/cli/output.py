@@ -47,6 +47,9 @@ STATUS_STYLES = {
 }
 
 
+NO_WRAP = {"sku", "number", "line", "code", "order", "invoice", "customer", "quote"}
+
+
 class Output:
     """One object for stdout and stderr, so tests can swap both."""
 
@@ -125,7 +128,7 @@ def table(
         grid.add_column(
             header,
             justify="right" if numeric else "left",
-            no_wrap=numeric or key in {"sku", "number", "line"},
+            no_wrap=numeric or key in status_keys or key in NO_WRAP or isinstance(sample, date),
             overflow="fold",
         )
     for row in rows:

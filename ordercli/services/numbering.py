@@ -53,7 +53,18 @@ def set_series(
     if series is None:
         known = ", ".join(s.kind for s in list_series(session=session))
         raise NotFound(f"no number series {kind!r}", hint=f"known series: {known}")
+    if prefix is None and width is None:
+        raise InvalidInput(
+            f"nothing to change on the {kind} series", hint="give --prefix or --width"
+        )
     if prefix is not None:
+        taken = session.exec(
+            select(NumberSeries.kind).where(
+                NumberSeries.prefix == prefix, NumberSeries.kind != kind
+            )
+        ).first()
+        if taken:
+            raise InvalidInput(f"prefix {prefix!r} is already used by the {taken} series")
         if not PREFIX_PATTERN.match(prefix):
             raise InvalidInput(
                 f"prefix {prefix!r} must be 1–16 letters, digits or - _ . / and start with a "

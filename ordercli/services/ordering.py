@@ -168,9 +168,11 @@ def add_order_line(
     price: Decimal | None = None,
     discount: Decimal | None = None,
     tax_rate: Decimal | None = None,
+    override_credit: str | None = None,
 ) -> OrderLine:
     order = get_order(session=session, number=number, for_update=True)
     _check_editable(order, "add a line")
+    override_credit = clean_text(override_credit, what="override reason")
     product = get_product(session=session, sku=sku, for_update=True)
     priced = price_line(
         product=product,
@@ -194,6 +196,16 @@ def add_order_line(
         tax=priced.tax,
         last_state_change=now(),
     )
+    if order.status == OrderStatus.CONFIRMED:
+        check_credit(
+            session=session,
+            order=order,
+            customer=session.get(Customer, order.customer_id),
+            added=from_minor(priced.net + priced.tax, minor_digits(session)),
+            what="this line",
+            verb="add a line to",
+            override=override_credit,
+        )
     session.add(line)
     if order.status == OrderStatus.CONFIRMED:
         _reserve_line(session, product, line, priced.qty)
@@ -227,14 +239,18 @@ def edit_order_line(
     qty: Decimal | None = None,
     price: Decimal | None = None,
     discount: Decimal | None = None,
+    override_credit: str | None = None,
 ) -> OrderLine:
-    """Change a line (rule 7: never below what is invoiced or shipped on it)."""
+    """Change a line (rule 7: never below what is invoiced or shipped on it; rule 16
+    when a confirmed order grows)."""
     order = get_order(session=session, number=number, for_update=True)
     _check_editable(order, "edit a line")
+    override_credit = clean_text(override_credit, what="override reason")
     if qty is None and price is None and discount is None:
         raise InvalidInput("nothing to change: give --qty, --price or --discount")
     lines = order_lines(session=session, order=order)
     line = _find_line(lines, order, line_ref, session)
+    total_before = line.net + line.tax
     product = lock_product(session, line.product_id)
     digits = minor_digits(session)
     changes = []
@@ -281,6 +297,18 @@ def edit_order_line(
         raise RuleViolation(
             f"cannot set line {line.position} on {order.number} to {qty_from_db(line.qty)}: "
             "it would total less than what is already invoiced on it"
+        )
+    if order.status == OrderStatus.CONFIRMED:
+        session.add(line)
+        check_credit(
+            session=session,
+            order=order,
+            customer=session.get(Customer, order.customer_id),
+            added=from_minor(line.net + line.tax - total_before, minor_digits(session)),
+            what="this change",
+            verb="change a line on",
+            override=override_credit,
+            included=True,
         )
     line.last_state_change = now()
     session.add(line)
@@ -352,6 +380,46 @@ def credit_exposure(*, session: Session, customer: Customer) -> Decimal:
     return balance + from_minor(unbilled, minor_digits(session))
 
 
+def check_credit(
+    *,
+    session: Session,
+    order: SalesOrder,
+    customer: Customer,
+    added: Decimal,
+    what: str,
+    verb: str,
+    override: str | None,
+    included: bool = False,
+) -> None:
+    """Rule 16: refuse what would lift the customer's exposure past the limit, unless
+    overridden with a reason, which is logged. ``included``: the exposure already
+    counts ``added`` (a changed line of a confirmed order)."""
+    if customer.credit_limit is None or added <= 0:
+        return
+    limit = from_minor(customer.credit_limit, minor_digits(session))
+    exposure = credit_exposure(session=session, customer=customer)
+    before = exposure - added if included else exposure
+    if before + added <= limit:
+        return
+    message = (
+        f"{customer.code} would owe {before + added} against a credit limit of {limit} "
+        f"(exposure {before} + {what} {added})"
+    )
+    if not override:
+        raise RuleViolation(
+            f"cannot {verb} {order.number}: {message}",
+            hint="--override-credit REASON does it anyway; the reason is logged",
+        )
+    record_event(
+        session=session,
+        subject_kind="order",
+        subject_number=order.number,
+        action="credit_override",
+        order_id=order.id,
+        message=f"credit limit overridden: {message}; reason: {override}",
+    )
+
+
 def confirm_order(
     *, session: Session, number: str, override_credit: str | None = None
 ) -> SalesOrder:
@@ -375,28 +443,15 @@ def confirm_order(
         raise RuleViolation(f"cannot confirm {order.number}: customer {customer.code} is inactive")
     override_credit = clean_text(override_credit, what="override reason")
     digits = minor_digits(session)
-    if customer.credit_limit is not None:
-        limit = from_minor(customer.credit_limit, digits)
-        exposure = credit_exposure(session=session, customer=customer)
-        order_value = from_minor(order.total, digits)
-        if exposure + order_value > limit:
-            message = (
-                f"{customer.code} would owe {exposure + order_value} against a credit "
-                f"limit of {limit} (exposure {exposure} + this order {order_value})"
-            )
-            if not override_credit:
-                raise RuleViolation(
-                    f"cannot confirm {order.number}: {message}",
-                    hint="--override-credit REASON confirms it anyway, logged",
-                )
-            record_event(
-                session=session,
-                subject_kind="order",
-                subject_number=order.number,
-                action="credit_override",
-                order_id=order.id,
-                message=f"credit limit overridden: {message}; reason: {override_credit}",
-            )
+    check_credit(
+        session=session,
+        order=order,
+        customer=customer,
+        added=from_minor(order.total, digits),
+        what="this order",
+        verb="confirm",
+        override=override_credit,
+    )
     moment = now()
     order.status = OrderStatus.CONFIRMED
     order.confirmed_at = moment

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, func, select
 
 from ordercli.domain.errors import InvalidInput, RuleViolation
-from ordercli.models import Invoice, Product, Quote, SalesOrder, Setting
+from ordercli.models import Customer, Invoice, Product, Quote, SalesOrder, Setting
 
 
 def get_setting(*, session: Session, key: str, default: str | None = None) -> str | None:
@@ -44,9 +44,14 @@ def set_currency(*, session: Session, code: str) -> str:
         raise InvalidInput(f"unknown currency {code!r} (use an ISO 4217 code such as EUR)")
     if code == currency(session):
         return code
-    used = sum(
-        session.exec(select(func.count()).select_from(model)).one()
-        for model in (Product, Quote, SalesOrder, Invoice)
+    used = (
+        sum(
+            session.exec(select(func.count()).select_from(model)).one()
+            for model in (Product, Quote, SalesOrder, Invoice)
+        )
+        + session.exec(
+            select(func.count()).select_from(Customer).where(Customer.credit_limit.is_not(None))
+        ).one()
     )
     if used:
         raise RuleViolation(

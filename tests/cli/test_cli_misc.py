@@ -65,7 +65,7 @@ def test_init_currency_sets_minor_digits(cli, unchanged):
         (["--currency", "euro"], "unknown currency 'EURO' (use an ISO 4217 code such as EUR)"),
         (
             ["--currency", "USD"],
-            "cannot change the currency to USD: the ledger already holds 16 priced records in EUR",
+            "cannot change the currency to USD: the ledger already holds 25 priced records in EUR",
         ),
         (["--company", "x" * 201], "company name is longer than 200 characters"),
     ],
