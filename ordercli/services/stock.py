@@ -95,7 +95,8 @@ _ALLOCATE = text("""
         ) AS open_lines
     ) AS alloc
     WHERE order_line.id = alloc.id AND order_line.qty_backordered <> alloc.backordered
-    RETURNING order_line.id, order_line.qty_backordered
+    RETURNING order_line.id, order_line.qty_backordered, order_line.order_id,
+              order_line.position
 """)
 
 _CLEAR_CLOSED = text("""
@@ -104,7 +105,7 @@ _CLEAR_CLOSED = text("""
       AND (qty <= qty_shipped OR order_id IN (
           SELECT id FROM sales_order
           WHERE status NOT IN ('confirmed', 'on_hold') OR confirmed_at IS NULL))
-    RETURNING id, qty_backordered
+    RETURNING id, qty_backordered, order_id, position
 """)
 
 
@@ -124,12 +125,40 @@ def allocate_stock(*, session: Session, product: Product) -> None:
     session.flush()
     params = {"product_id": product.id, "on_hand": product.on_hand}
     connection = session.connection()
-    changed = [*connection.execute(_ALLOCATE, params), *connection.execute(_CLEAR_CLOSED, params)]
+    reallocated = list(connection.execute(_ALLOCATE, params))
+    cleared = list(connection.execute(_CLEAR_CLOSED, params))
     # Keep loaded lines in step without reloading them (or scanning the identity map).
-    for line_id, backordered in changed:
+    for line_id, backordered, _, _ in [*reallocated, *cleared]:
         line = session.identity_map.get(session.identity_key(OrderLine, line_id))
         if line is not None:
             set_committed_value(line, "qty_backordered", backordered)
+    _log_backorder_changes(session, product, reallocated)
+
+
+def _log_backorder_changes(session: Session, product: Product, rows) -> None:
+    """Rule 4: a line that becomes (or stops being) backordered is a state change of its order."""
+    if not rows:
+        return
+    from ordercli.domain.money import qty_from_db
+    from ordercli.models import SalesOrder
+    from ordercli.services.events import record_event
+
+    order_ids = {order_id for _, _, order_id, _ in rows}
+    numbers = dict(
+        session.exec(
+            select(SalesOrder.id, SalesOrder.number).where(SalesOrder.id.in_(order_ids))
+        ).all()
+    )
+    for _, backordered, order_id, position in rows:
+        state = f"backordered {qty_from_db(backordered)}" if backordered else "covered by stock"
+        record_event(
+            session=session,
+            subject_kind="order",
+            subject_number=numbers[order_id],
+            action="backorder",
+            order_id=order_id,
+            message=f"line {position} ({product.sku}) is {state}",
+        )
 
 
 def receive_stock(*, session: Session, sku: str, qty, reference: str | None = None) -> Product:

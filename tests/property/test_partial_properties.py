@@ -284,6 +284,7 @@ def edit_after_partial_work(kit, engine, plan, invoiced_share, new_qty):
                 number=number,
                 line_ref=str(first["position"]),
                 qty=Decimal(kit.qty_text(new_qty)),
+                override_credit="not this property",  # rule 16 is tested in tests/services
             )
     except RuleViolation:
         event("edit refused")
