@@ -80,7 +80,7 @@ def get_product(*, session: Session, sku: str, for_update: bool = False) -> Prod
     if product is None:
         raise NotFound(f"no product {sku!r}", hint="`ordercli product list` shows the SKUs")
     if for_update:
-        session.refresh(product, with_for_update=True)
+        session.refresh(product, with_for_update={"key_share": True})
     return product
 
 

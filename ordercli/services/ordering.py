@@ -46,7 +46,9 @@ def get_order(*, session: Session, number: str, for_update: bool = False) -> Sal
         raise InvalidInput("order number is empty")
     query = select(SalesOrder).where(func.upper(SalesOrder.number) == number.upper())
     if for_update:
-        query = query.with_for_update()
+        # NO KEY UPDATE: rows that merely reference this order (events, lines of
+        # other commands) must not wait for it, or PostgreSQL deadlocks.
+        query = query.with_for_update(key_share=True)
     order = session.exec(query).first()
     if order is None:
         raise NotFound(f"no order {number!r}", hint="`ordercli order list` shows the orders")

@@ -26,7 +26,9 @@ def lock_product(session: Session, product_id: int) -> Product:
     Stock and reservations are read-modify-write; on SQLite BEGIN IMMEDIATE
     already serialises writers, on PostgreSQL this row lock does.
     """
-    return session.get(Product, product_id, with_for_update=True, populate_existing=True)
+    return session.get(
+        Product, product_id, with_for_update={"key_share": True}, populate_existing=True
+    )
 
 
 def lock_products(session: Session, product_ids) -> dict[int, Product]:
@@ -42,7 +44,7 @@ def lock_products(session: Session, product_ids) -> dict[int, Product]:
         select(Product)
         .where(Product.id.in_(ids))
         .order_by(Product.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     return {product.id: product for product in session.exec(query)}
