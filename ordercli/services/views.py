@@ -152,6 +152,19 @@ def _grouped(session: Session, query_for, ids) -> dict[int, list]:
     return grouped
 
 
+def _lines_of(session: Session, line_model, parent_column, ids) -> dict[int, list]:
+    """The lines of many documents, grouped by document id, in line order."""
+    return _grouped(
+        session,
+        lambda chunk: (
+            select(parent_column, line_model)
+            .where(parent_column.in_(chunk))
+            .order_by(parent_column, line_model.position)
+        ),
+        ids,
+    )
+
+
 def _numbers_by_id(session: Session, model, ids) -> dict[int, str]:
     rows = _grouped(
         session,
@@ -173,15 +186,7 @@ def order_views(
 ) -> list[dict]:
     """Views of many orders with a handful of queries, however many orders there are."""
     ids = [order.id for order in orders]
-    lines_of = _grouped(
-        session,
-        lambda chunk: (
-            select(OrderLine.order_id, OrderLine)
-            .where(OrderLine.order_id.in_(chunk))
-            .order_by(OrderLine.order_id, OrderLine.position)
-        ),
-        ids,
-    )
+    lines_of = _lines_of(session, OrderLine, OrderLine.order_id, ids)
     codes = _customer_codes(session, (order.customer_id for order in orders))
     quotes = _numbers_by_id(session, Quote, (order.quote_id for order in orders))
     if with_lines:
@@ -253,15 +258,7 @@ def invoice_views(
     orders = _numbers_by_id(session, SalesOrder, (invoice.order_id for invoice in invoices))
     codes = _customer_codes(session, (invoice.customer_id for invoice in invoices))
     if with_lines:
-        lines_of = _grouped(
-            session,
-            lambda chunk: (
-                select(InvoiceLine.invoice_id, InvoiceLine)
-                .where(InvoiceLine.invoice_id.in_(chunk))
-                .order_by(InvoiceLine.invoice_id, InvoiceLine.position)
-            ),
-            ids,
-        )
+        lines_of = _lines_of(session, InvoiceLine, InvoiceLine.invoice_id, ids)
     code = currency(session)
     documents = []
     for invoice in invoices:
@@ -299,15 +296,7 @@ def shipment_views(
     orders = _numbers_by_id(session, SalesOrder, (s.order_id for s in shipments))
     codes = _customer_codes(session, (s.customer_id for s in shipments))
     if with_lines:
-        lines_of = _grouped(
-            session,
-            lambda chunk: (
-                select(ShipmentLine.shipment_id, ShipmentLine)
-                .where(ShipmentLine.shipment_id.in_(chunk))
-                .order_by(ShipmentLine.shipment_id, ShipmentLine.position)
-            ),
-            ids,
-        )
+        lines_of = _lines_of(session, ShipmentLine, ShipmentLine.shipment_id, ids)
     documents = []
     for shipment in shipments:
         view = {
