@@ -162,6 +162,9 @@ class SalesOrder(SQLModel, table=True):
     number: str = Field(unique=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     quote_id: int | None = Field(default=None, foreign_key="quote.id", unique=True)
+    billing_agreement_id: int | None = Field(
+        default=None, foreign_key="billing_agreement.id", index=True
+    )
     status: str = Field(index=True)
     hold_reason: str | None = None
     status_before_hold: str | None = None
@@ -191,7 +194,11 @@ class OrderLine(SQLModel, table=True):
             "qty_credited >= 0 AND qty_credited <= qty_invoiced", name="credited_within"
         ),
         CheckConstraint(
-            "qty_returned >= 0 AND qty_returned <= qty_shipped", name="returned_within"
+            "qty_returned >= 0 AND qty_returned <= qty_shipped + qty_replaced",
+            name="returned_within",
+        ),
+        CheckConstraint(
+            "qty_replaced >= 0 AND qty_replaced <= qty_returned", name="replaced_within"
         ),
         CheckConstraint("qty_backordered >= 0", name="backordered_not_negative"),
     )
@@ -211,6 +218,8 @@ class OrderLine(SQLModel, table=True):
     qty_credited: int = Field(default=0, sa_type=BigInteger)
     qty_returned: int = Field(default=0, sa_type=BigInteger)
     qty_backordered: int = Field(default=0, sa_type=BigInteger)
+    # Goods sent again to resolve a return; they never count as shipped twice.
+    qty_replaced: int = Field(default=0, sa_type=BigInteger)
     net_invoiced: int = Field(default=0, sa_type=BigInteger)
     tax_invoiced: int = Field(default=0, sa_type=BigInteger)
     last_state_change: datetime
@@ -220,6 +229,7 @@ class Invoice(SQLModel, table=True):
     __tablename__ = "invoice"
     __table_args__ = (
         CheckConstraint("paid >= 0 AND credited >= 0", name="settled_not_negative"),
+        CheckConstraint("paid + credited <= total", name="settled_within_total"),
         Index("ix_invoice_customer_id_issue_date", "customer_id", "issue_date"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -237,8 +247,18 @@ class Invoice(SQLModel, table=True):
 
 
 class InvoiceLine(SQLModel, table=True):
+    """One invoiced portion of an order line, with how much of it has been credited.
+
+    The CHECKs hold rule 14 in the database: credits never exceed the line.
+    """
+
     __tablename__ = "invoice_line"
-    __table_args__ = (CheckConstraint("qty > 0", name="qty_positive"),)
+    __table_args__ = (
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("qty_credited >= 0 AND qty_credited <= qty", name="credited_qty_within"),
+        CheckConstraint("net_credited >= 0 AND net_credited <= net", name="credited_net_within"),
+        CheckConstraint("tax_credited >= 0 AND tax_credited <= tax", name="credited_tax_within"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     order_line_id: int = Field(foreign_key="order_line.id", index=True)
@@ -252,6 +272,9 @@ class InvoiceLine(SQLModel, table=True):
     tax_rate: int = Field(sa_type=BigInteger)
     net: int = Field(sa_type=BigInteger)
     tax: int = Field(sa_type=BigInteger)
+    qty_credited: int = Field(default=0, sa_type=BigInteger)
+    net_credited: int = Field(default=0, sa_type=BigInteger)
+    tax_credited: int = Field(default=0, sa_type=BigInteger)
 
 
 class Shipment(SQLModel, table=True):
@@ -263,6 +286,8 @@ class Shipment(SQLModel, table=True):
     status: str
     carrier: str | None = None
     tracking: str | None = None
+    # Set on a replacement shipment that resolves a return.
+    return_id: int | None = Field(default=None, foreign_key="rma.id", index=True)
     ship_date: date = Field(index=True)
     delivered_at: datetime | None = None
     created_at: datetime
@@ -279,3 +304,204 @@ class ShipmentLine(SQLModel, table=True):
     sku: str
     description: str
     qty: int = Field(sa_type=BigInteger)
+
+
+class BillingAgreement(SQLModel, table=True):
+    """A customer's standing payment arrangement (SPEC rule 17)."""
+
+    __tablename__ = "billing_agreement"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    method: str
+    reference: str
+    status: str
+    created_at: datetime
+    cancelled_at: datetime | None = None
+
+
+class Payment(SQLModel, table=True):
+    """Money received from a customer; what no invoice took yet is ``unapplied``."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("unapplied >= 0 AND unapplied <= amount", name="unapplied_within"),
+        Index("ix_payment_customer_id_id", "customer_id", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    amount: int = Field(sa_type=BigInteger)
+    method: str
+    reference: str | None = None
+    received_on: date = Field(index=True)
+    unapplied: int = Field(sa_type=BigInteger)
+    created_at: datetime
+
+
+class CreditMemo(SQLModel, table=True):
+    """A correction of an invoice (SPEC rule 14).
+
+    Its total first reduces the invoice's open balance (``applied``); what the
+    customer had already paid beyond that is ``released`` back to them, as a
+    refund or as store credit, of which ``credit_left`` is still unused.
+    """
+
+    __tablename__ = "credit_memo"
+    __table_args__ = (
+        CheckConstraint("total = subtotal + tax", name="total_adds_up"),
+        CheckConstraint(
+            "applied >= 0 AND released >= 0 AND applied + released = total", name="settled"
+        ),
+        CheckConstraint("credit_left >= 0 AND credit_left <= released", name="credit_within"),
+        Index("ix_credit_memo_customer_id_id", "customer_id", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    order_id: int = Field(foreign_key="sales_order.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    return_id: int | None = Field(default=None, foreign_key="rma.id", index=True)
+    issue_date: date = Field(index=True)
+    subtotal: int = Field(sa_type=BigInteger)
+    tax: int = Field(sa_type=BigInteger)
+    total: int = Field(sa_type=BigInteger)
+    settlement: str
+    applied: int = Field(sa_type=BigInteger)
+    released: int = Field(sa_type=BigInteger)
+    credit_left: int = Field(sa_type=BigInteger)
+    restock: bool = False
+    reason: str | None = None
+    created_at: datetime
+
+
+class CreditMemoLine(SQLModel, table=True):
+    __tablename__ = "credit_memo_line"
+    __table_args__ = (CheckConstraint("qty >= 0 AND net >= 0 AND tax >= 0", name="not_negative"),)
+    id: int | None = Field(default=None, primary_key=True)
+    credit_memo_id: int = Field(foreign_key="credit_memo.id", index=True)
+    invoice_line_id: int = Field(foreign_key="invoice_line.id", index=True)
+    order_line_id: int = Field(foreign_key="order_line.id", index=True)
+    position: int
+    sku: str
+    description: str
+    # Zero for a credit by amount: money given back, no goods.
+    qty: int = Field(sa_type=BigInteger)
+    unit_price: int = Field(sa_type=BigInteger)
+    tax_rate: int = Field(sa_type=BigInteger)
+    net: int = Field(sa_type=BigInteger)
+    tax: int = Field(sa_type=BigInteger)
+
+
+class Refund(SQLModel, table=True):
+    """Money paid back to a customer out of their credit."""
+
+    __tablename__ = "refund"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    credit_memo_id: int | None = Field(default=None, foreign_key="credit_memo.id", index=True)
+    amount: int = Field(sa_type=BigInteger)
+    method: str
+    reference: str | None = None
+    refunded_on: date = Field(index=True)
+    created_at: datetime
+
+
+class Allocation(SQLModel, table=True):
+    """Money taken from a source (a payment, or a credit memo's store credit) and
+    put to a use (an invoice, or a refund). Payments' and memos' remaining credit
+    is always their amount minus their allocations."""
+
+    __tablename__ = "allocation"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("(payment_id IS NULL) <> (credit_memo_id IS NULL)", name="one_source"),
+        CheckConstraint("(invoice_id IS NULL) <> (refund_id IS NULL)", name="one_use"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    payment_id: int | None = Field(default=None, foreign_key="payment.id", index=True)
+    credit_memo_id: int | None = Field(default=None, foreign_key="credit_memo.id", index=True)
+    invoice_id: int | None = Field(default=None, foreign_key="invoice.id", index=True)
+    refund_id: int | None = Field(default=None, foreign_key="refund.id", index=True)
+    amount: int = Field(sa_type=BigInteger)
+    applied_on: date
+    # True for what a payment paid when it was recorded; False for credit used later.
+    at_receipt: bool = False
+    created_at: datetime
+
+
+class Rma(SQLModel, table=True):
+    """A return merchandise authorization (SPEC rule 15)."""
+
+    __tablename__ = "rma"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)
+    order_id: int = Field(foreign_key="sales_order.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    status: str = Field(index=True)
+    reason: str
+    restock: bool | None = None
+    resolution: str | None = None
+    requested_on: date
+    created_at: datetime
+    updated_at: datetime
+
+
+class RmaLine(SQLModel, table=True):
+    __tablename__ = "rma_line"
+    __table_args__ = (CheckConstraint("qty > 0", name="qty_positive"),)
+    id: int | None = Field(default=None, primary_key=True)
+    rma_id: int = Field(foreign_key="rma.id", index=True)
+    order_line_id: int = Field(foreign_key="order_line.id", index=True)
+    position: int
+    product_id: int = Field(foreign_key="product.id")
+    sku: str
+    description: str
+    qty: int = Field(sa_type=BigInteger)
+
+
+class Account(SQLModel, table=True):
+    """The chart of accounts: one account per role the ledger posts to (rule 18)."""
+
+    __tablename__ = "account"
+    id: int | None = Field(default=None, primary_key=True)
+    role: str = Field(unique=True)
+    code: str = Field(unique=True)
+    name: str
+    kind: str
+
+
+class JournalEntry(SQLModel, table=True):
+    """A balanced double-entry posting, written with the document that causes it."""
+
+    __tablename__ = "journal_entry"
+    __table_args__ = (Index("ix_journal_entry_source", "source_kind", "source_number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    entry_date: date = Field(index=True)
+    source_kind: str
+    source_number: str
+    memo: str
+    created_at: datetime
+
+
+class JournalLine(SQLModel, table=True):
+    __tablename__ = "journal_line"
+    __table_args__ = (
+        CheckConstraint(
+            "debit >= 0 AND credit >= 0 AND (debit = 0 OR credit = 0)", name="one_side"
+        ),
+        Index("ix_journal_line_account_id_entry_id", "account_id", "entry_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="journal_entry.id", index=True)
+    account_id: int = Field(foreign_key="account.id")
+    debit: int = Field(default=0, sa_type=BigInteger)
+    credit: int = Field(default=0, sa_type=BigInteger)
+    # Receivable lines name their invoice and customer lines their customer, so
+    # balances "as of" a date are sums over dated entries.
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    invoice_id: int | None = Field(default=None, foreign_key="invoice.id", index=True)

@@ -15,7 +15,22 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from ordercli.cli import customer, invoice, misc, order, product, quote, shipment, stock
+from ordercli.cli import (
+    account,
+    billing_agreement,
+    credit_memo,
+    customer,
+    invoice,
+    misc,
+    order,
+    payment,
+    product,
+    quote,
+    report,
+    returns,
+    shipment,
+    stock,
+)
 from ordercli.cli.common import state
 from ordercli.domain.errors import OrderCliError
 
@@ -101,6 +116,12 @@ app.add_typer(order.app, name="order")
 app.add_typer(invoice.app, name="invoice")
 app.add_typer(shipment.app, name="shipment")
 app.add_typer(stock.app, name="stock")
+app.add_typer(payment.app, name="payment")
+app.add_typer(credit_memo.app, name="credit-memo")
+app.add_typer(returns.app, name="return")
+app.add_typer(billing_agreement.app, name="billing-agreement")
+app.add_typer(report.app, name="report")
+app.add_typer(account.app, name="account")
 misc.register(app)
 
 

@@ -1,4 +1,4 @@
-"""Top-level commands: init, version, ship (alias), numbering, demo."""
+"""Top-level commands: init, version, check, ship (alias), numbering, demo."""
 
 from __future__ import annotations
 
@@ -78,6 +78,33 @@ def register(app: typer.Typer) -> None:
         "--line quantities given.\n\nExample: ordercli ship SO-00001 --line WIDGET=2 "
         "--carrier DHL --tracking 00340434",
     )(shipment.create)
+
+    @app.command("check")
+    def check(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+        """Verify the ledger's invariants and print every problem found; exit 1 if any.
+
+        Recomputes what the documents hold (quantities invoiced, shipped,
+        credited and returned; amounts paid and credited; credit; stock) and
+        ties the journal to them: every entry balanced, receivables equal to
+        the open invoice balances.
+
+        Example: ordercli check
+        """
+        checks = lazy_module("ordercli.services.checks")
+        with ledger(ctx, write=False) as session:
+            report = checks.run_checks(session=session)
+
+        def human(doc) -> None:
+            if doc["ok"]:
+                output.print(f"ok: {doc['checks']} checks passed, the ledger is consistent")
+                return
+            for problem in doc["problems"]:
+                output.print(f"problem (rule {problem['rule']}): {problem['problem']}")
+            output.print(f"{len(doc['problems'])} problem(s) found in {doc['checks']} checks")
+
+        render(report, as_json, human)
+        if not report["ok"]:
+            raise typer.Exit(1)
 
     @app.command("version")
     def version(as_json: JsonOpt = False) -> None:

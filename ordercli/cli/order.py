@@ -74,15 +74,26 @@ def new(
     order_date: Annotated[
         str | None, typer.Option("--date", help="Order date (YYYY-MM-DD); default today.")
     ] = None,
+    billing_agreement: Annotated[
+        str | None,
+        typer.Option(
+            "--billing-agreement",
+            metavar="ID",
+            help="The customer's active billing agreement this order is paid under (BA-00001).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Open a draft order for a customer.
 
-    Example: ordercli order new ACME
+    Example: ordercli order new ACME --billing-agreement BA-00001
     """
     with ledger(ctx) as session:
         order = ordering.new_order(
-            session=session, customer_code=customer, order_date=day(order_date, "--date")
+            session=session,
+            customer_code=customer,
+            order_date=day(order_date, "--date"),
+            billing_agreement=billing_agreement,
         )
         view = views.order_view(session, order)
     render(view, as_json, show_order)

@@ -32,6 +32,7 @@ from ordercli.services.clock import now, today
 from ordercli.services.common import newest_first, parse_status
 from ordercli.services.customers import get_customer
 from ordercli.services.events import record_event
+from ordercli.services.journal import Posting, post_entry
 from ordercli.services.numbering import next_number
 from ordercli.services.ordering import (
     allocate_lines,
@@ -116,6 +117,23 @@ def create_invoice(
     for il in invoice_lines:
         il.invoice_id = invoice.id
         session.add(il)
+    post_entry(
+        session=session,
+        entry_date=issued,
+        source_kind="invoice",
+        source_number=invoice.number,
+        memo=f"invoice {invoice.number} to {customer.code}",
+        postings=[
+            Posting(
+                "receivable",
+                debit=invoice.total,
+                customer_id=customer.id,
+                invoice_id=invoice.id,
+            ),
+            Posting("revenue", credit=subtotal),
+            Posting("sales_tax", credit=tax_total),
+        ],
+    )
     record_event(
         session=session,
         subject_kind="invoice",
@@ -130,13 +148,16 @@ def create_invoice(
     return invoice
 
 
-def get_invoice(*, session: Session, number: str) -> Invoice:
+def get_invoice(*, session: Session, number: str, for_update: bool = False) -> Invoice:
     number = (number or "").strip()
     if not number:
         raise InvalidInput("invoice number is empty")
-    invoice = session.exec(
-        select(Invoice).where(func.upper(Invoice.number) == number.upper())
-    ).first()
+    query = select(Invoice).where(func.upper(Invoice.number) == number.upper())
+    if for_update:
+        # Paid and credited are read-modify-write; on PostgreSQL this row lock
+        # serialises two payments or credits of one invoice.
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
+    invoice = session.exec(query).first()
     if invoice is None:
         raise NotFound(f"no invoice {number!r}", hint="`ordercli invoice list` shows the invoices")
     return invoice

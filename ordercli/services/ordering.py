@@ -30,7 +30,7 @@ from ordercli.services.common import (
     newest_first,
     parse_status,
 )
-from ordercli.services.customers import customer_balance, get_customer
+from ordercli.services.customers import get_customer, open_invoice_total
 from ordercli.services.events import record_event
 from ordercli.services.numbering import next_number
 from ordercli.services.pricing import price_line, reprice, totals
@@ -90,18 +90,27 @@ def new_order(
     order_date: date | None = None,
     quote_id: int | None = None,
     source: str | None = None,
+    billing_agreement: str | None = None,
 ) -> SalesOrder:
-    """Open a draft order (rule 1: an active customer's)."""
+    """Open a draft order (rule 1: an active customer's; rule 17: their active agreement)."""
     customer = get_customer(session=session, code=customer_code)
     if not customer.active:
         raise RuleViolation(
             f"customer {customer.code} is inactive and gets no new orders",
             hint=f"`ordercli customer activate {customer.code}` reactivates",
         )
+    agreement = None
+    if billing_agreement is not None:
+        from ordercli.services.billing_agreements import agreement_for_order
+
+        agreement = agreement_for_order(
+            session=session, number=billing_agreement, customer=customer
+        )
     order = SalesOrder(
         number=next_number(session=session, kind="order"),
         customer_id=customer.id,
         quote_id=quote_id,
+        billing_agreement_id=agreement.id if agreement else None,
         status=OrderStatus.DRAFT,
         order_date=order_date or today(),
         created_at=now(),
@@ -116,7 +125,8 @@ def new_order(
         order_id=order.id,
         quote_id=quote_id,
         message=f"order {order.number} opened for {customer.code}"
-        + (f" from {source}" if source else ""),
+        + (f" from {source}" if source else "")
+        + (f" under billing agreement {agreement.number}" if agreement else ""),
     )
     return order
 
@@ -362,7 +372,7 @@ def remove_order_line(*, session: Session, number: str, line_ref: str) -> OrderL
 
 def credit_exposure(*, session: Session, customer: Customer) -> Decimal:
     """Open invoice balances plus confirmed orders' value not yet invoiced (rule 16)."""
-    balance = customer_balance(session=session, customer_id=customer.id)
+    balance = open_invoice_total(session=session, customer_id=customer.id)
     unbilled = session.exec(
         select(
             func.coalesce(

@@ -13,18 +13,21 @@ from sqlmodel import Session, select
 
 from ordercli.domain.money import from_minor, pct_from_db, qty_from_db
 from ordercli.models import (
+    BillingAgreement,
+    CreditMemo,
     Customer,
     Invoice,
     InvoiceLine,
     OrderLine,
     Product,
     Quote,
+    Rma,
     SalesOrder,
     Shipment,
     ShipmentLine,
 )
 from ordercli.services import invoicing, ordering, quoting
-from ordercli.services.customers import customer_balance
+from ordercli.services.customers import customer_position
 from ordercli.services.settings import currency, minor_digits
 
 
@@ -34,6 +37,7 @@ def _money(session: Session, units: int):
 
 def customer_view(session: Session, customer: Customer, as_of=None) -> dict:
     limit = customer.credit_limit
+    position = customer_position(session=session, customer_id=customer.id, as_of=as_of)
     return {
         "code": customer.code,
         "name": customer.name,
@@ -44,7 +48,9 @@ def customer_view(session: Session, customer: Customer, as_of=None) -> dict:
         "tax_id": customer.tax_id,
         "terms_days": customer.terms_days,
         "credit_limit": None if limit is None else _money(session, limit),
-        "balance": customer_balance(session=session, customer_id=customer.id, as_of=as_of),
+        "balance": position["balance"],
+        "open_invoices": position["open_invoices"],
+        "unapplied_credit": position["unapplied_credit"],
         "active": customer.active,
     }
 
@@ -131,6 +137,7 @@ def order_line_view(session: Session, line: OrderLine, sku: str, service: bool) 
             "qty_shipped": qty_from_db(line.qty_shipped),
             "qty_credited": qty_from_db(line.qty_credited),
             "qty_returned": qty_from_db(line.qty_returned),
+            "qty_replaced": qty_from_db(line.qty_replaced),
             "qty_backordered": qty_from_db(line.qty_backordered),
             "backordered": line.qty_backordered > 0,
             "service": service,
@@ -189,6 +196,9 @@ def order_views(
     lines_of = _lines_of(session, OrderLine, OrderLine.order_id, ids)
     codes = _customer_codes(session, (order.customer_id for order in orders))
     quotes = _numbers_by_id(session, Quote, (order.quote_id for order in orders))
+    agreements = _numbers_by_id(
+        session, BillingAgreement, (order.billing_agreement_id for order in orders)
+    )
     if with_lines:
         product_ids = {ln.product_id for lines in lines_of.values() for ln in lines}
         products = {
@@ -218,6 +228,22 @@ def order_views(
             ),
             ids,
         )
+        memos = _grouped(
+            session,
+            lambda chunk: (
+                select(CreditMemo.order_id, CreditMemo.number)
+                .where(CreditMemo.order_id.in_(chunk))
+                .order_by(CreditMemo.id)
+            ),
+            ids,
+        )
+        returns = _grouped(
+            session,
+            lambda chunk: (
+                select(Rma.order_id, Rma.number).where(Rma.order_id.in_(chunk)).order_by(Rma.id)
+            ),
+            ids,
+        )
     documents = []
     for order in orders:
         lines = lines_of.get(order.id, [])
@@ -228,6 +254,7 @@ def order_views(
             "billing_status": ordering.billing_status(lines).value,
             "fulfilment_status": ordering.fulfilment_status(lines).value,
             "quote": quotes.get(order.quote_id),
+            "billing_agreement": agreements.get(order.billing_agreement_id),
             "order_date": order.order_date,
             "hold_reason": order.hold_reason,
             "subtotal": _money(session, order.subtotal),
@@ -243,6 +270,8 @@ def order_views(
             ]
             view["invoices"] = invoices.get(order.id, [])
             view["shipments"] = shipments.get(order.id, [])
+            view["credit_memos"] = memos.get(order.id, [])
+            view["returns"] = returns.get(order.id, [])
         documents.append(view)
     return documents
 
@@ -279,7 +308,13 @@ def invoice_views(
         }
         if with_lines:
             view["lines"] = [
-                _priced_line(session, ln, ln.sku) for ln in lines_of.get(invoice.id, [])
+                {
+                    **_priced_line(session, ln, ln.sku),
+                    "qty_credited": qty_from_db(ln.qty_credited),
+                    "net_credited": _money(session, ln.net_credited),
+                    "tax_credited": _money(session, ln.tax_credited),
+                }
+                for ln in lines_of.get(invoice.id, [])
             ]
         documents.append(view)
     return documents
