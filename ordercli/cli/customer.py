@@ -51,8 +51,10 @@ def _show_customer(view: dict) -> None:
             ("Tax id", view["tax_id"]),
             ("Terms", f"{view['terms_days']} days"),
             ("Credit limit", view["credit_limit"] if view["credit_limit"] is not None else "none"),
+            ("Open invoices", view["open_invoices"]),
+            ("Unapplied credit", view["unapplied_credit"] or None),
             ("Balance" + (f" at {view['as_of']}" if view.get("as_of") else ""), view["balance"]),
-            ("Exposure", view.get("exposure")),
+            ("Exposure (credit control)", view.get("exposure")),
         ],
     )
 

@@ -72,7 +72,80 @@ STEPS = [
         ["order", "timeline", "SO-00001"],
     ),
     (None, ["invoice", "list"]),
+    (
+        "After the sale. The customer pays part of the first invoice…",
+        [
+            "payment",
+            "record",
+            "BRIGHT",
+            "500.00",
+            "--invoice",
+            "INV-00001",
+            "--reference",
+            "SEPA-0042",
+        ],
+    ),
+    (
+        "…then transfers more than they owe: the rest is kept as their credit.",
+        ["payment", "record", "BRIGHT", "5000.00", "--reference", "SEPA-0057"],
+    ),
+    (None, ["customer", "show", "BRIGHT"]),
+    (
+        "A chair arrived scratched: credit it, refund the money, put the chair back into stock.",
+        [
+            "credit-memo",
+            "create",
+            "INV-00002",
+            "--line",
+            "CHAIR-ERGO=1",
+            "--refund",
+            "--restock",
+            "--reason",
+            "arrived scratched",
+        ],
+    ),
+    (
+        "A desk comes back: a return (RMA), authorized, received into stock, credited.",
+        ["return", "request", "SO-00001", "--line", "DESK-OAK=1", "--reason", "wrong finish"],
+    ),
+    (None, ["return", "authorize", "RMA-00001"]),
+    (None, ["return", "receive", "RMA-00001", "--restock"]),
+    (None, ["return", "resolve", "RMA-00001", "--credit-memo", "--store-credit"]),
+    (
+        "Their next order is paid from the credit they hold.",
+        ["order", "new", "BRIGHT"],
+    ),
+    (None, ["order", "add-line", "SO-00002", "LAMP-LED", "4"]),
+    (None, ["order", "confirm", "SO-00002"]),
+    (None, ["invoice", "create", "SO-00002"]),
+    (None, ["payment", "apply", "BRIGHT", "--invoice", "INV-00003"]),
+    ("Every money movement:", ["payment", "transactions"]),
+    (
+        "Another customer's invoice, issued weeks ago and still unpaid, is overdue.",
+        ["order", "new", "ACME", "--date", "{days_ago:50}"],
+    ),
+    (None, ["order", "add-line", "SO-00003", "MONITOR-ARM", "2"]),
+    (None, ["order", "confirm", "SO-00003"]),
+    (None, ["invoice", "create", "SO-00003", "--date", "{days_ago:45}"]),
+    ("Who owes what, and for how long:", ["report", "aging"]),
+    (None, ["report", "statement", "BRIGHT"]),
+    (
+        "The books: every document posted a balanced entry, so the trial balance sums to zero.",
+        ["report", "trial-balance"],
+    ),
+    ("And the ledger checks itself:", ["check"]),
 ]
+
+
+def _resolve(arg: str) -> str:
+    """``{days_ago:N}``: a date N days before today, so the demo always has history."""
+    if arg.startswith("{days_ago:") and arg.endswith("}"):
+        from datetime import timedelta
+
+        from ordercli.services.clock import today
+
+        return (today() - timedelta(days=int(arg[10:-1]))).isoformat()
+    return arg
 
 
 def _demo_path(path: str | None) -> Path:
@@ -121,6 +194,7 @@ def run_demo(path: str | None) -> None:
     for explanation, args in STEPS:
         if explanation:
             output.print(Text(f"\n{explanation}", style="bold"))
+        args = [_resolve(arg) for arg in args]
         output.print(Text(f"$ ordercli {shlex.join(args)}", style="cyan"))
         app(["--db", str(target), *args], standalone_mode=False)
     output.print(Rule("try it yourself"))
@@ -134,11 +208,12 @@ def run_demo(path: str | None) -> None:
         "The demo ledger is yours to play with. Point ordercli at it and drive a second order:\n"
         f"  export ORDERCLI_DB={shlex.quote(str(target))}\n"
         "  ordercli customer list\n"
-        "  ordercli order new ACME\n"
-        "  ordercli order add-line SO-00002 LAMP-LED 3\n"
-        "  ordercli order confirm SO-00002\n"
-        "  ordercli invoice create SO-00002 --partial --line LAMP-LED=1 --json\n"
-        "  ordercli ship SO-00002 --carrier UPS --tracking 1Z999AA10123456784\n"
-        "  ordercli order timeline SO-00002\n"
+        "  ordercli order new CAFE\n"
+        "  ordercli order add-line SO-00004 LAMP-LED 3\n"
+        "  ordercli order confirm SO-00004\n"
+        "  ordercli invoice create SO-00004 --partial --line LAMP-LED=1 --json\n"
+        "  ordercli ship SO-00004 --carrier UPS --tracking 1Z999AA10123456784\n"
+        "  ordercli payment record CAFE 20.00\n"
+        "  ordercli order timeline SO-00004\n"
         "Without ORDERCLI_DB (or --db) ordercli uses your real ledger; the README has the tour."
     )

@@ -204,14 +204,28 @@ def test_demo_builds_its_own_ledger(cli, cli_at, tmp_path, ledger_path, fingerpr
         "shipped",
         "Q-00001",
     )
-    assert [i["total"] for i in demo.ok("invoice", "list")] == ["3530.26", "1105.63"]
+    invoices = {i["number"]: i for i in demo.ok("invoice", "list")}
+    assert {n: (i["total"], i["status"]) for n, i in invoices.items()} == {
+        "INV-00001": ("1105.63", "paid"),
+        "INV-00002": ("3530.26", "paid"),
+        "INV-00003": ("237.76", "paid"),
+        "INV-00004": ("211.82", "overdue"),
+    }
     assert demo.ok("shipment", "show", "SH-00001")["status"] == "delivered"
-    assert demo.ok("product", "show", "DESK-OAK")["on_hand"] == "8"
+    # 8 left after shipping, plus the desk returned into stock.
+    assert demo.ok("product", "show", "DESK-OAK")["on_hand"] == "9"
+    assert [m["settlement"] for m in demo.ok("credit-memo", "list")] == ["store_credit", "refund"]
+    assert demo.ok("customer", "show", "BRIGHT")["balance"] == "-1179.16"
+    trial = demo.ok("report", "trial-balance")
+    assert trial["total_debit"] == trial["total_credit"] == "12119.80"
+    aging = demo.ok("report", "aging")
+    assert aging["totals"]["d1_30"] == aging["totals"]["total"] == "211.82"
+    assert demo.ok("check")["ok"] is True
 
     dispose_all()  # a second `ordercli demo` is a new process
     again = cli.run("demo", "--path", str(target))
     assert again.exit_code == 0, again.stderr
-    assert len(cli_at(target).ok("order", "list")) == 1
+    assert len(cli_at(target).ok("order", "list")) == 3
 
 
 def test_demo_refuses_to_overwrite_another_file(cli, tmp_path):

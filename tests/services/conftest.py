@@ -146,3 +146,59 @@ def events_of(uow):
             return [(event.action, event.message) for event in rows]
 
     return read
+
+
+# After the sale (rules 11, 13–18) -------------------------------------------
+
+
+@pytest.fixture
+def invoiced(make_order, uow) -> Callable[..., tuple[str, str]]:
+    """``invoiced("ACME", [("DESK-OAK", "1")], ship=True, issue_date=date(…))`` →
+    ``("SO-00001", "INV-00001")``: a confirmed order, shipped if told, invoiced whole."""
+    from ordercli.services import fulfilment, invoicing
+
+    def make(customer="ACME", lines=(("DESK-OAK", "1"),), ship=False, issue_date=None):
+        number = make_order(customer, lines)
+        with uow() as session:
+            if ship:
+                fulfilment.create_shipment(session=session, order_number=number)
+            invoice = invoicing.create_invoice(
+                session=session, order_number=number, issue_date=issue_date
+            )
+            return number, invoice.number
+
+    return make
+
+
+@pytest.fixture
+def ledger_ok(request):
+    """``ledger_ok()`` (or ``ledger_ok(engine)``): ``run_checks`` finds no problem, the
+    trial balance sums to zero, the receivable account equals the open invoice balances
+    and the customer credit account the unapplied payments plus store credit left.
+    Returns the accounts' balances (debit − credit) by role."""
+    from sqlmodel import func
+
+    from ordercli.models import CreditMemo, Invoice, Payment
+    from ordercli.services import checks, journal
+
+    def check(engine=None) -> dict[str, Decimal]:
+        engine = engine or request.getfixturevalue("engine")
+        with unit_of_work(engine, write=False) as session:
+            report = checks.run_checks(session=session)
+            trial = journal.trial_balance(session=session)
+            open_balance = session.exec(
+                select(func.coalesce(func.sum(Invoice.total - Invoice.paid - Invoice.credited), 0))
+            ).one()
+            unapplied = session.exec(select(func.coalesce(func.sum(Payment.unapplied), 0))).one()
+            store = session.exec(select(func.coalesce(func.sum(CreditMemo.credit_left), 0))).one()
+        assert report["ok"], report["problems"]
+        assert report["problems"] == []
+        assert trial["total_debit"] == trial["total_credit"]
+        assert trial["balance"] == 0
+        balances = {account["role"]: account["balance"] for account in trial["accounts"]}
+        assert sum(balances.values()) == 0
+        assert balances["receivable"] == Decimal(open_balance) / 100
+        assert -balances["customer_credit"] == Decimal(unapplied + store) / 100
+        return balances
+
+    return check
