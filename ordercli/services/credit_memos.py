@@ -39,6 +39,7 @@ from ordercli.services.events import record_event
 from ordercli.services.invoicing import get_invoice, invoice_lines
 from ordercli.services.journal import Posting, post_entry
 from ordercli.services.numbering import next_number
+from ordercli.services.ordering import lock_order
 from ordercli.services.settings import minor_digits
 
 SETTLEMENTS = ("refund", "store_credit")
@@ -173,7 +174,17 @@ def create_credit_memo(
         raise InvalidInput("credit either --line quantities or an --amount, not both")
     if amount is not None and restock:
         raise InvalidInput("--restock needs --line quantities: an --amount credits no goods")
+    # Order first, then invoice: the order invoicing and shipping lock, so
+    # order-line counters never lose an update on PostgreSQL.
+    order_id = get_invoice(session=session, number=invoice_number).order_id
+    lock_order(session, order_id)
     invoice = get_invoice(session=session, number=invoice_number, for_update=True)
+    issued = issue_date or today()
+    if issued < invoice.issue_date:
+        raise RuleViolation(
+            f"a credit memo dated {issued} cannot credit {invoice.number}, "
+            f"issued {invoice.issue_date}"
+        )
     all_lines = invoice_lines(session=session, invoice=invoice)
     if amount is not None:
         if amount <= 0:
@@ -202,7 +213,6 @@ def create_credit_memo(
     applied = min(total, balance)
     released = total - applied
     settlement = settlement or "store_credit"
-    issued = issue_date or today()
     moment = now()
     memo = CreditMemo(
         number=next_number(session=session, kind="credit_memo"),

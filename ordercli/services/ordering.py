@@ -55,6 +55,14 @@ def get_order(*, session: Session, number: str, for_update: bool = False) -> Sal
     return order
 
 
+def lock_order(session: Session, order_id: int) -> SalesOrder:
+    """The order row locked for this transaction (PostgreSQL): everything that
+    changes an order's line counters takes this lock first."""
+    return session.get(
+        SalesOrder, order_id, with_for_update={"key_share": True}, populate_existing=True
+    )
+
+
 def order_lines(*, session: Session, order: SalesOrder) -> list[OrderLine]:
     return list(
         session.exec(

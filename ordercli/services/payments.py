@@ -49,6 +49,15 @@ def _check_invoice_of(invoice: Invoice, customer: Customer) -> None:
         )
 
 
+def _check_dated(invoice: Invoice, on: date, what: str) -> None:
+    """Money dated before an invoice existed cannot settle it (aging as of any day
+    would show the invoice below zero); it is credit, applied once the invoice exists."""
+    if on < invoice.issue_date:
+        raise RuleViolation(
+            f"{what} dated {on} cannot settle {invoice.number}, issued {invoice.issue_date}"
+        )
+
+
 def _allocate(
     *,
     session: Session,
@@ -160,6 +169,8 @@ def record_payment(
         for invoice in open_invoices(session=session, customer=customer):
             if left == 0:
                 break
+            if invoice.issue_date > received_on:
+                continue
             take = min(left, invoice_balance(invoice))
             plan.append((invoice, take))
             left -= take
@@ -167,6 +178,7 @@ def record_payment(
         for number, wanted in invoices:
             invoice = get_invoice(session=session, number=number, for_update=True)
             _check_invoice_of(invoice, customer)
+            _check_dated(invoice, received_on, "a payment")
             balance = invoice_balance(invoice)
             if balance <= 0:
                 raise RuleViolation(f"invoice {invoice.number} has nothing left to pay")
@@ -177,9 +189,13 @@ def record_payment(
                         f"cannot allocate {wanted} to {invoice.number}: its balance is "
                         f"{_money(session, balance)}"
                     )
+                if take > left:
+                    raise RuleViolation(
+                        f"the amounts named for the invoices add up to more than the payment "
+                        f"of {amount}"
+                    )
             else:
-                take = balance
-            take = min(take, left)
+                take = min(balance, left)
             if take <= 0:
                 raise RuleViolation(
                     f"payment of {amount} does not reach {invoice.number}: "
@@ -326,6 +342,7 @@ def apply_credit(
     else:
         wanted = min(credit, balance)
     applied_on = applied_on or today()
+    _check_dated(invoice, applied_on, "credit applied")
     allocations = []
     left = wanted
     for source in sources:
@@ -513,6 +530,22 @@ def list_payments(
 TRANSACTION_KINDS = ("payment", "refund", "credit_applied", "store_credit")
 
 
+def _movement(kind, on, at, number, customer_id, amount, method, reference, invoice_id, source):
+    """One kind of money movement as rows of the same labelled columns."""
+    return sa_select(
+        literal(kind).label("kind"),
+        on.label("on"),
+        at.label("at"),
+        number.label("number"),
+        customer_id.label("customer_id"),
+        amount.label("amount"),
+        method.label("method"),
+        reference.label("reference"),
+        invoice_id.label("invoice_id"),
+        source.label("source"),
+    )
+
+
 def transactions(
     *,
     session: Session,
@@ -542,20 +575,20 @@ def transactions(
         .scalar_subquery(),
     )
     parts = {
-        "payment": select(
-            literal("payment").label("kind"),
-            Payment.received_on.label("on"),
-            Payment.created_at.label("at"),
-            Payment.number.label("number"),
-            Payment.customer_id.label("customer_id"),
-            Payment.amount.label("amount"),
-            Payment.method.label("method"),
-            Payment.reference.label("reference"),
-            null().label("invoice_id"),
-            null().label("source"),
+        "payment": _movement(
+            "payment",
+            Payment.received_on,
+            Payment.created_at,
+            Payment.number,
+            Payment.customer_id,
+            Payment.amount,
+            Payment.method,
+            Payment.reference,
+            null(),
+            null(),
         ),
-        "refund": select(
-            literal("refund"),
+        "refund": _movement(
+            "refund",
             Refund.refunded_on,
             Refund.created_at,
             Refund.number,
@@ -568,8 +601,8 @@ def transactions(
             .where(CreditMemo.id == Refund.credit_memo_id)
             .scalar_subquery(),
         ),
-        "credit_applied": select(
-            literal("credit_applied"),
+        "credit_applied": _movement(
+            "credit_applied",
             Allocation.applied_on,
             Allocation.created_at,
             source_number,
@@ -580,8 +613,8 @@ def transactions(
             Allocation.invoice_id,
             source_number,
         ).where(and_(Allocation.invoice_id.is_not(None), Allocation.at_receipt.is_(False))),
-        "store_credit": select(
-            literal("store_credit"),
+        "store_credit": _movement(
+            "store_credit",
             CreditMemo.issue_date,
             CreditMemo.created_at,
             CreditMemo.number,

@@ -157,6 +157,14 @@ def get_return(*, session: Session, number: str, for_update: bool = False) -> Rm
     return rma
 
 
+def _locked(session: Session, number: str) -> Rma:
+    """The return and its order, locked order first as every counter change does."""
+    from ordercli.services.ordering import lock_order
+
+    lock_order(session, get_return(session=session, number=number).order_id)
+    return get_return(session=session, number=number, for_update=True)
+
+
 def return_lines(*, session: Session, rma: Rma) -> list[RmaLine]:
     return list(
         session.exec(select(RmaLine).where(RmaLine.rma_id == rma.id).order_by(RmaLine.position))
@@ -210,7 +218,7 @@ def receive_return(*, session: Session, number: str, restock: bool = False) -> R
     """The goods are back: count them returned; with ``restock``, back into stock."""
     from ordercli.services.stock import allocate_stock, lock_products, move_stock
 
-    rma = get_return(session=session, number=number, for_update=True)
+    rma = _locked(session, number)
     if rma.status == ReturnStatus.REQUESTED:
         raise RuleViolation(
             f"cannot receive {rma.number}: it is requested, not yet authorized",
@@ -269,7 +277,7 @@ def resolve_return(
 ) -> tuple[Rma, list[CreditMemo], Shipment | None]:
     if credit_memo == replace:
         raise InvalidInput("resolve with either --credit-memo or --replace")
-    rma = get_return(session=session, number=number, for_update=True)
+    rma = _locked(session, number)
     if rma.status in OPEN:
         raise RuleViolation(
             f"cannot resolve {rma.number}: it is {rma.status}; the goods must be received first",
