@@ -57,9 +57,12 @@ def show_order(view: dict) -> None:
             ("Fulfilment", view["fulfilment_status"]),
             ("Order date", view["order_date"]),
             ("Quote", view["quote"]),
+            ("Billing agreement", view["billing_agreement"]),
             *_totals(view),
             ("Invoices", ", ".join(view["invoices"])),
             ("Shipments", ", ".join(view["shipments"])),
+            ("Credit memos", ", ".join(view["credit_memos"])),
+            ("Returns", ", ".join(view["returns"])),
         ],
         status_keys=("status", "billing", "fulfilment"),
     )
@@ -81,6 +84,11 @@ def show_order(view: dict) -> None:
         ("tax", "Tax"),
         ("qty_invoiced", "Invoiced"),
         ("qty_shipped", "Shipped"),
+        *(
+            [("qty_credited", "Credited"), ("qty_returned", "Returned")]
+            if any(line["qty_credited"] or line["qty_returned"] for line in view["lines"])
+            else []
+        ),
         ("state", "Stock"),
     ]
     table(None, columns, rows, status_keys=(), empty="no lines yet")
@@ -105,6 +113,8 @@ def show_invoice(view: dict) -> None:
             ("Paid", view["paid"]),
             ("Credited", view["credited"]),
             ("Balance", f"{fmt(view['balance'])} {view['currency']}"),
+            ("Payments", ", ".join(view.get("payments", []))),
+            ("Credit memos", ", ".join(view.get("credit_memos", []))),
         ],
     )
     table(None, PRICED, view["lines"])

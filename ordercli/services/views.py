@@ -13,12 +13,14 @@ from sqlmodel import Session, select
 
 from ordercli.domain.money import from_minor, pct_from_db, qty_from_db
 from ordercli.models import (
+    Allocation,
     BillingAgreement,
     CreditMemo,
     Customer,
     Invoice,
     InvoiceLine,
     OrderLine,
+    Payment,
     Product,
     Quote,
     Rma,
@@ -288,6 +290,25 @@ def invoice_views(
     codes = _customer_codes(session, (invoice.customer_id for invoice in invoices))
     if with_lines:
         lines_of = _lines_of(session, InvoiceLine, InvoiceLine.invoice_id, ids)
+        memos = _grouped(
+            session,
+            lambda chunk: (
+                select(CreditMemo.invoice_id, CreditMemo.number)
+                .where(CreditMemo.invoice_id.in_(chunk))
+                .order_by(CreditMemo.id)
+            ),
+            ids,
+        )
+        payments = _grouped(
+            session,
+            lambda chunk: (
+                select(Allocation.invoice_id, Payment.number)
+                .join(Payment, Payment.id == Allocation.payment_id)
+                .where(Allocation.invoice_id.in_(chunk))
+                .order_by(Allocation.id)
+            ),
+            ids,
+        )
     code = currency(session)
     documents = []
     for invoice in invoices:
@@ -316,6 +337,8 @@ def invoice_views(
                 }
                 for ln in lines_of.get(invoice.id, [])
             ]
+            view["payments"] = list(dict.fromkeys(payments.get(invoice.id, [])))
+            view["credit_memos"] = memos.get(invoice.id, [])
         documents.append(view)
     return documents
 
