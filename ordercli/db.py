@@ -165,10 +165,39 @@ def _ensure_schema(engine: Engine) -> None:
             f"{where} has schema revision {revision}, newer than this ordercli knows",
             hint="upgrade ordercli to open this ledger",
         )
+    if revision is not None:
+        _backup_before_upgrade(engine, revision)
     try:
         upgrade(engine)
     except OperationalError as exc:
         raise _unavailable(exc, where) from None
+
+
+def _backup_before_upgrade(engine: Engine, revision: str) -> None:
+    """Copy an existing SQLite ledger beside itself before changing its schema.
+
+    SQLite's online backup gives a consistent copy even while another process
+    writes; the copy is named after the schema it holds, e.g.
+    ``shop.db.schema-0001.bak``, and an existing one is never overwritten.
+    """
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return
+    import sqlite3
+
+    target = Path(f"{database}.schema-{revision}.bak")
+    if target.exists():
+        return
+    from contextlib import closing
+
+    try:
+        with closing(sqlite3.connect(database)) as source, closing(sqlite3.connect(target)) as copy:
+            source.backup(copy)
+    except sqlite3.Error as exc:
+        target.unlink(missing_ok=True)
+        raise LedgerUnavailable(
+            f"not upgrading {database}: could not write the backup {target} first ({exc})"
+        ) from None
 
 
 def _unavailable(exc: OperationalError, where: str) -> LedgerUnavailable:

@@ -267,19 +267,31 @@ def _log_settlements(session: Session, plan: list[tuple[Invoice, int]], source: 
         )
 
 
-def credit_sources(*, session: Session, customer: Customer) -> list[Payment | CreditMemo]:
+def credit_sources(
+    *, session: Session, customer: Customer, on: date | None = None
+) -> list[Payment | CreditMemo]:
     """Where the customer's unused credit sits: payments first, then credit memos,
-    each oldest first, locked for update."""
+    each oldest first, locked for update. With ``on``, only credit that existed
+    by that day: money cannot be used before it was received."""
+    on = on or date.max
     payments = session.exec(
         select(Payment)
-        .where(Payment.customer_id == customer.id, Payment.unapplied > 0)
+        .where(
+            Payment.customer_id == customer.id,
+            Payment.unapplied > 0,
+            Payment.received_on <= on,
+        )
         .order_by(Payment.received_on, Payment.id)
         .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     memos = session.exec(
         select(CreditMemo)
-        .where(CreditMemo.customer_id == customer.id, CreditMemo.credit_left > 0)
+        .where(
+            CreditMemo.customer_id == customer.id,
+            CreditMemo.credit_left > 0,
+            CreditMemo.issue_date <= on,
+        )
         .order_by(CreditMemo.issue_date, CreditMemo.id)
         .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
@@ -318,11 +330,14 @@ def apply_credit(
     balance = invoice_balance(invoice)
     if balance <= 0:
         raise RuleViolation(f"invoice {invoice.number} has nothing left to pay")
-    sources = credit_sources(session=session, customer=customer)
+    applied_on = applied_on or today()
+    _check_dated(invoice, applied_on, "credit applied")
+    sources = credit_sources(session=session, customer=customer, on=applied_on)
     credit = available_credit(sources)
     if credit == 0:
         raise RuleViolation(
-            f"{customer.code} has no unapplied credit",
+            f"{customer.code} has no unapplied credit"
+            + (f" on {applied_on}" if applied_on != today() else ""),
             hint="credit comes from overpayments and credit memos kept as store credit",
         )
     if amount is not None:
@@ -341,8 +356,6 @@ def apply_credit(
             )
     else:
         wanted = min(credit, balance)
-    applied_on = applied_on or today()
-    _check_dated(invoice, applied_on, "credit applied")
     allocations = []
     left = wanted
     for source in sources:
@@ -474,10 +487,14 @@ def refund_customer(
 ) -> Refund:
     """Pay out a customer's unapplied credit (all of it unless ``amount``)."""
     customer = get_customer(session=session, code=customer_code)
-    sources = credit_sources(session=session, customer=customer)
+    refunded_on = refunded_on or today()
+    sources = credit_sources(session=session, customer=customer, on=refunded_on)
     credit = available_credit(sources)
     if credit == 0:
-        raise RuleViolation(f"{customer.code} has no unapplied credit to refund")
+        raise RuleViolation(
+            f"{customer.code} has no unapplied credit to refund"
+            + (f" on {refunded_on}" if refunded_on != today() else "")
+        )
     units = credit if amount is None else to_minor(amount, minor_digits(session))
     return refund_credit(
         session=session,
