@@ -100,11 +100,16 @@ def register(app: typer.Typer) -> None:
                 return
             for problem in doc["problems"]:
                 output.print(f"problem (rule {problem['rule']}): {problem['problem']}")
-            output.print(f"{len(doc['problems'])} problem(s) found in {doc['checks']} checks")
 
         render(report, as_json, human)
         if not report["ok"]:
-            raise typer.Exit(1)
+            from ordercli.domain.errors import RuleViolation
+
+            raise RuleViolation(
+                f"the ledger check found {len(report['problems'])} problem(s) "
+                f"in {report['checks']} checks",
+                hint="each is listed above; restore from a backup or correct with new documents",
+            )
 
     @app.command("version")
     def version(as_json: JsonOpt = False) -> None:

@@ -203,6 +203,11 @@ def create_credit_memo(
     subtotal = sum(p.net for p in portions)
     tax_total = sum(p.tax for p in portions)
     total = subtotal + tax_total
+    if total == 0 and not restock:
+        raise RuleViolation(
+            f"nothing to credit on {invoice.number}: the money of those lines is already credited",
+            hint="--restock records goods coming back without money",
+        )
     if total > invoice.total - invoice.credited:
         raise RuleViolation(
             f"cannot credit {from_minor(total, digits)} on {invoice.number}: only "

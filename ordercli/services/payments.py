@@ -191,8 +191,8 @@ def record_payment(
                     )
                 if take > left:
                     raise RuleViolation(
-                        f"the amounts named for the invoices add up to more than the payment "
-                        f"of {amount}"
+                        f"cannot allocate {wanted} to {invoice.number}: only "
+                        f"{_money(session, left)} of the payment of {amount} is left"
                     )
             else:
                 take = min(balance, left)
