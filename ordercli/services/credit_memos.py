@@ -306,6 +306,11 @@ def _write_lines(
         for line in session.exec(select(OrderLine).where(OrderLine.id.in_(order_line_ids)))
     }
     products = lock_products(session, (p.line.product_id for p in portions)) if restock else {}
+    pending = {}
+    if restock:
+        from ordercli.services.returns import pending_returns
+
+        pending = pending_returns(session, order_line_ids)
     restocked = set()
     for position, p in enumerate(portions, start=1):
         line = p.line
@@ -334,14 +339,20 @@ def _write_lines(
         if restock and p.qty:
             product = products[line.product_id]
             if not product.service:
+                asked = pending.get(order_line.id, 0)
                 returnable = (
-                    order_line.qty_shipped + order_line.qty_replaced - order_line.qty_returned
+                    order_line.qty_shipped
+                    + order_line.qty_replaced
+                    - order_line.qty_returned
+                    - asked
                 )
                 if p.qty > returnable:
                     raise RuleViolation(
                         f"cannot restock {qty_from_db(p.qty)} × {line.sku}: only "
-                        f"{qty_from_db(returnable)} shipped and not yet returned",
-                        hint="credit without --restock what was never shipped",
+                        f"{qty_from_db(max(returnable, 0))} shipped and not yet returned"
+                        + (f" ({qty_from_db(asked)} more on open returns)" if asked else ""),
+                        hint="credit without --restock what was never shipped; "
+                        "goods on an open return come back with `return receive`",
                     )
                 order_line.qty_returned += p.qty
                 move_stock(

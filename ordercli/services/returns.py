@@ -50,7 +50,7 @@ class ReturnStatus(StrEnum):
 OPEN = (ReturnStatus.REQUESTED, ReturnStatus.AUTHORIZED)
 
 
-def _pending(session: Session, order_line_ids, exclude: int | None = None) -> dict[int, int]:
+def pending_returns(session: Session, order_line_ids, exclude: int | None = None) -> dict[int, int]:
     """Quantities already asked back by returns not yet received, per order line."""
     query = (
         select(RmaLine.order_line_id, func.sum(RmaLine.qty))
@@ -82,7 +82,7 @@ def request_return(
         raise InvalidInput("a return needs at least one --line SKU=QTY")
     order = get_order(session=session, number=order_number, for_update=True)
     all_lines = order_lines(session=session, order=order)
-    pending = _pending(session, [line.id for line in all_lines])
+    pending = pending_returns(session, [line.id for line in all_lines])
     taken: list[tuple[OrderLine, int]] = []
     for sku, qty in lines:
         product = get_product(session=session, sku=sku)

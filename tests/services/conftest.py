@@ -152,20 +152,23 @@ def events_of(uow):
 
 
 @pytest.fixture
-def invoiced(make_order, uow) -> Callable[..., tuple[str, str]]:
+def invoiced(seeded, uow) -> Callable[..., tuple[str, str]]:
     """``invoiced("ACME", [("DESK-OAK", "1")], ship=True, issue_date=date(…))`` →
-    ``("SO-00001", "INV-00001")``: a confirmed order, shipped if told, invoiced whole."""
+    ``("SO-00001", "INV-00001")``: an order confirmed (credit limit overridden), shipped
+    if told, and invoiced whole, in one unit of work."""
     from ordercli.services import fulfilment, invoicing
 
     def make(customer="ACME", lines=(("DESK-OAK", "1"),), ship=False, issue_date=None):
-        number = make_order(customer, lines)
         with uow() as session:
+            order = ordering.new_order(session=session, customer_code=customer)
+            add_lines(session, order.number, lines)
+            ordering.confirm_order(session=session, number=order.number, override_credit="test")
             if ship:
-                fulfilment.create_shipment(session=session, order_number=number)
+                fulfilment.create_shipment(session=session, order_number=order.number)
             invoice = invoicing.create_invoice(
-                session=session, order_number=number, issue_date=issue_date
+                session=session, order_number=order.number, issue_date=issue_date
             )
-            return number, invoice.number
+            return order.number, invoice.number
 
     return make
 
@@ -178,8 +181,10 @@ def ledger_ok(request):
     Returns the accounts' balances (debit − credit) by role."""
     from sqlmodel import func
 
+    from ordercli.domain.money import from_minor
     from ordercli.models import CreditMemo, Invoice, Payment
     from ordercli.services import checks, journal
+    from ordercli.services.settings import minor_digits
 
     def check(engine=None) -> dict[str, Decimal]:
         engine = engine or request.getfixturevalue("engine")
@@ -191,14 +196,36 @@ def ledger_ok(request):
             ).one()
             unapplied = session.exec(select(func.coalesce(func.sum(Payment.unapplied), 0))).one()
             store = session.exec(select(func.coalesce(func.sum(CreditMemo.credit_left), 0))).one()
-        assert report["ok"], report["problems"]
-        assert report["problems"] == []
+            digits = minor_digits(session)
+        assert (report["ok"], report["problems"]) == (True, [])
         assert trial["total_debit"] == trial["total_credit"]
         assert trial["balance"] == 0
         balances = {account["role"]: account["balance"] for account in trial["accounts"]}
         assert sum(balances.values()) == 0
-        assert balances["receivable"] == Decimal(open_balance) / 100
-        assert -balances["customer_credit"] == Decimal(unapplied + store) / 100
+        assert balances["receivable"] == from_minor(int(open_balance), digits)
+        assert -balances["customer_credit"] == from_minor(int(unapplied + store), digits)
         return balances
 
     return check
+
+
+@pytest.fixture(scope="session")
+def scenario_template(ledger_templates, tmp_path_factory) -> Callable[..., Path]:
+    """``scenario_template("name", build)``: a seeded ledger on which ``build(engine)`` ran
+    once per session, as a closed file to copy (see ``ledger_templates``). For scenarios
+    many tests start from; a module overrides ``engine`` to copy it."""
+    folder = tmp_path_factory.mktemp("scenario-templates")
+    made: dict[str, Path] = {}
+
+    def make(name: str, build: Callable) -> Path:
+        if name not in made:
+            path = folder / f"{name}.db"
+            shutil.copyfile(ledger_templates["seeded"], path)
+            url = resolve_location(str(path))
+            build(open_ledger(url))
+            db._engines.pop(url).dispose()
+            assert not path.with_name(path.name + "-wal").exists()
+            made[name] = path
+        return made[name]
+
+    return make
