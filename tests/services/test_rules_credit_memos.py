@@ -474,6 +474,32 @@ def test_restock_takes_the_goods_back(
     ledger_ok()
 
 
+def test_restock_leaves_goods_on_an_open_return_to_the_return(
+    two_of_three_shipped, uow, refused, stock_of, ledger_ok
+):
+    from ordercli.services import returns
+
+    with uow() as session:
+        rma = returns.request_return(
+            session=session,
+            order_number=two_of_three_shipped,
+            lines=[("DESK-OAK", D(2))],
+            reason="wrong size",
+        )
+        returns.authorize_return(session=session, number=rma.number)
+    refused(
+        RuleViolation,
+        "cannot restock 1 × DESK-OAK: only 0 shipped and not yet returned (2 more on open returns)",
+        lambda s: credit_memos.create_credit_memo(
+            session=s, invoice_number="INV-00001", lines=[("DESK-OAK", D(1))], restock=True
+        ),
+    )
+    with uow() as session:
+        returns.receive_return(session=session, number="RMA-00001", restock=True)
+    assert stock_of("DESK-OAK") == (D(12), D(1))
+    ledger_ok()
+
+
 def test_restocking_a_service_moves_no_stock(invoiced, uow, order_state, ledger_ok):
     number, _ = invoiced("ACME", [("INSTALL", "2")], ship=True)
     memo = credit(uow, "INV-00001", {"INSTALL": "2"}, restock=True)
