@@ -180,11 +180,7 @@ def create_credit_memo(
     lock_order(session, order_id)
     invoice = get_invoice(session=session, number=invoice_number, for_update=True)
     issued = issue_date or today()
-    if issued < invoice.issue_date:
-        raise RuleViolation(
-            f"a credit memo dated {issued} cannot credit {invoice.number}, "
-            f"issued {invoice.issue_date}"
-        )
+    _check_memo_date(session, invoice, issued)
     all_lines = invoice_lines(session=session, invoice=invoice)
     if amount is not None:
         if amount <= 0:
@@ -196,6 +192,7 @@ def create_credit_memo(
         portions = _portions_for_order_lines(invoice, all_lines, order_line_qtys, digits)
     elif lines is not None:
         portions = _portions_for_lines(session, invoice, all_lines, lines, digits)
+        _check_not_awaiting_return(session, invoice, portions)
     else:
         portions = _portions_for_everything(all_lines, digits)
     if not portions:
@@ -279,6 +276,74 @@ def create_credit_memo(
             credit_memo=memo,
         )
     return memo
+
+
+def _check_memo_date(session: Session, invoice: Invoice, issued: date) -> None:
+    """A memo splits into what it takes off the balance and what it gives back by
+    the invoice as it stands now, so it cannot be dated before anything that
+    already settled the invoice (nor before the invoice, nor in the future)."""
+    from ordercli.models import Allocation
+
+    if issued > today():
+        raise InvalidInput(f"credit memo date {issued} is in the future")
+    if issued < invoice.issue_date:
+        raise RuleViolation(
+            f"a credit memo dated {issued} cannot credit {invoice.number}, "
+            f"issued {invoice.issue_date}"
+        )
+    latest = session.exec(
+        select(func.max(Allocation.applied_on)).where(Allocation.invoice_id == invoice.id)
+    ).one()
+    memo_latest = session.exec(
+        select(func.max(CreditMemo.issue_date)).where(CreditMemo.invoice_id == invoice.id)
+    ).one()
+    settled = max((d for d in (latest, memo_latest) if d is not None), default=None)
+    if settled is not None and issued < settled:
+        raise RuleViolation(
+            f"a credit memo dated {issued} cannot come before {invoice.number}'s "
+            f"last payment or credit on {settled}"
+        )
+
+
+def _check_not_awaiting_return(session: Session, invoice: Invoice, portions) -> None:
+    """Goods on a received return are credited by resolving that return; crediting
+    them by hand first would leave the return unresolvable."""
+    from ordercli.models import Rma, RmaLine
+
+    order_line_ids = {p.line.order_line_id for p in portions if p.qty}
+    if not order_line_ids:
+        return
+    awaiting = dict(
+        session.exec(
+            select(RmaLine.order_line_id, func.sum(RmaLine.qty))
+            .join(Rma, Rma.id == RmaLine.rma_id)
+            .where(Rma.status == "received", RmaLine.order_line_id.in_(order_line_ids))
+            .group_by(RmaLine.order_line_id)
+        ).all()
+    )
+    if not awaiting:
+        return
+    lines = {
+        line.id: line
+        for line in session.exec(select(OrderLine).where(OrderLine.id.in_(list(awaiting))))
+    }
+    asked: dict[int, int] = {}
+    for p in portions:
+        asked[p.line.order_line_id] = asked.get(p.line.order_line_id, 0) + p.qty
+    for order_line_id, waiting in awaiting.items():
+        line = lines[order_line_id]
+        free = line.qty_invoiced - line.qty_credited - waiting
+        if asked.get(order_line_id, 0) > free:
+            rma = session.exec(
+                select(Rma.number)
+                .join(RmaLine, RmaLine.rma_id == Rma.id)
+                .where(Rma.status == "received", RmaLine.order_line_id == order_line_id)
+            ).first()
+            raise RuleViolation(
+                f"{qty_from_db(waiting)} of that on {invoice.number} came back on return "
+                f"{rma}, which is received and not yet resolved",
+                hint=f"`ordercli return resolve {rma} --credit-memo` credits it",
+            )
 
 
 def _portions_for_order_lines(

@@ -109,6 +109,14 @@ def get_customer(*, session: Session, code: str) -> Customer:
     return customer
 
 
+def lock_customer(session: Session, customer: Customer) -> Customer:
+    """The customer row locked for this transaction (PostgreSQL): what checks the
+    customer's whole position (credit limit, duplicate payments) takes it first."""
+    return session.get(
+        Customer, customer.id, with_for_update={"key_share": True}, populate_existing=True
+    )
+
+
 def edit_customer(*, session: Session, code: str, changes: dict) -> Customer:
     """Change a customer's details; ``changes`` holds only what the user gave."""
     customer = get_customer(session=session, code=code)

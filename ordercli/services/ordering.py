@@ -416,6 +416,10 @@ def check_credit(
     counts ``added`` (a changed line of a confirmed order)."""
     if customer.credit_limit is None or added <= 0:
         return
+    from ordercli.services.customers import lock_customer
+
+    # Two confirmations for one customer must not both pass on the same exposure.
+    customer = lock_customer(session, customer)
     limit = from_minor(customer.credit_limit, minor_digits(session))
     exposure = credit_exposure(session=session, customer=customer)
     before = exposure - added if included else exposure

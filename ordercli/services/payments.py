@@ -24,7 +24,7 @@ from ordercli.domain.money import from_minor, to_minor
 from ordercli.models import Allocation, CreditMemo, Customer, Invoice, Payment, Refund
 from ordercli.services.clock import now, today
 from ordercli.services.common import check_limit, clean_text, newest_first
-from ordercli.services.customers import get_customer
+from ordercli.services.customers import get_customer, lock_customer
 from ordercli.services.events import record_event
 from ordercli.services.invoicing import get_invoice
 from ordercli.services.journal import Posting, post_entry
@@ -91,20 +91,41 @@ def _allocate(
     return allocation
 
 
+def lock_invoices(session: Session, invoice_ids) -> dict[int, Invoice]:
+    """Invoice rows locked at once in id order, so two commands never deadlock."""
+    ids = sorted(set(invoice_ids))
+    if not ids:
+        return {}
+    query = (
+        select(Invoice)
+        .where(Invoice.id.in_(ids))
+        .order_by(Invoice.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    return {invoice.id: invoice for invoice in session.exec(query)}
+
+
 def open_invoices(*, session: Session, customer: Customer) -> list[Invoice]:
     """The customer's invoices with a balance, oldest first, locked for update."""
-    return list(
-        session.exec(
-            select(Invoice)
-            .where(
-                Invoice.customer_id == customer.id,
-                Invoice.total - Invoice.paid - Invoice.credited > 0,
-            )
-            .order_by(Invoice.due_date, Invoice.issue_date, Invoice.id)
-            .with_for_update(key_share=True)
-            .execution_options(populate_existing=True)
+    ids = session.exec(
+        select(Invoice.id).where(
+            Invoice.customer_id == customer.id,
+            Invoice.total - Invoice.paid - Invoice.credited > 0,
         )
+    ).all()
+    locked = lock_invoices(session, ids)
+    return sorted(
+        (i for i in locked.values() if invoice_balance(i) > 0),
+        key=lambda i: (i.issue_date, i.id),
     )
+
+
+def check_not_future(on: date, what: str) -> None:
+    """Money moves on days that have happened; a future date would show as paid in
+    some views and owed in others until the day comes."""
+    if on > today():
+        raise InvalidInput(f"{what} date {on} is in the future")
 
 
 def parse_invoice_specs(
@@ -150,8 +171,9 @@ def record_payment(
         raise InvalidInput(f"payment amount {amount} must be greater than zero")
     method = clean_text(method, what="method", max_length=100) or DEFAULT_METHOD
     reference = clean_text(reference, what="reference", max_length=200)
-    customer = get_customer(session=session, code=customer_code)
+    customer = lock_customer(session, get_customer(session=session, code=customer_code))
     received_on = received_on or today()
+    check_not_future(received_on, "payment")
     if reference:
         earlier = session.exec(
             select(Payment.number).where(
@@ -175,8 +197,10 @@ def record_payment(
             plan.append((invoice, take))
             left -= take
     else:
-        for number, wanted in invoices:
-            invoice = get_invoice(session=session, number=number, for_update=True)
+        named = [get_invoice(session=session, number=number) for number, _ in invoices]
+        locked = lock_invoices(session, (invoice.id for invoice in named))
+        for (_, wanted), invoice in zip(invoices, named, strict=True):
+            invoice = locked[invoice.id]
             _check_invoice_of(invoice, customer)
             _check_dated(invoice, received_on, "a payment")
             balance = invoice_balance(invoice)
@@ -331,6 +355,7 @@ def apply_credit(
     if balance <= 0:
         raise RuleViolation(f"invoice {invoice.number} has nothing left to pay")
     applied_on = applied_on or today()
+    check_not_future(applied_on, "credit applied")
     _check_dated(invoice, applied_on, "credit applied")
     sources = credit_sources(session=session, customer=customer, on=applied_on)
     credit = available_credit(sources)
@@ -488,6 +513,7 @@ def refund_customer(
     """Pay out a customer's unapplied credit (all of it unless ``amount``)."""
     customer = get_customer(session=session, code=customer_code)
     refunded_on = refunded_on or today()
+    check_not_future(refunded_on, "refund")
     sources = credit_sources(session=session, customer=customer, on=refunded_on)
     credit = available_credit(sources)
     if credit == 0:
