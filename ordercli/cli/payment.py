@@ -76,7 +76,11 @@ def _rows(views: list[dict]) -> list[dict]:
     return [{**v, "applied": ", ".join(a["invoice"] for a in v["allocations"])} for v in views]
 
 
-@app.command("record")
+# "-5" is an amount to refuse with a clear error, not an unknown option.
+AMOUNT_ARGS = {"ignore_unknown_options": True}
+
+
+@app.command("record", context_settings=AMOUNT_ARGS)
 def record(
     ctx: typer.Context,
     customer: CustomerArg,
@@ -162,7 +166,7 @@ def apply(
     render(view, as_json, show_invoice)
 
 
-@app.command("refund")
+@app.command("refund", context_settings=AMOUNT_ARGS)
 def refund(
     ctx: typer.Context,
     customer: CustomerArg,

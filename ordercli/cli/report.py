@@ -70,6 +70,13 @@ def show_statement(report: dict) -> None:
             ("Opening balance", report["opening_balance"] if report["from"] else None),
         ],
     )
+    labels = {
+        "invoice": "Invoice",
+        "payment": "Payment",
+        "credit_memo": "Credit memo",
+        "refund": "Refund",
+    }
+    rows = [{**line, "type": labels.get(line["type"], line["type"])} for line in report["lines"]]
     table(
         None,
         [
@@ -81,7 +88,7 @@ def show_statement(report: dict) -> None:
             ("credit", "Credits"),
             ("balance", "Balance"),
         ],
-        report["lines"],
+        rows,
         status_keys=(),
         empty="no transactions in this period",
     )

@@ -38,6 +38,9 @@ def _parse_decimal(text: object, what: str) -> Decimal:
     raw = str(text).strip().replace("_", "")
     if not raw:
         raise InvalidInput(f"{what} is empty")
+    if not raw.isascii():
+        # Decimal() reads any script's digits ("１００"); a ledger takes plain ones only.
+        raise InvalidInput(f"{what} {str(text)!r} is not a number (use digits 0-9)")
     try:
         value = Decimal(raw)
     except InvalidOperation:

@@ -74,14 +74,6 @@ def aging(*, session: Session, as_of: date | None = None, customer: str | None =
     }
 
 
-KIND_LABELS = {
-    "invoice": "Invoice",
-    "payment": "Payment",
-    "credit_memo": "Credit memo",
-    "refund": "Refund",
-}
-
-
 def statement(
     *,
     session: Session,

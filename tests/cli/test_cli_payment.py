@@ -334,6 +334,8 @@ def test_empty_lists(shop):
         (["ACME", "0"], "payment amount 0.00 must be greater than zero"),
         (["ACME", "0.00"], "payment amount 0.00 must be greater than zero"),
         (["ACME", "--", "-5"], "amount '-5' must not be negative"),
+        (["ACME", "-5"], "amount '-5' must not be negative"),
+        (["ACME", "１００"], "amount '１００' is not a number (use digits 0-9)"),
         (["ACME", "1e309"], "amount '1e309' is too large"),
         (["ACME", "NaN"], "amount 'NaN' is not a finite number"),
         (["ACME", "inf"], "amount 'inf' is not a finite number"),
