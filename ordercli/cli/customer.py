@@ -114,12 +114,12 @@ def list_(
         raise InvalidInput("give --inactive or --include-inactive, not both")
     active = None if include_inactive else not inactive
     with ledger(ctx, write=False) as session:
-        documents = [
-            views.customer_view(session, c)
-            for c in customers.list_customers(
+        documents = views.customer_views(
+            session,
+            customers.list_customers(
                 session=session, active=active, search=search, limit=list_limit(limit, show_all)
-            )
-        ]
+            ),
+        )
     for view in documents:
         view["state"] = "active" if view["active"] else "inactive"
     render(

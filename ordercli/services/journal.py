@@ -174,9 +174,31 @@ def customer_position(
     *, session: Session, customer_id: int, as_of: date | None = None
 ) -> tuple[int, int]:
     """(open receivables, unused credit) of one customer in minor units, from the journal."""
+    return customer_positions(session=session, customer_ids=[customer_id], as_of=as_of).get(
+        customer_id, (0, 0)
+    )
+
+
+def customer_positions(
+    *, session: Session, customer_ids: list[int], as_of: date | None = None
+) -> dict[int, tuple[int, int]]:
+    """``customer_position`` of many customers with one grouped query per 500."""
+    positions: dict[int, tuple[int, int]] = {}
+    ids = list(dict.fromkeys(customer_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for customer_id, receivable, credit in session.exec(
+            _positions_query(session, chunk, as_of)
+        ):
+            positions[customer_id] = (int(receivable), int(credit))
+    return positions
+
+
+def _positions_query(session: Session, customer_ids: list[int], as_of: date | None):
     ids = account_ids(session)
     query = (
         select(
+            JournalLine.customer_id,
             func.coalesce(
                 func.sum(
                     case(
@@ -197,9 +219,9 @@ def customer_position(
             ),
         )
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-        .where(JournalLine.customer_id == customer_id)
+        .where(JournalLine.customer_id.in_(customer_ids))
+        .group_by(JournalLine.customer_id)
     )
     if as_of is not None:
         query = query.where(JournalEntry.entry_date <= as_of)
-    receivable, credit = session.exec(query).one()
-    return int(receivable), int(credit)
+    return query

@@ -37,9 +37,38 @@ def _money(session: Session, units: int):
     return from_minor(units, minor_digits(session))
 
 
+def customer_views(session: Session, customers: list[Customer], as_of=None) -> list[dict]:
+    """Views of many customers; their balances come from one grouped journal query."""
+    from ordercli.services.journal import customer_positions
+
+    positions = customer_positions(
+        session=session, customer_ids=[c.id for c in customers], as_of=as_of
+    )
+    digits = minor_digits(session)
+    views = []
+    for customer in customers:
+        receivable, credit = positions.get(customer.id, (0, 0))
+        views.append(
+            _customer_fields(
+                session,
+                customer,
+                {
+                    "balance": from_minor(receivable - credit, digits),
+                    "open_invoices": from_minor(receivable, digits),
+                    "unapplied_credit": from_minor(credit, digits),
+                },
+            )
+        )
+    return views
+
+
 def customer_view(session: Session, customer: Customer, as_of=None) -> dict:
-    limit = customer.credit_limit
     position = customer_position(session=session, customer_id=customer.id, as_of=as_of)
+    return _customer_fields(session, customer, position)
+
+
+def _customer_fields(session: Session, customer: Customer, position: dict) -> dict:
+    limit = customer.credit_limit
     return {
         "code": customer.code,
         "name": customer.name,
