@@ -195,6 +195,7 @@ def create_credit_memo(
         _check_not_awaiting_return(session, invoice, portions)
     else:
         portions = _portions_for_everything(all_lines, digits)
+        _check_not_awaiting_return(session, invoice, portions)
     if not portions:
         raise RuleViolation(f"nothing left to credit on {invoice.number}: it is fully credited")
     subtotal = sum(p.net for p in portions)

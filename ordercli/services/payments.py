@@ -197,9 +197,18 @@ def record_payment(
             plan.append((invoice, take))
             left -= take
     else:
-        named = [get_invoice(session=session, number=number) for number, _ in invoices]
-        locked = lock_invoices(session, (invoice.id for invoice in named))
-        for (_, wanted), invoice in zip(invoices, named, strict=True):
+        # Lock every named invoice first, in id order (no deadlocks); then judge them
+        # in the order given, so the first problem named is the user's first.
+        found: list[Invoice | NotFound] = []
+        for number, _ in invoices:
+            try:
+                found.append(get_invoice(session=session, number=number))
+            except NotFound as missing:
+                found.append(missing)
+        locked = lock_invoices(session, (i.id for i in found if isinstance(i, Invoice)))
+        for (_, wanted), invoice in zip(invoices, found, strict=True):
+            if isinstance(invoice, NotFound):
+                raise invoice
             invoice = locked[invoice.id]
             _check_invoice_of(invoice, customer)
             _check_dated(invoice, received_on, "a payment")

@@ -762,6 +762,25 @@ class AfterSaleMachine(RuleBasedStateMachine):
                 # Goods whose money is already credited: no memo of zero.
                 error, mentions = RuleViolation, f"nothing to credit on {inv['number']}"
                 event("zero credit memo refused")
+        if error is None and mode in ("lines", "all"):
+            # Goods on a received, unresolved return are credited by resolving it.
+            awaiting: dict[int, int] = {}
+            for rma in state.rmas.values():
+                if rma["status"] == "received":
+                    for rl in rma["lines"]:
+                        awaiting[rl["order_line_id"]] = (
+                            awaiting.get(rl["order_line_id"], 0) + rl["qty"]
+                        )
+            asked: dict[int, int] = {}
+            for il, qty, _, _ in portions:
+                asked[il["order_line_id"]] = asked.get(il["order_line_id"], 0) + qty
+            for order_line_id, waiting in awaiting.items():
+                ln = state.line(order_line_id)
+                free = ln["qty_invoiced"] - ln["qty_credited"] - waiting
+                if asked.get(order_line_id, 0) and asked[order_line_id] > free:
+                    error, mentions = RuleViolation, "which is received and not yet resolved"
+                    event("credit of goods awaiting a return refused")
+                    break
         if error is None and restock and mode != "amount":
             for il, qty, _, _ in portions:
                 # Shipped, not yet returned, and not asked back by an open return.
