@@ -20,7 +20,13 @@ from ordercli.models import (
     Shipment,
 )
 from ordercli.services.settings import currency, minor_digits
-from ordercli.services.views import _customer_codes, _grouped, _lines_of, _numbers_by_id
+from ordercli.services.views import (
+    _customer_codes,
+    _grouped,
+    _lines_of,
+    _numbers_by_id,
+    goods_line_view,
+)
 
 
 def _money(session: Session, units: int):
@@ -190,15 +196,7 @@ def return_views(session: Session, returns: list[Rma], *, with_lines: bool = Tru
             "replacement": (shipments.get(r.id) or [None])[0],
         }
         if with_lines:
-            view["lines"] = [
-                {
-                    "line": ln.position,
-                    "sku": ln.sku,
-                    "description": ln.description,
-                    "qty": qty_from_db(ln.qty),
-                }
-                for ln in lines_of.get(r.id, [])
-            ]
+            view["lines"] = [goods_line_view(ln) for ln in lines_of.get(r.id, [])]
         documents.append(view)
     return documents
 

@@ -397,17 +397,19 @@ def shipment_views(
             "delivered_at": shipment.delivered_at,
         }
         if with_lines:
-            view["lines"] = [
-                {
-                    "line": ln.position,
-                    "sku": ln.sku,
-                    "description": ln.description,
-                    "qty": qty_from_db(ln.qty),
-                }
-                for ln in lines_of.get(shipment.id, [])
-            ]
+            view["lines"] = [goods_line_view(ln) for ln in lines_of.get(shipment.id, [])]
         documents.append(view)
     return documents
+
+
+def goods_line_view(line) -> dict:
+    """A line of goods without prices: of a shipment or a return."""
+    return {
+        "line": line.position,
+        "sku": line.sku,
+        "description": line.description,
+        "qty": qty_from_db(line.qty),
+    }
 
 
 def shipment_view(session: Session, shipment: Shipment, *, with_lines: bool = True) -> dict:
