@@ -11,7 +11,9 @@ from ordercli.cli import shipment
 from ordercli.cli.common import JsonOpt, ledger, state
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import output, render, table
+from ordercli.domain.errors import RuleViolation
 
+checks = lazy_module("ordercli.services.checks")
 numbering = lazy_module("ordercli.services.numbering")
 settings = lazy_module("ordercli.services.settings")
 
@@ -90,7 +92,6 @@ def register(app: typer.Typer) -> None:
 
         Example: ordercli check
         """
-        checks = lazy_module("ordercli.services.checks")
         with ledger(ctx, write=False) as session:
             report = checks.run_checks(session=session)
 
@@ -103,8 +104,6 @@ def register(app: typer.Typer) -> None:
 
         render(report, as_json, human)
         if not report["ok"]:
-            from ordercli.domain.errors import RuleViolation
-
             raise RuleViolation(
                 f"the ledger check found {len(report['problems'])} problem(s) "
                 f"in {report['checks']} checks",

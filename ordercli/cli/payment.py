@@ -20,8 +20,12 @@ from ordercli.cli.common import (
 )
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, fmt, output, render, table
+from ordercli.cli.screens import show_invoice
 
+invoicing = lazy_module("ordercli.services.invoicing")
 payments = lazy_module("ordercli.services.payments")
+settings = lazy_module("ordercli.services.settings")
+views = lazy_module("ordercli.services.views")
 settlement_views = lazy_module("ordercli.services.settlement_views")
 
 app = typer.Typer(
@@ -108,13 +112,11 @@ def record(
     Example: ordercli payment record ACME 250.00 --invoice INV-00001 --reference TRX-881
     """
     with ledger(ctx) as session:
-        from ordercli.services.settings import minor_digits
-
         payment = payments.record_payment(
             session=session,
             customer_code=customer,
             amount=money(amount, session, "amount"),
-            invoices=payments.parse_invoice_specs(invoice, minor_digits(session)),
+            invoices=payments.parse_invoice_specs(invoice, settings.minor_digits(session)),
             method=method,
             reference=reference,
             received_on=day(received, "--date"),
@@ -148,8 +150,6 @@ def apply(
 
     Example: ordercli payment apply ACME --invoice INV-00004 --amount 50
     """
-    from ordercli.services import views
-
     with ledger(ctx) as session:
         payments.apply_credit(
             session=session,
@@ -158,11 +158,7 @@ def apply(
             amount=money(amount, session, "--amount"),
             applied_on=day(applied, "--date"),
         )
-        from ordercli.services.invoicing import get_invoice
-
-        view = views.invoice_view(session, get_invoice(session=session, number=invoice))
-    from ordercli.cli.screens import show_invoice
-
+        view = views.invoice_view(session, invoicing.get_invoice(session=session, number=invoice))
     render(view, as_json, show_invoice)
 
 

@@ -9,6 +9,7 @@ import typer
 from ordercli.cli.common import CustomerOpt, FromOpt, JsonOpt, ToOpt, day, ledger
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, fmt, output, render, table
+from ordercli.domain.errors import InvalidInput
 
 receivables = lazy_module("ordercli.services.receivables")
 journal = lazy_module("ordercli.services.journal")
@@ -113,8 +114,6 @@ def statement(
     Example: ordercli report statement ACME --from 2026-01-01
     """
     if as_of and date_to:
-        from ordercli.domain.errors import InvalidInput
-
         raise InvalidInput("give --to or --as-of, not both")
     with ledger(ctx, write=False) as session:
         report = receivables.statement(

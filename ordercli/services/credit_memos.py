@@ -116,7 +116,7 @@ def _portions_for_everything(lines: list[InvoiceLine], digits: int) -> list[_Por
 
 
 def _portions_for_amount(
-    invoice: Invoice, lines: list[InvoiceLine], amount: int, digits: int, session: Session
+    invoice: Invoice, lines: list[InvoiceLine], amount: int, digits: int
 ) -> list[_Portion]:
     """Money without goods: spread over the lines in proportion to what each has
     left, the tax inside each share at the line's rate, never above the line."""
@@ -185,9 +185,7 @@ def create_credit_memo(
     if amount is not None:
         if amount <= 0:
             raise InvalidInput(f"credit amount {amount} must be greater than zero")
-        portions = _portions_for_amount(
-            invoice, all_lines, to_minor(amount, digits), digits, session
-        )
+        portions = _portions_for_amount(invoice, all_lines, to_minor(amount, digits), digits)
     elif order_line_qtys is not None:
         portions = _portions_for_order_lines(invoice, all_lines, order_line_qtys, digits)
     elif lines is not None:

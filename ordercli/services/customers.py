@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from sqlmodel import Session, func, select
@@ -200,25 +199,3 @@ def open_invoice_total(*, session: Session, customer_id: int) -> Decimal:
         func.coalesce(func.sum(Invoice.total - Invoice.paid - Invoice.credited), 0)
     ).where(Invoice.customer_id == customer_id)
     return from_minor(session.exec(query).one(), minor_digits(session))
-
-
-def customer_position(
-    *, session: Session, customer_id: int, as_of: date | None = None
-) -> dict[str, Decimal]:
-    """What the customer owes at the end of ``as_of`` (default: now), from the journal.
-
-    ``open_invoices`` is the sum of open invoice balances, ``unapplied_credit``
-    their unused payments and store credit, and ``balance`` the difference:
-    what they owe net (negative when the business owes them).
-    """
-    from ordercli.services import journal
-
-    receivable, credit = journal.customer_position(
-        session=session, customer_id=customer_id, as_of=as_of
-    )
-    digits = minor_digits(session)
-    return {
-        "open_invoices": from_minor(receivable, digits),
-        "unapplied_credit": from_minor(credit, digits),
-        "balance": from_minor(receivable - credit, digits),
-    }

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import case
 from sqlmodel import Session, func, select
@@ -149,14 +148,14 @@ def trial_balance(*, session: Session, as_of: date | None = None) -> dict:
         }
         for role, code, name, debit, credit in rows
     ]
-    total_debit = sum((a["debit"] for a in accounts), Decimal(0))
-    total_credit = sum((a["credit"] for a in accounts), Decimal(0))
+    total_debit = sum(debit for *_, debit, _ in rows)
+    total_credit = sum(credit for *_, credit in rows)
     return {
         "as_of": as_of,
         "accounts": accounts,
-        "total_debit": from_minor(0, digits) + total_debit,
-        "total_credit": from_minor(0, digits) + total_credit,
-        "balance": from_minor(0, digits) + total_debit - total_credit,
+        "total_debit": from_minor(total_debit, digits),
+        "total_credit": from_minor(total_credit, digits),
+        "balance": from_minor(total_debit - total_credit, digits),
     }
 
 

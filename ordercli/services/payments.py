@@ -29,6 +29,7 @@ from ordercli.services.events import record_event
 from ordercli.services.invoicing import get_invoice
 from ordercli.services.journal import Posting, post_entry
 from ordercli.services.numbering import next_number
+from ordercli.services.settings import amount_of as _money
 from ordercli.services.settings import minor_digits
 
 DEFAULT_METHOD = "bank transfer"
@@ -36,10 +37,6 @@ DEFAULT_METHOD = "bank transfer"
 
 def invoice_balance(invoice: Invoice) -> int:
     return invoice.total - invoice.paid - invoice.credited
-
-
-def _money(session: Session, units: int) -> Decimal:
-    return from_minor(units, minor_digits(session))
 
 
 def _check_invoice_of(invoice: Invoice, customer: Customer) -> None:

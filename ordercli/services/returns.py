@@ -25,6 +25,7 @@ from ordercli.models import (
     Invoice,
     InvoiceLine,
     OrderLine,
+    Product,
     Rma,
     RmaLine,
     SalesOrder,
@@ -119,10 +120,8 @@ def request_return(
     )
     session.add(rma)
     session.flush()
-    products = {}
     for position, (line, qty) in enumerate(sorted(taken, key=lambda t: t[0].position), start=1):
-        product = products.get(line.product_id) or get_product_by_id(session, line.product_id)
-        products[line.product_id] = product
+        product = session.get(Product, line.product_id)
         session.add(
             RmaLine(
                 rma_id=rma.id,
@@ -136,12 +135,6 @@ def request_return(
         )
     _log(session, rma, "requested", f"return {rma.number} requested for {order.number}: {reason}")
     return rma
-
-
-def get_product_by_id(session: Session, product_id: int):
-    from ordercli.models import Product
-
-    return session.get(Product, product_id)
 
 
 def get_return(*, session: Session, number: str, for_update: bool = False) -> Rma:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlmodel import Session, func, select
 
 from ordercli.domain.errors import InvalidInput, RuleViolation
@@ -29,6 +31,13 @@ def minor_digits(session: Session) -> int:
         cached = int(get_setting(session=session, key="minor_digits", default="2"))
         session.info["minor_digits"] = cached
     return cached
+
+
+def amount_of(session: Session, units: int) -> Decimal:
+    """Minor units from the database as an amount in the ledger's currency."""
+    from ordercli.domain.money import from_minor
+
+    return from_minor(units, minor_digits(session))
 
 
 def currency(session: Session) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from ordercli.domain.money import from_minor, pct_from_db, qty_from_db
+from ordercli.domain.money import pct_from_db, qty_from_db
 from ordercli.models import (
     Allocation,
     BillingAgreement,
@@ -19,7 +19,8 @@ from ordercli.models import (
     SalesOrder,
     Shipment,
 )
-from ordercli.services.settings import currency, minor_digits
+from ordercli.services.settings import amount_of as _money
+from ordercli.services.settings import currency
 from ordercli.services.views import (
     _customer_codes,
     _grouped,
@@ -27,10 +28,6 @@ from ordercli.services.views import (
     _numbers_by_id,
     goods_line_view,
 )
-
-
-def _money(session: Session, units: int):
-    return from_minor(units, minor_digits(session))
 
 
 def payment_views(session: Session, payments: list[Payment]) -> list[dict]:

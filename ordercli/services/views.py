@@ -29,12 +29,8 @@ from ordercli.models import (
     ShipmentLine,
 )
 from ordercli.services import invoicing, ordering, quoting
-from ordercli.services.customers import customer_position
+from ordercli.services.settings import amount_of as _money
 from ordercli.services.settings import currency, minor_digits
-
-
-def _money(session: Session, units: int):
-    return from_minor(units, minor_digits(session))
 
 
 def customer_views(session: Session, customers: list[Customer], as_of=None) -> list[dict]:
@@ -63,8 +59,7 @@ def customer_views(session: Session, customers: list[Customer], as_of=None) -> l
 
 
 def customer_view(session: Session, customer: Customer, as_of=None) -> dict:
-    position = customer_position(session=session, customer_id=customer.id, as_of=as_of)
-    return _customer_fields(session, customer, position)
+    return customer_views(session, [customer], as_of)[0]
 
 
 def _customer_fields(session: Session, customer: Customer, position: dict) -> dict:
