@@ -158,17 +158,21 @@ class QuoteNote(SQLModel, table=True):
 
 class SalesOrder(SQLModel, table=True):
     __tablename__ = "sales_order"
+    __table_args__ = (Index("ix_sales_order_order_ref", "order_ref", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(unique=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     quote_id: int | None = Field(default=None, foreign_key="quote.id", unique=True)
+    # The reference an imported order came with (a web shop's order number);
+    # the idempotency key of `import orders`. None for orders entered by hand.
+    order_ref: str | None = None
     billing_agreement_id: int | None = Field(
         default=None, foreign_key="billing_agreement.id", index=True
     )
     status: str = Field(index=True)
     hold_reason: str | None = None
     status_before_hold: str | None = None
-    order_date: date
+    order_date: date = Field(index=True)
     confirmed_at: datetime | None = None
     subtotal: int = Field(default=0, sa_type=BigInteger)
     tax: int = Field(default=0, sa_type=BigInteger)
