@@ -19,7 +19,7 @@ from ordercli.cli.common import (
     list_limit,
 )
 from ordercli.cli.lazy import lazy_module
-from ordercli.cli.output import output, render, table
+from ordercli.cli.output import ProgressBar, render, table
 from ordercli.cli.screens import show_invoice
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.lines import parse_line_specs
@@ -42,26 +42,6 @@ COLUMNS = [
     ("total", "Total"),
     ("balance", "Balance"),
 ]
-
-
-class _Progress:
-    """A Rich progress bar on stderr, shown only on a terminal."""
-
-    def __init__(self) -> None:
-        from rich.progress import Progress
-
-        self.bar = Progress(console=output.err, transient=True, disable=not output.err.is_terminal)
-        self.task = None
-
-    def start(self, total: int) -> None:
-        self.bar.start()
-        self.task = self.bar.add_task("invoicing", total=total)
-
-    def advance(self) -> None:
-        self.bar.advance(self.task)
-
-    def stop(self) -> None:
-        self.bar.stop()
 
 
 @app.command("create")
@@ -93,7 +73,7 @@ def create(
     if invoice_all:
         if order or line or partial:
             raise InvalidInput("--all invoices every order: give no ORDER, --line or --partial")
-        progress = _Progress()
+        progress = ProgressBar("invoicing")
         try:
             with ledger(ctx) as session:
                 issued = invoicing.invoice_all(

@@ -76,6 +76,35 @@ class Output:
 output = Output()
 
 
+class ProgressBar:
+    """A Rich progress bar on stderr, drawn only on a terminal (never into a pipe or log)."""
+
+    def __init__(self, description: str = "working", *, enabled: bool = True) -> None:
+        from rich.progress import Progress
+
+        self.description = description
+        shown = enabled and output.err.is_terminal and output.out.is_terminal
+        self.bar = Progress(console=output.err, transient=True, disable=not shown)
+        self.task = None
+        self.started = False
+
+    def start(self, total: int, description: str | None = None) -> None:
+        if not self.started:
+            self.bar.start()
+            self.started = True
+        if self.task is not None:
+            self.bar.remove_task(self.task)
+        self.task = self.bar.add_task(description or self.description, total=total)
+
+    def advance(self, count: int = 1) -> None:
+        if self.task is not None:
+            self.bar.advance(self.task, count)
+
+    def stop(self) -> None:
+        if self.started:
+            self.bar.stop()
+
+
 def _json_default(value):
     if isinstance(value, Decimal):
         return f"{value:f}"

@@ -18,14 +18,14 @@ from ordercli.services.settings import minor_digits
 MAX_TERMS_DAYS = 3650
 
 
-def _check_terms(terms_days: int | None) -> None:
+def check_terms(terms_days: int | None) -> None:
     if terms_days is not None and not 0 <= terms_days <= MAX_TERMS_DAYS:
         raise InvalidInput(
             f"payment terms {terms_days} must be between 0 and {MAX_TERMS_DAYS} days"
         )
 
 
-def _check_email(email: str | None) -> None:
+def check_email(email: str | None) -> None:
     if email is not None and ("@" not in email or any(ch.isspace() for ch in email)):
         raise InvalidInput(f"email {email!r} is not an email address")
 
@@ -45,8 +45,8 @@ def add_customer(
 ) -> Customer:
     name = clean_text(name, what="customer name", required=True, max_length=200)
     email = clean_text(email, what="email", max_length=254)
-    _check_email(email)
-    _check_terms(terms_days)
+    check_email(email)
+    check_terms(terms_days)
     if code is not None:
         code = clean_code(code, what="customer code")
         if find_customer(session=session, code=code) is not None:
@@ -130,9 +130,9 @@ def edit_customer(*, session: Session, code: str, changes: dict) -> Customer:
             value = clean_text(value, what="customer name", required=True, max_length=200)
         elif key == "email":
             value = clean_text(value, what="email", max_length=254)
-            _check_email(value)
+            check_email(value)
         elif key == "terms_days":
-            _check_terms(value)
+            check_terms(value)
         elif key == "credit_limit":
             value = None if value is None else to_minor(value, minor_digits(session))
         elif key in {"phone", "tax_id"}:

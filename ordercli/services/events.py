@@ -36,6 +36,24 @@ def record_event(
     return event
 
 
+def record_events(*, session: Session, events: list[dict]) -> None:
+    """Append many events in one statement (bulk work); each dict holds
+    ``subject_kind, subject_number, action, message`` and optionally ``order_id``.
+
+    Pending ORM changes are flushed first, so the log keeps the order in which
+    things happened."""
+    if not events:
+        return
+    from sqlalchemy import insert
+
+    session.flush()
+    at, user = now(), os_user()
+    session.connection().execute(
+        insert(Event.__table__),
+        [{"at": at, "os_user": user, "order_id": None, "quote_id": None, **e} for e in events],
+    )
+
+
 def events_for(*, session: Session, order_id: int, quote_id: int | None) -> list[Event]:
     condition = Event.order_id == order_id
     if quote_id is not None:

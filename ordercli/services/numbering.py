@@ -41,6 +41,37 @@ def next_number(*, session: Session, kind: str) -> str:
     return f"{prefix}{value:0{width}d}"
 
 
+def next_numbers(*, session: Session, kind: str, count: int) -> list[str]:
+    """``count`` consecutive numbers in one step (bulk imports), same rules as ``next_number``."""
+    if count <= 0:
+        return []
+    row = (
+        session.connection()
+        .execute(
+            text(
+                "UPDATE number_series SET next_value = next_value + :count WHERE kind = :kind "
+                "RETURNING prefix, width, next_value - :count"
+            ),
+            {"kind": kind, "count": count},
+        )
+        .one_or_none()
+    )
+    if row is None:
+        raise NotFound(f"no number series for {kind!r}")
+    prefix, width, first = row
+    return [f"{prefix}{value:0{width}d}" for value in range(first, first + count)]
+
+
+def lock_series(*, session: Session, kind: str) -> None:
+    """Hold the series' row lock from now to commit (PostgreSQL), so two bulk
+    imports of the same file run one after the other and the second finds the
+    first one's documents; SQLite's BEGIN IMMEDIATE already serialises writers."""
+    session.connection().execute(
+        text("UPDATE number_series SET next_value = next_value WHERE kind = :kind"),
+        {"kind": kind},
+    )
+
+
 def list_series(*, session: Session) -> list[NumberSeries]:
     return list(session.exec(select(NumberSeries).order_by(NumberSeries.kind)))
 

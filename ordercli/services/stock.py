@@ -143,24 +143,30 @@ def _log_backorder_changes(session: Session, product: Product, rows) -> None:
         return
     from ordercli.domain.money import qty_from_db
     from ordercli.models import SalesOrder
-    from ordercli.services.events import record_event
+    from ordercli.services.events import record_events
 
-    order_ids = {order_id for _, _, order_id, _ in rows}
-    numbers = dict(
-        session.exec(
-            select(SalesOrder.id, SalesOrder.number).where(SalesOrder.id.in_(order_ids))
-        ).all()
-    )
+    order_ids = list({order_id for _, _, order_id, _ in rows})
+    numbers: dict[int, str] = {}
+    for start in range(0, len(order_ids), 500):
+        chunk = order_ids[start : start + 500]
+        numbers.update(
+            session.exec(
+                select(SalesOrder.id, SalesOrder.number).where(SalesOrder.id.in_(chunk))
+            ).all()
+        )
+    events = []
     for _, backordered, order_id, position in rows:
         state = f"backordered {qty_from_db(backordered)}" if backordered else "covered by stock"
-        record_event(
-            session=session,
-            subject_kind="order",
-            subject_number=numbers[order_id],
-            action="backorder",
-            order_id=order_id,
-            message=f"line {position} ({product.sku}) is {state}",
+        events.append(
+            {
+                "subject_kind": "order",
+                "subject_number": numbers[order_id],
+                "action": "backorder",
+                "order_id": order_id,
+                "message": f"line {position} ({product.sku}) is {state}",
+            }
         )
+    record_events(session=session, events=events)
 
 
 def receive_stock(*, session: Session, sku: str, qty, reference: str | None = None) -> Product:

@@ -280,6 +280,7 @@ def order_views(
             "billing_status": ordering.billing_status(lines).value,
             "fulfilment_status": ordering.fulfilment_status(lines).value,
             "quote": quotes.get(order.quote_id),
+            "order_ref": order.order_ref,
             "billing_agreement": agreements.get(order.billing_agreement_id),
             "order_date": order.order_date,
             "hold_reason": order.hold_reason,

@@ -1,0 +1,142 @@
+"""`ordercli import …`: customers, products and orders from CSV or JSON Lines files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ordercli.cli.common import JsonOpt, ledger
+from ordercli.cli.lazy import lazy_module
+from ordercli.cli.output import ProgressBar, card, output
+from ordercli.domain.errors import RuleViolation
+
+imports = lazy_module("ordercli.services.imports")
+
+app = typer.Typer(
+    help="Batch imports from CSV or JSON Lines: all-or-nothing, safe to re-run.",
+    no_args_is_help=True,
+)
+
+FileArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="FILE",
+        help="A .csv (UTF-8, any usual delimiter) or .jsonl file.",
+        show_default=False,
+    ),
+]
+DryRunOpt = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run", help="Check the whole file and say what would happen; write nothing."
+    ),
+]
+FormatOpt = Annotated[
+    str | None,
+    typer.Option("--format", metavar="csv|jsonl", help="File format when the name does not tell."),
+]
+# Beyond this many, a terminal shows a count instead of every bad row (--json lists all).
+SHOWN_ERRORS = 200
+
+
+def _run(ctx: typer.Context, kind: str, file: Path, fmt, dry_run: bool, as_json: bool) -> None:
+    progress = ProgressBar(f"importing {kind}", enabled=not as_json)
+    try:
+        with ledger(ctx) as session:
+            result = imports.import_file(
+                session=session, kind=kind, path=file, fmt=fmt, dry_run=dry_run, progress=progress
+            )
+    finally:
+        progress.stop()
+    document = result.as_dict()
+    if as_json:
+        output.json(document)
+    for column in result.ignored_columns:
+        output.notice(f"note: column {column!r} is not used by import {kind}")
+    if result.errors:
+        if not as_json:
+            for problem in result.errors[:SHOWN_ERRORS]:
+                output.notice(f"line {problem.line}: {problem.message}")
+            if len(result.errors) > SHOWN_ERRORS:
+                output.notice(f"… and {len(result.errors) - SHOWN_ERRORS} more (--json lists all)")
+        bad_lines = len({p.line for p in result.errors})
+        raise RuleViolation(
+            f"{file.name}: {bad_lines} bad row{'s' if bad_lines != 1 else ''}; "
+            "nothing was imported",
+            hint="fix the rows listed and import the file again",
+        )
+    if not as_json:
+        _summary(kind, document)
+
+
+def _summary(kind: str, document: dict) -> None:
+    verb = "would create" if document["dry_run"] else "created"
+    fields = [("file", document["file"]), ("rows", document["rows"])]
+    if kind == "orders":
+        fields += [
+            (f"orders {verb}", document["created"]),
+            ("lines", document["lines_created"]),
+            ("confirmed", document["confirmed"]),
+            ("already imported", document["skipped"]),
+        ]
+    else:
+        fields += [
+            (f"{kind} {verb}", document["created"]),
+            ("would update" if document["dry_run"] else "updated", document["updated"]),
+            ("unchanged", document["skipped"]),
+        ]
+    if document["dry_run"]:
+        fields.append(("dry run", "nothing written"))
+    card(f"Import {kind}", [(label, str(value)) for label, value in fields])
+
+
+@app.command("customers")
+def customers(
+    ctx: typer.Context,
+    file: FileArg,
+    dry_run: DryRunOpt = False,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import customers: code, name [, email, phone, billing_address, shipping_address,
+    tax_id, terms_days, credit_limit]. Known codes are updated where the file differs;
+    empty cells change nothing.
+
+    Example: ordercli import customers customers.csv --dry-run
+    """
+    _run(ctx, "customers", file, fmt, dry_run, as_json)
+
+
+@app.command("products")
+def products(
+    ctx: typer.Context,
+    file: FileArg,
+    dry_run: DryRunOpt = False,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import products: sku, name, unit_price [, tax_rate, stock, service]. stock is the
+    opening stock of a new product; known SKUs get name, price and tax rate updated.
+
+    Example: ordercli import products products.csv
+    """
+    _run(ctx, "products", file, fmt, dry_run, as_json)
+
+
+@app.command("orders")
+def orders(
+    ctx: typer.Context,
+    file: FileArg,
+    dry_run: DryRunOpt = False,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import orders, one row per line: order_ref, customer_code, order_date, sku, qty,
+    unit_price [, discount_pct, tax_rate, confirm]. An order_ref already in the ledger is
+    skipped, so the same file can be imported again safely.
+
+    Example: ordercli import orders webshop-2026-11.csv
+    """
+    _run(ctx, "orders", file, fmt, dry_run, as_json)

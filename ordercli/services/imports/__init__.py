@@ -1,0 +1,36 @@
+"""Batch imports of customers, products and orders from CSV or JSON Lines (SPEC "Documents
+and imports"): every row checked first, all-or-nothing, idempotent on each kind's key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import Session
+
+from ordercli.domain.errors import InvalidInput
+from ordercli.services.imports.result import ImportResult, Progress
+
+KINDS = ("customers", "products", "orders")
+
+
+def import_file(
+    *,
+    session: Session,
+    kind: str,
+    path: Path,
+    fmt: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    if kind == "customers":
+        from ordercli.services.imports.customers import import_customers as run
+    elif kind == "products":
+        from ordercli.services.imports.products import import_products as run
+    elif kind == "orders":
+        from ordercli.services.imports.orders import import_orders as run
+    else:
+        raise InvalidInput(f"unknown import kind {kind!r} (one of {', '.join(KINDS)})")
+    return run(session=session, path=path, fmt=fmt, dry_run=dry_run, progress=progress)
+
+
+__all__ = ["KINDS", "ImportResult", "Progress", "import_file"]

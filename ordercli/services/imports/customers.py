@@ -1,0 +1,150 @@
+"""`import customers`: who buys, keyed by customer code.
+
+Columns: ``code, name`` and optional ``email, phone, billing_address,
+shipping_address, tax_id, terms_days, credit_limit``. A code not yet in the
+ledger creates a customer; a known code (matched as the commands match it,
+case-insensitively) updates the details the row gives and differ, and is
+skipped when nothing differs. An empty cell means "not given": it never
+clears a value, so a file with fewer columns cannot wipe details.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from ordercli.domain.errors import InvalidInput
+from ordercli.models import Customer
+from ordercli.services.clock import now
+from ordercli.services.customers import MAX_TERMS_DAYS, check_email, edit_customer
+from ordercli.services.events import record_events
+from ordercli.services.imports.fields import Row
+from ordercli.services.imports.lookup import chunks, lookup
+from ordercli.services.imports.reader import Problem, read_table
+from ordercli.services.imports.result import ImportResult, Progress
+from ordercli.services.settings import amount_of, minor_digits
+
+COLUMNS = (
+    "code",
+    "name",
+    "email",
+    "phone",
+    "billing_address",
+    "shipping_address",
+    "tax_id",
+    "terms_days",
+    "credit_limit",
+)
+REQUIRED = ("code", "name")
+DETAILS = COLUMNS[1:]
+
+
+def import_customers(
+    *,
+    session: Session,
+    path: Path,
+    fmt: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    progress = progress or Progress()
+    table = read_table(path, fmt=fmt, known=COLUMNS, required=REQUIRED)
+    result = ImportResult(
+        file=path.name, kind="customers", dry_run=dry_run, ignored_columns=table.ignored_columns
+    )
+    problems: list[Problem] = list(table.problems)
+    result.rows = len(table.rows) + len(table.problems)
+    digits = minor_digits(session)
+    progress.start(len(table.rows), "checking rows")
+    records = _parse_rows(table, digits, problems)
+    progress.advance(len(table.rows))
+    existing = lookup(
+        session, Customer.code, {r["code"] for _, r in records}, (Customer.id, Customer.code)
+    )
+    new, changed = [], []
+    for _, record in records:
+        found = existing.get(record["code"])
+        if found is None:
+            new.append(record)
+            continue
+        customer = session.get(Customer, found[0])
+        changes = {
+            key: value
+            for key, value in record.items()
+            if key != "code" and value is not None and getattr(customer, key) != value
+        }
+        if changes:
+            changed.append((customer, changes))
+    result.errors = sorted(problems, key=lambda p: p.line)
+    if result.errors:
+        return result
+    result.created, result.updated = len(new), len(changed)
+    result.skipped = len(records) - len(new) - len(changed)
+    if not dry_run:
+        _write(session, new, changed, path.name, digits)
+    return result
+
+
+def _parse_rows(table, digits: int, problems: list[Problem]) -> list[tuple[int, dict]]:
+    columns = {name: i for i, name in enumerate(table.columns)}
+    records: list[tuple[int, dict]] = []
+    seen: dict[str, int] = {}
+    for line, values in table.rows:
+        row = Row(line, values, columns, problems, table.decimal_comma)
+        record = {
+            "code": row.code("code"),
+            "name": row.text("name", required=True, max_length=200),
+            "email": row.text("email", max_length=254),
+            "phone": row.text("phone", max_length=64),
+            "billing_address": row.text("billing_address"),
+            "shipping_address": row.text("shipping_address"),
+            "tax_id": row.text("tax_id", max_length=64),
+            "terms_days": row.whole("terms_days", minimum=0, maximum=MAX_TERMS_DAYS),
+            "credit_limit": row.money_units("credit_limit", digits),
+        }
+        try:
+            check_email(record["email"])
+        except InvalidInput as exc:
+            row.fail(exc.message)
+        code = record["code"]
+        if code is not None:
+            first = seen.setdefault(code.lower(), line)
+            if first != line:
+                row.fail(f"customer {code} is also on line {first}")
+        if row.ok:
+            records.append((line, record))
+    return records
+
+
+def _write(session: Session, new: list[dict], changed, file_name: str, digits: int) -> None:
+    moment = now()
+    rows = [
+        {
+            **record,
+            "terms_days": 30 if record["terms_days"] is None else record["terms_days"],
+            "active": True,
+            "created_at": moment,
+        }
+        for record in new
+    ]
+    connection = session.connection()
+    for chunk in chunks(rows, 5000):
+        connection.execute(insert(Customer.__table__), chunk)
+    record_events(
+        session=session,
+        events=[
+            {
+                "subject_kind": "customer",
+                "subject_number": r["code"],
+                "action": "created",
+                "message": f"customer {r['code']} {r['name']!r} added from import {file_name}",
+            }
+            for r in rows
+        ],
+    )
+    for customer, changes in changed:
+        if "credit_limit" in changes:
+            changes["credit_limit"] = amount_of(session, changes["credit_limit"])
+        edit_customer(session=session, code=customer.code, changes=changes)

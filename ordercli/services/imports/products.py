@@ -1,0 +1,167 @@
+"""`import products`: the catalog, keyed by SKU.
+
+Columns: ``sku, name, unit_price`` and optional ``tax_rate, stock, service``.
+A new SKU creates a product; ``stock`` is its opening stock, written as a
+stock move like any receipt. A known SKU updates name, price and tax rate
+where the row gives them and they differ (open documents keep their prices),
+and is skipped when nothing differs; its ``stock`` is ignored, since on hand is the
+sum of its moves (`stock receive` and `stock adjust` change it) and the same
+file imported again must not count the opening stock twice.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from ordercli.domain.money import from_minor, pct_from_db
+from ordercli.models import Product, StockMove
+from ordercli.services.catalog import edit_product
+from ordercli.services.clock import now
+from ordercli.services.events import record_events
+from ordercli.services.imports.fields import Row
+from ordercli.services.imports.lookup import chunks, lookup
+from ordercli.services.imports.reader import Problem, read_table
+from ordercli.services.imports.result import ImportResult, Progress
+from ordercli.services.settings import minor_digits
+
+COLUMNS = ("sku", "name", "unit_price", "tax_rate", "stock", "service")
+REQUIRED = ("sku", "name", "unit_price")
+
+
+def import_products(
+    *,
+    session: Session,
+    path: Path,
+    fmt: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    progress = progress or Progress()
+    table = read_table(path, fmt=fmt, known=COLUMNS, required=REQUIRED)
+    result = ImportResult(
+        file=path.name, kind="products", dry_run=dry_run, ignored_columns=table.ignored_columns
+    )
+    problems: list[Problem] = list(table.problems)
+    result.rows = len(table.rows) + len(table.problems)
+    digits = minor_digits(session)
+    progress.start(len(table.rows), "checking rows")
+    records = _parse_rows(table, digits, problems)
+    progress.advance(len(table.rows))
+    existing = lookup(session, Product.sku, {r["sku"] for _, r in records}, (Product.id,))
+    new, changed = [], []
+    for line, record in records:
+        found = existing.get(record["sku"])
+        if found is None:
+            new.append(record)
+            continue
+        product = session.get(Product, found[0])
+        changes = _changes(product, record, line, problems)
+        if changes:
+            changed.append((product, changes))
+    result.errors = sorted(problems, key=lambda p: p.line)
+    if result.errors:
+        return result
+    result.created, result.updated = len(new), len(changed)
+    result.skipped = len(records) - len(new) - len(changed)
+    if not dry_run:
+        _write(session, new, changed, path.name, digits)
+    return result
+
+
+def _parse_rows(table, digits: int, problems: list[Problem]) -> list[tuple[int, dict]]:
+    columns = {name: i for i, name in enumerate(table.columns)}
+    records: list[tuple[int, dict]] = []
+    seen: dict[str, int] = {}
+    for line, values in table.rows:
+        row = Row(line, values, columns, problems, table.decimal_comma)
+        record = {
+            "sku": row.code("sku"),
+            "name": row.text("name", required=True, max_length=200),
+            "unit_price": row.money_units("unit_price", digits, required=True),
+            "tax_rate": row.pct_units("tax_rate"),
+            "stock": row.qty_units("stock", required=False, allow_zero=True),
+            "service": row.flag("service"),
+        }
+        if record["service"] and record["stock"]:
+            row.fail(f"{record['sku']} is a service: services are never stocked, leave stock empty")
+        sku = record["sku"]
+        if sku is not None:
+            first = seen.setdefault(sku.lower(), line)
+            if first != line:
+                row.fail(f"product {sku} is also on line {first}")
+        if row.ok:
+            records.append((line, record))
+    return records
+
+
+def _changes(product: Product, record: dict, line: int, problems: list[Problem]) -> dict:
+    if record["service"] is not None and record["service"] != product.service:
+        kind = "a service" if product.service else "a stocked product"
+        problems.append(Problem(line, f"{product.sku} is {kind}; an import cannot change that"))
+    changes = {}
+    if record["name"] != product.name:
+        changes["name"] = record["name"]
+    if record["unit_price"] != product.unit_price:
+        changes["price"] = record["unit_price"]
+    if record["tax_rate"] is not None and record["tax_rate"] != product.tax_rate:
+        changes["tax_rate"] = record["tax_rate"]
+    return changes
+
+
+def _write(session: Session, new: list[dict], changed, file_name: str, digits: int) -> None:
+    moment = now()
+    connection = session.connection()
+    rows = [
+        {
+            "sku": r["sku"],
+            "name": r["name"],
+            "unit_price": r["unit_price"],
+            "tax_rate": r["tax_rate"] or 0,
+            "service": bool(r["service"]),
+            "on_hand": r["stock"] or 0,
+            "reserved": 0,
+            "active": True,
+            "created_at": moment,
+        }
+        for r in new
+    ]
+    ids = []
+    for chunk in chunks(rows, 5000):
+        statement = insert(Product.__table__).returning(
+            Product.__table__.c.id, sort_by_parameter_order=True
+        )
+        ids.extend(connection.execute(statement, chunk).scalars())
+    moves = [
+        {
+            "product_id": product_id,
+            "at": moment,
+            "qty": row["on_hand"],
+            "kind": "receive",
+            "reference": "opening stock",
+        }
+        for product_id, row in zip(ids, rows, strict=True)
+        if row["on_hand"]
+    ]
+    if moves:
+        connection.execute(insert(StockMove.__table__), moves)
+    record_events(
+        session=session,
+        events=[
+            {
+                "subject_kind": "product",
+                "subject_number": r["sku"],
+                "action": "created",
+                "message": f"product {r['sku']} {r['name']!r} added from import {file_name}",
+            }
+            for r in rows
+        ],
+    )
+    for product, changes in changed:
+        if "price" in changes:
+            changes["price"] = from_minor(changes["price"], digits)
+        if "tax_rate" in changes:
+            changes["tax_rate"] = pct_from_db(changes["tax_rate"])
+        edit_product(session=session, sku=product.sku, changes=changes)

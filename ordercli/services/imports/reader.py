@@ -1,0 +1,226 @@
+"""Reading an import file into rows: CSV in the usual dialects, or JSON Lines.
+
+The whole file is decoded first, so an encoding problem is reported with the
+line it is on rather than halfway through an import. CSV files may start
+with a UTF-8 byte order mark (as spreadsheets write them), use a comma,
+semicolon, tab or pipe as delimiter (whichever splits the header into the
+most known column names) and any line ending; in a semicolon-separated file
+a number may use a decimal comma (``489,00``), as European spreadsheets
+write. JSON Lines files hold one object per line; numbers in them are read as
+exact decimals.
+
+Problems that make the file unreadable raise ``InvalidInput``; problems of one
+row are collected with its line number, so every bad row is reported at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from ordercli.domain.cells import restore
+from ordercli.domain.errors import InvalidInput
+
+FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "csv", ".tsv": "csv"}
+DELIMITERS = (",", ";", "\t", "|")
+# csv refuses fields beyond 128 KiB by default; a long address or note is fine,
+# a field beyond 1 MiB is a broken file.
+csv.field_size_limit(1 << 20)
+
+
+@dataclass
+class Problem:
+    line: int
+    message: str
+
+
+@dataclass
+class Table:
+    """The rows of a file: each row its line number and one value (or None) per column."""
+
+    columns: list[str]
+    rows: list[tuple[int, list[str | None]]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    # Spreadsheets in most of Europe write "489,00" in semicolon-separated files.
+    decimal_comma: bool = False
+
+    def index(self, column: str) -> int | None:
+        try:
+            return self.columns.index(column)
+        except ValueError:
+            return None
+
+
+def file_format(path: Path, fmt: str | None) -> str:
+    if fmt:
+        fmt = fmt.strip().lower()
+        if fmt not in {"csv", "jsonl"}:
+            raise InvalidInput(f"unknown import format {fmt!r} (csv or jsonl)")
+        return fmt
+    found = FORMATS.get(path.suffix.lower())
+    if found is None:
+        raise InvalidInput(
+            f"cannot tell the format of {path.name}: name it .csv or .jsonl",
+            hint="or give --format csv|jsonl",
+        )
+    return found
+
+
+def normalise_column(name: str) -> str:
+    return name.strip().strip("\ufeff").strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def read_table(path: Path, *, fmt: str | None, known: tuple[str, ...], required: tuple[str, ...]):
+    """Read ``path`` into a ``Table`` whose columns are ``known`` (in that order)."""
+    kind = file_format(path, fmt)
+    text = _decode(path)
+    if not text.strip():
+        raise InvalidInput(f"{path.name} is empty")
+    if kind == "csv":
+        return _read_csv(text, known, required, path)
+    return _read_jsonl(text, known, required)
+
+
+def _decode(path: Path) -> str:
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a directory, not a file to import")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(f"no file {str(path)!r}") from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InvalidInput(f"{path.name} is UTF-16; save it as UTF-8 (CSV UTF-8 in a spreadsheet)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InvalidInput(
+            f"{path.name} line {line}: not UTF-8 (byte 0x{data[exc.start]:02x}); "
+            "save the file as UTF-8"
+        ) from None
+
+
+def _header_delimiter(first_line: str, known: tuple[str, ...]) -> str:
+    def score(delimiter: str) -> tuple[int, int]:
+        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        return sum(normalise_column(c) in known for c in cells), len(cells)
+
+    return max(DELIMITERS, key=score)
+
+
+def _plan_columns(
+    header: list[str], known: tuple[str, ...], required: tuple[str, ...]
+) -> tuple[list[int | None], list[str]]:
+    """For each known column, its position in the file (or None); and unknown names."""
+    names = [normalise_column(h) for h in header]
+    seen: set[str] = set()
+    for name in names:
+        if name and name in seen:
+            raise InvalidInput(f"column {name!r} appears twice in the header")
+        seen.add(name)
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise InvalidInput(
+            f"line 1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+            hint=f"the columns are {', '.join(known)} (required: {', '.join(required)})",
+        )
+    positions = [names.index(c) if c in names else None for c in known]
+    ignored = [h.strip() for h, n in zip(header, names, strict=True) if n and n not in known]
+    return positions, ignored
+
+
+def _read_csv(text: str, known, required, path: Path) -> Table:
+    first_line = text.split("\n", 1)[0].split("\r", 1)[0]
+    delimiter = _header_delimiter(first_line, known)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise InvalidInput(f"{path.name} line 1: {exc}") from None
+    positions, ignored = _plan_columns(header, known, required)
+    table = Table(columns=list(known), ignored_columns=ignored, decimal_comma=delimiter == ";")
+    width = len(header)
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            table.problems.append(Problem(start, f"unreadable CSV: {exc}"))
+            # The rest of the file cannot be split into rows reliably.
+            break
+        line = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != width:
+            table.problems.append(
+                Problem(start, f"{len(cells)} fields, but the header has {width}")
+            )
+            continue
+        table.rows.append((start, [None if p is None else _cell(cells[p]) for p in positions]))
+    return table
+
+
+def _cell(value: str) -> str | None:
+    value = value.strip()
+    return restore(value) if value else None
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not a number")
+
+
+def _read_jsonl(text: str, known, required) -> Table:
+    table = Table(columns=list(known))
+    ignored: dict[str, None] = {}
+    for number, raw in enumerate(io.StringIO(text, newline=None), start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw, parse_float=Decimal, parse_constant=_no_constants)
+        except ValueError as exc:
+            table.problems.append(Problem(number, f"not valid JSON: {exc}"))
+            continue
+        if not isinstance(record, dict):
+            table.problems.append(Problem(number, "not a JSON object"))
+            continue
+        values: dict[str, str | None] = {}
+        bad = False
+        for key, value in record.items():
+            name = normalise_column(str(key))
+            if name not in known:
+                ignored.setdefault(str(key))
+                continue
+            if isinstance(value, dict | list):
+                table.problems.append(Problem(number, f"{name} must be a plain value"))
+                bad = True
+                continue
+            values[name] = _json_value(value)
+        missing = [c for c in required if c not in values]
+        if missing:
+            table.problems.append(Problem(number, f"missing {', '.join(missing)}"))
+            continue
+        if not bad:
+            table.rows.append((number, [values.get(c) for c in known]))
+    table.ignored_columns = list(ignored)
+    return table
+
+
+def _json_value(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    text = str(value).strip()
+    return text or None
