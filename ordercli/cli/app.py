@@ -128,7 +128,13 @@ misc.register(app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        # Closing the last connection checkpoints SQLite's write-ahead log into the
+        # ledger file, so a plain copy of the file (a naive backup) is complete.
+        if "ordercli.db" in sys.modules:
+            sys.modules["ordercli.db"].dispose_all()
 
 
 if __name__ == "__main__":

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from ordercli.domain.errors import InvalidInput
 
 MAX_TEXT = 2000
+# Control characters other than newline and tab corrupt documents and terminals.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+WHITESPACE = re.compile(r"\s")
 
 
 def clean_text(
@@ -24,14 +28,14 @@ def clean_text(
         return None
     if len(cleaned) > max_length:
         raise InvalidInput(f"{what} is longer than {max_length} characters")
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in cleaned) or "\x7f" in cleaned:
+    if CONTROL.search(cleaned):
         raise InvalidInput(f"{what} contains control characters")
     return cleaned
 
 
 def clean_code(value: str, *, what: str) -> str:
     code = clean_text(value, what=what, required=True, max_length=64)
-    if any(ch.isspace() for ch in code):
+    if WHITESPACE.search(code):
         raise InvalidInput(f"{what} {code!r} must not contain spaces")
     if "=" in code:
         raise InvalidInput(f"{what} {code!r} must not contain '='")

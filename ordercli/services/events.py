@@ -44,13 +44,22 @@ def record_events(*, session: Session, events: list[dict]) -> None:
     things happened."""
     if not events:
         return
-    from sqlalchemy import insert
+    from ordercli.services.bulk import bulk_insert
 
     session.flush()
-    at, user = now(), os_user()
-    session.connection().execute(
-        insert(Event.__table__),
-        [{"at": at, "os_user": user, "order_id": None, "quote_id": None, **e} for e in events],
+    bulk_insert(
+        session,
+        Event.__table__,
+        {
+            "at": now(),
+            "os_user": os_user(),
+            "subject_kind": [e["subject_kind"] for e in events],
+            "subject_number": [e["subject_number"] for e in events],
+            "action": [e["action"] for e in events],
+            "message": [e["message"] for e in events],
+            "order_id": [e.get("order_id") for e in events],
+            "quote_id": None,
+        },
     )
 
 

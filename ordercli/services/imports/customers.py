@@ -20,7 +20,7 @@ from ordercli.models import Customer
 from ordercli.services.clock import now
 from ordercli.services.customers import MAX_TERMS_DAYS, check_email, edit_customer
 from ordercli.services.events import record_events
-from ordercli.services.imports.fields import Row
+from ordercli.services.imports.fields import Columns
 from ordercli.services.imports.lookup import chunks, lookup
 from ordercli.services.imports.reader import Problem, read_table
 from ordercli.services.imports.result import ImportResult, Progress
@@ -88,34 +88,33 @@ def import_customers(
 
 
 def _parse_rows(table, digits: int, problems: list[Problem]) -> list[tuple[int, dict]]:
-    columns = {name: i for i, name in enumerate(table.columns)}
+    columns = Columns(table, problems)
+    parsed = {
+        "code": columns.code("code"),
+        "name": columns.text("name", required=True, max_length=200),
+        "email": columns.text("email", max_length=254),
+        "phone": columns.text("phone", max_length=64),
+        "billing_address": columns.text("billing_address"),
+        "shipping_address": columns.text("shipping_address"),
+        "tax_id": columns.text("tax_id", max_length=64),
+        "terms_days": columns.whole("terms_days", minimum=0, maximum=MAX_TERMS_DAYS),
+        "credit_limit": columns.money_units("credit_limit", digits),
+    }
     records: list[tuple[int, dict]] = []
     seen: dict[str, int] = {}
-    for line, values in table.rows:
-        row = Row(line, values, columns, problems, table.decimal_comma)
-        record = {
-            "code": row.code("code"),
-            "name": row.text("name", required=True, max_length=200),
-            "email": row.text("email", max_length=254),
-            "phone": row.text("phone", max_length=64),
-            "billing_address": row.text("billing_address"),
-            "shipping_address": row.text("shipping_address"),
-            "tax_id": row.text("tax_id", max_length=64),
-            "terms_days": row.whole("terms_days", minimum=0, maximum=MAX_TERMS_DAYS),
-            "credit_limit": row.money_units("credit_limit", digits),
-        }
+    for index, line in enumerate(columns.lines):
+        record = {key: values[index] for key, values in parsed.items()}
         try:
             check_email(record["email"])
         except InvalidInput as exc:
-            row.fail(exc.message)
+            columns.fail(line, exc.message)
         code = record["code"]
         if code is not None:
             first = seen.setdefault(code.lower(), line)
             if first != line:
-                row.fail(f"customer {code} is also on line {first}")
-        if row.ok:
-            records.append((line, record))
-    return records
+                columns.fail(line, f"customer {code} is also on line {first}")
+        records.append((line, record))
+    return [(line, record) for line, record in records if line not in columns.bad_lines]
 
 
 def _write(session: Session, new: list[dict], changed, file_name: str, digits: int) -> None:

@@ -1,19 +1,16 @@
-"""Reading the values of one import row, collecting every problem instead of stopping.
+"""Reading the values of an import file, collecting every problem instead of stopping.
 
-Each ``Row`` method returns the parsed value, or None after recording what is
-wrong with it under the row's line number. Parsing goes through the same
+Values are parsed a column at a time; a refused value is recorded with its
+line and the import goes on, so every bad row is reported at once. Parsing goes through the same
 functions the commands use (``parse_money``, ``clean_text`` …), so a value
 the command line refuses is refused in a file too, with the same words. Web
-shop files repeat the same prices, quantities and dates on many lines, so
-each distinct text is parsed once.
+shop files repeat the same prices, quantities, dates and codes on many
+lines, so each distinct text of a column is parsed once per import.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
-from decimal import Decimal
-from functools import lru_cache
 
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.money import (
@@ -26,127 +23,121 @@ from ordercli.domain.money import (
 )
 from ordercli.services.clock import parse_date
 from ordercli.services.common import clean_code, clean_text
-from ordercli.services.imports.reader import Problem
+from ordercli.services.imports.reader import Problem, Table, cell
 
 TRUE = {"true", "yes", "y", "1"}
 FALSE = {"false", "no", "n", "0"}
 
 
-class Row:
-    def __init__(
-        self,
-        line: int,
-        values: list[str | None],
-        columns: dict[str, int],
-        problems,
-        decimal_comma: bool = False,
-    ):
-        self.decimal_comma = decimal_comma
-        self.line = line
-        self.values = values
-        self.columns = columns
-        self.problems: list[Problem] = problems
-        self.ok = True
+class Failure:
+    """A cached refusal of one distinct text."""
 
-    def raw(self, column: str) -> str | None:
-        position = self.columns[column]
-        return self.values[position]
+    __slots__ = ("message",)
 
-    def _parse(
-        self, column: str, parse: Callable[[str], object], required: bool, number: bool = False
-    ):
-        raw = self.raw(column)
-        if number and self.decimal_comma and raw and "," in raw and "." not in raw:
-            raw = raw.replace(",", ".", 1) if raw.count(",") == 1 else raw
-        if raw is None:
-            if required:
-                self.fail(f"{column} is empty")
-            return None
-        try:
-            return parse(raw)
-        except InvalidInput as exc:
-            self.fail(exc.message)
-            return None
+    def __init__(self, message: str) -> None:
+        self.message = message
 
-    def fail(self, message: str) -> None:
-        self.ok = False
-        self.problems.append(Problem(self.line, message))
 
-    def text(self, column: str, *, required: bool = False, max_length: int = 2000) -> str | None:
+class Columns:
+    """An import file's values parsed column by column.
+
+    Each method returns one parsed value per row (None where the cell is
+    empty or refused) and records every refusal with its line; ``bad_lines``
+    are the rows with any refusal.
+    """
+
+    def __init__(self, table: Table, problems: list[Problem]) -> None:
+        self.table = table
+        self.positions = {name: i for i, name in enumerate(table.columns)}
+        self.problems = problems
+        self.bad_lines: set[int] = set()
+        self.lines = [line for line, _ in table.rows]
+        self.cells = [values for _, values in table.rows]
+
+    def fail(self, line: int, message: str) -> None:
+        self.bad_lines.add(line)
+        self.problems.append(Problem(line, message))
+
+    def raw(self, column: str) -> list[str | None]:
+        """The column's cells as read from the file (None where the file has no such column)."""
+        position = self.table.positions[column]
+        if position is None:
+            return [None] * len(self.lines)
+        return [values[position] for values in self.cells]
+
+    def _parse(self, column: str, parse: Callable[[str], object], required: bool, number=False):
+        """Each distinct cell trimmed and parsed once; then every row's value looked up."""
+        comma = number and self.table.decimal_comma
+        spreadsheet = self.table.from_spreadsheet
+        raws = self.raw(column)
+        meaning: dict = {}
+        for raw in set(raws):
+            text = cell(raw, spreadsheet)
+            if text is None:
+                meaning[raw] = None
+                continue
+            try:
+                meaning[raw] = parse(_decimal_point(text) if comma else text)
+            except InvalidInput as exc:
+                meaning[raw] = Failure(exc.message)
+        parsed = [meaning[raw] for raw in raws]
+        failed = any(value.__class__ is Failure for value in meaning.values())
+        if failed or (required and None in meaning.values()):
+            for index, (line, value) in enumerate(zip(self.lines, parsed, strict=True)):
+                if value is None and required:
+                    self.fail(line, f"{column} is empty")
+                elif value.__class__ is Failure:
+                    self.fail(line, value.message)
+                    parsed[index] = None
+        return parsed
+
+    def text(self, column: str, *, required: bool = False, max_length: int = 2000) -> list:
         return self._parse(
             column,
             lambda raw: clean_text(raw, what=column, required=required, max_length=max_length),
             required,
         )
 
-    def code(self, column: str, *, required: bool = True) -> str | None:
-        return self._parse(column, lambda raw: _code(raw, column), required)
+    def code(self, column: str, *, required: bool = True) -> list:
+        return self._parse(column, lambda raw: clean_code(raw, what=column), required)
 
-    def money_units(self, column: str, digits: int, *, required: bool = False) -> int | None:
-        """An amount (not negative) in minor units."""
+    def money_units(self, column: str, digits: int, *, required: bool = False) -> list:
+        """Amounts (not negative) in minor units."""
         return self._parse(
-            column, lambda raw: _money_units(raw, digits, column), required, number=True
+            column,
+            lambda raw: to_minor(parse_money(raw, digits, what=column), digits),
+            required,
+            number=True,
         )
 
-    def qty_units(
-        self, column: str, *, required: bool = True, allow_zero: bool = False
-    ) -> int | None:
+    def qty_units(self, column: str, *, required: bool = True, allow_zero: bool = False) -> list:
         return self._parse(
-            column, lambda raw: _qty_units(raw, column, allow_zero), required, number=True
+            column,
+            lambda raw: qty_to_db(parse_qty(raw, what=column, allow_zero=allow_zero)),
+            required,
+            number=True,
         )
 
-    def qty(self, column: str, *, required: bool = False) -> Decimal | None:
-        return self._parse(column, lambda raw: _qty(raw, column), required, number=True)
+    def pct_units(self, column: str, *, required: bool = False) -> list:
+        return self._parse(
+            column, lambda raw: pct_to_db(parse_pct(raw, what=column)), required, number=True
+        )
 
-    def pct_units(self, column: str, *, required: bool = False) -> int | None:
-        return self._parse(column, lambda raw: _pct_units(raw, column), required, number=True)
+    def day(self, column: str, *, required: bool = True) -> list:
+        return self._parse(column, lambda raw: parse_date(raw, what=column), required)
 
-    def pct(self, column: str, *, required: bool = False) -> Decimal | None:
-        return self._parse(column, lambda raw: _pct(raw, column), required, number=True)
-
-    def day(self, column: str, *, required: bool = True) -> date | None:
-        return self._parse(column, lambda raw: _day(raw, column), required)
-
-    def flag(self, column: str) -> bool | None:
+    def flag(self, column: str) -> list:
         return self._parse(column, lambda raw: _flag(raw, column), False)
 
-    def whole(self, column: str, *, minimum: int, maximum: int) -> int | None:
+    def whole(self, column: str, *, minimum: int, maximum: int) -> list:
         return self._parse(column, lambda raw: _whole(raw, column, minimum, maximum), False)
 
 
-@lru_cache(maxsize=65536)
-def _code(raw: str, what: str) -> str:
-    return clean_code(raw, what=what)
-
-
-@lru_cache(maxsize=65536)
-def _money_units(raw: str, digits: int, what: str) -> int:
-    return to_minor(parse_money(raw, digits, what=what), digits)
-
-
-@lru_cache(maxsize=65536)
-def _qty(raw: str, what: str) -> Decimal:
-    return parse_qty(raw, what=what)
-
-
-@lru_cache(maxsize=65536)
-def _qty_units(raw: str, what: str, allow_zero: bool) -> int:
-    return qty_to_db(parse_qty(raw, what=what, allow_zero=allow_zero))
-
-
-@lru_cache(maxsize=4096)
-def _pct(raw: str, what: str) -> Decimal:
-    return parse_pct(raw, what=what)
-
-
-@lru_cache(maxsize=4096)
-def _pct_units(raw: str, what: str) -> int:
-    return pct_to_db(parse_pct(raw, what=what))
-
-
-@lru_cache(maxsize=65536)
-def _day(raw: str, what: str) -> date:
-    return parse_date(raw, what=what)
+def _decimal_point(raw: str) -> str:
+    """``489,00`` as ``489.00``; anything else (``1,000.00``) is left to be refused."""
+    if raw.count(",") == 1 and "." not in raw:
+        return raw.replace(",", ".")
+    return raw
 
 
 def _flag(raw: str, what: str) -> bool:

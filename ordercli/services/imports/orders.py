@@ -22,15 +22,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from ordercli.domain.money import MAX_MINOR_UNITS, from_minor, line_amounts_units
 from ordercli.domain.states import OrderStatus
 from ordercli.models import Customer, OrderLine, Product, SalesOrder
+from ordercli.services.bulk import bulk_insert
 from ordercli.services.clock import now, today
 from ordercli.services.events import record_events
-from ordercli.services.imports.fields import Row
+from ordercli.services.imports.fields import Columns
 from ordercli.services.imports.lookup import chunks, lookup
 from ordercli.services.imports.reader import Problem, read_table
 from ordercli.services.imports.result import ImportResult, Progress
@@ -51,7 +52,7 @@ COLUMNS = (
 REQUIRED = ("order_ref", "customer_code", "order_date", "sku", "qty", "unit_price")
 
 
-@dataclass
+@dataclass(slots=True)
 class LineIn:
     line: int
     sku: str
@@ -66,7 +67,7 @@ class LineIn:
     tax: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class OrderIn:
     ref: str
     line: int
@@ -115,48 +116,70 @@ def import_orders(
 
 
 def _parse_rows(table, digits: int, problems: list[Problem], progress) -> dict[str, OrderIn]:
-    columns = {name: i for i, name in enumerate(table.columns)}
-    orders: dict[str, OrderIn] = {}
+    columns = Columns(table, problems)
+    refs = columns.code("order_ref")
+    customer_codes = columns.code("customer_code")
+    dates = columns.day("order_date")
+    skus = columns.code("sku")
+    qtys = columns.qty_units("qty")
+    prices = columns.money_units("unit_price", digits, required=True)
+    discounts = columns.pct_units("discount_pct")
+    tax_rates = columns.pct_units("tax_rate")
+    confirms = columns.flag("confirm")
     latest = today()
-    for count, (line, values) in enumerate(table.rows, start=1):
-        row = Row(line, values, columns, problems, table.decimal_comma)
-        ref = row.code("order_ref")
-        customer_code = row.code("customer_code")
-        order_date = row.day("order_date")
-        sku = row.code("sku")
-        qty = row.qty_units("qty")
-        unit_price = row.money_units("unit_price", digits, required=True)
-        discount = row.pct_units("discount_pct") or 0
-        tax_rate = row.pct_units("tax_rate")
-        confirm = bool(row.flag("confirm"))
-        if order_date is not None and order_date > latest:
-            row.fail(f"order_date {order_date} is in the future")
-        if count % 4096 == 0:
-            progress.advance(4096)
+    if any(day is not None and day > latest for day in set(dates)):
+        for line, order_date in zip(columns.lines, dates, strict=True):
+            if order_date is not None and order_date > latest:
+                columns.fail(line, f"order_date {order_date} is in the future")
+    progress.advance(len(table.rows) // 2)
+    bad = columns.bad_lines
+    orders: dict[str, OrderIn] = {}
+    for line, ref, customer_code, order_date, sku, qty, price, discount, tax_rate, confirm in zip(
+        columns.lines,
+        refs,
+        customer_codes,
+        dates,
+        skus,
+        qtys,
+        prices,
+        discounts,
+        tax_rates,
+        confirms,
+        strict=True,
+    ):
         if ref is None:
             continue
         # A row with a bad value still joins its order, so that the ledger checks
         # below (unknown customer or SKU, mixed orders) report it too.
+        confirm = confirm is True
         order = orders.get(ref)
         if order is None:
             order = orders[ref] = OrderIn(ref, line, customer_code, order_date, confirm)
-        else:
-            _check_same_order(row, order, customer_code, order_date, confirm)
-        order.lines.append(LineIn(line, sku, qty, unit_price, discount, tax_rate, ok=row.ok))
-    progress.advance(len(table.rows) % 4096)
+        elif (customer_code, order_date, confirm) != (
+            order.customer_code,
+            order.order_date,
+            order.confirm,
+        ):
+            _check_same_order(columns, line, order, customer_code, order_date, confirm)
+        order.lines.append(LineIn(line, sku, qty, price, discount or 0, tax_rate, line not in bad))
+    progress.advance(len(table.rows) - len(table.rows) // 2)
     return orders
 
 
-def _check_same_order(row: Row, order: OrderIn, customer_code, order_date, confirm) -> None:
+def _check_same_order(
+    columns: Columns, line: int, order: OrderIn, customer_code, order_date, confirm
+) -> None:
     where = f"order {order.ref} (line {order.line})"
     if None in (customer_code, order.customer_code, order_date, order.order_date):
         return
     if customer_code.lower() != order.customer_code.lower():
-        row.fail(f"{where} is for customer {order.customer_code}, not {customer_code}")
+        columns.fail(line, f"{where} is for customer {order.customer_code}, not {customer_code}")
     if order_date != order.order_date:
-        row.fail(f"{where} is dated {order.order_date}, not {order_date}")
+        columns.fail(line, f"{where} is dated {order.order_date}, not {order_date}")
     if confirm != order.confirm:
-        row.fail(f"{where} has confirm={str(order.confirm).lower()}, not {str(confirm).lower()}")
+        columns.fail(
+            line, f"{where} has confirm={str(order.confirm).lower()}, not {str(confirm).lower()}"
+        )
 
 
 def _existing_refs(session: Session, refs: list[str]) -> set[str]:
@@ -271,62 +294,72 @@ def _write(session: Session, orders: list[OrderIn], file_name: str, digits: int,
     moment = now()
     numbers = next_numbers(session=session, kind="order", count=len(orders))
     progress.start(len(orders), "writing orders")
-    order_rows = []
-    for order, number in zip(orders, numbers, strict=True):
-        subtotal = sum(ln.net for ln in order.lines)
-        tax = sum(ln.tax for ln in order.lines)
-        order_rows.append(
-            {
-                "number": number,
-                "customer_id": order.customer_id,
-                "quote_id": None,
-                "order_ref": order.ref,
-                "billing_agreement_id": None,
-                "status": OrderStatus.CONFIRMED if order.confirm else OrderStatus.DRAFT,
-                "hold_reason": None,
-                "status_before_hold": None,
-                "order_date": order.order_date,
-                "confirmed_at": moment if order.confirm else None,
-                "subtotal": subtotal,
-                "tax": tax,
-                "total": subtotal + tax,
-                "created_at": moment,
-            }
+    subtotals = [sum(ln.net for ln in order.lines) for order in orders]
+    taxes = [sum(ln.tax for ln in order.lines) for order in orders]
+    bulk_insert(
+        session,
+        SalesOrder.__table__,
+        {
+            "number": numbers,
+            "customer_id": [order.customer_id for order in orders],
+            "quote_id": None,
+            "order_ref": [order.ref for order in orders],
+            "billing_agreement_id": None,
+            "status": [
+                OrderStatus.CONFIRMED.value if o.confirm else OrderStatus.DRAFT.value
+                for o in orders
+            ],
+            "hold_reason": None,
+            "status_before_hold": None,
+            "order_date": [order.order_date for order in orders],
+            "confirmed_at": [moment if order.confirm else None for order in orders],
+            "subtotal": subtotals,
+            "tax": taxes,
+            "total": [a + b for a, b in zip(subtotals, taxes, strict=True)],
+            "created_at": moment,
+        },
+    )
+    progress.advance(len(orders) // 2)
+    id_of: dict[str, int] = {}
+    for chunk in chunks([order.ref for order in orders]):
+        id_of.update(
+            connection.execute(
+                select(SalesOrder.order_ref, SalesOrder.id).where(SalesOrder.order_ref.in_(chunk))
+            ).all()
         )
-    ids = []
-    for chunk in chunks(order_rows, 5000):
-        statement = insert(SalesOrder.__table__).returning(
-            SalesOrder.__table__.c.id, sort_by_parameter_order=True
-        )
-        ids.extend(connection.execute(statement, chunk).scalars())
-        progress.advance(len(chunk))
-    line_rows = []
+    ids = [id_of[order.ref] for order in orders]
+    lines = [
+        (order_id, n, ln)
+        for order, order_id in zip(orders, ids, strict=True)
+        for n, ln in enumerate(order.lines, start=1)
+    ]
+    bulk_insert(
+        session,
+        OrderLine.__table__,
+        {
+            "order_id": [order_id for order_id, _, _ in lines],
+            "position": [position for _, position, _ in lines],
+            "product_id": [ln.product_id for _, _, ln in lines],
+            "description": [ln.description for _, _, ln in lines],
+            "qty": [ln.qty for _, _, ln in lines],
+            "unit_price": [ln.unit_price for _, _, ln in lines],
+            "discount": [ln.discount for _, _, ln in lines],
+            "tax_rate": [ln.tax_rate for _, _, ln in lines],
+            "net": [ln.net for _, _, ln in lines],
+            "tax": [ln.tax for _, _, ln in lines],
+            "qty_invoiced": 0,
+            "qty_shipped": 0,
+            "qty_credited": 0,
+            "qty_returned": 0,
+            "qty_backordered": 0,
+            "qty_replaced": 0,
+            "net_invoiced": 0,
+            "tax_invoiced": 0,
+            "last_state_change": moment,
+        },
+    )
     events = []
     for order, number, order_id in zip(orders, numbers, ids, strict=True):
-        for position, line in enumerate(order.lines, start=1):
-            line_rows.append(
-                {
-                    "order_id": order_id,
-                    "position": position,
-                    "product_id": line.product_id,
-                    "description": line.description,
-                    "qty": line.qty,
-                    "unit_price": line.unit_price,
-                    "discount": line.discount,
-                    "tax_rate": line.tax_rate,
-                    "net": line.net,
-                    "tax": line.tax,
-                    "qty_invoiced": 0,
-                    "qty_shipped": 0,
-                    "qty_credited": 0,
-                    "qty_returned": 0,
-                    "qty_backordered": 0,
-                    "qty_replaced": 0,
-                    "net_invoiced": 0,
-                    "tax_invoiced": 0,
-                    "last_state_change": moment,
-                }
-            )
         events.append(
             {
                 "subject_kind": "order",
@@ -348,8 +381,8 @@ def _write(session: Session, orders: list[OrderIn], file_name: str, digits: int,
                     f"total {from_minor(order.total, digits)}",
                 }
             )
-    connection.execute(insert(OrderLine.__table__), line_rows)
     record_events(session=session, events=events)
+    progress.advance(len(orders) - len(orders) // 2)
     _reserve(session, [o for o in orders if o.confirm])
 
 

@@ -21,7 +21,7 @@ from ordercli.models import Product, StockMove
 from ordercli.services.catalog import edit_product
 from ordercli.services.clock import now
 from ordercli.services.events import record_events
-from ordercli.services.imports.fields import Row
+from ordercli.services.imports.fields import Columns
 from ordercli.services.imports.lookup import chunks, lookup
 from ordercli.services.imports.reader import Problem, read_table
 from ordercli.services.imports.result import ImportResult, Progress
@@ -72,29 +72,28 @@ def import_products(
 
 
 def _parse_rows(table, digits: int, problems: list[Problem]) -> list[tuple[int, dict]]:
-    columns = {name: i for i, name in enumerate(table.columns)}
+    columns = Columns(table, problems)
+    parsed = {
+        "sku": columns.code("sku"),
+        "name": columns.text("name", required=True, max_length=200),
+        "unit_price": columns.money_units("unit_price", digits, required=True),
+        "tax_rate": columns.pct_units("tax_rate"),
+        "stock": columns.qty_units("stock", required=False, allow_zero=True),
+        "service": columns.flag("service"),
+    }
     records: list[tuple[int, dict]] = []
     seen: dict[str, int] = {}
-    for line, values in table.rows:
-        row = Row(line, values, columns, problems, table.decimal_comma)
-        record = {
-            "sku": row.code("sku"),
-            "name": row.text("name", required=True, max_length=200),
-            "unit_price": row.money_units("unit_price", digits, required=True),
-            "tax_rate": row.pct_units("tax_rate"),
-            "stock": row.qty_units("stock", required=False, allow_zero=True),
-            "service": row.flag("service"),
-        }
-        if record["service"] and record["stock"]:
-            row.fail(f"{record['sku']} is a service: services are never stocked, leave stock empty")
+    for index, line in enumerate(columns.lines):
+        record = {key: values[index] for key, values in parsed.items()}
         sku = record["sku"]
+        if record["service"] and record["stock"]:
+            columns.fail(line, f"{sku} is a service: services are never stocked, leave stock empty")
         if sku is not None:
             first = seen.setdefault(sku.lower(), line)
             if first != line:
-                row.fail(f"product {sku} is also on line {first}")
-        if row.ok:
-            records.append((line, record))
-    return records
+                columns.fail(line, f"product {sku} is also on line {first}")
+        records.append((line, record))
+    return [(line, record) for line, record in records if line not in columns.bad_lines]
 
 
 def _changes(product: Product, record: dict, line: int, problems: list[Problem]) -> dict:

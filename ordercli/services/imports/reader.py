@@ -40,14 +40,21 @@ class Problem:
 
 @dataclass
 class Table:
-    """The rows of a file: each row its line number and one value (or None) per column."""
+    """The rows of a file: each row its line number and one raw cell (or None) per column.
+
+    Cells are kept as read; ``cell`` trims them, maps empty to None and takes
+    off the apostrophe an export put before a formula-like text."""
 
     columns: list[str]
     rows: list[tuple[int, list[str | None]]] = field(default_factory=list)
+    # Where each known column is in a row's list of cells (None: not in the file).
+    positions: dict[str, int | None] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     # Spreadsheets in most of Europe write "489,00" in semicolon-separated files.
     decimal_comma: bool = False
+    # CSV cells may carry the apostrophe an export puts before formula-like text.
+    from_spreadsheet: bool = False
 
     def index(self, column: str) -> int | None:
         try:
@@ -145,7 +152,13 @@ def _read_csv(text: str, known, required, path: Path) -> Table:
     except csv.Error as exc:
         raise InvalidInput(f"{path.name} line 1: {exc}") from None
     positions, ignored = _plan_columns(header, known, required)
-    table = Table(columns=list(known), ignored_columns=ignored, decimal_comma=delimiter == ";")
+    table = Table(
+        columns=list(known),
+        positions=dict(zip(known, positions, strict=True)),
+        ignored_columns=ignored,
+        decimal_comma=delimiter == ";",
+        from_spreadsheet=True,
+    )
     width = len(header)
     line = reader.line_num
     while True:
@@ -159,20 +172,26 @@ def _read_csv(text: str, known, required, path: Path) -> Table:
             # The rest of the file cannot be split into rows reliably.
             break
         line = reader.line_num
-        if not any(cell.strip() for cell in cells):
-            continue
         if len(cells) != width:
+            if not "".join(cells).strip():
+                continue
             table.problems.append(
                 Problem(start, f"{len(cells)} fields, but the header has {width}")
             )
             continue
-        table.rows.append((start, [None if p is None else _cell(cells[p]) for p in positions]))
+        if not "".join(cells).strip():
+            continue
+        table.rows.append((start, cells))
     return table
 
 
-def _cell(value: str) -> str | None:
+def cell(value: str | None, from_spreadsheet: bool) -> str | None:
+    if value is None:
+        return None
     value = value.strip()
-    return restore(value) if value else None
+    if not value:
+        return None
+    return restore(value) if from_spreadsheet and value[0] == "'" else value
 
 
 def _no_constants(name: str):
@@ -180,7 +199,7 @@ def _no_constants(name: str):
 
 
 def _read_jsonl(text: str, known, required) -> Table:
-    table = Table(columns=list(known))
+    table = Table(columns=list(known), positions={c: i for i, c in enumerate(known)})
     ignored: dict[str, None] = {}
     for number, raw in enumerate(io.StringIO(text, newline=None), start=1):
         if not raw.strip():
