@@ -133,12 +133,25 @@ STEPS = [
         "The books: every document posted a balanced entry, so the trial balance sums to zero.",
         ["report", "trial-balance"],
     ),
+    (
+        "A web shop sends its orders as a file: every row is checked before anything is written…",
+        ["import", "orders", "{sample:orders.csv}"],
+    ),
+    (
+        "…and the same file sent again creates nothing twice.",
+        ["import", "orders", "{sample:orders.csv}"],
+    ),
     ("And the ledger checks itself:", ["check"]),
 ]
 
 
 def _resolve(arg: str) -> str:
-    """``{days_ago:N}``: a date N days before today, so the demo always has history."""
+    """``{days_ago:N}``: a date N days before today, so the demo always has history;
+    ``{sample:FILE}``: a file of ``sample_data/``."""
+    if arg.startswith("{sample:") and arg.endswith("}"):
+        from ordercli.services.demo import sample_data_dir
+
+        return str(sample_data_dir() / arg[8:-1])
     if arg.startswith("{days_ago:") and arg.endswith("}"):
         from datetime import timedelta
 
@@ -146,6 +159,16 @@ def _resolve(arg: str) -> str:
 
         return (today() - timedelta(days=int(arg[10:-1]))).isoformat()
     return arg
+
+
+def _next_order_number(engine) -> str:
+    """The number the next order will get (the hint below names it)."""
+    from ordercli.db import unit_of_work
+    from ordercli.models import NumberSeries
+
+    with unit_of_work(engine, write=False) as session:
+        series = session.get(NumberSeries, "order")
+        return f"{series.prefix}{series.next_value:0{series.width}d}"
 
 
 def _demo_path(path: str | None) -> Path:
@@ -204,16 +227,17 @@ def run_demo(path: str | None) -> None:
     if shutil.which("ordercli") is None:
         bin_dir = Path(sys.executable).parent
         output.print(f"ordercli is installed in {bin_dir}: run `source {bin_dir}/activate` first.")
+    order = _next_order_number(engine)
     output.print(
         "The demo ledger is yours to play with. Point ordercli at it and drive a second order:\n"
         f"  export ORDERCLI_DB={shlex.quote(str(target))}\n"
         "  ordercli customer list\n"
         "  ordercli order new CAFE\n"
-        "  ordercli order add-line SO-00004 LAMP-LED 3\n"
-        "  ordercli order confirm SO-00004\n"
-        "  ordercli invoice create SO-00004 --partial --line LAMP-LED=1 --json\n"
-        "  ordercli ship SO-00004 --carrier UPS --tracking 1Z999AA10123456784\n"
+        f"  ordercli order add-line {order} LAMP-LED 3\n"
+        f"  ordercli order confirm {order}\n"
+        f"  ordercli invoice create {order} --partial --line LAMP-LED=1 --json\n"
+        f"  ordercli ship {order} --carrier UPS --tracking 1Z999AA10123456784\n"
         "  ordercli payment record CAFE 20.00\n"
-        "  ordercli order timeline SO-00004\n"
+        f"  ordercli order timeline {order}\n"
         "Without ORDERCLI_DB (or --db) ordercli uses your real ledger; the README has the tour."
     )

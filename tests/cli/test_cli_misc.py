@@ -221,11 +221,15 @@ def test_demo_builds_its_own_ledger(cli, cli_at, tmp_path, ledger_path, fingerpr
     aging = demo.ok("report", "aging")
     assert aging["totals"]["d1_30"] == aging["totals"]["total"] == "211.82"
     assert demo.ok("check")["ok"] is True
+    # The web shop's file: 8 orders imported once, although the demo sends it twice.
+    imported = [o for o in demo.ok("order", "list") if o["order_ref"]]
+    assert sorted(o["order_ref"] for o in imported) == [f"WEB-1000{n}" for n in range(1, 9)]
+    assert sum(o["status"] == "confirmed" for o in imported) == 7
 
     dispose_all()  # a second `ordercli demo` is a new process
     again = cli.run("demo", "--path", str(target))
     assert again.exit_code == 0, again.stderr
-    assert len(cli_at(target).ok("order", "list")) == 3
+    assert len(cli_at(target).ok("order", "list")) == 11
 
 
 def test_demo_refuses_to_overwrite_another_file(cli, tmp_path):
