@@ -33,6 +33,7 @@ soak: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_invoicing.py
+	$(BIN)/python bench/import_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
