@@ -53,30 +53,34 @@ REQUIRED = ("order_ref", "customer_code", "order_date", "sku", "qty", "unit_pric
 
 
 @dataclass(slots=True)
-class LineIn:
-    line: int
-    sku: str
-    qty: int
-    unit_price: int
-    discount: int
-    tax_rate: int | None
-    ok: bool = True
-    product_id: int = 0
-    description: str = ""
-    net: int = 0
-    tax: int = 0
-
-
-@dataclass(slots=True)
 class OrderIn:
+    """One order of the file: its rows are indexes into the file's columns."""
+
     ref: str
     line: int
-    customer_code: str
-    order_date: date
+    customer_code: str | None
+    order_date: date | None
     confirm: bool
-    lines: list[LineIn] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
     customer_id: int = 0
     total: int = 0
+
+
+@dataclass
+class Rows:
+    """The file's values, one list per column, and what the ledger adds to each row."""
+
+    lines: list[int]
+    skus: list[str | None]
+    qtys: list[int | None]
+    prices: list[int | None]
+    discounts: list[int | None]
+    tax_rates: list[int | None]
+    bad: set[int]
+    product_ids: list[int] = field(default_factory=list)
+    descriptions: list[str] = field(default_factory=list)
+    nets: list[int] = field(default_factory=list)
+    taxes: list[int] = field(default_factory=list)
 
 
 def import_orders(
@@ -98,72 +102,72 @@ def import_orders(
     lock_series(session=session, kind="order")
     digits = minor_digits(session)
     progress.start(len(table.rows), "checking rows")
-    orders = _parse_rows(table, digits, problems, progress)
+    rows, orders = _parse_rows(table, digits, problems)
+    progress.advance(len(table.rows) // 2)
     existing = _existing_refs(session, list(orders))
     new_orders = [order for ref, order in orders.items() if ref not in existing]
     result.skipped = len(orders) - len(new_orders)
-    _resolve(session, new_orders, digits, problems)
+    _resolve(session, rows, new_orders, problems)
     _check_credit(session, new_orders, digits, problems)
+    progress.advance(len(table.rows) - len(table.rows) // 2)
     result.errors = sorted(problems, key=lambda p: p.line)
     if result.errors:
         return result
     result.created = len(new_orders)
-    result.lines_created = sum(len(order.lines) for order in new_orders)
+    result.lines_created = sum(len(order.rows) for order in new_orders)
     result.confirmed = sum(order.confirm for order in new_orders)
     if not dry_run and new_orders:
-        _write(session, new_orders, path.name, digits, progress)
+        _write(session, rows, new_orders, path.name, digits, progress)
     return result
 
 
-def _parse_rows(table, digits: int, problems: list[Problem], progress) -> dict[str, OrderIn]:
+def _parse_rows(table, digits: int, problems: list[Problem]) -> tuple[Rows, dict[str, OrderIn]]:
     columns = Columns(table, problems)
     refs = columns.code("order_ref")
     customer_codes = columns.code("customer_code")
     dates = columns.day("order_date")
-    skus = columns.code("sku")
-    qtys = columns.qty_units("qty")
-    prices = columns.money_units("unit_price", digits, required=True)
-    discounts = columns.pct_units("discount_pct")
-    tax_rates = columns.pct_units("tax_rate")
     confirms = columns.flag("confirm")
+    rows = Rows(
+        lines=columns.lines,
+        skus=columns.code("sku"),
+        qtys=columns.qty_units("qty"),
+        prices=columns.money_units("unit_price", digits, required=True),
+        discounts=columns.pct_units("discount_pct"),
+        tax_rates=columns.pct_units("tax_rate"),
+        bad=columns.bad_lines,
+    )
     latest = today()
     if any(day is not None and day > latest for day in set(dates)):
         for line, order_date in zip(columns.lines, dates, strict=True):
             if order_date is not None and order_date > latest:
                 columns.fail(line, f"order_date {order_date} is in the future")
-    progress.advance(len(table.rows) // 2)
-    bad = columns.bad_lines
+    # Rows join their order by reference, bad ones too, so that the ledger checks
+    # below (unknown customer or SKU, mixed orders) report them as well.
     orders: dict[str, OrderIn] = {}
-    for line, ref, customer_code, order_date, sku, qty, price, discount, tax_rate, confirm in zip(
-        columns.lines,
-        refs,
-        customer_codes,
-        dates,
-        skus,
-        qtys,
-        prices,
-        discounts,
-        tax_rates,
-        confirms,
-        strict=True,
-    ):
+    for index, ref in enumerate(refs):
         if ref is None:
             continue
-        # A row with a bad value still joins its order, so that the ledger checks
-        # below (unknown customer or SKU, mixed orders) report it too.
-        confirm = confirm is True
         order = orders.get(ref)
         if order is None:
-            order = orders[ref] = OrderIn(ref, line, customer_code, order_date, confirm)
-        elif (customer_code, order_date, confirm) != (
-            order.customer_code,
-            order.order_date,
-            order.confirm,
-        ):
-            _check_same_order(columns, line, order, customer_code, order_date, confirm)
-        order.lines.append(LineIn(line, sku, qty, price, discount or 0, tax_rate, line not in bad))
-    progress.advance(len(table.rows) - len(table.rows) // 2)
-    return orders
+            orders[ref] = OrderIn(
+                ref,
+                columns.lines[index],
+                customer_codes[index],
+                dates[index],
+                confirms[index] is True,
+                [index],
+            )
+        else:
+            order.rows.append(index)
+    for order in orders.values():
+        if len(order.rows) == 1:
+            continue
+        expected = (order.customer_code, order.order_date, order.confirm)
+        for index in order.rows[1:]:
+            found = (customer_codes[index], dates[index], confirms[index] is True)
+            if found != expected:
+                _check_same_order(columns, columns.lines[index], order, *found)
+    return rows, orders
 
 
 def _check_same_order(
@@ -202,7 +206,7 @@ def _existing_refs(session: Session, refs: list[str]) -> set[str]:
     return found
 
 
-def _resolve(session: Session, orders: list[OrderIn], digits: int, problems) -> None:
+def _resolve(session: Session, rows: Rows, orders: list[OrderIn], problems) -> None:
     """Customers and products from the ledger; prices and totals; rules 1 and 10."""
     customers = lookup(
         session,
@@ -210,12 +214,19 @@ def _resolve(session: Session, orders: list[OrderIn], digits: int, problems) -> 
         {o.customer_code for o in orders if o.customer_code},
         (Customer.id, Customer.code, Customer.active),
     )
+    skus = rows.skus
     products = lookup(
         session,
         Product.sku,
-        {ln.sku for o in orders for ln in o.lines if ln.sku},
+        {skus[i] for o in orders for i in o.rows if skus[i]},
         (Product.id, Product.sku, Product.name, Product.active, Product.tax_rate),
     )
+    count = len(rows.lines)
+    rows.product_ids = [0] * count
+    rows.descriptions = [""] * count
+    rows.nets = [0] * count
+    rows.taxes = [0] * count
+    lines, bad = rows.lines, rows.bad
     for order in orders:
         found = customers.get(order.customer_code)
         if order.customer_code is None:
@@ -228,29 +239,32 @@ def _resolve(session: Session, orders: list[OrderIn], digits: int, problems) -> 
             )
         else:
             order.customer_id = found[0]
-        for line in order.lines:
-            if line.sku is None:
+        total = 0
+        for i in order.rows:
+            if skus[i] is None:
                 continue
-            product = products.get(line.sku)
+            product = products.get(skus[i])
             if product is None:
-                problems.append(Problem(line.line, f"unknown SKU {line.sku!r}"))
+                problems.append(Problem(lines[i], f"unknown SKU {skus[i]!r}"))
                 continue
             product_id, sku, name, active, tax_rate = product
             if not active:
-                problems.append(Problem(line.line, f"product {sku} is inactive"))
+                problems.append(Problem(lines[i], f"product {sku} is inactive"))
                 continue
-            line.product_id, line.description = product_id, name
-            if not line.ok:
+            rows.product_ids[i], rows.descriptions[i] = product_id, name
+            if lines[i] in bad:
                 continue
-            if line.tax_rate is None:
-                line.tax_rate = tax_rate
-            line.net, line.tax = line_amounts_units(
-                line.qty, line.unit_price, line.discount, line.tax_rate
+            if rows.tax_rates[i] is None:
+                rows.tax_rates[i] = tax_rate
+            net, tax = line_amounts_units(
+                rows.qtys[i], rows.prices[i], rows.discounts[i] or 0, rows.tax_rates[i]
             )
-            if line.net + line.tax >= MAX_MINOR_UNITS:
-                problems.append(Problem(line.line, f"line total of {sku} is too large"))
-        order.total = sum(ln.net + ln.tax for ln in order.lines)
-        if order.total >= MAX_MINOR_UNITS:
+            rows.nets[i], rows.taxes[i] = net, tax
+            total += net + tax
+            if net + tax >= MAX_MINOR_UNITS:
+                problems.append(Problem(lines[i], f"line total of {sku} is too large"))
+        order.total = total
+        if total >= MAX_MINOR_UNITS:
             problems.append(Problem(order.line, f"order {order.ref} total is too large"))
 
 
@@ -289,13 +303,14 @@ def _check_credit(session: Session, orders: list[OrderIn], digits: int, problems
         limited[order.customer_id][2] = exposure + added
 
 
-def _write(session: Session, orders: list[OrderIn], file_name: str, digits: int, progress):
+def _write(session: Session, rows: Rows, orders: list[OrderIn], file_name, digits, progress):
     connection = session.connection()
     moment = now()
     numbers = next_numbers(session=session, kind="order", count=len(orders))
     progress.start(len(orders), "writing orders")
-    subtotals = [sum(ln.net for ln in order.lines) for order in orders]
-    taxes = [sum(ln.tax for ln in order.lines) for order in orders]
+    nets, taxes = rows.nets, rows.taxes
+    subtotals = [sum(nets[i] for i in order.rows) for order in orders]
+    order_taxes = [sum(taxes[i] for i in order.rows) for order in orders]
     bulk_insert(
         session,
         SalesOrder.__table__,
@@ -314,8 +329,8 @@ def _write(session: Session, orders: list[OrderIn], file_name: str, digits: int,
             "order_date": [order.order_date for order in orders],
             "confirmed_at": [moment if order.confirm else None for order in orders],
             "subtotal": subtotals,
-            "tax": taxes,
-            "total": [a + b for a, b in zip(subtotals, taxes, strict=True)],
+            "tax": order_taxes,
+            "total": [a + b for a, b in zip(subtotals, order_taxes, strict=True)],
             "created_at": moment,
         },
     )
@@ -328,25 +343,21 @@ def _write(session: Session, orders: list[OrderIn], file_name: str, digits: int,
             ).all()
         )
     ids = [id_of[order.ref] for order in orders]
-    lines = [
-        (order_id, n, ln)
-        for order, order_id in zip(orders, ids, strict=True)
-        for n, ln in enumerate(order.lines, start=1)
-    ]
+    taken = [i for order in orders for i in order.rows]
     bulk_insert(
         session,
         OrderLine.__table__,
         {
-            "order_id": [order_id for order_id, _, _ in lines],
-            "position": [position for _, position, _ in lines],
-            "product_id": [ln.product_id for _, _, ln in lines],
-            "description": [ln.description for _, _, ln in lines],
-            "qty": [ln.qty for _, _, ln in lines],
-            "unit_price": [ln.unit_price for _, _, ln in lines],
-            "discount": [ln.discount for _, _, ln in lines],
-            "tax_rate": [ln.tax_rate for _, _, ln in lines],
-            "net": [ln.net for _, _, ln in lines],
-            "tax": [ln.tax for _, _, ln in lines],
+            "order_id": [id_ for order, id_ in zip(orders, ids, strict=True) for _ in order.rows],
+            "position": [n for order in orders for n in range(1, len(order.rows) + 1)],
+            "product_id": [rows.product_ids[i] for i in taken],
+            "description": [rows.descriptions[i] for i in taken],
+            "qty": [rows.qtys[i] for i in taken],
+            "unit_price": [rows.prices[i] for i in taken],
+            "discount": [rows.discounts[i] or 0 for i in taken],
+            "tax_rate": [rows.tax_rates[i] for i in taken],
+            "net": [nets[i] for i in taken],
+            "tax": [taxes[i] for i in taken],
             "qty_invoiced": 0,
             "qty_shipped": 0,
             "qty_credited": 0,
@@ -383,17 +394,18 @@ def _write(session: Session, orders: list[OrderIn], file_name: str, digits: int,
             )
     record_events(session=session, events=events)
     progress.advance(len(orders) - len(orders) // 2)
-    _reserve(session, [o for o in orders if o.confirm])
+    _reserve(session, rows, [o for o in orders if o.confirm])
 
 
-def _reserve(session: Session, orders: list[OrderIn]) -> None:
+def _reserve(session: Session, rows: Rows, orders: list[OrderIn]) -> None:
     """Confirmed orders reserve their goods; backorders follow, per product, set-based."""
     from ordercli.services.stock import allocate_stock, lock_products, reserve
 
     wanted: dict[int, int] = {}
     for order in orders:
-        for line in order.lines:
-            wanted[line.product_id] = wanted.get(line.product_id, 0) + line.qty
+        for i in order.rows:
+            product_id = rows.product_ids[i]
+            wanted[product_id] = wanted.get(product_id, 0) + rows.qtys[i]
     products = lock_products(session, wanted)
     for product_id, qty in wanted.items():
         product = products[product_id]
