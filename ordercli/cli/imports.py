@@ -53,20 +53,24 @@ def _run(ctx: typer.Context, kind: str, file: Path, fmt, dry_run: bool, as_json:
     document = result.as_dict()
     if as_json:
         output.json(document)
-    for column in result.ignored_columns:
-        output.notice(f"note: column {column!r} is not used by import {kind}")
     if result.errors:
+        # The rows are the command's findings: stdout, like `ordercli check`'s
+        # problems; stderr carries the one `error:` line.
         if not as_json:
+            for column in result.ignored_columns:
+                output.line(f"note: column {column!r} is not used by import {kind}")
             for problem in result.errors[:SHOWN_ERRORS]:
-                output.notice(f"line {problem.line}: {problem.message}")
+                output.line(f"line {problem.line}: {problem.message}")
             if len(result.errors) > SHOWN_ERRORS:
-                output.notice(f"… and {len(result.errors) - SHOWN_ERRORS} more (--json lists all)")
+                output.line(f"… and {len(result.errors) - SHOWN_ERRORS} more (--json lists all)")
         bad_lines = len({p.line for p in result.errors})
         raise RuleViolation(
             f"{file.name}: {bad_lines} bad row{'s' if bad_lines != 1 else ''}; "
             "nothing was imported",
             hint="fix the rows listed and import the file again",
         )
+    for column in result.ignored_columns:
+        output.notice(f"note: column {column!r} is not used by import {kind}")
     if not as_json:
         _summary(kind, document)
 

@@ -70,7 +70,12 @@ class Output:
         self.out.print(*renderables, markup=markup)
 
     def notice(self, message: str) -> None:
-        self.err.print(message, markup=False, highlight=False)
+        # Never wrapped: scripts grep these lines.
+        self.err.print(message, markup=False, highlight=False, soft_wrap=True)
+
+    def line(self, text: str) -> None:
+        """One plain line on stdout, never wrapped or styled."""
+        self.out.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 output = Output()

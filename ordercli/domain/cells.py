@@ -14,12 +14,15 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(text: str) -> str:
-    """The text made safe for a spreadsheet cell."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """The text made safe for a spreadsheet cell.
+
+    Text that already starts with apostrophes before a formula character gets
+    one more, so that ``restore`` gives back exactly the original."""
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
 
 
 def restore(text: str) -> str:
     """The inverse of ``neutralise`` for a cell read back from a file."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
         return text[1:]
     return text

@@ -107,7 +107,9 @@ def _decode(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        before = data[: exc.start]
+        # Line breaks may be LF, CRLF or a lone CR.
+        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
         raise InvalidInput(
             f"{path.name} line {line}: not UTF-8 (byte 0x{data[exc.start]:02x}); "
             "save the file as UTF-8"
@@ -123,19 +125,20 @@ def _header_delimiter(first_line: str, known: tuple[str, ...]) -> str:
 
 
 def _plan_columns(
-    header: list[str], known: tuple[str, ...], required: tuple[str, ...]
+    header: list[str], known: tuple[str, ...], required: tuple[str, ...], file_name: str
 ) -> tuple[list[int | None], list[str]]:
     """For each known column, its position in the file (or None); and unknown names."""
     names = [normalise_column(h) for h in header]
     seen: set[str] = set()
-    for name in names:
-        if name and name in seen:
-            raise InvalidInput(f"column {name!r} appears twice in the header")
-        seen.add(name)
+    for column in names:
+        if column and column in seen:
+            raise InvalidInput(f"{file_name} line 1: column {column!r} appears twice in the header")
+        seen.add(column)
     missing = [c for c in required if c not in names]
     if missing:
         raise InvalidInput(
-            f"line 1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+            f"{file_name} line 1: missing column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}",
             hint=f"the columns are {', '.join(known)} (required: {', '.join(required)})",
         )
     positions = [names.index(c) if c in names else None for c in known]
@@ -151,7 +154,7 @@ def _read_csv(text: str, known, required, path: Path) -> Table:
         header = next(reader)
     except csv.Error as exc:
         raise InvalidInput(f"{path.name} line 1: {exc}") from None
-    positions, ignored = _plan_columns(header, known, required)
+    positions, ignored = _plan_columns(header, known, required, path.name)
     table = Table(
         columns=list(known),
         positions=dict(zip(known, positions, strict=True)),
@@ -186,12 +189,26 @@ def _read_csv(text: str, known, required, path: Path) -> Table:
 
 
 def cell(value: str | None, from_spreadsheet: bool) -> str | None:
+    """A cell trimmed, None when empty, its line breaks as LF (a quoted multi-line
+    cell keeps the file's own CRLF or CR), and an export's apostrophe taken off."""
     if value is None:
         return None
     value = value.strip()
     if not value:
         return None
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
     return restore(value) if from_spreadsheet and value[0] == "'" else value
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        name = normalise_column(key)
+        if name in seen:
+            raise ValueError(f"key {key!r} appears twice")
+        seen.add(name)
+    return dict(pairs)
 
 
 def _no_constants(name: str):
@@ -205,7 +222,12 @@ def _read_jsonl(text: str, known, required) -> Table:
         if not raw.strip():
             continue
         try:
-            record = json.loads(raw, parse_float=Decimal, parse_constant=_no_constants)
+            record = json.loads(
+                raw,
+                parse_float=Decimal,
+                parse_constant=_no_constants,
+                object_pairs_hook=_no_duplicate_keys,
+            )
         except ValueError as exc:
             table.problems.append(Problem(number, f"not valid JSON: {exc}"))
             continue
@@ -240,6 +262,6 @@ def _json_value(value) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return str(value)
     text = str(value).strip()
     return text or None
