@@ -35,66 +35,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ORDERCLI = str(Path(sys.executable).parent / "ordercli")
 
-RAW_LOADER = r'''
-import csv, sqlite3, sys, time
-from datetime import datetime, timezone
-from decimal import Decimal
-
-def load(db, path):
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("BEGIN IMMEDIATE")
-    customers = dict(conn.execute("SELECT code, id FROM customer"))
-    products = {sku: (pid, name) for sku, pid, name in conn.execute("SELECT sku, id, name FROM product")}
-    now = datetime.now(timezone.utc).isoformat(sep=" ")
-    orders, lines = {}, []
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        next(reader)
-        for ref, code, day, sku, qty, price, discount, rate, confirm in reader:
-            q = int(Decimal(qty) * 1000)
-            p = int(Decimal(price) * 100)
-            d = int(Decimal(discount or "0") * 10000)
-            r = int(Decimal(rate) * 10000)
-            num = q * p * (1000000 - d)
-            net = (2 * num + 10**9) // (2 * 10**9)
-            tax = (2 * net * r + 1000000) // 2000000
-            order = orders.get(ref)
-            if order is None:
-                order = orders[ref] = [len(orders) + 1, customers[code], day, []]
-            pid, name = products[sku]
-            order[3].append((pid, name, q, p, d, r, net, tax))
-    base = conn.execute("SELECT coalesce(max(id), 0) FROM sales_order").fetchone()[0]
-    conn.executemany(
-        "INSERT INTO sales_order (id, number, customer_id, order_ref, status, order_date, "
-        "subtotal, tax, total, created_at) VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?)",
-        [
-            (base + n, f"RAW-{base + n:06d}", cid, ref, day,
-             sum(l[6] for l in ls), sum(l[7] for l in ls), sum(l[6] + l[7] for l in ls), now)
-            for ref, (n, cid, day, ls) in orders.items()
-        ],
-    )
-    conn.executemany(
-        "INSERT INTO order_line (order_id, position, product_id, description, qty, unit_price, "
-        "discount, tax_rate, net, tax, qty_invoiced, qty_shipped, qty_credited, qty_returned, "
-        "qty_backordered, qty_replaced, net_invoiced, tax_invoiced, last_state_change) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, 0, ?)",
-        [
-            (base + n, pos, *l[:8], now)
-            for n, _, _, ls in orders.values()
-            for pos, l in enumerate(ls, start=1)
-        ],
-    )
-    conn.execute("COMMIT")
-    conn.close()
-    return len(orders)
-
-if __name__ == "__main__":
-    load(sys.argv[1], sys.argv[2])
-'''
-
 
 def generate(folder: Path, lines: int, confirm: bool) -> tuple[Path, Path, Path]:
     rng = random.Random(20261122)
@@ -172,10 +112,9 @@ def main() -> None:
                 env=env,
                 stdout=subprocess.DEVNULL,
             )
-        loader = folder / "raw_loader.py"
-        loader.write_text(RAW_LOADER)
-        sys.path.insert(0, str(folder))
-        import raw_loader  # noqa: E402 - written just above
+        loader = Path(__file__).with_name("raw_orders_loader.py")
+        sys.path.insert(0, str(loader.parent))
+        import raw_orders_loader as raw_loader
 
         from ordercli.db import dispose_all, open_ledger, resolve_location, unit_of_work
         from ordercli.services.imports import import_file
@@ -203,8 +142,10 @@ def main() -> None:
             start = time.perf_counter()
             raw_loader.load(str(folder / "raw_in.db"), str(orders))
             inproc["raw"].append(time.perf_counter() - start)
-        print(f"import orders: {options.lines:,} lines, {options.lines // 4:,} orders, "
-              f"confirm={'true' if options.confirm else 'false'}, {options.runs} runs, medians")
+        print(
+            f"import orders: {options.lines:,} lines, {options.lines // 4:,} orders, "
+            f"confirm={'true' if options.confirm else 'false'}, {options.runs} runs, medians"
+        )
         for label, figures in (("whole process", whole), ("in process", inproc)):
             ours = statistics.median(figures["ordercli"])
             raw = statistics.median(figures["raw"])

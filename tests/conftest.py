@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,3 +126,40 @@ def unchanged(engine) -> Iterator:
         assert ledger_fingerprint(engine) == before, "the ledger changed"
 
     return check
+
+
+# --- PostgreSQL ---------------------------------------------------------------------
+
+PG_URL = os.environ.get("ORDERCLI_TEST_PG_URL", "")
+PG_LOCK_FILE = Path(tempfile.gettempdir()) / "ordercli-test-postgres.lock"
+
+
+@pytest.fixture
+def pg_engine():
+    """An ordercli ledger on an empty PostgreSQL schema, for this test alone.
+
+    Skips without ``ORDERCLI_TEST_PG_URL``. Tests on several workers share the one
+    database, so they take turns through a file lock."""
+    if not PG_URL:
+        pytest.skip("set ORDERCLI_TEST_PG_URL to run PostgreSQL tests")
+    import fcntl
+
+    from sqlalchemy import create_engine
+
+    import ordercli.db
+
+    with PG_LOCK_FILE.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            ordercli.db.dispose_all()
+            admin = create_engine(PG_URL)
+            try:
+                with admin.begin() as conn:
+                    conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+                    conn.execute(text("CREATE SCHEMA public"))
+            finally:
+                admin.dispose()
+            yield open_ledger(PG_URL)
+        finally:
+            ordercli.db.dispose_all()
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -20,6 +20,7 @@ from ordercli.cli import (
     billing_agreement,
     credit_memo,
     customer,
+    export,
     imports,
     invoice,
     misc,
@@ -123,6 +124,7 @@ app.add_typer(returns.app, name="return")
 app.add_typer(billing_agreement.app, name="billing-agreement")
 app.add_typer(report.app, name="report")
 app.add_typer(account.app, name="account")
+app.add_typer(export.app, name="export")
 app.add_typer(imports.app, name="import")
 misc.register(app)
 

@@ -8,19 +8,16 @@ the product's money code. ``ORDERCLI_TODAY`` is fixed to 2026-06-15.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
-import tempfile
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlmodel import select
 
-import ordercli.db
 from ordercli.db import open_ledger, resolve_location, unit_of_work
 from ordercli.domain.errors import InvalidInput
 from ordercli.models import Customer, NumberSeries, Product, SalesOrder
@@ -1039,62 +1036,47 @@ PG_URL = os.environ.get("ORDERCLI_TEST_PG_URL", "")
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not PG_URL, reason="set ORDERCLI_TEST_PG_URL to run PostgreSQL tests")
-def test_imports_on_postgres(tmp_path, ledger_ok):
+def test_imports_on_postgres(tmp_path, ledger_ok, pg_engine):
     """Customers, products and orders on PostgreSQL; re-imported, nothing doubles."""
-    lock_file = Path(tempfile.gettempdir()) / "ordercli-test-postgres.lock"
-    with lock_file.open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            ordercli.db.dispose_all()
-            admin = create_engine(PG_URL)
-            try:
-                with admin.begin() as conn:
-                    conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-                    conn.execute(text("CREATE SCHEMA public"))
-            finally:
-                admin.dispose()
-            engine = open_ledger(PG_URL)
-            orders_path = write(
-                tmp_path,
-                "o.csv",
-                orders_csv(
-                    "P1,ACME,2026-06-01,DESK-STAND,7,729.00,0,,true",
-                    "P1,ACME,2026-06-01,INSTALL,2,65.00,5,,true",
-                    "P2,mueller,2026-06-02,écran-27,1,199.00,0,7,false",
-                    "P3,TOKYO,2026-06-03,COFFEE-KG,1.5,21.40,0,,true",
-                ),
-            )
-            products_path = write(
-                tmp_path,
-                "extra.csv",
-                "sku,name,unit_price,tax_rate,stock\nÉCRAN-27,Écran,199.00,19,3\n",
-            )
-            plan = [
-                ("customers", sample_data_dir() / "customers.csv", 12),
-                ("products", sample_data_dir() / "products.csv", 16),
-                ("products", products_path, 1),
-                ("orders", orders_path, 3),
-            ]
-            for kind, path, count in plan:
-                with unit_of_work(engine) as session:
-                    result = import_file(session=session, kind=kind, path=path)
-                assert (result.errors, result.created) == ([], count), (kind, result)
-            ledger_ok(engine)
-            for kind, path, count in plan:
-                with unit_of_work(engine) as session:
-                    result = import_file(session=session, kind=kind, path=path)
-                assert (result.errors, result.created, result.updated, result.skipped) == (
-                    [],
-                    0,
-                    0,
-                    count,
-                ), (kind, result)
-            with unit_of_work(engine, write=False) as session:
-                numbers = session.exec(select(SalesOrder.number).order_by(SalesOrder.id)).all()
-                stand = session.exec(select(Product).where(Product.sku == "DESK-STAND")).one()
-            assert numbers == ["SO-00001", "SO-00002", "SO-00003"]
-            assert (stand.on_hand, stand.reserved) == (5000, 7000)
-            ledger_ok(engine)
-        finally:
-            ordercli.db.dispose_all()
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    engine = pg_engine
+    orders_path = write(
+        tmp_path,
+        "o.csv",
+        orders_csv(
+            "P1,ACME,2026-06-01,DESK-STAND,7,729.00,0,,true",
+            "P1,ACME,2026-06-01,INSTALL,2,65.00,5,,true",
+            "P2,mueller,2026-06-02,écran-27,1,199.00,0,7,false",
+            "P3,TOKYO,2026-06-03,COFFEE-KG,1.5,21.40,0,,true",
+        ),
+    )
+    products_path = write(
+        tmp_path,
+        "extra.csv",
+        "sku,name,unit_price,tax_rate,stock\nÉCRAN-27,Écran,199.00,19,3\n",
+    )
+    plan = [
+        ("customers", sample_data_dir() / "customers.csv", 12),
+        ("products", sample_data_dir() / "products.csv", 16),
+        ("products", products_path, 1),
+        ("orders", orders_path, 3),
+    ]
+    for kind, path, count in plan:
+        with unit_of_work(engine) as session:
+            result = import_file(session=session, kind=kind, path=path)
+        assert (result.errors, result.created) == ([], count), (kind, result)
+    ledger_ok(engine)
+    for kind, path, count in plan:
+        with unit_of_work(engine) as session:
+            result = import_file(session=session, kind=kind, path=path)
+        assert (result.errors, result.created, result.updated, result.skipped) == (
+            [],
+            0,
+            0,
+            count,
+        ), (kind, result)
+    with unit_of_work(engine, write=False) as session:
+        numbers = session.exec(select(SalesOrder.number).order_by(SalesOrder.id)).all()
+        stand = session.exec(select(Product).where(Product.sku == "DESK-STAND")).one()
+    assert numbers == ["SO-00001", "SO-00002", "SO-00003"]
+    assert (stand.on_hand, stand.reserved) == (5000, 7000)
+    ledger_ok(engine)

@@ -9,7 +9,6 @@ Runs only when ``ORDERCLI_TEST_PG_URL`` names a database these tests may wipe, e
 
 from __future__ import annotations
 
-import fcntl
 import os
 import tempfile
 import threading
@@ -18,11 +17,10 @@ from pathlib import Path
 
 import pytest
 import service_workers as workers
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event, text
 from sqlmodel import select
 
-import ordercli.db
-from ordercli.db import HEAD_REVISION, open_ledger, unit_of_work
+from ordercli.db import HEAD_REVISION, unit_of_work
 from ordercli.domain.errors import RuleViolation
 from ordercli.models import Invoice, NumberSeries, Product
 from ordercli.services import catalog, customers, fulfilment, invoicing, ordering, views
@@ -36,26 +34,6 @@ pytestmark = [
 ]
 
 D = Decimal
-
-
-@pytest.fixture
-def pg_engine():
-    """An ordercli ledger on an empty schema, for this test alone."""
-    with LOCK_FILE.open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            ordercli.db.dispose_all()
-            admin = create_engine(PG_URL)
-            try:
-                with admin.begin() as conn:
-                    conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-                    conn.execute(text("CREATE SCHEMA public"))
-            finally:
-                admin.dispose()
-            yield open_ledger(PG_URL)
-        finally:
-            ordercli.db.dispose_all()
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def test_core_lifecycle_on_postgres(pg_engine):

@@ -8,7 +8,6 @@ always, and on PostgreSQL too when it is there.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import tempfile
 from decimal import Decimal
@@ -17,11 +16,9 @@ from pathlib import Path
 import payment_workers
 import pytest
 import service_workers as workers
-from sqlalchemy import create_engine, text
 from sqlmodel import func, select
 
-import ordercli.db
-from ordercli.db import open_ledger, unit_of_work
+from ordercli.db import unit_of_work
 from ordercli.domain.errors import RuleViolation
 from ordercli.models import Allocation, CreditMemo, Invoice, Payment, Refund
 from ordercli.services import (
@@ -47,26 +44,6 @@ def needs_postgres(test):
 
 
 D = Decimal
-
-
-@pytest.fixture
-def pg_engine():
-    """An ordercli ledger on an empty schema, for this test alone (as in test_postgres.py)."""
-    with LOCK_FILE.open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            ordercli.db.dispose_all()
-            admin = create_engine(PG_URL)
-            try:
-                with admin.begin() as conn:
-                    conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-                    conn.execute(text("CREATE SCHEMA public"))
-            finally:
-                admin.dispose()
-            yield open_ledger(PG_URL)
-        finally:
-            ordercli.db.dispose_all()
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @needs_postgres
