@@ -163,28 +163,26 @@ def _read_csv(text: str, known, required, path: Path) -> Table:
         from_spreadsheet=True,
     )
     width = len(header)
+    rows = table.rows
     line = reader.line_num
-    while True:
-        start = line + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            table.problems.append(Problem(start, f"unreadable CSV: {exc}"))
-            # The rest of the file cannot be split into rows reliably.
-            break
-        line = reader.line_num
-        if len(cells) != width:
-            if not "".join(cells).strip():
+    try:
+        for cells in reader:
+            start, line = line + 1, reader.line_num
+            # Blank lines (or only delimiters) are skipped; a first cell with text is
+            # the common case and needs no further look.
+            if len(cells) == width and cells[0] and not cells[0].isspace():
+                rows.append((start, cells))
+            elif not "".join(cells).strip():
                 continue
-            table.problems.append(
-                Problem(start, f"{len(cells)} fields, but the header has {width}")
-            )
-            continue
-        if not "".join(cells).strip():
-            continue
-        table.rows.append((start, cells))
+            elif len(cells) != width:
+                table.problems.append(
+                    Problem(start, f"{len(cells)} fields, but the header has {width}")
+                )
+            else:
+                rows.append((start, cells))
+    except csv.Error as exc:
+        # The rest of the file cannot be split into rows reliably.
+        table.problems.append(Problem(line + 1, f"unreadable CSV: {exc}"))
     return table
 
 
