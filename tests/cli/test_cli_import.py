@@ -500,7 +500,7 @@ def test_json_is_one_document_with_the_spec_keys(shop, tmp_path):
     doc = json.loads(result.stdout)  # the whole of stdout is one document
     assert IMPORT_KEYS <= doc.keys()
     assert (doc["file"], doc["created"], doc["updated"], doc["skipped"], doc["errors"]) == (
-        "c.csv",
+        str(path),
         1,
         0,
         0,

@@ -52,7 +52,7 @@ def import_customers(
     progress = progress or Progress()
     table = read_table(path, fmt=fmt, known=COLUMNS, required=REQUIRED)
     result = ImportResult(
-        file=path.name, kind="customers", dry_run=dry_run, ignored_columns=table.ignored_columns
+        file=str(path), kind="customers", dry_run=dry_run, ignored_columns=table.ignored_columns
     )
     problems: list[Problem] = list(table.problems)
     result.rows = len(table.rows) + len(table.problems)

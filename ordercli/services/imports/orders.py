@@ -94,7 +94,7 @@ def import_orders(
     progress = progress or Progress()
     table = read_table(path, fmt=fmt, known=COLUMNS, required=REQUIRED)
     result = ImportResult(
-        file=path.name, kind="orders", dry_run=dry_run, ignored_columns=table.ignored_columns
+        file=str(path), kind="orders", dry_run=dry_run, ignored_columns=table.ignored_columns
     )
     problems: list[Problem] = list(table.problems)
     result.rows = len(table.rows) + len(table.problems)

@@ -42,7 +42,7 @@ def import_products(
     progress = progress or Progress()
     table = read_table(path, fmt=fmt, known=COLUMNS, required=REQUIRED)
     result = ImportResult(
-        file=path.name, kind="products", dry_run=dry_run, ignored_columns=table.ignored_columns
+        file=str(path), kind="products", dry_run=dry_run, ignored_columns=table.ignored_columns
     )
     problems: list[Problem] = list(table.problems)
     result.rows = len(table.rows) + len(table.problems)
