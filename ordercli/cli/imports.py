@@ -41,12 +41,26 @@ FormatOpt = Annotated[
 SHOWN_ERRORS = 200
 
 
-def _run(ctx: typer.Context, kind: str, file: Path, fmt, dry_run: bool, as_json: bool) -> None:
+def _run(
+    ctx: typer.Context,
+    kind: str,
+    file: Path,
+    fmt,
+    dry_run: bool,
+    as_json: bool,
+    override_credit: str | None = None,
+) -> None:
     progress = ProgressBar(f"importing {kind}", enabled=not as_json)
     try:
         with ledger(ctx) as session:
             result = imports.import_file(
-                session=session, kind=kind, path=file, fmt=fmt, dry_run=dry_run, progress=progress
+                session=session,
+                kind=kind,
+                path=file,
+                fmt=fmt,
+                dry_run=dry_run,
+                progress=progress,
+                override_credit=override_credit,
             )
     finally:
         progress.stop()
@@ -135,12 +149,21 @@ def orders(
     file: FileArg,
     dry_run: DryRunOpt = False,
     fmt: FormatOpt = None,
+    override_credit: Annotated[
+        str | None,
+        typer.Option(
+            "--override-credit",
+            metavar="REASON",
+            help="Confirm orders even past a customer's credit limit; the reason is logged.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Import orders, one row per line: order_ref, customer_code, order_date, sku, qty,
     unit_price [, discount_pct, tax_rate, confirm]. An order_ref already in the ledger is
-    skipped, so the same file can be imported again safely.
+    skipped, so the same file can be imported again safely. confirm=true rows confirm
+    their orders (stock reserved, credit limit kept).
 
     Example: ordercli import orders webshop-2026-11.csv
     """
-    _run(ctx, "orders", file, fmt, dry_run, as_json)
+    _run(ctx, "orders", file, fmt, dry_run, as_json, override_credit)

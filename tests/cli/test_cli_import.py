@@ -567,3 +567,18 @@ def test_control_characters_and_huge_fields_are_refused(shop, tmp_path, unchange
     assert set(notices) == {2, 3}
     assert "control" in notices[2][0]
     assert "billing_address" in notices[3][0] and "longer than" in notices[3][0]
+
+
+def test_override_credit_confirms_past_the_limit_and_logs_why(shop, tmp_path):
+    # CAFE has a credit limit of 2000.00; 5 × DESK-OAK at 489.00 + 19 % is 2909.55.
+    path = write(tmp_path, "o.csv", orders_csv("OV-1,CAFE,2026-06-01,DESK-OAK,5,489.00,0,,true"))
+    error, listed, _ = refused(shop, "orders", path)
+    assert "credit limit" in " ".join(listed[2])
+    doc = shop.ok("import", "orders", str(path), "--override-credit", "prepaid by card", env=TODAY)
+    assert (doc["created"], doc["confirmed"], doc["errors"]) == (1, 1, [])
+    order = next(o for o in shop.ok("order", "list") if o["order_ref"] == "OV-1")
+    assert order["status"] == "confirmed"
+    timeline = shop.run("order", "timeline", order["number"], env=TODAY).stdout
+    assert "credit limit overridden" in timeline and "prepaid by card" in timeline
+    usage = shop.run("import", "customers", str(path), "--override-credit", "x")
+    assert usage.exit_code == 2 and "No such option: --override-credit" in usage.stderr

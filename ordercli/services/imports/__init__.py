@@ -21,13 +21,27 @@ def import_file(
     fmt: str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    override_credit: str | None = None,
 ) -> ImportResult:
+    """Import one file of ``kind``; ``override_credit`` (orders only) confirms past
+    credit limits with a logged reason, as ``order confirm --override-credit`` does."""
+    if override_credit is not None and kind != "orders":
+        raise InvalidInput("--override-credit applies to import orders only")
+    if kind == "orders":
+        from ordercli.services.imports.orders import import_orders
+
+        return import_orders(
+            session=session,
+            path=path,
+            fmt=fmt,
+            dry_run=dry_run,
+            progress=progress,
+            override_credit=override_credit,
+        )
     if kind == "customers":
         from ordercli.services.imports.customers import import_customers as run
     elif kind == "products":
         from ordercli.services.imports.products import import_products as run
-    elif kind == "orders":
-        from ordercli.services.imports.orders import import_orders as run
     else:
         raise InvalidInput(f"unknown import kind {kind!r} (one of {', '.join(KINDS)})")
     return run(session=session, path=path, fmt=fmt, dry_run=dry_run, progress=progress)

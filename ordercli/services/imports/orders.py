@@ -90,7 +90,11 @@ def import_orders(
     fmt: str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    override_credit: str | None = None,
 ) -> ImportResult:
+    from ordercli.services.common import clean_text
+
+    override_credit = clean_text(override_credit, what="override reason", max_length=500)
     progress = progress or Progress()
     table = read_table(path, fmt=fmt, known=COLUMNS, required=REQUIRED)
     result = ImportResult(
@@ -108,7 +112,7 @@ def import_orders(
     new_orders = [order for ref, order in orders.items() if ref not in existing]
     result.skipped = len(orders) - len(new_orders)
     _resolve(session, rows, new_orders, problems)
-    _check_credit(session, new_orders, digits, problems)
+    overridden = _check_credit(session, new_orders, digits, problems, override_credit)
     progress.advance(len(table.rows) - len(table.rows) // 2)
     result.errors = sorted(problems, key=lambda p: p.line)
     if result.errors:
@@ -117,7 +121,7 @@ def import_orders(
     result.lines_created = sum(len(order.rows) for order in new_orders)
     result.confirmed = sum(order.confirm for order in new_orders)
     if not dry_run and new_orders:
-        _write(session, rows, new_orders, path.name, digits, progress)
+        _write(session, rows, new_orders, path.name, digits, progress, overridden)
     return result
 
 
@@ -268,8 +272,12 @@ def _resolve(session: Session, rows: Rows, orders: list[OrderIn], problems) -> N
             problems.append(Problem(order.line, f"order {order.ref} total is too large"))
 
 
-def _check_credit(session: Session, orders: list[OrderIn], digits: int, problems) -> None:
-    """Rule 16 for the orders the file confirms, in file order, on top of what is owed."""
+def _check_credit(
+    session: Session, orders: list[OrderIn], digits: int, problems, override: str | None
+) -> dict[str, str]:
+    """Rule 16 for the orders the file confirms, in file order, on top of what is owed.
+
+    Returns, with ``override``, what each order past the limit is logged with."""
     from ordercli.services.customers import lock_customer
     from ordercli.services.ordering import credit_exposure
 
@@ -286,24 +294,29 @@ def _check_credit(session: Session, orders: list[OrderIn], digits: int, problems
             customer = lock_customer(session, session.get(Customer, customer_id))
             exposure = credit_exposure(session=session, customer=customer)
             limited[customer_id] = [customer, limit, exposure]
+    overridden: dict[str, str] = {}
     for order in confirming:
         if order.customer_id not in limited:
             continue
         customer, limit, exposure = limited[order.customer_id]
         added = from_minor(order.total, digits)
-        if exposure + added > from_minor(limit, digits):
-            problems.append(
-                Problem(
-                    order.line,
-                    f"confirming order {order.ref} would take {customer.code} to "
-                    f"{exposure + added} against a credit limit of {from_minor(limit, digits)}",
-                )
+        limit = from_minor(limit, digits)
+        if exposure + added > limit:
+            message = (
+                f"{customer.code} would owe {exposure + added} against a credit limit of {limit} "
+                f"(exposure {exposure} + this order {added})"
             )
-            continue
+            if override is None:
+                problems.append(Problem(order.line, f"confirming order {order.ref}: {message}"))
+                continue
+            overridden[order.ref] = f"credit limit overridden: {message}; reason: {override}"
         limited[order.customer_id][2] = exposure + added
+    return overridden
 
 
-def _write(session: Session, rows: Rows, orders: list[OrderIn], file_name, digits, progress):
+def _write(
+    session: Session, rows: Rows, orders: list[OrderIn], file_name, digits, progress, overridden
+):
     connection = session.connection()
     moment = now()
     numbers = next_numbers(session=session, kind="order", count=len(orders))
@@ -390,6 +403,16 @@ def _write(session: Session, rows: Rows, orders: list[OrderIn], file_name, digit
                     "order_id": order_id,
                     "message": f"order {number} confirmed on import, "
                     f"total {from_minor(order.total, digits)}",
+                }
+            )
+        if order.ref in overridden:
+            events.append(
+                {
+                    "subject_kind": "order",
+                    "subject_number": number,
+                    "action": "credit_override",
+                    "order_id": order_id,
+                    "message": overridden[order.ref],
                 }
             )
     record_events(session=session, events=events)
