@@ -95,16 +95,35 @@ class Product(SQLModel, table=True):
     on_hand: int = Field(default=0, sa_type=BigInteger)
     reserved: int = Field(default=0, sa_type=BigInteger)
     active: bool = True
+    # Where it is kept (aisle, shelf, bin): pick lists are sorted by it.
+    location: str | None = None
+    created_at: datetime
+
+
+class Warehouse(SQLModel, table=True):
+    """A place that holds stock; the default one (``MAIN``) always exists."""
+
+    __tablename__ = "warehouse"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    name: str
+    active: bool = True
     created_at: datetime
 
 
 class StockMove(SQLModel, table=True):
-    """Every change of on-hand stock, signed, with what caused it."""
+    """Every change of on-hand stock, signed, with what caused it and where.
+
+    On hand, per warehouse and in total, is the sum of these moves."""
 
     __tablename__ = "stock_move"
-    __table_args__ = (Index("ix_stock_move_product_id_id", "product_id", "id"),)
+    __table_args__ = (
+        Index("ix_stock_move_product_id_id", "product_id", "id"),
+        Index("ix_stock_move_product_id_warehouse_id", "product_id", "warehouse_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     product_id: int = Field(foreign_key="product.id")
+    warehouse_id: int = Field(foreign_key="warehouse.id")
     at: datetime
     qty: int = Field(sa_type=BigInteger)
     kind: str
@@ -292,6 +311,8 @@ class Shipment(SQLModel, table=True):
     tracking: str | None = None
     # Set on a replacement shipment that resolves a return.
     return_id: int | None = Field(default=None, foreign_key="rma.id", index=True)
+    # Where the goods left from (None only for a shipment of services alone).
+    warehouse_id: int | None = Field(default=None, foreign_key="warehouse.id", index=True)
     ship_date: date = Field(index=True)
     delivered_at: datetime | None = None
     created_at: datetime

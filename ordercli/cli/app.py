@@ -32,6 +32,7 @@ from ordercli.cli import (
     returns,
     shipment,
     stock,
+    warehouse,
 )
 from ordercli.cli.common import state
 from ordercli.domain.errors import OrderCliError
@@ -118,6 +119,7 @@ app.add_typer(order.app, name="order")
 app.add_typer(invoice.app, name="invoice")
 app.add_typer(shipment.app, name="shipment")
 app.add_typer(stock.app, name="stock")
+app.add_typer(warehouse.app, name="warehouse")
 app.add_typer(payment.app, name="payment")
 app.add_typer(credit_memo.app, name="credit-memo")
 app.add_typer(returns.app, name="return")

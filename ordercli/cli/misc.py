@@ -11,6 +11,7 @@ from ordercli.cli import shipment
 from ordercli.cli.common import JsonOpt, ledger, state
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import output, render, table
+from ordercli.cli.status import status as status_command
 from ordercli.domain.errors import RuleViolation
 
 checks = lazy_module("ordercli.services.checks")
@@ -74,6 +75,7 @@ def numbering_set(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(numbering_app, name="numbering")
+    app.command("status")(status_command)
     app.command(
         "ship",
         help="Ship an order (alias of `shipment create`): everything still unshipped, or the "

@@ -22,15 +22,15 @@ from ordercli.cli.common import (
 )
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import render, table
-from ordercli.cli.screens import show_events, show_order
+from ordercli.cli.screens import show_events, show_explanation, show_order, show_tracking
 
-events = lazy_module("ordercli.services.events")
 ordering = lazy_module("ordercli.services.ordering")
+order_story = lazy_module("ordercli.services.order_story")
 views = lazy_module("ordercli.services.views")
 
 app = typer.Typer(
     help="Sales orders: new, add-line, edit-line, remove-line, confirm, hold, release, cancel, "
-    "show, list, timeline.",
+    "show, list, timeline, explain, track.",
     no_args_is_help=True,
 )
 
@@ -289,14 +289,36 @@ def list_(
 
 @app.command("timeline")
 def timeline(ctx: typer.Context, number: OrderArg, as_json: JsonOpt = False) -> None:
-    """Show everything that happened to an order, its quote, invoices and shipments.
+    """Show everything that happened to an order, its quote, invoices, payments,
+    shipments, returns and credit memos: when, by which user, what.
 
     Example: ordercli order timeline SO-00001
     """
     with ledger(ctx, write=False) as session:
-        order = ordering.get_order(session=session, number=number)
-        rows = [
-            views.event_view(e)
-            for e in events.events_for(session=session, order_id=order.id, quote_id=order.quote_id)
-        ]
-    render(rows, as_json, lambda events_: show_events(f"Timeline of {order.number}", events_))
+        order_number, rows = order_story.order_timeline(session=session, number=number)
+    render(rows, as_json, lambda events_: show_events(f"Timeline of {order_number}", events_))
+
+
+@app.command("explain")
+def explain(ctx: typer.Context, number: OrderArg, as_json: JsonOpt = False) -> None:
+    """Explain an order: per line what is ordered, invoiced, shipped, credited,
+    returned and reserved; the rule behind each status; what holds it up; and the
+    commands that can happen next.
+
+    Example: ordercli order explain SO-00001
+    """
+    with ledger(ctx, write=False) as session:
+        story = order_story.explain_order(session=session, number=number)
+    render(story, as_json, show_explanation)
+
+
+@app.command("track")
+def track(ctx: typer.Context, number: OrderArg, as_json: JsonOpt = False) -> None:
+    """A short status for the customer: what has shipped (carrier, tracking), what is
+    still to come, what is owed, and returns under way. Nothing internal.
+
+    Example: ordercli order track SO-00001
+    """
+    with ledger(ctx, write=False) as session:
+        status = order_story.track_order(session=session, number=number)
+    render(status, as_json, show_tracking)

@@ -40,10 +40,17 @@ def _show_product(view: dict) -> None:
             ("On hand", view["on_hand"]),
             ("Reserved", view["reserved"]),
             ("Available", view["available"]),
+            ("Location", view.get("location")),
         ]
     if not view["active"]:
         fields.append(("Status", "inactive"))
     card(f"Product {view['sku']}", fields)
+
+
+LocationOpt = Annotated[
+    str | None,
+    typer.Option("--location", help="Where it is kept (aisle-shelf-bin); pick lists sort by it."),
+]
 
 
 @app.command("add")
@@ -57,6 +64,7 @@ def add(
     service: Annotated[
         bool, typer.Option("--service", help="A service (hours, fees): never stocked.")
     ] = False,
+    location: LocationOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add a product or service to the catalog.
@@ -72,6 +80,7 @@ def add(
             tax_rate=pct(tax_rate, "tax rate"),
             stock=None if stock is None else qty(stock, "stock", allow_zero=True),
             service=service,
+            location=location,
         )
         view = views.product_view(session, product)
     render(view, as_json, _show_product)
@@ -131,6 +140,7 @@ def edit(
             "--active/--inactive", help="Sell it, or stop selling it.", show_default=False
         ),
     ] = None,
+    location: LocationOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Change a product; lines already on quotes and orders keep their prices.
@@ -145,6 +155,7 @@ def edit(
                 "price": money(price, session, "price"),
                 "tax_rate": pct(tax_rate, "tax rate"),
                 "active": active,
+                "location": location,
             }.items()
             if value is not None
         }

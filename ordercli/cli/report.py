@@ -13,6 +13,7 @@ from ordercli.domain.errors import InvalidInput
 
 receivables = lazy_module("ordercli.services.receivables")
 journal = lazy_module("ordercli.services.journal")
+sales_report = lazy_module("ordercli.services.sales_report")
 
 app = typer.Typer(help="Reports: aging, statement, trial-balance.", no_args_is_help=True)
 
@@ -160,3 +161,121 @@ def trial_balance(ctx: typer.Context, as_of: AsOfOpt = None, as_json: JsonOpt = 
     with ledger(ctx, write=False) as session:
         report = journal.trial_balance(session=session, as_of=day(as_of, "--as-of"))
     render(report, as_json, show_trial_balance)
+
+
+SALES_KEYS = {"month": "Month", "customer": "Customer", "product": "Product"}
+# Eighths of a cell, so short bars still differ in length.
+BAR_EIGHTHS = " ▏▎▍▌▋▊▉█"
+NEGATIVE_BAR = "▒"
+# Bars longer than this read no better on a very wide terminal.
+CHART_WIDTH = 120
+
+
+def sales_chart(rows: list[dict], currency: str, by: str, width: int) -> list:
+    """A horizontal bar per row of its net, scaled to ``width`` columns.
+
+    Positive bars grow right in solid blocks; negative ones (a period or a
+    product with more credited than invoiced) grow left of a zero axis in a
+    shaded block, so they read apart even without colour.
+    """
+    from decimal import Decimal
+
+    from rich.text import Text
+
+    labels = [str(row["key"])[:20] for row in rows]
+    amounts = [fmt(row["net"]) for row in rows]
+    label_width = max(len(label) for label in labels)
+    amount_width = max(len(amount) for amount in amounts)
+    highest = max(max(row["net"] for row in rows), Decimal(0))
+    lowest = min(min(row["net"] for row in rows), Decimal(0))
+    has_axis = lowest < 0
+    area = max(width - label_width - amount_width - 3 - has_axis, 10)
+    span = (highest - lowest) or Decimal(1)
+    left = int(area * -lowest / span) if has_axis else 0
+    lines = [Text(f"Net revenue by {by} ({currency})", style="bold")]
+    for label, amount, row in zip(labels, amounts, rows, strict=True):
+        line = Text(f"{label:<{label_width}} ")
+        net = row["net"]
+        cells = abs(net) * area / span
+        if net < 0:
+            length = max(int(cells + Decimal("0.5")), 1)
+            line.append(" " * (left - min(length, left)))
+            line.append(NEGATIVE_BAR * min(length, left), style="red")
+        else:
+            line.append(" " * left)
+        if has_axis:
+            line.append("│", style="dim")
+        if net > 0:
+            eighths = int(cells * 8 + Decimal("0.5"))
+            bar = "█" * (eighths // 8) + BAR_EIGHTHS[eighths % 8].strip()
+            line.append(bar or BAR_EIGHTHS[1], style="green")
+            line.append(" " * (area - left - len(bar or "x")))
+        else:
+            line.append(" " * (area - left))
+        line.append(f" {amount:>{amount_width}}")
+        lines.append(line)
+    return lines
+
+
+def show_sales(report: dict) -> None:
+    by = report["by"]
+    period = ", ".join(
+        f"{label} {report[key]}"
+        for key, label in (("from", "from"), ("to", "to"), ("as_of", "as of"))
+        if report[key]
+    )
+    rows = [*report["rows"]]
+    if rows:
+        rows.append({"key": "Total", "name": "", **report["totals"]})
+    columns = [("key", SALES_KEYS[by])]
+    if by != "month":
+        columns.append(("name", "Name"))
+    columns += [
+        ("invoiced", "Invoiced"),
+        ("credited", "Credited"),
+        ("net", "Net"),
+        ("tax", "Tax"),
+        ("total", "Total"),
+    ]
+    table(
+        f"Sales by {by}, net of credit memos ({report['currency']})"
+        + (f", {period}" if period else ""),
+        columns,
+        rows,
+        status_keys=(),
+        empty="no invoices or credit memos" + (f" ({period})" if period else ""),
+    )
+    if report["rows"]:
+        width = min(output.out.width, CHART_WIDTH)
+        for line in sales_chart(report["rows"], report["currency"], by, width):
+            output.print(line)
+
+
+@app.command("sales")
+def sales(
+    ctx: typer.Context,
+    by: Annotated[
+        str, typer.Option("--by", metavar="month|customer|product", help="How to group.")
+    ] = "month",
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    as_of: AsOfOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Revenue net of credit memos by month, customer or product, with a bar chart of net.
+
+    An invoice counts on its issue date and a credit memo on its own, so a
+    March credit lowers March. Total net equals the revenue account's credits
+    minus the refunds account's debits for the same days.
+
+    Example: ordercli report sales --by customer --from 2026-01-01
+    """
+    with ledger(ctx, write=False) as session:
+        report = sales_report.sales_report(
+            session=session,
+            by=by,
+            date_from=day(date_from, "--from"),
+            date_to=day(date_to, "--to"),
+            as_of=day(as_of, "--as-of"),
+        )
+    render(report, as_json, show_sales)

@@ -128,6 +128,7 @@ def show_shipment(view: dict) -> None:
             ("Customer", view["customer"]),
             ("Status", view["status"]),
             ("Shipped", view["ship_date"]),
+            ("From", view.get("warehouse")),
             ("Delivered", view["delivered_at"]),
             ("Carrier", view["carrier"]),
             ("Tracking", view["tracking"]),
@@ -141,19 +142,151 @@ def show_shipment(view: dict) -> None:
 
 
 def show_events(title: str, events: list[dict]) -> None:
+    rows = [
+        {**event, "event": event.get("event") or event["action"].replace("_", " ")}
+        for event in events
+    ]
     table(
         title,
         [
             ("at", "When"),
             ("user", "User"),
+            ("event", "Event"),
             ("subject", "Document"),
-            ("action", "Action"),
             ("message", "What"),
         ],
-        events,
-        status_keys=(),
+        rows,
+        status_keys=("event",),
         empty="no events",
     )
+
+
+def show_explanation(story: dict) -> None:
+    """``order explain``: statuses with their rules, the lines, what blocks, what is next."""
+    why = story["explanations"]
+    card(
+        f"Order {story['number']}",
+        [
+            ("Customer", story["customer"]),
+            ("Status", why["status"]),
+            ("Billing", why["billing_status"]),
+            ("Fulfilment", why["fulfilment_status"]),
+            ("Total", f"{fmt(story['total'])} {story['currency']}"),
+            ("Open balance", f"{fmt(story['open_balance'])} {story['currency']}"),
+        ],
+        status_keys=(),
+    )
+    after_sale = [
+        (key, header)
+        for key, header in (
+            ("credited", "Credited"),
+            ("returned", "Returned"),
+            ("replaced", "Replaced"),
+        )
+        if any(line[key] for line in story["lines"])
+    ]
+    table(
+        None,
+        [
+            ("line", "#"),
+            ("sku", "SKU"),
+            ("ordered", "Ordered"),
+            ("invoiced", "Invoiced"),
+            ("shipped", "Shipped"),
+            *after_sale,
+            ("reserved", "Reserved"),
+            ("backordered", "Backordered"),
+            ("state", "State"),
+            ("why", "Why"),
+        ],
+        story["lines"],
+        status_keys=("state",),
+        empty="no lines yet",
+    )
+    if story["invoices"]:
+        table(
+            None,
+            [
+                ("number", "Invoice"),
+                ("issue_date", "Issued"),
+                ("due_date", "Due"),
+                ("total", "Total"),
+                ("balance", "Balance"),
+                ("status", "Status"),
+            ],
+            story["invoices"],
+        )
+    if story["blocked_by"]:
+        output.line("Blocked by:")
+        for blocker in story["blocked_by"]:
+            output.line(f"  - {blocker['message']}")
+    output.line("What can happen next:" if story["next"] else "Nothing can happen next.")
+    # Aligned comments, so the list can be pasted into a shell as it is.
+    width = min(max((len(step["command"]) for step in story["next"]), default=0), 60)
+    for step in story["next"]:
+        output.line(f"  {step['command']:<{width}}  # {step['why']}")
+
+
+def _items(items: list[dict]) -> str:
+    # Semicolons: product names may hold commas ("Oak desk, 160 × 80 cm").
+    return "; ".join(f"{fmt(item['qty'])} × {item['description']}" for item in items)
+
+
+def _waiting(item: dict) -> str:
+    if not item["waiting_for_stock"]:
+        return ""
+    if item["waiting_qty"] < item["qty"]:
+        return f" ({fmt(item['waiting_qty'])} of them waiting for stock)"
+    return " (waiting for stock)"
+
+
+def show_tracking(status: dict) -> None:
+    """``order track``: plain sentences a shop owner can paste into an email."""
+    money = status["currency"]
+    output.line(
+        f"Order {status['order']} for {status['customer']}, placed on "
+        f"{fmt(status['placed'])}: {status['status_text']}."
+    )
+    if not status["shipped"]:
+        output.line("Nothing has shipped yet.")
+    for shipment in status["shipped"]:
+        via = f" with {shipment['carrier']}" if shipment["carrier"] else ""
+        tracking = f" (tracking {shipment['tracking']})" if shipment["tracking"] else ""
+        what = "A replacement shipped" if shipment["replacement"] else "Shipped"
+        arrived = (
+            f" Delivered on {fmt(shipment['delivered_on'])}."
+            if shipment["delivered"]
+            else " On its way."
+        )
+        output.line(
+            f"{what} on {fmt(shipment['date'])}{via}{tracking}: "
+            f"{_items(shipment['items'])}.{arrived}"
+        )
+    if status["coming"]:
+        coming = "; ".join(
+            f"{fmt(item['qty'])} × {item['description']}" + _waiting(item)
+            for item in status["coming"]
+        )
+        output.line(f"Still to come: {coming}.")
+    invoiced = status["invoiced"]
+    if invoiced["invoices"]:
+        listed = ", ".join(
+            f"{inv['number']} of {fmt(inv['issue_date'])} ({fmt(inv['total'])} {money})"
+            for inv in invoiced["invoices"]
+        )
+        output.line(f"Invoiced: {listed}.")
+    owed = status["owed"]
+    if owed["invoices"]:
+        listed = "; ".join(
+            f"{inv['number']}: {fmt(inv['balance'])} {money} due {fmt(inv['due_date'])}"
+            + (", overdue" if inv["overdue"] else "")
+            for inv in owed["invoices"]
+        )
+        output.line(f"Still owed: {fmt(owed['total'])} {money}. {listed}.")
+    elif invoiced["invoices"]:
+        output.line("Nothing is owed on this order.")
+    for rma in status["returns"]:
+        output.line(f"Return {rma['number']} ({_items(rma['items'])}): {rma['status_text']}.")
 
 
 def done(message: str) -> None:
@@ -166,6 +299,41 @@ __all__ = [
     "show_invoice",
     "show_shipment",
     "show_events",
+    "show_explanation",
+    "show_tracking",
     "done",
     "status_text",
 ]
+
+
+def show_pick_list(view: dict) -> None:
+    rows = [
+        {
+            "location": entry["location"] or "—",
+            "sku": entry["sku"],
+            "name": entry["name"],
+            "qty": entry["qty"],
+            "for": ", ".join(f"{o['order']} ×{o['qty']}" for o in entry["orders"]),
+        }
+        for entry in view["lines"]
+    ]
+    table(
+        f"Pick list, {view['warehouse']}: {view['units']} units for {view['orders']} order(s)",
+        [
+            ("location", "Location"),
+            ("sku", "SKU"),
+            ("name", "Product"),
+            ("qty", "Pick"),
+            ("for", "For"),
+        ],
+        rows,
+        status_keys=(),
+        empty=f"nothing to pick in {view['warehouse']}",
+    )
+    if view["short"]:
+        table(
+            f"Ready to ship but not in {view['warehouse']}",
+            [("order", "Order"), ("line", "#"), ("sku", "SKU"), ("qty", "Qty")],
+            view["short"],
+            status_keys=(),
+        )

@@ -20,11 +20,12 @@ from ordercli.cli.common import (
 )
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import render, table
-from ordercli.cli.screens import show_shipment
+from ordercli.cli.screens import show_pick_list, show_shipment
 from ordercli.domain.lines import parse_line_specs
 
 fulfilment = lazy_module("ordercli.services.fulfilment")
 views = lazy_module("ordercli.services.views")
+picking = lazy_module("ordercli.services.picking")
 
 app = typer.Typer(help="Shipments: create, show, list, deliver.", no_args_is_help=True)
 
@@ -51,9 +52,18 @@ def create(
     ship_date: Annotated[
         str | None, typer.Option("--date", help="Ship date (YYYY-MM-DD); default today.")
     ] = None,
+    warehouse: Annotated[
+        str | None,
+        typer.Option(
+            "--warehouse", metavar="W", help="Ship from this warehouse; default: the default one."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Ship everything still unshipped on an order, or the --line quantities given.
+
+    The goods leave the --warehouse named (the default one otherwise), which must
+    hold them.
 
     Example: ordercli shipment create SO-00001 --line WIDGET=2 --carrier DHL --tracking 00340434
     """
@@ -66,6 +76,7 @@ def create(
             carrier=carrier,
             tracking=tracking,
             ship_date=day(ship_date, "--date"),
+            warehouse=warehouse,
         )
         view = views.shipment_view(session, shipment)
     render(view, as_json, show_shipment)
@@ -129,3 +140,26 @@ def deliver(ctx: typer.Context, number: ShipmentArg, as_json: JsonOpt = False) -
             session, fulfilment.deliver_shipment(session=session, number=number)
         )
     render(view, as_json, show_shipment)
+
+
+@app.command("pick-list")
+def pick_list(
+    ctx: typer.Context,
+    warehouse: Annotated[
+        str | None,
+        typer.Option(
+            "--warehouse", metavar="W", help="Pick from this warehouse; default: the default one."
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What to pick for every order that can ship now, by bin location and product.
+
+    Earliest confirmed orders are served first; lines the warehouse cannot cover
+    are listed as short.
+
+    Example: ordercli shipment pick-list --warehouse MAIN
+    """
+    with ledger(ctx, write=False) as session:
+        document = picking.pick_list(session=session, warehouse=warehouse)
+    render(document, as_json, show_pick_list)

@@ -1,4 +1,5 @@
-"""`ordercli stock …`: what is on hand, reserved and available; goods in; corrections."""
+"""`ordercli stock …`: what is on hand (per warehouse), reserved and available; goods
+in, corrections, transfers, and every move."""
 
 from __future__ import annotations
 
@@ -14,41 +15,63 @@ from ordercli.domain.money import parse_qty
 catalog = lazy_module("ordercli.services.catalog")
 stock = lazy_module("ordercli.services.stock")
 views = lazy_module("ordercli.services.views")
+warehouses = lazy_module("ordercli.services.warehouses")
 
-app = typer.Typer(help="Stock: list, receive, adjust, moves.", no_args_is_help=True)
+app = typer.Typer(
+    help="Stock: list, receive, adjust, transfer between warehouses, moves.",
+    no_args_is_help=True,
+)
 
 SkuArg = Annotated[str, typer.Argument(metavar="SKU", help="The product's SKU.")]
+WarehouseOpt = Annotated[
+    str | None,
+    typer.Option("--warehouse", metavar="W", help="Warehouse code; default: the default one."),
+]
 COLUMNS = [
     ("sku", "SKU"),
     ("name", "Name"),
+    ("location", "Location"),
     ("on_hand", "On hand"),
     ("reserved", "Reserved"),
     ("available", "Available"),
+    ("by_warehouse", "By warehouse"),
 ]
 
 
 def _show_levels(rows) -> None:
-    table("Stock", COLUMNS, rows, status_keys=(), empty="no stocked products")
+    for row in rows:
+        row["by_warehouse"] = ", ".join(f"{code} {q}" for code, q in row["warehouses"].items())
+    columns = COLUMNS
+    if rows and "on_hand_here" in rows[0]:
+        here = rows[0]["warehouse"]
+        columns = [*COLUMNS[:3], ("on_hand_here", f"In {here}"), *COLUMNS[3:6]]
+    table("Stock", columns, rows, status_keys=(), empty="no stocked products")
+
+
+def _levels(session, products, warehouse=None) -> list[dict]:
+    place = None if warehouse is None else warehouses.get_warehouse(session=session, code=warehouse)
+    return views.stock_level_views(session, products, place)
 
 
 @app.command("list")
 def list_(
     ctx: typer.Context,
+    warehouse: WarehouseOpt = None,
     limit: LimitOpt = 50,
     show_all: AllOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Stock levels of stocked goods (services hold no stock).
+    """Stock levels of stocked goods (services hold no stock), per warehouse.
 
-    Example: ordercli stock list
+    With --warehouse, also what that warehouse holds.
+
+    Example: ordercli stock list --warehouse MAIN
     """
     with ledger(ctx, write=False) as session:
-        documents = [
-            views.product_view(session, p)
-            for p in catalog.list_products(
-                session=session, services=False, limit=list_limit(limit, show_all)
-            )
-        ]
+        products = catalog.list_products(
+            session=session, services=False, limit=list_limit(limit, show_all)
+        )
+        documents = _levels(session, products, warehouse)
     render(documents, as_json, _show_levels)
 
 
@@ -57,6 +80,7 @@ def receive(
     ctx: typer.Context,
     sku: SkuArg,
     quantity: Annotated[str, typer.Argument(metavar="QTY", help="Quantity received.")],
+    warehouse: WarehouseOpt = None,
     reference: Annotated[str | None, typer.Option("--reference", help="Delivery note, PO…")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -66,9 +90,9 @@ def receive(
     """
     with ledger(ctx) as session:
         product = stock.receive_stock(
-            session=session, sku=sku, qty=qty(quantity), reference=reference
+            session=session, sku=sku, qty=qty(quantity), reference=reference, warehouse=warehouse
         )
-        document = views.product_view(session, product)
+        document = _levels(session, [product], warehouse)[0]
     render(document, as_json, lambda doc: _show_levels([doc]))
 
 
@@ -78,6 +102,7 @@ def adjust(
     sku: SkuArg,
     quantity: Annotated[str, typer.Argument(metavar="QTY", help="Signed change, e.g. -2.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (breakage, stocktake…).")],
+    warehouse: WarehouseOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Correct on-hand stock up or down, with a reason; never below zero.
@@ -89,8 +114,37 @@ def adjust(
     magnitude = text[1:] if text[:1] in {"+", "-"} else text
     change = sign * parse_qty(magnitude, what="adjustment quantity")
     with ledger(ctx) as session:
-        product = stock.adjust_stock(session=session, sku=sku, qty=change, reason=reason)
-        document = views.product_view(session, product)
+        product = stock.adjust_stock(
+            session=session, sku=sku, qty=change, reason=reason, warehouse=warehouse
+        )
+        document = _levels(session, [product], warehouse)[0]
+    render(document, as_json, lambda doc: _show_levels([doc]))
+
+
+@app.command("transfer")
+def transfer(
+    ctx: typer.Context,
+    sku: SkuArg,
+    quantity: Annotated[str, typer.Argument(metavar="QTY", help="Quantity to move.")],
+    source: Annotated[str, typer.Option("--from", metavar="W", help="Warehouse it leaves.")],
+    target: Annotated[str, typer.Option("--to", metavar="W", help="Warehouse it goes to.")],
+    reference: Annotated[str | None, typer.Option("--reference", help="Transfer note.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Move goods from one warehouse to another (never more than the first holds).
+
+    Example: ordercli stock transfer WIDGET 20 --from MAIN --to SHOP
+    """
+    with ledger(ctx) as session:
+        product = stock.transfer_stock(
+            session=session,
+            sku=sku,
+            qty=qty(quantity),
+            source=source,
+            target=target,
+            reference=reference,
+        )
+        document = _levels(session, [product])[0]
     render(document, as_json, lambda doc: _show_levels([doc]))
 
 
@@ -98,6 +152,9 @@ def adjust(
 def moves(
     ctx: typer.Context,
     sku: SkuArg,
+    warehouse: Annotated[
+        str | None, typer.Option("--warehouse", metavar="W", help="Only this warehouse's.")
+    ] = None,
     limit: LimitOpt = 50,
     show_all: AllOpt = False,
     as_json: JsonOpt = False,
@@ -107,16 +164,24 @@ def moves(
     Example: ordercli stock moves WIDGET
     """
     with ledger(ctx, write=False) as session:
-        documents = [
-            views.stock_move_view(m)
-            for m in stock.stock_moves(session=session, sku=sku, limit=list_limit(limit, show_all))
-        ]
+        documents = views.stock_move_views(
+            session,
+            stock.stock_moves(
+                session=session, sku=sku, limit=list_limit(limit, show_all), warehouse=warehouse
+            ),
+        )
     render(
         documents,
         as_json,
         lambda rows: table(
             f"Stock moves of {sku}",
-            [("at", "When"), ("kind", "Kind"), ("qty", "Qty"), ("reference", "Reference")],
+            [
+                ("at", "When"),
+                ("kind", "Kind"),
+                ("warehouse", "Warehouse"),
+                ("qty", "Qty"),
+                ("reference", "Reference"),
+            ],
             rows,
             status_keys=(),
             empty="no stock moves",

@@ -25,9 +25,13 @@ def add_product(
     tax_rate: Decimal = Decimal(0),
     stock: Decimal | None = None,
     service: bool = False,
+    location: str | None = None,
 ) -> Product:
     sku = clean_code(sku, what="SKU")
     name = clean_text(name, what="product name", required=True, max_length=200)
+    location = clean_text(location, what="location", max_length=64)
+    if service and location:
+        raise InvalidInput(f"{sku} is a service: services are never stocked, drop --location")
     if find_product(session=session, sku=sku) is not None:
         raise RuleViolation(f"product {sku} already exists")
     if service and stock:
@@ -41,6 +45,7 @@ def add_product(
         on_hand=0,
         reserved=0,
         active=True,
+        location=location,
         created_at=now(),
     )
     session.add(product)
@@ -101,6 +106,8 @@ def edit_product(*, session: Session, sku: str, changes: dict) -> Product:
             product.tax_rate = pct_to_db(value)
         elif key == "active":
             product.active = bool(value)
+        elif key == "location":
+            product.location = clean_text(value, what="location", max_length=64)
         else:
             raise InvalidInput(f"unknown product field {key!r}")
     session.add(product)

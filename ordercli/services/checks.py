@@ -247,6 +247,22 @@ CHECKS = [
         ),
     ),
     Check(
+        "12",
+        "no warehouse holds less than nothing",
+        "SELECT p.sku, w.code, SUM(m.qty) FROM stock_move m "
+        "JOIN product p ON p.id = m.product_id JOIN warehouse w ON w.id = m.warehouse_id "
+        "GROUP BY p.sku, w.code HAVING SUM(m.qty) < 0",
+        lambda m, sku, code, held: f"{sku}: {_q(held)} on hand in {code}",
+    ),
+    Check(
+        "12",
+        "every shipment of goods names the warehouse they left",
+        "SELECT s.number FROM shipment s WHERE s.warehouse_id IS NULL AND EXISTS ("
+        "SELECT 1 FROM shipment_line sl JOIN product p ON p.id = sl.product_id "
+        "WHERE sl.shipment_id = s.id AND p.service = :no)",
+        lambda m, number: f"{number} ships goods but names no warehouse",
+    ),
+    Check(
         "18",
         "every journal entry balances",
         "SELECT e.source_kind, e.source_number, SUM(l.debit), SUM(l.credit) FROM journal_entry e "

@@ -46,9 +46,16 @@ def create_shipment(
     carrier: str | None = None,
     tracking: str | None = None,
     ship_date: date | None = None,
+    warehouse: str | None = None,
 ) -> Shipment:
+    """Ship from ``warehouse`` (default: the default warehouse), which must hold the goods."""
+    from ordercli.services.warehouses import get_warehouse, on_hand_in
+
     carrier = clean_text(carrier, what="carrier", max_length=100)
     tracking = clean_text(tracking, what="tracking number", max_length=100)
+    source = get_warehouse(session=session, code=warehouse)
+    if not source.active:
+        raise RuleViolation(f"warehouse {source.code} is inactive")
     order = get_order(session=session, number=order_number, for_update=True)
     check_workable(order, "ship")
     all_lines = order_lines(session=session, order=order)
@@ -67,11 +74,19 @@ def create_shipment(
             needed[line.product_id] += qty
     for product_id, qty in needed.items():
         product = products[product_id]
-        if qty > product.on_hand:
+        held = on_hand_in(session, product_id, source.id)
+        if qty > held:
+            elsewhere = product.on_hand - held
             raise RuleViolation(
-                f"cannot ship {qty_from_db(qty)} × {product.sku} on {order.number}: only "
-                f"{qty_from_db(product.on_hand)} on hand",
-                hint=f"ship what there is with --line {product.sku}=QTY, or receive stock first",
+                f"cannot ship {qty_from_db(qty)} × {product.sku} on {order.number} from "
+                f"{source.code}: only {qty_from_db(held)} on hand there",
+                hint=f"ship what there is with --line {product.sku}=QTY, or receive stock first"
+                + (
+                    f" ({qty_from_db(elsewhere)} in other warehouses: --warehouse W, "
+                    "or `ordercli stock transfer`)"
+                    if elsewhere > 0
+                    else ""
+                ),
             )
     number = next_number(session=session, kind="shipment")
     moment = now()
@@ -83,6 +98,7 @@ def create_shipment(
         carrier=carrier,
         tracking=tracking,
         ship_date=ship_date or today(),
+        warehouse_id=source.id if needed else None,
         created_at=moment,
     )
     session.add(shipment)
@@ -101,14 +117,21 @@ def create_shipment(
             )
         )
         if not product.service:
-            move_stock(session=session, product=product, qty=-qty, kind="ship", reference=number)
+            move_stock(
+                session=session,
+                product=product,
+                qty=-qty,
+                kind="ship",
+                reference=number,
+                warehouse=source,
+            )
             reserve(session=session, product=product, qty=-qty)
         line.qty_shipped += qty
         line.last_state_change = moment
         session.add(line)
     for product in products.values():
         allocate_stock(session=session, product=product)
-    via = " via " + carrier if carrier else ""
+    via = (f" from {source.code}" if needed else "") + (" via " + carrier if carrier else "")
     record_event(
         session=session,
         subject_kind="shipment",

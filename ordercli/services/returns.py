@@ -361,6 +361,10 @@ def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking
                 f"{qty_from_db(max(available(product), 0))} available (on hand and not reserved)",
                 hint="receive stock first, or resolve with --credit-memo",
             )
+    from ordercli.services.warehouses import default_warehouse
+
+    # Replacements leave the default warehouse, as restocked returns arrive there.
+    source = default_warehouse(session)
     order = session.get(SalesOrder, rma.order_id)
     number = next_number(session=session, kind="shipment")
     moment = now()
@@ -373,6 +377,7 @@ def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking
         tracking=tracking,
         return_id=rma.id,
         ship_date=today(),
+        warehouse_id=source.id if any(not p.service for p in products.values()) else None,
         created_at=moment,
     )
     session.add(shipment)
@@ -392,7 +397,12 @@ def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking
         )
         if not product.service:
             move_stock(
-                session=session, product=product, qty=-ln.qty, kind="replace", reference=number
+                session=session,
+                product=product,
+                qty=-ln.qty,
+                kind="replace",
+                reference=number,
+                warehouse=source,
             )
         order_line = session.get(OrderLine, ln.order_line_id)
         order_line.qty_replaced += ln.qty

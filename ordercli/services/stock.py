@@ -51,19 +51,39 @@ def lock_products(session: Session, product_ids) -> dict[int, Product]:
 
 
 def move_stock(
-    *, session: Session, product: Product, qty: int, kind: str, reference: str | None
+    *,
+    session: Session,
+    product: Product,
+    qty: int,
+    kind: str,
+    reference: str | None,
+    warehouse=None,
 ) -> StockMove:
-    """Change on hand by ``qty`` (thousandths, signed); never below zero."""
+    """Change on hand by ``qty`` (thousandths, signed) in ``warehouse`` (default: the
+    default one); never below zero there. The product row must be locked."""
+    from ordercli.services.warehouses import default_warehouse, on_hand_in
+
     if product.service:
         raise RuleViolation(f"{product.sku} is a service and holds no stock")
-    if product.on_hand + qty < 0:
-        raise RuleViolation(
-            f"not enough {product.sku} on hand: {qty_from_db(product.on_hand)} on hand, "
-            f"{qty_from_db(-qty)} needed"
-        )
+    warehouse = warehouse or default_warehouse(session)
+    if qty < 0:
+        session.flush()
+        held = on_hand_in(session, product.id, warehouse.id)
+        if held + qty < 0:
+            raise RuleViolation(
+                f"not enough {product.sku} on hand in {warehouse.code}: {qty_from_db(held)} "
+                f"on hand, {qty_from_db(-qty)} needed"
+            )
     product.on_hand += qty
     session.add(product)
-    move = StockMove(product_id=product.id, at=now(), qty=qty, kind=kind, reference=reference)
+    move = StockMove(
+        product_id=product.id,
+        warehouse_id=warehouse.id,
+        at=now(),
+        qty=qty,
+        kind=kind,
+        reference=reference,
+    )
     session.add(move)
     return move
 
@@ -169,17 +189,26 @@ def _log_backorder_changes(session: Session, product: Product, rows) -> None:
     record_events(session=session, events=events)
 
 
-def receive_stock(*, session: Session, sku: str, qty, reference: str | None = None) -> Product:
-    """Goods in: on hand grows, and backorders clear in confirmation order."""
+def receive_stock(
+    *, session: Session, sku: str, qty, reference: str | None = None, warehouse: str | None = None
+) -> Product:
+    """Goods in (into ``warehouse``, default the default one): on hand grows, and
+    backorders clear in confirmation order."""
     from ordercli.domain.money import qty_to_db
     from ordercli.services.catalog import get_product
     from ordercli.services.common import clean_text
     from ordercli.services.events import record_event
 
     reference = clean_text(reference, what="reference", max_length=200)
+    place = _active_warehouse(session, warehouse)
     product = get_product(session=session, sku=sku, for_update=True)
     move_stock(
-        session=session, product=product, qty=qty_to_db(qty), kind="receive", reference=reference
+        session=session,
+        product=product,
+        qty=qty_to_db(qty),
+        kind="receive",
+        reference=reference,
+        warehouse=place,
     )
     allocate_stock(session=session, product=product)
     record_event(
@@ -187,13 +216,26 @@ def receive_stock(*, session: Session, sku: str, qty, reference: str | None = No
         subject_kind="product",
         subject_number=product.sku,
         action="received",
-        message=f"received {qty} × {product.sku}" + (f" ({reference})" if reference else ""),
+        message=f"received {qty} × {product.sku} into {place.code}"
+        + (f" ({reference})" if reference else ""),
     )
     return product
 
 
-def adjust_stock(*, session: Session, sku: str, qty, reason: str) -> Product:
-    """A counted correction (breakage, stocktake): signed, with a reason; never below zero."""
+def _active_warehouse(session: Session, code: str | None):
+    from ordercli.services.warehouses import get_warehouse
+
+    place = get_warehouse(session=session, code=code)
+    if not place.active:
+        raise RuleViolation(f"warehouse {place.code} is inactive")
+    return place
+
+
+def adjust_stock(
+    *, session: Session, sku: str, qty, reason: str, warehouse: str | None = None
+) -> Product:
+    """A counted correction (breakage, stocktake): signed, with a reason; never below zero
+    in the warehouse (default: the default one)."""
     from ordercli.domain.errors import InvalidInput
     from ordercli.domain.money import qty_to_db
     from ordercli.services.catalog import get_product
@@ -203,9 +245,15 @@ def adjust_stock(*, session: Session, sku: str, qty, reason: str) -> Product:
     reason = clean_text(reason, what="reason", required=True, max_length=200)
     if qty == 0:
         raise InvalidInput("adjustment quantity must not be zero")
+    place = _active_warehouse(session, warehouse)
     product = get_product(session=session, sku=sku, for_update=True)
     move_stock(
-        session=session, product=product, qty=qty_to_db(qty), kind="adjust", reference=reason
+        session=session,
+        product=product,
+        qty=qty_to_db(qty),
+        kind="adjust",
+        reference=reason,
+        warehouse=place,
     )
     allocate_stock(session=session, product=product)
     record_event(
@@ -213,20 +261,68 @@ def adjust_stock(*, session: Session, sku: str, qty, reason: str) -> Product:
         subject_kind="product",
         subject_number=product.sku,
         action="adjusted",
-        message=f"stock of {product.sku} adjusted by {qty}: {reason}",
+        message=f"stock of {product.sku} in {place.code} adjusted by {qty}: {reason}",
     )
     return product
 
 
-def stock_moves(*, session: Session, sku: str, limit: int | None = 50) -> list[StockMove]:
+def transfer_stock(
+    *, session: Session, sku: str, qty, source: str, target: str, reference: str | None = None
+) -> Product:
+    """Move goods between warehouses: out of one, into the other, in one transaction.
+    On hand in total, reservations and backorders do not change."""
+    from ordercli.domain.errors import InvalidInput
+    from ordercli.domain.money import qty_to_db
+    from ordercli.services.catalog import get_product
+    from ordercli.services.common import clean_text
+    from ordercli.services.events import record_event
+
+    reference = clean_text(reference, what="reference", max_length=200)
+    out_of, into = _active_warehouse(session, source), _active_warehouse(session, target)
+    if out_of.id == into.id:
+        raise InvalidInput(f"--from and --to are both {out_of.code}")
+    product = get_product(session=session, sku=sku, for_update=True)
+    units = qty_to_db(qty)
+    note = reference or f"{out_of.code} → {into.code}"
+    move_stock(
+        session=session,
+        product=product,
+        qty=-units,
+        kind="transfer",
+        reference=note,
+        warehouse=out_of,
+    )
+    move_stock(
+        session=session, product=product, qty=units, kind="transfer", reference=note, warehouse=into
+    )
+    record_event(
+        session=session,
+        subject_kind="product",
+        subject_number=product.sku,
+        action="transferred",
+        message=f"{qty} × {product.sku} moved from {out_of.code} to {into.code}"
+        + (f" ({reference})" if reference else ""),
+    )
+    return product
+
+
+def stock_moves(
+    *, session: Session, sku: str, limit: int | None = 50, warehouse: str | None = None
+) -> list[StockMove]:
+    """A product's moves, newest first; only one warehouse's when ``warehouse`` is given."""
     from ordercli.services.catalog import get_product
     from ordercli.services.common import check_limit
+    from ordercli.services.warehouses import get_warehouse
 
     check_limit(limit)
     product = get_product(session=session, sku=sku)
     query = (
         select(StockMove).where(StockMove.product_id == product.id).order_by(StockMove.id.desc())
     )
+    if warehouse is not None:
+        query = query.where(
+            StockMove.warehouse_id == get_warehouse(session=session, code=warehouse).id
+        )
     if limit is not None:
         query = query.limit(limit)
     return list(session.exec(query))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from ordercli.domain.money import from_minor, pct_from_db, qty_from_db
@@ -100,6 +101,7 @@ def product_view(session: Session, product: Product) -> dict:
         "on_hand": qty_from_db(product.on_hand),
         "reserved": qty_from_db(product.reserved),
         "available": qty_from_db(product.on_hand - product.reserved),
+        "location": product.location,
         "active": product.active,
     }
 
@@ -380,6 +382,9 @@ def shipment_views(
     codes = _customer_codes(session, (s.customer_id for s in shipments))
     if with_lines:
         lines_of = _lines_of(session, ShipmentLine, ShipmentLine.shipment_id, ids)
+    from ordercli.models import Warehouse
+
+    places = dict(session.execute(sa_select(Warehouse.id, Warehouse.code)).all())
     documents = []
     for shipment in shipments:
         view = {
@@ -387,6 +392,7 @@ def shipment_views(
             "order": orders[shipment.order_id],
             "customer": codes[shipment.customer_id],
             "status": shipment.status,
+            "warehouse": places.get(shipment.warehouse_id),
             "carrier": shipment.carrier,
             "tracking": shipment.tracking,
             "ship_date": shipment.ship_date,
@@ -423,10 +429,35 @@ def event_view(event) -> dict:
     }
 
 
-def stock_move_view(move) -> dict:
-    return {
-        "at": move.at,
-        "kind": move.kind,
-        "qty": qty_from_db(move.qty),
-        "reference": move.reference,
-    }
+def stock_move_views(session: Session, moves) -> list[dict]:
+    from ordercli.models import Warehouse
+
+    codes = dict(session.execute(sa_select(Warehouse.id, Warehouse.code)).all())
+    return [
+        {
+            "at": move.at,
+            "kind": move.kind,
+            "warehouse": codes[move.warehouse_id],
+            "qty": qty_from_db(move.qty),
+            "reference": move.reference,
+        }
+        for move in moves
+    ]
+
+
+def stock_level_views(session: Session, products, warehouse=None) -> list[dict]:
+    """Products with on hand per warehouse (one grouped query); with ``warehouse``, the
+    on hand shown is that warehouse's."""
+    from ordercli.services.warehouses import stock_by_warehouse
+
+    levels = stock_by_warehouse(session, [p.id for p in products])
+    views = []
+    for product in products:
+        view = product_view(session, product)
+        held = levels.get(product.id, {})
+        view["warehouses"] = {code: qty_from_db(units) for code, units in held.items()}
+        if warehouse is not None:
+            view["warehouse"] = warehouse.code
+            view["on_hand_here"] = qty_from_db(held.get(warehouse.code, 0))
+        views.append(view)
+    return views

@@ -96,17 +96,17 @@ def test_shipping_more_than_on_hand_is_refused(shop, unchanged):
     shop.ok("order", "confirm", "SO-00001")
     with unchanged():
         assert shop.fails("ship", "SO-00001") == (
-            "error: cannot ship 8 × WHITEBOARD on SO-00001: only 6 on hand"
+            "error: cannot ship 8 × WHITEBOARD on SO-00001 from MAIN: only 6 on hand there"
         )
         assert shop.fails("ship", "SO-00001", "--line", "WHITEBOARD=7") == (
-            "error: cannot ship 7 × WHITEBOARD on SO-00001: only 6 on hand"
+            "error: cannot ship 7 × WHITEBOARD on SO-00001 from MAIN: only 6 on hand there"
         )
     doc = shop.ok("ship", "SO-00001", "--line", "WHITEBOARD=6")
     assert doc["lines"][0]["qty"] == "6"
     assert stock(shop, "WHITEBOARD") == ("0", "2", "-2")
     with unchanged():
         assert shop.fails("ship", "SO-00001") == (
-            "error: cannot ship 2 × WHITEBOARD on SO-00001: only 0 on hand"
+            "error: cannot ship 2 × WHITEBOARD on SO-00001 from MAIN: only 0 on hand there"
         )
 
 

@@ -74,7 +74,7 @@ def test_processes_shipping_at_once_never_ship_more_than_on_hand(engine, uow):
     refused = [message for _, what, message in outcomes if what == "refused"]
     assert shipped == [f"SH-{n:05d}" for n in range(1, 8)]
     assert len(refused) == 5
-    assert all(message.endswith(": only 0 on hand") for message in refused), refused
+    assert all(message.endswith(": only 0 on hand there") for message in refused), refused
     with uow(write=False) as session:
         box = catalog.get_product(session=session, sku="BOX")
         assert (box.on_hand, box.reserved) == (0, 5000)

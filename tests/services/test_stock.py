@@ -50,14 +50,14 @@ def test_shipping_more_than_on_hand_is_refused(make_order, uow, refused, stock_o
     number = make_order(lines=[("DESK-STAND", "8")])  # 5 on hand, 3 backordered
     refused(
         RuleViolation,
-        f"cannot ship 8 × DESK-STAND on {number}: only 5 on hand",
+        f"cannot ship 8 × DESK-STAND on {number} from MAIN: only 5 on hand there",
         lambda s: fulfilment.create_shipment(session=s, order_number=number),
     )
     ship(uow, number, {"DESK-STAND": "5"})
     assert stock_of("DESK-STAND") == (D(0), D(3))
     refused(
         RuleViolation,
-        f"cannot ship 1 × DESK-STAND on {number}: only 0 on hand",
+        f"cannot ship 1 × DESK-STAND on {number} from MAIN: only 0 on hand there",
         lambda s: fulfilment.create_shipment(
             session=s, order_number=number, lines=[("DESK-STAND", D(1))]
         ),
@@ -68,7 +68,7 @@ def test_one_sku_on_two_lines_is_checked_against_stock_as_a_whole(make_order, re
     number = make_order(lines=[("DESK-STAND", "3"), ("DESK-STAND", "3")])
     refused(
         RuleViolation,
-        f"cannot ship 6 × DESK-STAND on {number}: only 5 on hand",
+        f"cannot ship 6 × DESK-STAND on {number} from MAIN: only 5 on hand there",
         lambda s: fulfilment.create_shipment(session=s, order_number=number),
     )
 
@@ -77,7 +77,7 @@ def test_fractional_stock_ships_exactly(make_order, uow, refused, stock_of):
     number = make_order(lines=[("COFFEE-KG", "40")])  # 35.5 kg on hand
     refused(
         RuleViolation,
-        f"cannot ship 36 × COFFEE-KG on {number}: only 35.5 on hand",
+        f"cannot ship 36 × COFFEE-KG on {number} from MAIN: only 35.5 on hand there",
         lambda s: fulfilment.create_shipment(
             session=s, order_number=number, lines=[("COFFEE-KG", D(36))]
         ),
@@ -93,7 +93,7 @@ def test_stock_reserved_for_one_order_cannot_be_shipped_twice(make_order, uow, r
     assert stock_of("DESK-OAK") == (D(2), D(10))
     refused(
         RuleViolation,
-        f"cannot ship 10 × DESK-OAK on {second}: only 2 on hand",
+        f"cannot ship 10 × DESK-OAK on {second} from MAIN: only 2 on hand there",
         lambda s: fulfilment.create_shipment(session=s, order_number=second),
     )
     with uow(write=False) as session:
@@ -107,7 +107,9 @@ def test_stock_never_goes_negative(seeded, refused):
             session=session, product=product, qty=-13000, kind="adjust", reference=None
         )
 
-    refused(RuleViolation, "not enough DESK-OAK on hand: 12 on hand, 13 needed", take_too_much)
+    refused(
+        RuleViolation, "not enough DESK-OAK on hand in MAIN: 12 on hand, 13 needed", take_too_much
+    )
     refused(
         RuleViolation,
         "the ledger refused the change: CHECK constraint failed: ck_product_on_hand_not_negative",
@@ -200,7 +202,7 @@ def test_received_stock_clears_backorders_in_confirmation_order(make_order, uow,
 def test_an_adjustment_never_takes_stock_below_zero(seeded, uow, refused, stock_of):
     refused(
         RuleViolation,
-        "not enough LAMP-LED on hand: 100 on hand, 101 needed",
+        "not enough LAMP-LED on hand in MAIN: 100 on hand, 101 needed",
         lambda s: stock.adjust_stock(session=s, sku="LAMP-LED", qty=D(-101), reason="stocktake"),
     )
     with uow() as session:

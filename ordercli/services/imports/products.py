@@ -133,9 +133,13 @@ def _write(session: Session, new: list[dict], changed, file_name: str, digits: i
             Product.__table__.c.id, sort_by_parameter_order=True
         )
         ids.extend(connection.execute(statement, chunk).scalars())
+    from ordercli.services.warehouses import default_warehouse
+
+    warehouse_id = default_warehouse(session).id
     moves = [
         {
             "product_id": product_id,
+            "warehouse_id": warehouse_id,
             "at": moment,
             "qty": row["on_hand"],
             "kind": "receive",
