@@ -1,4 +1,5 @@
-"""`ordercli report …`: receivables aging, customer statements, the trial balance."""
+"""`ordercli report …`: receivables aging, customer statements, the trial balance,
+sales, the order matrix and backorders."""
 
 from __future__ import annotations
 
@@ -14,8 +15,13 @@ from ordercli.domain.errors import InvalidInput
 receivables = lazy_module("ordercli.services.receivables")
 journal = lazy_module("ordercli.services.journal")
 sales_report = lazy_module("ordercli.services.sales_report")
+order_matrix = lazy_module("ordercli.services.order_matrix")
+backorders_report = lazy_module("ordercli.services.backorders")
 
-app = typer.Typer(help="Reports: aging, statement, trial-balance.", no_args_is_help=True)
+app = typer.Typer(
+    help="Reports: aging, statement, trial-balance, sales, matrix, backorders.",
+    no_args_is_help=True,
+)
 
 AsOfOpt = Annotated[
     str | None,
@@ -279,3 +285,79 @@ def sales(
             as_of=day(as_of, "--as-of"),
         )
     render(report, as_json, show_sales)
+
+
+MATRIX_COLUMNS = [
+    ("state", "Line state"),
+    ("under_1_day", "Today"),
+    ("d1_7", "1-7 days"),
+    ("over_7_days", "Older"),
+    ("total", "Total"),
+]
+
+
+def show_matrix(report: dict) -> None:
+    rows = [row for row in report["rows"] if row["total"]]
+    rows.append({"state": "Total", **report["totals"]})
+    title = f"Order matrix, {report['day']}" + ("" if report.get("as_of_exact", True) else " *")
+    table(title, MATRIX_COLUMNS, rows, status_keys=(), empty="no order lines")
+
+
+@app.command("matrix")
+def matrix(ctx: typer.Context, as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
+    """Order lines counted by state (draft, on hold, backordered, to ship, to invoice,
+    completed, cancelled) and by time since their last state change.
+
+    Example: ordercli report matrix --as-of 2026-11-30
+    """
+    with ledger(ctx, write=False) as session:
+        report = order_matrix.order_matrix(session=session, as_of=day(as_of, "--as-of"))
+    render(report, as_json, show_matrix)
+
+
+def show_backorders(report: dict) -> None:
+    rows = [
+        {
+            **product,
+            "waiting": ", ".join(
+                f"{o['order']} ({o['customer']}) ×{o['qty']}" for o in product["orders"]
+            ),
+        }
+        for product in report["products"]
+    ]
+    totals = report["totals"]
+    table(
+        f"Backorders: {totals['units']} units on {totals['lines']} line(s) of "
+        f"{totals['products']} product(s)",
+        [
+            ("sku", "SKU"),
+            ("name", "Product"),
+            ("on_hand", "On hand"),
+            ("reserved", "Reserved"),
+            ("available", "Available"),
+            ("to_receive", "To receive"),
+            ("waiting", "Waiting orders"),
+        ],
+        rows,
+        status_keys=(),
+        empty="no backorders: every confirmed line is covered by stock",
+    )
+    if report["customers"]:
+        table(
+            "By customer",
+            [("customer", "Customer"), ("lines", "Lines"), ("backordered", "Units")],
+            report["customers"],
+            status_keys=(),
+        )
+
+
+@app.command("backorders")
+def backorders(ctx: typer.Context, as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
+    """Confirmed lines waiting for stock, by product (with what must be received) and
+    by customer.
+
+    Example: ordercli report backorders
+    """
+    with ledger(ctx, write=False) as session:
+        report = backorders_report.backorder_report(session=session, as_of=day(as_of, "--as-of"))
+    render(report, as_json, show_backorders)

@@ -1,0 +1,258 @@
+"""Order lines as they stand now, or as they stood at the end of a past day.
+
+Reports that take ``--as-of`` (the dashboard, the order matrix, backorders)
+read order lines through one of two views with the same columns:
+
+* now: the counters the services keep on each line (shipped, invoiced,
+  backordered) and each order's stored status;
+* as of a day: rebuilt from dated records. An order's state at the end of the
+  day comes from its order date, ``confirmed_at`` and its held, released and
+  cancelled events; shipped and invoiced quantities from shipments and
+  invoices dated on or before it; on hand from the stock moves up to then.
+
+Two things are not dated. Reservations and backorders are rebuilt by the rules
+that make them (a confirmed order reserves what it still has to ship; stock
+covers the open lines earliest confirmed first). Order lines are edited in
+place, so a line changed after the day shows today's quantity and value;
+``lines_changed_after`` tells when that happened. Times are UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, exists
+from sqlmodel import Session, func, select
+
+from ordercli.domain.states import OrderStatus
+from ordercli.models import (
+    Event,
+    Invoice,
+    InvoiceLine,
+    OrderLine,
+    Product,
+    SalesOrder,
+    Shipment,
+    ShipmentLine,
+    StockMove,
+)
+
+OPEN_STATES = (OrderStatus.CONFIRMED.value, OrderStatus.ON_HOLD.value)
+LINE_CHANGES = ("line_added", "line_edited", "line_removed")
+REBUILT_STOCK_NOTE = (
+    "reservations and backorders are not stored by date: rebuilt from the orders "
+    "open that day, their shipments and the stock moves, by the allocation rule"
+)
+
+
+def end_of(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+
+
+def orders_now():
+    """Each order's state, and whether it counts as confirmed, from the stored status."""
+    return select(
+        SalesOrder.id.label("order_id"),
+        SalesOrder.status.label("state"),
+        SalesOrder.confirmed_at.label("confirmed_at"),
+    ).subquery("orders_now")
+
+
+def orders_as_of(day: date):
+    """Each order dated on or before ``day``, in the state it had at the end of it."""
+    end = end_of(day)
+    events = (
+        select(
+            Event.order_id.label("order_id"),
+            func.max(case((Event.action == "cancelled", 1), else_=0)).label("cancelled"),
+            func.max(case((Event.action == "held", Event.id), else_=0)).label("held"),
+            func.max(case((Event.action == "released", Event.id), else_=0)).label("released"),
+        )
+        .where(
+            Event.subject_kind == "order",
+            Event.order_id.is_not(None),
+            Event.action.in_(["cancelled", "held", "released"]),
+            Event.at < end,
+        )
+        .group_by(Event.order_id)
+        .subquery("order_events")
+    )
+    confirmed = and_(SalesOrder.confirmed_at.is_not(None), SalesOrder.confirmed_at < end)
+    state = case(
+        (func.coalesce(events.c.cancelled, 0) == 1, OrderStatus.CANCELLED.value),
+        (
+            func.coalesce(events.c.held, 0) > func.coalesce(events.c.released, 0),
+            OrderStatus.ON_HOLD.value,
+        ),
+        (confirmed, OrderStatus.CONFIRMED.value),
+        else_=OrderStatus.DRAFT.value,
+    )
+    return (
+        select(
+            SalesOrder.id.label("order_id"),
+            state.label("state"),
+            case((confirmed, SalesOrder.confirmed_at), else_=None).label("confirmed_at"),
+        )
+        .outerjoin(events, events.c.order_id == SalesOrder.id)
+        .where(SalesOrder.order_date <= day)
+        .subquery("orders_as_of")
+    )
+
+
+def lines_now(orders):
+    return (
+        select(
+            OrderLine.order_id,
+            OrderLine.product_id,
+            orders.c.state,
+            Product.service,
+            OrderLine.qty - OrderLine.qty_shipped,
+            OrderLine.qty - OrderLine.qty_invoiced,
+            OrderLine.net,
+            OrderLine.tax,
+            OrderLine.net - OrderLine.net_invoiced,
+            OrderLine.tax - OrderLine.tax_invoiced,
+            OrderLine.qty_backordered,
+            orders.c.confirmed_at.is_not(None),
+            OrderLine.id,
+            OrderLine.position,
+        )
+        .join(orders, orders.c.order_id == OrderLine.order_id)
+        .join(Product, Product.id == OrderLine.product_id)
+    )
+
+
+def on_hand_as_of(day: date):
+    return (
+        select(StockMove.product_id.label("product_id"), func.sum(StockMove.qty).label("qty"))
+        .where(StockMove.at < end_of(day))
+        .group_by(StockMove.product_id)
+        .subquery("on_hand_as_of")
+    )
+
+
+def lines_as_of(orders, day: date):
+    shipped = (
+        select(ShipmentLine.order_line_id, func.sum(ShipmentLine.qty).label("qty"))
+        .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
+        # A replacement for returned goods never counts as shipped again.
+        .where(Shipment.ship_date <= day, Shipment.return_id.is_(None))
+        .group_by(ShipmentLine.order_line_id)
+        .subquery("shipped_as_of")
+    )
+    invoiced = (
+        select(
+            InvoiceLine.order_line_id,
+            func.sum(InvoiceLine.qty).label("qty"),
+            func.sum(InvoiceLine.net).label("net"),
+            func.sum(InvoiceLine.tax).label("tax"),
+        )
+        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .where(Invoice.issue_date <= day)
+        .group_by(InvoiceLine.order_line_id)
+        .subquery("invoiced_as_of")
+    )
+    on_hand = on_hand_as_of(day)
+    to_ship = OrderLine.qty - func.coalesce(shipped.c.qty, 0)
+    waits_for_stock = and_(
+        orders.c.state.in_(OPEN_STATES),
+        orders.c.confirmed_at.is_not(None),
+        Product.service.is_(False),
+    )
+    base = (
+        select(
+            OrderLine.order_id.label("order_id"),
+            OrderLine.product_id.label("product_id"),
+            orders.c.state.label("state"),
+            Product.service.label("service"),
+            to_ship.label("to_ship"),
+            (OrderLine.qty - func.coalesce(invoiced.c.qty, 0)).label("to_invoice"),
+            OrderLine.net.label("net"),
+            OrderLine.tax.label("tax"),
+            (OrderLine.net - func.coalesce(invoiced.c.net, 0)).label("open_net"),
+            (OrderLine.tax - func.coalesce(invoiced.c.tax, 0)).label("open_tax"),
+            orders.c.confirmed_at.is_not(None).label("confirmed"),
+            OrderLine.id.label("line_id"),
+            OrderLine.position.label("position"),
+            case((waits_for_stock, to_ship), else_=0).label("claim"),
+            func.coalesce(on_hand.c.qty, 0).label("on_hand"),
+            # Stock goes to the open lines earliest confirmed first (stock.allocate_stock).
+            func.sum(case((waits_for_stock, to_ship), else_=0))
+            .over(
+                partition_by=OrderLine.product_id,
+                order_by=(orders.c.confirmed_at, OrderLine.order_id, OrderLine.position),
+                rows=(None, 0),
+            )
+            .label("running"),
+        )
+        .join(orders, orders.c.order_id == OrderLine.order_id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .outerjoin(shipped, shipped.c.order_line_id == OrderLine.id)
+        .outerjoin(invoiced, invoiced.c.order_line_id == OrderLine.id)
+        .outerjoin(on_hand, on_hand.c.product_id == OrderLine.product_id)
+        .subquery("lines_base")
+    )
+    short = base.c.running - base.c.on_hand
+    backordered = case(
+        (base.c.claim <= 0, 0),
+        (short <= 0, 0),
+        (short >= base.c.claim, base.c.claim),
+        else_=short,
+    )
+    return select(
+        base.c.order_id,
+        base.c.product_id,
+        base.c.state,
+        base.c.service,
+        base.c.to_ship,
+        base.c.to_invoice,
+        base.c.net,
+        base.c.tax,
+        base.c.open_net,
+        base.c.open_tax,
+        backordered,
+        base.c.confirmed,
+        base.c.line_id,
+        base.c.position,
+    )
+
+
+LINE_COLUMNS = (
+    "order_id",
+    "product_id",
+    "state",
+    "service",
+    "to_ship",
+    "to_invoice",
+    "net",
+    "tax",
+    "open_net",
+    "open_tax",
+    "backordered",
+    "confirmed",
+    "line_id",
+    "position",
+)
+
+
+def named(query):
+    """Give both line views the same column names."""
+    columns = list(query.selected_columns)
+    return query.with_only_columns(
+        *[column.label(name) for column, name in zip(columns, LINE_COLUMNS, strict=True)]
+    ).subquery("lines")
+
+
+def lines_changed_after(session: Session, day: date) -> bool:
+    """Whether an order dated on or before ``day`` had a line added, edited or removed later."""
+    return session.exec(
+        select(
+            exists().where(
+                Event.order_id == SalesOrder.id,
+                SalesOrder.order_date <= day,
+                Event.subject_kind == "order",
+                Event.action.in_(LINE_CHANGES),
+                Event.at >= end_of(day),
+            )
+        )
+    ).one()
