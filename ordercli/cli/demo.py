@@ -141,6 +141,27 @@ STEPS = [
         "…and the same file sent again creates nothing twice.",
         ["import", "orders", "{sample:orders.csv}"],
     ),
+    (
+        "An order for more standing desks than are in stock: the rest is backordered…",
+        ["order", "new", "ACME"],
+    ),
+    (None, ["order", "add-line", "SO-00012", "DESK-STAND", "8"]),
+    (None, ["order", "confirm", "SO-00012"]),
+    (None, ["report", "backorders"]),
+    (
+        "…and why it cannot ship in full, with what can happen next:",
+        ["order", "explain", "SO-00012"],
+    ),
+    (
+        "The supplier delivers; the backorder clears, earliest order first.",
+        ["stock", "receive", "DESK-STAND", "10", "--reference", "PO-4711"],
+    ),
+    ("What the warehouse picks for every order that can ship now:", ["shipment", "pick-list"]),
+    (None, ["ship", "SO-00012", "--carrier", "UPS", "--tracking", "1Z999AA10123456784"]),
+    ("What the customer is told:", ["order", "track", "SO-00012"]),
+    ("Where every order line stands, and for how long:", ["report", "matrix"]),
+    ("What was sold, net of credits:", ["report", "sales", "--by", "product"]),
+    ("Everything waiting on someone, on one screen:", ["status"]),
     ("And the ledger checks itself:", ["check"]),
 ]
 

@@ -225,11 +225,16 @@ def test_demo_builds_its_own_ledger(cli, cli_at, tmp_path, ledger_path, fingerpr
     imported = [o for o in demo.ok("order", "list") if o["order_ref"]]
     assert sorted(o["order_ref"] for o in imported) == [f"WEB-1000{n}" for n in range(1, 9)]
     assert sum(o["status"] == "confirmed" for o in imported) == 7
+    # The stand order was backordered, cleared by the receipt and shipped in full.
+    stand = demo.ok("order", "show", "SO-00012")
+    assert (stand["fulfilment_status"], stand["lines"][0]["qty_shipped"]) == ("shipped", "8")
+    assert demo.ok("report", "backorders")["products"] == []
+    assert demo.ok("shipment", "show", "SH-00003")["warehouse"] == "MAIN"
 
     dispose_all()  # a second `ordercli demo` is a new process
     again = cli.run("demo", "--path", str(target))
     assert again.exit_code == 0, again.stderr
-    assert len(cli_at(target).ok("order", "list")) == 11
+    assert len(cli_at(target).ok("order", "list")) == 12
 
 
 def test_demo_refuses_to_overwrite_another_file(cli, tmp_path):
