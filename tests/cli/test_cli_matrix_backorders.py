@@ -153,3 +153,32 @@ def test_human_output(history):
     history.ok("stock", "receive", "DESK-STAND", "2", env=on("d4"))
     empty = history.run("report", "backorders", env=on("d4"))
     assert "no backorders" in empty.stdout + empty.stderr
+
+
+@pytest.mark.postgres
+def test_the_same_on_postgres(pg_engine, cli, monkeypatch):
+    import os
+
+    from ordercli.services.demo import sample_data_dir
+
+    monkeypatch.setenv("ORDERCLI_TODAY", "2026-11-22")
+    pg = type(cli)(os.environ["ORDERCLI_TEST_PG_URL"])
+    for kind in ("customers", "products", "orders"):
+        pg.ok("import", kind, str(sample_data_dir() / f"{kind}.csv"))
+    pg.ok("warehouse", "add", "SHOP", "Shop floor")
+    pg.ok("stock", "transfer", "DESK-STAND", "2", "--from", "MAIN", "--to", "SHOP")
+    pg.ok("order", "new", "ACME")
+    pg.ok("order", "add-line", "SO-00009", "DESK-STAND", "9")
+    pg.ok("order", "confirm", "SO-00009")
+    # 5 stands: WEB-10004 (SO-00004) holds 2, so SO-00009 gets 3 and waits for 6.
+    backorders = pg.ok("report", "backorders")
+    assert backorders["totals"] == {"products": 1, "lines": 1, "units": "6"}
+    matrix = pg.ok("report", "matrix")
+    states = {row["state"]: row["total"] for row in matrix["rows"]}
+    # Imported: 7 confirmed orders with 13 lines, of which MUELLER's 2 are a draft.
+    assert states["draft"] == 2 and states["backordered"] == 1
+    assert matrix["totals"]["total"] == 16
+    picks = pg.ok("shipment", "pick-list")
+    stands = next(line for line in picks["lines"] if line["sku"] == "DESK-STAND")
+    assert stands["qty"] == "3"  # MAIN holds 3 after the transfer: SO-00004's 2, then 1
+    assert pg.ok("check")["ok"] is True

@@ -41,11 +41,11 @@ def upgrade() -> None:
         sa.column("active", sa.Boolean),
         sa.column("created_at", sqlmodel.sql.sqltypes.UTCDateTime),
     )
+    # No explicit id, so PostgreSQL's sequence stays in step with the table.
     op.bulk_insert(
         warehouse,
         [
             {
-                "id": 1,
                 "code": "MAIN",
                 "name": "Main warehouse",
                 "active": True,
@@ -53,12 +53,15 @@ def upgrade() -> None:
             }
         ],
     )
+    main_id = (
+        op.get_bind().execute(sa.select(warehouse.c.id).where(warehouse.c.code == "MAIN")).scalar()
+    )
     setting = sa.table("setting", sa.column("key", sa.String), sa.column("value", sa.String))
-    op.bulk_insert(setting, [{"key": "default_warehouse_id", "value": "1"}])
+    op.bulk_insert(setting, [{"key": "default_warehouse_id", "value": str(main_id)}])
 
     with op.batch_alter_table("stock_move") as batch_op:
         batch_op.add_column(
-            sa.Column("warehouse_id", sa.Integer(), nullable=False, server_default="1")
+            sa.Column("warehouse_id", sa.Integer(), nullable=False, server_default=str(main_id))
         )
         batch_op.create_foreign_key(
             batch_op.f("fk_stock_move_warehouse_id_warehouse"),
@@ -78,7 +81,8 @@ def upgrade() -> None:
             batch_op.f("fk_shipment_warehouse_id_warehouse"), "warehouse", ["warehouse_id"], ["id"]
         )
         batch_op.create_index(batch_op.f("ix_shipment_warehouse_id"), ["warehouse_id"])
-    op.execute("UPDATE shipment SET warehouse_id = 1")
+    shipment = sa.table("shipment", sa.column("warehouse_id", sa.Integer))
+    op.execute(shipment.update().values(warehouse_id=main_id))
 
     with op.batch_alter_table("product") as batch_op:
         batch_op.add_column(
