@@ -34,6 +34,7 @@ soak: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_invoicing.py
 	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/report_bench.py --lines 100000 --runs 3
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -23,15 +23,17 @@ COLUMNS = [
 ]
 
 
-def _view(warehouse, default_id: int, held: dict | None = None) -> dict:
-    held = held or {}
+def _view(warehouse, default_id: int, held: dict) -> dict:
+    from decimal import Decimal
+
+    mine = held.get(warehouse.id, {})
     return {
         "code": warehouse.code,
         "name": warehouse.name,
         "active": warehouse.active,
         "default": warehouse.id == default_id,
-        "products": held.get("products", 0),
-        "units": held.get("units", 0),
+        "products": mine.get("products", 0),
+        "units": mine.get("units", Decimal(0)),
     }
 
 
@@ -52,7 +54,7 @@ def add(
     """
     with ledger(ctx) as session:
         warehouse = warehouses.add_warehouse(session=session, code=code, name=name)
-        document = _view(warehouse, warehouses.default_warehouse(session).id)
+        document = _view(warehouse, warehouses.default_warehouse(session).id, {})
     render(document, as_json, lambda doc: _show([doc]))
 
 
@@ -84,5 +86,5 @@ def default(
     """
     with ledger(ctx) as session:
         warehouse = warehouses.set_default_warehouse(session=session, code=code)
-        document = _view(warehouse, warehouse.id)
+        document = _view(warehouse, warehouse.id, warehouses.holdings(session))
     render(document, as_json, lambda doc: _show([doc]))

@@ -107,6 +107,11 @@ def edit_product(*, session: Session, sku: str, changes: dict) -> Product:
         elif key == "active":
             product.active = bool(value)
         elif key == "location":
+            if product.service:
+                raise InvalidInput(
+                    f"{product.sku} is a service: services are never stocked or picked, "
+                    "so they have no location"
+                )
             product.location = clean_text(value, what="location", max_length=64)
         else:
             raise InvalidInput(f"unknown product field {key!r}")

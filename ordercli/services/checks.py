@@ -247,6 +247,19 @@ CHECKS = [
         ),
     ),
     Check(
+        "6",
+        "reserved stock is what confirmed orders still have to ship",
+        "SELECT p.sku, p.reserved, COALESCE(o.q, 0) FROM product p LEFT JOIN ("
+        "SELECT l.product_id, SUM(l.qty - l.qty_shipped) AS q FROM order_line l "
+        "JOIN sales_order so ON so.id = l.order_id "
+        "WHERE so.status IN ('confirmed', 'on_hold', 'completed') "
+        "AND so.confirmed_at IS NOT NULL GROUP BY l.product_id) o ON o.product_id = p.id "
+        "WHERE p.service = :no AND p.reserved <> COALESCE(o.q, 0)",
+        lambda m, sku, reserved, open_qty: (
+            f"{sku}: reserved {_q(reserved)}, confirmed orders still have to ship {_q(open_qty)}"
+        ),
+    ),
+    Check(
         "12",
         "no warehouse holds less than nothing",
         "SELECT p.sku, w.code, SUM(m.qty) FROM stock_move m "

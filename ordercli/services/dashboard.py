@@ -65,14 +65,16 @@ LISTED = 5
 
 
 def _order_sections(session: Session, orders, lines, digits: int) -> dict:
+    # An order's subtotal and tax are the sums of its lines (kept with every line
+    # change), so drafts need no pass over the order lines.
     drafts = session.exec(
         select(
-            func.count(func.distinct(orders.c.order_id)),
-            func.coalesce(func.sum(lines.c.net), 0),
-            func.coalesce(func.sum(lines.c.tax), 0),
+            func.count(),
+            func.coalesce(func.sum(SalesOrder.subtotal), 0),
+            func.coalesce(func.sum(SalesOrder.tax), 0),
         )
         .select_from(orders)
-        .outerjoin(lines, lines.c.order_id == orders.c.order_id)
+        .join(SalesOrder, SalesOrder.id == orders.c.order_id)
         .where(orders.c.state == OrderStatus.DRAFT.value)
     ).one()
     backordered = lines.c.backordered > 0

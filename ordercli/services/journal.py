@@ -119,11 +119,12 @@ def trial_balance(*, session: Session, as_of: date | None = None) -> dict:
             func.sum(JournalLine.debit).label("debit"),
             func.sum(JournalLine.credit).label("credit"),
         )
-        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .group_by(JournalLine.account_id)
     )
     if as_of is not None:
-        totals = totals.where(JournalEntry.entry_date <= as_of)
+        totals = totals.join(JournalEntry, JournalEntry.id == JournalLine.entry_id).where(
+            JournalEntry.entry_date <= as_of
+        )
     totals = totals.subquery()
     rows = session.exec(
         select(
@@ -181,9 +182,16 @@ def customer_position(
 def customer_positions(
     *, session: Session, customer_ids: list[int], as_of: date | None = None
 ) -> dict[int, tuple[int, int]]:
-    """``customer_position`` of many customers with one grouped query per 500."""
+    """``customer_position`` of many customers with one grouped query per 500, or one
+    grouped pass over the journal when they are many (``customer list --all``)."""
     positions: dict[int, tuple[int, int]] = {}
     ids = list(dict.fromkeys(customer_ids))
+    if len(ids) > 500:
+        wanted = set(ids)
+        for customer_id, receivable, credit in session.exec(_positions_query(session, None, as_of)):
+            if customer_id in wanted:
+                positions[customer_id] = (int(receivable), int(credit))
+        return positions
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for customer_id, receivable, credit in session.exec(
@@ -193,7 +201,7 @@ def customer_positions(
     return positions
 
 
-def _positions_query(session: Session, customer_ids: list[int], as_of: date | None):
+def _positions_query(session: Session, customer_ids: list[int] | None, as_of: date | None):
     ids = account_ids(session)
     query = (
         select(
@@ -217,10 +225,13 @@ def _positions_query(session: Session, customer_ids: list[int], as_of: date | No
                 0,
             ),
         )
-        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-        .where(JournalLine.customer_id.in_(customer_ids))
+        .where(JournalLine.customer_id.is_not(None))
         .group_by(JournalLine.customer_id)
     )
+    if customer_ids is not None:
+        query = query.where(JournalLine.customer_id.in_(customer_ids))
     if as_of is not None:
-        query = query.where(JournalEntry.entry_date <= as_of)
+        query = query.join(JournalEntry, JournalEntry.id == JournalLine.entry_id).where(
+            JournalEntry.entry_date <= as_of
+        )
     return query
