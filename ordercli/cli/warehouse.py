@@ -68,8 +68,7 @@ def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         default_id = warehouses.default_warehouse(session).id
         held = warehouses.holdings(session)
         documents = [
-            _view(w, default_id, held.get(w.id))
-            for w in warehouses.list_warehouses(session=session)
+            _view(w, default_id, held) for w in warehouses.list_warehouses(session=session)
         ]
     render(documents, as_json, _show)
 

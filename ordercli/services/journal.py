@@ -113,14 +113,11 @@ def set_account(
 
 def trial_balance(*, session: Session, as_of: date | None = None) -> dict:
     """Debits, credits and balance (debit − credit) per account; they sum to zero."""
-    totals = (
-        select(
-            JournalLine.account_id,
-            func.sum(JournalLine.debit).label("debit"),
-            func.sum(JournalLine.credit).label("credit"),
-        )
-        .group_by(JournalLine.account_id)
-    )
+    totals = select(
+        JournalLine.account_id,
+        func.sum(JournalLine.debit).label("debit"),
+        func.sum(JournalLine.credit).label("credit"),
+    ).group_by(JournalLine.account_id)
     if as_of is not None:
         totals = totals.join(JournalEntry, JournalEntry.id == JournalLine.entry_id).where(
             JournalEntry.entry_date <= as_of
