@@ -30,12 +30,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case
+from sqlalchemy import case, union_all
 from sqlmodel import Session, func, select
 
 from ordercli.domain.money import from_minor, qty_from_db, qty_to_db
 from ordercli.domain.states import OrderStatus
 from ordercli.models import (
+    CreditMemo,
     Invoice,
     JournalEntry,
     JournalLine,
@@ -208,19 +209,27 @@ def _low_stock(session: Session, lines, threshold: int, day: date | None) -> dic
     }
 
 
-def _money_sections(session: Session, day: date, digits: int) -> dict:
-    """Receivables and customer credit from journal entries dated up to ``day``."""
+def _money_sections(session: Session, day: date, digits: int, now: bool = False) -> dict:
+    """Receivables and customer credit from journal entries dated up to ``day``; now,
+    from the balances kept on invoices, payments and credit memos (which `check`
+    ties to the journal), a pass over documents instead of every journal line."""
     ids = account_ids(session)
-    balances = (
-        select(
-            JournalLine.invoice_id.label("invoice_id"),
-            func.sum(signed_amount()).label("balance"),
+    if now:
+        balances = select(
+            Invoice.id.label("invoice_id"),
+            (Invoice.total - Invoice.paid - Invoice.credited).label("balance"),
+        ).subquery("invoice_balances")
+    else:
+        balances = (
+            select(
+                JournalLine.invoice_id.label("invoice_id"),
+                func.sum(signed_amount()).label("balance"),
+            )
+            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .where(JournalLine.account_id == ids["receivable"], JournalEntry.entry_date <= day)
+            .group_by(JournalLine.invoice_id)
+            .subquery("invoice_balances")
         )
-        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-        .where(JournalLine.account_id == ids["receivable"], JournalEntry.entry_date <= day)
-        .group_by(JournalLine.invoice_id)
-        .subquery("invoice_balances")
-    )
     overdue = Invoice.due_date < day
     open_ = session.exec(
         select(
@@ -242,16 +251,27 @@ def _money_sections(session: Session, day: date, digits: int) -> dict:
             .order_by(Invoice.id)
             .limit(1)
         ).one()
-    credits = (
-        select(
-            JournalLine.customer_id.label("customer_id"),
-            (-func.sum(signed_amount())).label("credit"),
+    if now:
+        held = union_all(
+            select(Payment.customer_id.label("customer_id"), Payment.unapplied.label("left")),
+            select(CreditMemo.customer_id, CreditMemo.credit_left),
+        ).subquery("credit_held")
+        credits = (
+            select(held.c.customer_id, func.sum(held.c.left).label("credit"))
+            .group_by(held.c.customer_id)
+            .subquery("customer_credit")
         )
-        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-        .where(JournalLine.account_id == ids["customer_credit"], JournalEntry.entry_date <= day)
-        .group_by(JournalLine.customer_id)
-        .subquery("customer_credit")
-    )
+    else:
+        credits = (
+            select(
+                JournalLine.customer_id.label("customer_id"),
+                (-func.sum(signed_amount())).label("credit"),
+            )
+            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .where(JournalLine.account_id == ids["customer_credit"], JournalEntry.entry_date <= day)
+            .group_by(JournalLine.customer_id)
+            .subquery("customer_credit")
+        )
     credit = session.exec(
         select(func.count(), func.coalesce(func.sum(credits.c.credit), 0)).where(
             credits.c.credit > 0
@@ -327,7 +347,7 @@ def dashboard(
         "day": day,
         "currency": currency(session),
         **_order_sections(session, orders, lines, digits),
-        **_money_sections(session, day, digits),
+        **_money_sections(session, day, digits, now=as_of is None),
         "backorders": _backorders(session, lines),
         "low_stock": _low_stock(session, lines, threshold, as_of),
         "activity": _activity(session, day, digits),
