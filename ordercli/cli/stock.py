@@ -75,7 +75,7 @@ def list_(
     render(documents, as_json, _show_levels)
 
 
-@app.command("receive")
+@app.command("receive", context_settings={"ignore_unknown_options": True})
 def receive(
     ctx: typer.Context,
     sku: SkuArg,
@@ -121,7 +121,7 @@ def adjust(
     render(document, as_json, lambda doc: _show_levels([doc]))
 
 
-@app.command("transfer")
+@app.command("transfer", context_settings={"ignore_unknown_options": True})
 def transfer(
     ctx: typer.Context,
     sku: SkuArg,

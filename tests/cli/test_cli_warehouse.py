@@ -654,3 +654,12 @@ def test_released_orders_are_picked_in_their_confirmation_place(picking, engine)
             text("SELECT number FROM sales_order WHERE status = 'confirmed' ORDER BY confirmed_at")
         ).scalars()
         assert list(confirmed) == ["SO-00003", "SO-00004", "SO-00001", "SO-00002", "SO-00006"]
+
+
+def test_negative_quantities_get_a_clear_error_not_a_usage_error(shop, unchanged):
+    with unchanged():
+        for args in (
+            ("stock", "transfer", "DESK-OAK", "-1", "--from", "MAIN", "--to", "MAIN"),
+            ("stock", "receive", "DESK-OAK", "-5"),
+        ):
+            assert shop.fails(*args) == f"error: quantity '{args[3]}' must be greater than zero"
