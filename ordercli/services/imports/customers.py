@@ -21,10 +21,11 @@ from ordercli.services.clock import now
 from ordercli.services.customers import MAX_TERMS_DAYS, check_email, edit_customer
 from ordercli.services.events import record_events
 from ordercli.services.imports.fields import Columns
-from ordercli.services.imports.lookup import chunks, lookup
-from ordercli.services.imports.reader import Problem, read_table
+from ordercli.services.imports.keyed import import_keyed
+from ordercli.services.imports.lookup import chunks
+from ordercli.services.imports.reader import Problem
 from ordercli.services.imports.result import ImportResult, Progress
-from ordercli.services.settings import amount_of, minor_digits
+from ordercli.services.settings import amount_of
 
 COLUMNS = (
     "code",
@@ -49,42 +50,30 @@ def import_customers(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportResult:
-    progress = progress or Progress()
-    table = read_table(path, fmt=fmt, known=COLUMNS, required=REQUIRED)
-    result = ImportResult(
-        file=str(path), kind="customers", dry_run=dry_run, ignored_columns=table.ignored_columns
+    return import_keyed(
+        session=session,
+        path=path,
+        fmt=fmt,
+        dry_run=dry_run,
+        progress=progress,
+        kind="customers",
+        columns=COLUMNS,
+        required=REQUIRED,
+        model=Customer,
+        key="code",
+        parse_rows=_parse_rows,
+        changes_of=_changes,
+        write=_write,
     )
-    problems: list[Problem] = list(table.problems)
-    result.rows = len(table.rows) + len(table.problems)
-    digits = minor_digits(session)
-    progress.start(len(table.rows), "checking rows")
-    records = _parse_rows(table, digits, problems)
-    progress.advance(len(table.rows))
-    existing = lookup(
-        session, Customer.code, {r["code"] for _, r in records}, (Customer.id, Customer.code)
-    )
-    new, changed = [], []
-    for _, record in records:
-        found = existing.get(record["code"])
-        if found is None:
-            new.append(record)
-            continue
-        customer = session.get(Customer, found[0])
-        changes = {
-            key: value
-            for key, value in record.items()
-            if key != "code" and value is not None and getattr(customer, key) != value
-        }
-        if changes:
-            changed.append((customer, changes))
-    result.errors = sorted(problems, key=lambda p: p.line)
-    if result.errors:
-        return result
-    result.created, result.updated = len(new), len(changed)
-    result.skipped = len(records) - len(new) - len(changed)
-    if not dry_run:
-        _write(session, new, changed, path.name, digits)
-    return result
+
+
+def _changes(customer: Customer, record: dict, line: int, problems: list[Problem]) -> dict:
+    """The details the row gives that differ; an empty cell changes nothing."""
+    return {
+        key: value
+        for key, value in record.items()
+        if key != "code" and value is not None and getattr(customer, key) != value
+    }
 
 
 def _parse_rows(table, digits: int, problems: list[Problem]) -> list[tuple[int, dict]]:

@@ -22,10 +22,10 @@ from ordercli.services.catalog import edit_product
 from ordercli.services.clock import now
 from ordercli.services.events import record_events
 from ordercli.services.imports.fields import Columns
-from ordercli.services.imports.lookup import chunks, lookup
-from ordercli.services.imports.reader import Problem, read_table
+from ordercli.services.imports.keyed import import_keyed
+from ordercli.services.imports.lookup import chunks
+from ordercli.services.imports.reader import Problem
 from ordercli.services.imports.result import ImportResult, Progress
-from ordercli.services.settings import minor_digits
 
 COLUMNS = ("sku", "name", "unit_price", "tax_rate", "stock", "service")
 REQUIRED = ("sku", "name", "unit_price")
@@ -39,36 +39,21 @@ def import_products(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportResult:
-    progress = progress or Progress()
-    table = read_table(path, fmt=fmt, known=COLUMNS, required=REQUIRED)
-    result = ImportResult(
-        file=str(path), kind="products", dry_run=dry_run, ignored_columns=table.ignored_columns
+    return import_keyed(
+        session=session,
+        path=path,
+        fmt=fmt,
+        dry_run=dry_run,
+        progress=progress,
+        kind="products",
+        columns=COLUMNS,
+        required=REQUIRED,
+        model=Product,
+        key="sku",
+        parse_rows=_parse_rows,
+        changes_of=_changes,
+        write=_write,
     )
-    problems: list[Problem] = list(table.problems)
-    result.rows = len(table.rows) + len(table.problems)
-    digits = minor_digits(session)
-    progress.start(len(table.rows), "checking rows")
-    records = _parse_rows(table, digits, problems)
-    progress.advance(len(table.rows))
-    existing = lookup(session, Product.sku, {r["sku"] for _, r in records}, (Product.id,))
-    new, changed = [], []
-    for line, record in records:
-        found = existing.get(record["sku"])
-        if found is None:
-            new.append(record)
-            continue
-        product = session.get(Product, found[0])
-        changes = _changes(product, record, line, problems)
-        if changes:
-            changed.append((product, changes))
-    result.errors = sorted(problems, key=lambda p: p.line)
-    if result.errors:
-        return result
-    result.created, result.updated = len(new), len(changed)
-    result.skipped = len(records) - len(new) - len(changed)
-    if not dry_run:
-        _write(session, new, changed, path.name, digits)
-    return result
 
 
 def _parse_rows(table, digits: int, problems: list[Problem]) -> list[tuple[int, dict]]:
