@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlmodel import Session
 
-from ordercli.services.imports.lookup import lookup
+from ordercli.services.imports.lookup import chunks, lookup
 from ordercli.services.imports.reader import Problem, read_table
 from ordercli.services.imports.result import ImportResult, Progress
 from ordercli.services.settings import minor_digits
@@ -50,13 +51,19 @@ def import_keyed(
     progress.advance(len(table.rows))
     key_column = getattr(model, key)
     existing = lookup(session, key_column, {r[key] for _, r in records}, (model.id,))
+    # Load the known records in slices, so comparing each row needs no query of its own.
+    known = {}
+    for chunk in chunks([found[0] for found in existing.values()]):
+        known.update(
+            (item.id, item) for item in session.scalars(select(model).where(model.id.in_(chunk)))
+        )
     new, changed = [], []
     for line, record in records:
         found = existing.get(record[key])
         if found is None:
             new.append(record)
             continue
-        current = session.get(model, found[0])
+        current = known[found[0]]
         changes = changes_of(current, record, line, problems)
         if changes:
             changed.append((current, changes))
