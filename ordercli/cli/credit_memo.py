@@ -18,6 +18,7 @@ from ordercli.cli.common import (
     list_limit,
     money,
 )
+from ordercli.cli.documents import HtmlOpt, OutputOpt, TemplateDirOpt, write
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, fmt, output, render, table
 from ordercli.domain.errors import InvalidInput
@@ -26,7 +27,7 @@ from ordercli.domain.lines import parse_line_specs
 credit_memos = lazy_module("ordercli.services.credit_memos")
 settlement_views = lazy_module("ordercli.services.settlement_views")
 
-app = typer.Typer(help="Credit memos: create, show, list.", no_args_is_help=True)
+app = typer.Typer(help="Credit memos: create, show, list, pdf.", no_args_is_help=True)
 
 COLUMNS = [
     ("number", "Credit memo"),
@@ -214,3 +215,30 @@ def list_(
         as_json,
         lambda rows: table("Credit memos", COLUMNS, rows, status_keys=(), empty="no credit memos"),
     )
+
+
+@app.command("pdf")
+def pdf(
+    ctx: typer.Context,
+    number: Annotated[
+        str, typer.Argument(metavar="CREDIT_MEMO", help="Credit memo number, e.g. CM-00001.")
+    ],
+    output_path: OutputOpt = None,
+    html: HtmlOpt = False,
+    template_dir: TemplateDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a credit memo as a PDF (or --html) for the customer.
+
+    Example: ordercli credit-memo pdf CM-00001
+    """
+    with ledger(ctx, write=False) as session:
+        write(
+            session,
+            "credit-memo",
+            number,
+            output_path=output_path,
+            html=html,
+            template_dir=template_dir,
+            as_json=as_json,
+        )

@@ -18,16 +18,20 @@ from ordercli.cli.common import (
     ledger,
     list_limit,
 )
+from ordercli.cli.documents import HtmlOpt, OutputOpt, TemplateDirOpt, write
 from ordercli.cli.lazy import lazy_module
-from ordercli.cli.output import ProgressBar, render, table
+from ordercli.cli.output import ProgressBar, output, render, table
 from ordercli.cli.screens import show_invoice
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.lines import parse_line_specs
 
 invoicing = lazy_module("ordercli.services.invoicing")
+documents = lazy_module("ordercli.services.documents.files")
 views = lazy_module("ordercli.services.views")
 
-app = typer.Typer(help="Invoices: create (whole or partial), show, list.", no_args_is_help=True)
+app = typer.Typer(
+    help="Invoices: create (whole or partial), show, list, pdf, send.", no_args_is_help=True
+)
 
 InvoiceArg = Annotated[
     str, typer.Argument(metavar="INVOICE", help="Invoice number, e.g. INV-00001.")
@@ -159,3 +163,76 @@ def list_(
             with_lines=as_json,
         )
     render(documents, as_json, lambda rows: table("Invoices", COLUMNS, rows, empty="no invoices"))
+
+
+
+
+
+@app.command("pdf")
+def pdf(
+    ctx: typer.Context,
+    number: Annotated[
+        str | None, typer.Argument(metavar="INVOICE", help="Invoice number, e.g. INV-00001.")
+    ] = None,
+    output_path: OutputOpt = None,
+    html: HtmlOpt = False,
+    every: Annotated[
+        bool,
+        typer.Option("--all", help="Every invoice (of the --from/--to period) into -o DIR."),
+    ] = False,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    customer: CustomerOpt = None,
+    template_dir: TemplateDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write an invoice as a PDF (or --html) to send to the customer.
+
+    With --all, every invoice issued in the --from/--to period (and of
+    --customer) is written into the directory -o DIR, one file per invoice
+    named by its number.
+
+    Example: ordercli invoice pdf INV-00001 -o invoice.pdf
+    """
+    if not every:
+        if not number:
+            raise InvalidInput("give the INVOICE to write, or --all -o DIR")
+        if date_from or date_to or customer:
+            raise InvalidInput("--from, --to and --customer go with --all")
+        with ledger(ctx, write=False) as session:
+            write(
+                session,
+                "invoice",
+                number,
+                output_path=output_path,
+                html=html,
+                template_dir=template_dir,
+                as_json=as_json,
+            )
+        return
+    if number:
+        raise InvalidInput("--all writes every invoice: give no INVOICE")
+    if not output_path:
+        raise InvalidInput("--all needs -o DIR: the directory the files go to")
+    progress = ProgressBar("writing invoices", enabled=not as_json)
+    try:
+        with ledger(ctx, write=False) as session:
+            batch = documents.write_invoice_batch(
+                session,
+                directory=output_path,
+                date_from=day(date_from, "--from"),
+                date_to=day(date_to, "--to"),
+                customer=customer,
+                fmt="html" if html else "pdf",
+                template_dir=template_dir,
+                progress=progress,
+            )
+    finally:
+        progress.stop()
+    render(
+        batch,
+        as_json,
+        lambda doc: output.line(
+            f"wrote {doc['count']} invoice {doc['format'].upper()} file(s) into {doc['directory']}"
+        ),
+    )

@@ -20,6 +20,7 @@ from ordercli.cli.common import (
     pct,
     qty,
 )
+from ordercli.cli.documents import HtmlOpt, OutputOpt, TemplateDirOpt, write
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import render, table
 from ordercli.cli.screens import show_order, show_quote
@@ -28,7 +29,7 @@ quoting = lazy_module("ordercli.services.quoting")
 views = lazy_module("ordercli.services.views")
 
 app = typer.Typer(
-    help="Quotes: new, add-line, send, accept, reject, note, convert, show, list.",
+    help="Quotes: new, add-line, send, accept, reject, note, convert, show, list, pdf.",
     no_args_is_help=True,
 )
 
@@ -201,3 +202,28 @@ def list_(
             )
         ]
     render(documents, as_json, lambda rows: table("Quotes", COLUMNS, rows, empty="no quotes"))
+
+
+@app.command("pdf")
+def pdf(
+    ctx: typer.Context,
+    number: QuoteArg,
+    output_path: OutputOpt = None,
+    html: HtmlOpt = False,
+    template_dir: TemplateDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a quote as a PDF (or --html) to send to the customer.
+
+    Example: ordercli quote pdf Q-00001
+    """
+    with ledger(ctx, write=False) as session:
+        write(
+            session,
+            "quote",
+            number,
+            output_path=output_path,
+            html=html,
+            template_dir=template_dir,
+            as_json=as_json,
+        )

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ordercli.cli.common import CustomerOpt, FromOpt, JsonOpt, ToOpt, day, ledger
+from ordercli.cli.documents import OutputOpt, TemplateDirOpt, write
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, fmt, output, render, table
 from ordercli.domain.errors import InvalidInput
@@ -112,22 +113,46 @@ def statement(
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     as_of: AsOfOpt = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Write the statement as a PDF to send the customer.")
+    ] = False,
+    html: Annotated[bool, typer.Option("--html", help="Write it as HTML instead.")] = False,
+    output_path: OutputOpt = None,
+    template_dir: TemplateDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """A customer's invoices, payments, credits and refunds with a running balance.
 
     --as-of is the same as --to: the statement as it stood at the end of that day.
+    With --pdf (or --html) the statement is written as a document for the
+    customer, to -o FILE or statement-CUSTOMER-DATE.pdf here.
 
-    Example: ordercli report statement ACME --from 2026-01-01
+    Example: ordercli report statement ACME --from 2026-01-01 --pdf
     """
     if as_of and date_to:
         raise InvalidInput("give --to or --as-of, not both")
+    if pdf and html:
+        raise InvalidInput("give --pdf or --html, not both")
+    if (output_path or template_dir) and not (pdf or html):
+        raise InvalidInput("-o and --template-dir go with --pdf or --html")
+    date_from_day = day(date_from, "--from")
+    date_to_day = day(as_of, "--as-of") or day(date_to, "--to")
     with ledger(ctx, write=False) as session:
+        if pdf or html:
+            write(
+                session,
+                "statement",
+                customer,
+                output_path=output_path,
+                html=html,
+                template_dir=template_dir,
+                as_json=as_json,
+                date_from=date_from_day,
+                date_to=date_to_day,
+            )
+            return
         report = receivables.statement(
-            session=session,
-            customer=customer,
-            date_from=day(date_from, "--from"),
-            date_to=day(as_of, "--as-of") or day(date_to, "--to"),
+            session=session, customer=customer, date_from=date_from_day, date_to=date_to_day
         )
     render(report, as_json, show_statement)
 

@@ -18,6 +18,7 @@ from ordercli.cli.common import (
     ledger,
     list_limit,
 )
+from ordercli.cli.documents import HtmlOpt, OutputOpt, TemplateDirOpt, write
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import render, table
 from ordercli.cli.screens import show_pick_list, show_shipment
@@ -27,7 +28,9 @@ fulfilment = lazy_module("ordercli.services.fulfilment")
 views = lazy_module("ordercli.services.views")
 picking = lazy_module("ordercli.services.picking")
 
-app = typer.Typer(help="Shipments: create, show, list, deliver.", no_args_is_help=True)
+app = typer.Typer(
+    help="Shipments: create, show, list, deliver, slip, pick-list.", no_args_is_help=True
+)
 
 ShipmentArg = Annotated[
     str, typer.Argument(metavar="SHIPMENT", help="Shipment number, e.g. SH-00001.")
@@ -163,3 +166,31 @@ def pick_list(
     with ledger(ctx, write=False) as session:
         document = picking.pick_list(session=session, warehouse=warehouse)
     render(document, as_json, show_pick_list)
+
+
+
+
+
+@app.command("slip")
+def slip(
+    ctx: typer.Context,
+    number: ShipmentArg,
+    output_path: OutputOpt = None,
+    html: HtmlOpt = False,
+    template_dir: TemplateDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a shipment's packing slip as a PDF (or --html): the goods, no prices.
+
+    Example: ordercli shipment slip SH-00001 -o slip.pdf
+    """
+    with ledger(ctx, write=False) as session:
+        write(
+            session,
+            "packing-slip",
+            number,
+            output_path=output_path,
+            html=html,
+            template_dir=template_dir,
+            as_json=as_json,
+        )

@@ -1,0 +1,190 @@
+"""What each document template is given: the ledger's own figures, never recomputed.
+
+Every amount comes from the document as the ledger holds it (line amounts,
+totals, paid, credited, balance), as a ``Decimal``; the templates format them
+with the ``money``/``qty``/``pct``/``date`` filters for the ledger's currency
+and the company's locale. The tax breakdown is a sum of the rounded lines, so
+it adds up to the tax total to the cent.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ordercli.domain.money import qty_from_db
+from ordercli.models import Customer, OrderLine, ShipmentLine
+from ordercli.services import views
+
+
+def _company(session: Session) -> dict:
+    from ordercli.services.settings import currency, get_setting
+
+    try:
+        from ordercli.services.company import company_profile
+    except ImportError:  # the profile service arrives with `ordercli company`
+        company_profile = None
+    if company_profile is not None:
+        profile = dict(company_profile(session))
+    else:
+        profile = {
+            key: None
+            for key in ("address", "tax_id", "bank_details", "footer", "email_from", "template_dir")
+        }
+        profile.update(
+            name=get_setting(session=session, key="company_name"),
+            currency=currency(session),
+            locale="en_US",
+            logo=None,
+        )
+    logo = profile.get("logo")
+    profile["logo_uri"] = (
+        f"data:{logo['mime']};base64,{base64.b64encode(logo['data']).decode('ascii')}"
+        if logo
+        else None
+    )
+    profile.setdefault("locale", "en_US")
+    return profile
+
+
+def _party(customer: Customer) -> dict:
+    return {
+        "code": customer.code,
+        "name": customer.name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "billing_address": customer.billing_address,
+        "shipping_address": customer.shipping_address or customer.billing_address,
+        "tax_id": customer.tax_id,
+        "terms_days": customer.terms_days,
+    }
+
+
+def tax_breakdown(lines: list[dict]) -> list[dict]:
+    """Net and tax per tax rate, from the rounded lines (SPEC rule 10)."""
+    per_rate: dict[Decimal, dict] = defaultdict(
+        lambda: {"net": Decimal(0), "tax": Decimal(0), "lines": 0}
+    )
+    for line in lines:
+        bucket = per_rate[line["tax_rate"]]
+        bucket["net"] += line["net"]
+        bucket["tax"] += line["tax"]
+        bucket["lines"] += 1
+    return [{"rate": rate, **per_rate[rate]} for rate in sorted(per_rate)]
+
+
+def _base(session: Session, kind: str, title: str, customer_id: int) -> dict:
+    return {
+        "kind": kind,
+        "title": title,
+        "company": _company(session),
+        "customer": _party(session.get(Customer, customer_id)),
+        "printed_on": _today(),
+    }
+
+
+def _today() -> date:
+    from ordercli.services.clock import today
+
+    return today()
+
+
+def invoice_context(session: Session, number: str) -> dict:
+    from ordercli.services.invoicing import get_invoice
+
+    invoice = get_invoice(session=session, number=number)
+    view = views.invoice_view(session, invoice)
+    context = _base(session, "invoice", f"Invoice {view['number']}", invoice.customer_id)
+    context.update(
+        document=view,
+        invoice=view,
+        tax_breakdown=tax_breakdown(view["lines"]),
+        has_discounts=any(line["discount_pct"] for line in view["lines"]),
+    )
+    return context
+
+
+def quote_context(session: Session, number: str) -> dict:
+    from ordercli.services.quoting import get_quote
+
+    quote = get_quote(session=session, number=number)
+    view = views.quote_view(session, quote)
+    context = _base(session, "quote", f"Quote {view['number']}", quote.customer_id)
+    context.update(
+        document=view,
+        quote=view,
+        tax_breakdown=tax_breakdown(view["lines"]),
+        has_discounts=any(line["discount_pct"] for line in view["lines"]),
+    )
+    return context
+
+
+def credit_memo_context(session: Session, number: str) -> dict:
+    from ordercli.services.credit_memos import get_credit_memo
+    from ordercli.services.invoicing import get_invoice
+    from ordercli.services.settlement_views import credit_memo_view
+
+    memo = get_credit_memo(session=session, number=number)
+    view = credit_memo_view(session, memo)
+    invoice = views.invoice_view(
+        session, get_invoice(session=session, number=view["invoice"]), with_lines=False
+    )
+    context = _base(session, "credit-memo", f"Credit memo {view['number']}", memo.customer_id)
+    context.update(
+        document=view,
+        memo=view,
+        invoice=invoice,
+        tax_breakdown=tax_breakdown(view["lines"]),
+    )
+    return context
+
+
+def packing_slip_context(session: Session, number: str) -> dict:
+    """A shipment's goods, without prices, with what is still to come on the order."""
+    from ordercli.services.fulfilment import get_shipment
+
+    shipment = get_shipment(session=session, number=number)
+    view = views.shipment_view(session, shipment)
+    still_open = dict(
+        session.execute(
+            select(ShipmentLine.position, OrderLine.qty - OrderLine.qty_shipped)
+            .join(OrderLine, OrderLine.id == ShipmentLine.order_line_id)
+            .where(ShipmentLine.shipment_id == shipment.id)
+        ).all()
+    )
+    for line in view["lines"]:
+        line["still_to_come"] = qty_from_db(still_open.get(line["line"], 0))
+    context = _base(session, "packing-slip", f"Packing slip {view['number']}", shipment.customer_id)
+    context.update(
+        document=view,
+        shipment=view,
+        total_qty=sum((line["qty"] for line in view["lines"]), Decimal(0)),
+    )
+    return context
+
+
+def statement_context(
+    session: Session,
+    customer: str,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> dict:
+    from ordercli.services.customers import get_customer
+    from ordercli.services.receivables import aging, statement
+
+    report = statement(session=session, customer=customer, date_from=date_from, date_to=date_to)
+    cust = get_customer(session=session, code=customer)
+    buckets = aging(session=session, as_of=report["to"], customer=cust.code)["customers"]
+    context = _base(session, "statement", f"Statement for {cust.name}", cust.id)
+    context.update(
+        document={"number": f"{cust.code} {report['to'].isoformat()}", **report},
+        statement=report,
+        aging=buckets[0] if buckets else None,
+    )
+    return context

@@ -1,0 +1,111 @@
+"""Writing documents to files: one named file, or a batch of invoices into a directory."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ordercli.domain.errors import InvalidInput
+from ordercli.models import Invoice
+from ordercli.services.documents import Rendered, render_document
+from ordercli.services.exports.files import atomic_file, check_target
+
+
+def write_rendered(
+    rendered: Rendered, output: str | None, *, directory: Path | None = None
+) -> Path:
+    """Write a rendered document whole or not at all; the default name is the document's own."""
+    if output is not None and not output.strip():
+        raise InvalidInput("-o needs a file name")
+    path = Path(output) if output else (directory or Path()) / rendered.filename
+    check_target(path)
+    with atomic_file(path) as handle:
+        handle.write(rendered.content)
+    return path
+
+
+def write_document(
+    session: Session,
+    kind: str,
+    key: str,
+    *,
+    output: str | None = None,
+    fmt: str = "pdf",
+    template_dir: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> dict:
+    rendered = render_document(
+        session,
+        kind,
+        key,
+        fmt=fmt,
+        template_dir=template_dir,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    path = write_rendered(rendered, output)
+    return {
+        "kind": kind,
+        "document": key,
+        "format": fmt,
+        "file": str(path),
+        "bytes": len(rendered.content),
+    }
+
+
+def invoice_numbers(
+    session: Session, *, date_from: date | None, date_to: date | None, customer: str | None
+) -> list[str]:
+    from ordercli.services.common import check_date_range
+
+    check_date_range(date_from, date_to)
+    query = select(Invoice.number).order_by(Invoice.id)
+    if date_from:
+        query = query.where(Invoice.issue_date >= date_from)
+    if date_to:
+        query = query.where(Invoice.issue_date <= date_to)
+    if customer:
+        from ordercli.services.customers import get_customer
+
+        query = query.where(Invoice.customer_id == get_customer(session=session, code=customer).id)
+    return list(session.scalars(query))
+
+
+def write_invoice_batch(
+    session: Session,
+    *,
+    directory: str,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    customer: str | None = None,
+    fmt: str = "pdf",
+    template_dir: str | None = None,
+    progress=None,
+) -> dict:
+    """Every invoice issued in the period as its own file in ``directory``."""
+    if not directory or not directory.strip():
+        raise InvalidInput("--all needs -o DIR: the directory the files go to")
+    target = Path(directory)
+    if target.exists() and not target.is_dir():
+        raise InvalidInput(
+            f"{target} is a file; --all writes one file per invoice into a directory"
+        )
+    if not target.parent.is_dir():
+        raise InvalidInput(
+            f"cannot write into {target}: the directory {target.parent} does not exist"
+        )
+    numbers = invoice_numbers(session, date_from=date_from, date_to=date_to, customer=customer)
+    target.mkdir(exist_ok=True)
+    if progress is not None:
+        progress.start(len(numbers), "writing invoices")
+    files = []
+    for number in numbers:
+        rendered = render_document(session, "invoice", number, fmt=fmt, template_dir=template_dir)
+        files.append(str(write_rendered(rendered, None, directory=target)))
+        if progress is not None:
+            progress.advance()
+    return {"directory": str(target), "format": fmt, "count": len(files), "files": files}
