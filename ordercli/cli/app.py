@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 from ordercli.cli import (
     account,
     billing_agreement,
+    company,
     credit_memo,
     customer,
     export,
@@ -113,6 +114,7 @@ def root(
 
 
 app.add_typer(customer.app, name="customer")
+app.add_typer(company.app, name="company")
 app.add_typer(product.app, name="product")
 app.add_typer(quote.app, name="quote")
 app.add_typer(order.app, name="order")

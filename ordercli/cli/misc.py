@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ordercli import __version__
+from ordercli.cli import company as company_cli
 from ordercli.cli import shipment
 from ordercli.cli.common import JsonOpt, ledger, state
 from ordercli.cli.lazy import lazy_module
@@ -133,16 +134,31 @@ def register(app: typer.Typer) -> None:
         currency: Annotated[
             str | None, typer.Option("--currency", help="ISO code, e.g. EUR.")
         ] = None,
+        locale: company_cli.LocaleOpt = None,
+        address: company_cli.AddressOpt = None,
+        tax_id: company_cli.TaxIdOpt = None,
+        email_from: company_cli.EmailFromOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """Create the ledger (if needed) and set company name and currency.
+        """Create the ledger (if needed) and set company name, currency and profile.
 
-        Example: ordercli init --company "Widgets & Co" --currency EUR
+        Options left out keep what is set; the rest of the profile (bank
+        details, logo, SMTP) is set with `ordercli company set`.
+
+        Example: ordercli init --company "Widgets & Co" --currency EUR --locale en_GB
         """
         from ordercli.db import describe_location, resolve_location
 
         with ledger(ctx) as session:
-            settings.init_ledger(session=session, company=company, currency=currency)
+            settings.init_ledger(
+                session=session,
+                company=company,
+                currency=currency,
+                locale=locale,
+                address=company_cli.multi_line(address),
+                tax_id=tax_id,
+                email_from=email_from,
+            )
             doc = {
                 "ledger": describe_location(resolve_location(state(ctx).db)),
                 "company": settings.get_setting(session=session, key="company_name"),

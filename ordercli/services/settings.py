@@ -73,19 +73,28 @@ def set_currency(*, session: Session, code: str) -> str:
     return code
 
 
-def init_ledger(*, session: Session, company: str | None, currency: str | None) -> None:
+def init_ledger(*, session: Session, company: str | None, currency: str | None, **profile) -> None:
+    """Set up a ledger: the company name, currency and any other company profile fields
+    given (``locale``, ``address``, ``tax_id``, ``email_from``; see
+    ``services/company.py``). Options left out keep what is set, so init can run again."""
     from ordercli.services.common import clean_text
+    from ordercli.services.company import update_company
     from ordercli.services.events import record_event
 
+    changes = {field: value for field, value in profile.items() if value is not None}
     company = clean_text(company, what="company name", max_length=200)
     if company:
-        put_setting(session=session, key="company_name", value=company)
+        changes["name"] = company
     if currency:
-        set_currency(session=session, code=currency)
+        changes["currency"] = currency
+    if changes:
+        update_company(session, **changes)
+    name = get_setting(session=session, key="company_name")
+    code = get_setting(session=session, key="currency", default="EUR")
     record_event(
         session=session,
         subject_kind="ledger",
         subject_number="-",
         action="init",
-        message=f"ledger initialised ({company or 'no name'}, {currency or 'EUR'})",
+        message=f"ledger initialised ({name or 'no name'}, {code})",
     )
