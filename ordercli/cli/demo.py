@@ -17,6 +17,27 @@ from ordercli.domain.errors import RuleViolation
 
 STEPS = [
     (
+        "Your company, as every quote, invoice and statement will show it:",
+        [
+            "company",
+            "set",
+            "--name",
+            "Nordhafen Office Supply GmbH",
+            "--address",
+            "Am Sandtorkai 41\\n20457 Hamburg\\nGermany",
+            "--tax-id",
+            "DE298765431",
+            "--bank-details",
+            "Hamburger Sparkasse · IBAN DE02 2005 0550 1234 5678 90 · BIC HASPDEHHXXX",
+            "--footer",
+            "Nordhafen Office Supply GmbH · Registered at Amtsgericht Hamburg, HRB 123456",
+            "--email-from",
+            "Nordhafen Accounts <accounts@nordhafen.example>",
+            "--logo",
+            "{sample:logo.png}",
+        ],
+    ),
+    (
         "A customer asks for an offer: a quote, valid for 14 days.",
         ["quote", "new", "BRIGHT", "--valid-days", "14"],
     ),
@@ -162,17 +183,36 @@ STEPS = [
     ("Where every order line stands, and for how long:", ["report", "matrix"]),
     ("What was sold, net of credits:", ["report", "sales", "--by", "product"]),
     ("Everything waiting on someone, on one screen:", ["status"]),
+    (
+        "Documents for the customer, as PDF (or --html) from the templates in templates/:",
+        ["quote", "pdf", "Q-00001", "-o", "{docs:Q-00001.pdf}"],
+    ),
+    (None, ["invoice", "pdf", "INV-00001", "-o", "{docs:INV-00001.pdf}"]),
+    (None, ["credit-memo", "pdf", "CM-00001", "-o", "{docs:CM-00001.pdf}"]),
+    (None, ["shipment", "slip", "SH-00001", "-o", "{docs:packing-slip-SH-00001.pdf}"]),
+    (None, ["report", "statement", "ACME", "--pdf", "-o", "{docs:statement-ACME.pdf}"]),
+    (
+        "An overdue invoice, emailed with its PDF (--dry-run writes the email to a file):",
+        ["invoice", "send", "INV-00004", "--dry-run", "-o", "{docs:INV-00004.eml}"],
+    ),
     ("And the ledger checks itself:", ["check"]),
 ]
 
 
+_DOCUMENTS_DIR = Path("demo-documents")
+
+
 def _resolve(arg: str) -> str:
     """``{days_ago:N}``: a date N days before today, so the demo always has history;
-    ``{sample:FILE}``: a file of ``sample_data/``."""
+    ``{sample:FILE}``: a file of ``sample_data/``; ``{docs:FILE}``: a file in the
+    folder of documents beside the demo ledger."""
     if arg.startswith("{sample:") and arg.endswith("}"):
         from ordercli.services.demo import sample_data_dir
 
         return str(sample_data_dir() / arg[8:-1])
+    if arg.startswith("{docs:") and arg.endswith("}"):
+        _DOCUMENTS_DIR.mkdir(exist_ok=True)
+        return str(_DOCUMENTS_DIR / arg[6:-1])
     if arg.startswith("{days_ago:") and arg.endswith("}"):
         from datetime import timedelta
 
@@ -225,7 +265,9 @@ def run_demo(path: str | None) -> None:
     from ordercli.db import forget_ledger, open_ledger, resolve_location, unit_of_work
     from ordercli.services.demo import sample_data_dir, seed_demo
 
+    global _DOCUMENTS_DIR
     target = _demo_path(path)
+    _DOCUMENTS_DIR = target.parent / f"{target.stem}-documents"
     folder = sample_data_dir()
     _clear_previous(target)
     forget_ledger(resolve_location(str(target)))
@@ -260,5 +302,6 @@ def run_demo(path: str | None) -> None:
         f"  ordercli ship {order} --carrier UPS --tracking 1Z999AA10123456784\n"
         "  ordercli payment record CAFE 20.00\n"
         f"  ordercli order timeline {order}\n"
+        f"  ordercli invoice pdf --all -o {shlex.quote(str(_DOCUMENTS_DIR))}\n"
         "Without ORDERCLI_DB (or --db) ordercli uses your real ledger; the README has the tour."
     )

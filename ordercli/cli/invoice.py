@@ -20,6 +20,7 @@ from ordercli.cli.common import (
 )
 from ordercli.cli.documents import HtmlOpt, OutputOpt, TemplateDirOpt, write
 from ordercli.cli.lazy import lazy_module
+from ordercli.cli.mail_commands import invoice_send
 from ordercli.cli.output import ProgressBar, output, render, table
 from ordercli.cli.screens import show_invoice
 from ordercli.domain.errors import InvalidInput
@@ -165,9 +166,6 @@ def list_(
     render(documents, as_json, lambda rows: table("Invoices", COLUMNS, rows, empty="no invoices"))
 
 
-
-
-
 @app.command("pdf")
 def pdf(
     ctx: typer.Context,
@@ -236,3 +234,6 @@ def pdf(
             f"wrote {doc['count']} invoice {doc['format'].upper()} file(s) into {doc['directory']}"
         ),
     )
+
+
+app.command("send")(invoice_send)

@@ -20,8 +20,10 @@ from ordercli.cli.common import (
 )
 from ordercli.cli.documents import HtmlOpt, OutputOpt, TemplateDirOpt, write
 from ordercli.cli.lazy import lazy_module
+from ordercli.cli.mail_commands import notify_shipped, say_sent, shipment_notify
 from ordercli.cli.output import render, table
 from ordercli.cli.screens import show_pick_list, show_shipment
+from ordercli.domain.errors import InvalidInput, OrderCliError
 from ordercli.domain.lines import parse_line_specs
 
 fulfilment = lazy_module("ordercli.services.fulfilment")
@@ -61,12 +63,19 @@ def create(
             "--warehouse", metavar="W", help="Ship from this warehouse; default: the default one."
         ),
     ] = None,
+    notify: Annotated[
+        bool,
+        typer.Option(
+            "--notify", help="Then email the customer the carrier, tracking number and lines."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Ship everything still unshipped on an order, or the --line quantities given.
 
     The goods leave the --warehouse named (the default one otherwise), which must
-    hold them.
+    hold them. With --notify the customer is emailed once the shipment is recorded
+    (as `shipment notify` does); if that email fails the shipment still stands.
 
     Example: ordercli shipment create SO-00001 --line WIDGET=2 --carrier DHL --tracking 00340434
     """
@@ -82,7 +91,17 @@ def create(
             warehouse=warehouse,
         )
         view = views.shipment_view(session, shipment)
+    if notify:
+        # The shipment is committed; the email goes out after, in its own steps.
+        try:
+            view["notification"] = notify_shipped(ctx, view["number"])
+        except OrderCliError:
+            view["notification"] = None
+            render(view, as_json, show_shipment)  # it stands: show it, then the error
+            raise
     render(view, as_json, show_shipment)
+    if notify and not as_json:
+        say_sent(view["notification"])
 
 
 app.command("create")(create)
@@ -154,21 +173,43 @@ def pick_list(
             "--warehouse", metavar="W", help="Pick from this warehouse; default: the default one."
         ),
     ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Write it as a PDF to print for the warehouse.")
+    ] = False,
+    html: Annotated[bool, typer.Option("--html", help="Write it as HTML instead.")] = False,
+    output_path: OutputOpt = None,
+    template_dir: TemplateDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """What to pick for every order that can ship now, by bin location and product.
 
     Earliest confirmed orders are served first; lines the warehouse cannot cover
-    are listed as short.
+    are listed as short. With --pdf (or --html) the list is written as a document
+    to print, to -o FILE or pick-list-WAREHOUSE-DATE.pdf here.
 
-    Example: ordercli shipment pick-list --warehouse MAIN
+    Example: ordercli shipment pick-list --warehouse MAIN --pdf
     """
+    if pdf and html:
+        raise InvalidInput("give --pdf or --html, not both")
+    if (output_path or template_dir) and not (pdf or html):
+        raise InvalidInput("-o and --template-dir go with --pdf or --html")
     with ledger(ctx, write=False) as session:
+        if pdf or html:
+            write(
+                session,
+                "pick-list",
+                warehouse or "",
+                output_path=output_path,
+                html=html,
+                template_dir=template_dir,
+                as_json=as_json,
+            )
+            return
         document = picking.pick_list(session=session, warehouse=warehouse)
     render(document, as_json, show_pick_list)
 
 
-
+app.command("notify")(shipment_notify)
 
 
 @app.command("slip")

@@ -644,6 +644,8 @@ def _status_text(facts: _Facts, shipped: list[dict]) -> str:
 # --- timeline --------------------------------------------------------------------
 
 EVENT_NAMES = {
+    ("invoice", "sent"): "invoice emailed",
+    ("shipment", "notified"): "customer notified",
     ("quote", "created"): "quoted",
     ("order", "created"): "created",
     ("order", "line_added"): "line changed",

@@ -22,6 +22,7 @@ KINDS = {
     "credit-memo": ("credit_memo.html", "{key}"),
     "packing-slip": ("packing_slip.html", "packing-slip-{key}"),
     "statement": ("statement.html", "statement-{key}-{to}"),
+    "pick-list": ("pick_list.html", "pick-list-{key}"),
 }
 
 
@@ -51,6 +52,8 @@ def document_context(session: Session, kind: str, key: str, **options) -> dict:
         return contexts.statement_context(
             session, key, date_from=options.get("date_from"), date_to=options.get("date_to")
         )
+    if kind == "pick-list":
+        return contexts.pick_list_context(session, key or None)
     if kind not in builders:
         raise InvalidInput(f"unknown document kind {kind!r}")
     return builders[kind](session, key)
@@ -67,11 +70,18 @@ def render_document(
     date_to: date | None = None,
 ) -> Rendered:
     """One document as PDF (``fmt="pdf"``) or HTML (``fmt="html"``)."""
-    from ordercli.services.documents.templating import render_html, template_dirs
-
     if fmt not in {"pdf", "html"}:
         raise InvalidInput(f"unknown document format {fmt!r} (use pdf or html)")
     context = document_context(session, kind, key, date_from=date_from, date_to=date_to)
+    return render_context(kind, key, context, fmt=fmt, template_dir=template_dir)
+
+
+def render_context(
+    kind: str, key: str, context: dict, *, fmt: str = "pdf", template_dir: str | None = None
+) -> Rendered:
+    """A document from its context (see ``documents/context.py``)."""
+    from ordercli.services.documents.templating import render_html, template_dirs
+
     company = context["company"]
     dirs = template_dirs(template_dir, company.get("template_dir"))
     template, stem = KINDS[kind]
@@ -84,7 +94,7 @@ def render_document(
     )
     to = context["document"].get("to")
     filename = safe_file_stem(
-        stem.format(key=context["document"]["number"] if kind != "statement" else key, to=to)
+        stem.format(key=key if kind == "statement" else context["document"]["number"], to=to)
     )
     if fmt == "html":
         return Rendered(f"{filename}.html", html.encode("utf-8"), "text/html")

@@ -97,16 +97,35 @@ def _today() -> date:
 def invoice_context(session: Session, number: str) -> dict:
     from ordercli.services.invoicing import get_invoice
 
-    invoice = get_invoice(session=session, number=number)
-    view = views.invoice_view(session, invoice)
-    context = _base(session, "invoice", f"Invoice {view['number']}", invoice.customer_id)
-    context.update(
-        document=view,
-        invoice=view,
-        tax_breakdown=tax_breakdown(view["lines"]),
-        has_discounts=any(line["discount_pct"] for line in view["lines"]),
-    )
-    return context
+    return invoice_contexts(session, [get_invoice(session=session, number=number)])[0]
+
+
+def invoice_contexts(session: Session, invoices: list) -> list[dict]:
+    """The contexts of many invoices with a handful of queries (``invoice pdf --all``)."""
+    company = _company(session)
+    printed = _today()
+    customers = {
+        c.id: _party(c)
+        for c in session.scalars(
+            select(Customer).where(Customer.id.in_({i.customer_id for i in invoices}))
+        )
+    }
+    contexts = []
+    for invoice, view in zip(invoices, views.invoice_views(session, invoices), strict=True):
+        contexts.append(
+            {
+                "kind": "invoice",
+                "title": f"Invoice {view['number']}",
+                "company": company,
+                "customer": customers[invoice.customer_id],
+                "printed_on": printed,
+                "document": view,
+                "invoice": view,
+                "tax_breakdown": tax_breakdown(view["lines"]),
+                "has_discounts": any(line["discount_pct"] for line in view["lines"]),
+            }
+        )
+    return contexts
 
 
 def quote_context(session: Session, number: str) -> dict:
@@ -188,3 +207,20 @@ def statement_context(
         aging=buckets[0] if buckets else None,
     )
     return context
+
+
+def pick_list_context(session: Session, warehouse: str | None) -> dict:
+    """What to pick in one warehouse, for the people with the trolley: no customer, no prices."""
+    from ordercli.services.picking import pick_list
+
+    picks = pick_list(session=session, warehouse=warehouse)
+    printed = _today()
+    return {
+        "kind": "pick-list",
+        "title": f"Pick list {picks['warehouse']} {printed.isoformat()}",
+        "company": _company(session),
+        "customer": None,
+        "printed_on": printed,
+        "document": {"number": f"{picks['warehouse']}-{printed.isoformat()}", **picks},
+        "picks": picks,
+    }

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from ordercli.domain.errors import InvalidInput
 from ordercli.models import Invoice
-from ordercli.services.documents import Rendered, render_document
+from ordercli.services.documents import Rendered, render_context, render_document
 from ordercli.services.exports.files import atomic_file, check_target
 
 
@@ -57,13 +57,16 @@ def write_document(
     }
 
 
-def invoice_numbers(
+BATCH = 200  # invoices whose contexts are read together
+
+
+def invoice_ids(
     session: Session, *, date_from: date | None, date_to: date | None, customer: str | None
-) -> list[str]:
+) -> list[int]:
     from ordercli.services.common import check_date_range
 
     check_date_range(date_from, date_to)
-    query = select(Invoice.number).order_by(Invoice.id)
+    query = select(Invoice.id).order_by(Invoice.id)
     if date_from:
         query = query.where(Invoice.issue_date >= date_from)
     if date_to:
@@ -98,14 +101,27 @@ def write_invoice_batch(
         raise InvalidInput(
             f"cannot write into {target}: the directory {target.parent} does not exist"
         )
-    numbers = invoice_numbers(session, date_from=date_from, date_to=date_to, customer=customer)
+    from ordercli.services.documents.context import invoice_contexts
+
+    ids = invoice_ids(session, date_from=date_from, date_to=date_to, customer=customer)
     target.mkdir(exist_ok=True)
     if progress is not None:
-        progress.start(len(numbers), "writing invoices")
+        progress.start(len(ids), "writing invoices")
     files = []
-    for number in numbers:
-        rendered = render_document(session, "invoice", number, fmt=fmt, template_dir=template_dir)
-        files.append(str(write_rendered(rendered, None, directory=target)))
-        if progress is not None:
-            progress.advance()
+    for start in range(0, len(ids), BATCH):
+        chunk = list(
+            session.scalars(
+                select(Invoice)
+                .where(Invoice.id.in_(ids[start : start + BATCH]))
+                .order_by(Invoice.id)
+            )
+        )
+        for context in invoice_contexts(session, chunk):
+            number = context["invoice"]["number"]
+            rendered = render_context(
+                "invoice", number, context, fmt=fmt, template_dir=template_dir
+            )
+            files.append(str(write_rendered(rendered, None, directory=target)))
+            if progress is not None:
+                progress.advance()
     return {"directory": str(target), "format": fmt, "count": len(files), "files": files}

@@ -191,6 +191,8 @@ class _Layout:
         text = _strip_breaks(_inline_markup(node))
         if not text:
             return []
+        if "muted" in node.classes:
+            text = f'<font color="{MUTED}">{text}</font>'
         if "right" in node.classes or "num" in node.classes:
             style = self.styles["right"] if style is self.styles["p"] else style
         return [Paragraph(text, style)]
@@ -286,13 +288,31 @@ class _Layout:
             line = []
             for c, cell in enumerate(cells):
                 numeric = "num" in cell.classes or "num" in row.classes
-                heading = cell.tag == "th"
+                heading = cell.tag == "th" or r < len(header_rows)
+                bold = heading or "grand" in row.classes
+                span = _int(cell.attrs.get("colspan"), 1)
+                plain = _plain_text(cell) if span == 1 and c < columns else None
+                if plain is not None and plain[1]:
+                    bold = True
+                font = fonts.BOLD if bold else fonts.REGULAR
+                if plain is not None and _fits(plain[0], font, widths[c] - 6):
+                    # A short unstyled cell is drawn as a string: the same look as
+                    # a paragraph at a fraction of the cost, which batches feel.
+                    line.append(plain[0])
+                    if bold:
+                        styles.append(("FONTNAME", (c, r), (c, r), font))
+                    if numeric:
+                        styles.append(("ALIGN", (c, r), (c, r), "RIGHT"))
+                    if "muted" in cell.classes:
+                        styles.append(("TEXTCOLOR", (c, r), (c, r), MUTED))
+                    continue
                 style = self.styles[("head" if heading else "cell") + ("_num" if numeric else "")]
                 text = _strip_breaks(_inline_markup(cell))
                 if "grand" in row.classes and text:
                     text = f"<b>{text}</b>"
+                if "muted" in cell.classes and text:
+                    text = f'<font color="{MUTED}">{text}</font>'
                 line.append(Paragraph(text, style))
-                span = _int(cell.attrs.get("colspan"), 1)
                 if span > 1:
                     styles.append(("SPAN", (c, r), (min(c + span - 1, columns - 1), r)))
             line += [""] * (columns - len(line))
@@ -300,6 +320,12 @@ class _Layout:
             if "grand" in row.classes:
                 styles.append(("LINEABOVE", (0, r), (-1, r), 0.8, INK))
         repeat = len(header_rows)
+        styles[:0] = [
+            ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
+            ("FONTSIZE", (0, 0), (-1, -1), 9),
+            ("LEADING", (0, 0), (-1, -1), 12),
+            ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+        ]
         styles += [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("TOPPADDING", (0, 0), (-1, -1), 2.5),
@@ -319,6 +345,24 @@ class _Layout:
         table = Table(data, colWidths=widths, repeatRows=repeat, hAlign=_align(classes))
         table.setStyle(TableStyle(styles))
         return table
+
+
+def _plain_text(cell: Node) -> tuple[str, bool] | None:
+    """The text of a cell holding only text (or only bold text), and whether it is bold."""
+    children = cell.children
+    bold = False
+    if len(children) == 1 and isinstance(children[0], Node) and children[0].tag in {"b", "strong"}:
+        children, bold = children[0].children, True
+    if not all(isinstance(child, str) for child in children):
+        return None
+    return " ".join("".join(children).split()), bold
+
+
+def _fits(text: str, font: str, width: float) -> bool:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    glyphs = fonts.main_glyphs()
+    return all(ord(ch) in glyphs for ch in text) and stringWidth(text, font, 9) <= width
 
 
 def _rows(table: Node):

@@ -80,7 +80,7 @@ class Formats:
 
         if value is None or value == "":
             return ""
-        return format_percent(Decimal(value) / 100, format="#,##0.###%", locale=self.locale)
+        return format_percent(Decimal(value) / 100, locale=self.locale, decimal_quantization=False)
 
     def date(self, value) -> str:
         from babel.dates import format_date
