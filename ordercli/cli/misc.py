@@ -113,6 +113,59 @@ def register(app: typer.Typer) -> None:
                 hint="each is listed above; restore from a backup or correct with new documents",
             )
 
+    @app.command("backup")
+    def backup(
+        ctx: typer.Context,
+        target: Annotated[str, typer.Argument(metavar="FILE", help="The backup file to write.")],
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Copy the ledger to FILE, consistently even while others are writing to it.
+
+        Uses SQLite's online backup; the copy is checked before it is named
+        FILE, and an existing FILE is never overwritten.
+
+        Example: ordercli backup ~/backups/shop-2026-11-22.db
+        """
+        from ordercli.db import resolve_location
+        from ordercli.services.backup import backup_ledger
+
+        doc = backup_ledger(url=resolve_location(state(ctx).db), target=target)
+        render(
+            doc,
+            as_json,
+            lambda d: output.line(
+                f"backed up {d['ledger']} to {d['backup']} ({d['bytes']:,} bytes)"
+            ),
+        )
+
+    @app.command("restore")
+    def restore(
+        ctx: typer.Context,
+        source: Annotated[str, typer.Argument(metavar="FILE", help="A backup made by `backup`.")],
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Replace the ledger with a backup, after checking the backup is a sound ledger.
+
+        The backup must pass SQLite's integrity check and every ledger check
+        (`ordercli check`); an older schema is upgraded. The current ledger is
+        kept beside itself as LEDGER.before-restore-TIME.bak.
+
+        Example: ordercli restore ~/backups/shop-2026-11-22.db
+        """
+        from ordercli.db import resolve_location
+        from ordercli.services.backup import restore_ledger
+
+        doc = restore_ledger(url=resolve_location(state(ctx).db), source=source)
+        kept = doc["previous_ledger_kept_at"]
+        render(
+            doc,
+            as_json,
+            lambda d: output.line(
+                f"restored {d['ledger']} from {d['restored_from']}"
+                + (f"; the previous ledger is kept at {kept}" if kept else "")
+            ),
+        )
+
     @app.command("version")
     def version(as_json: JsonOpt = False) -> None:
         """Print the ordercli version.
