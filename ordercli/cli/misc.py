@@ -166,6 +166,47 @@ def register(app: typer.Typer) -> None:
             ),
         )
 
+    @app.command("migrate-to")
+    def migrate_to(
+        ctx: typer.Context,
+        target: Annotated[
+            str,
+            typer.Argument(
+                metavar="URL",
+                help="An empty database, e.g. postgresql+psycopg://user@server/books.",
+            ),
+        ],
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Copy the whole ledger into another database, e.g. a shared PostgreSQL server.
+
+        Every row is copied as it is (numbers, events, journal), in one
+        transaction; the copy must match the ledger row for row and pass every
+        ledger check. The ledger itself is left as it was. Afterwards point
+        everyone at the new one with --db or ORDERCLI_DB.
+
+        Example: ordercli migrate-to postgresql+psycopg://office@db.local/books
+        """
+        from ordercli.cli.output import ProgressBar
+        from ordercli.db import resolve_location
+        from ordercli.services.migrate import migrate_ledger
+
+        progress = ProgressBar("copying", enabled=not as_json)
+        try:
+            doc = migrate_ledger(
+                source_url=resolve_location(state(ctx).db), target_url=target, progress=progress
+            )
+        finally:
+            progress.stop()
+        render(
+            doc,
+            as_json,
+            lambda d: output.line(
+                f"copied {d['rows']:,} rows in {d['tables']} tables to {d['target']}; "
+                "the copy passes every ledger check"
+            ),
+        )
+
     @app.command("version")
     def version(as_json: JsonOpt = False) -> None:
         """Print the ordercli version.
