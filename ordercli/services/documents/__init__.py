@@ -76,10 +76,17 @@ def render_document(
     return render_context(kind, key, context, fmt=fmt, template_dir=template_dir)
 
 
-def render_context(
-    kind: str, key: str, context: dict, *, fmt: str = "pdf", template_dir: str | None = None
-) -> Rendered:
-    """A document from its context (see ``documents/context.py``)."""
+@dataclass(frozen=True)
+class Page:
+    """A document rendered to HTML, ready to be written or laid out as a PDF."""
+
+    stem: str
+    html: str
+    title: str
+    author: str
+
+
+def render_page(kind: str, key: str, context: dict, *, template_dir: str | None = None) -> Page:
     from ordercli.services.documents.templating import render_html, template_dirs
 
     company = context["company"]
@@ -96,9 +103,21 @@ def render_context(
     filename = safe_file_stem(
         stem.format(key=key if kind == "statement" else context["document"]["number"], to=to)
     )
-    if fmt == "html":
-        return Rendered(f"{filename}.html", html.encode("utf-8"), "text/html")
+    return Page(filename, html, context["title"], company.get("name") or "")
+
+
+def page_to_pdf(page: Page) -> Rendered:
     from ordercli.services.documents.pdf import html_to_pdf
 
-    pdf = html_to_pdf(html, title=context["title"], author=company.get("name") or "")
-    return Rendered(f"{filename}.pdf", pdf, "application/pdf")
+    pdf = html_to_pdf(page.html, title=page.title, author=page.author)
+    return Rendered(f"{page.stem}.pdf", pdf, "application/pdf")
+
+
+def render_context(
+    kind: str, key: str, context: dict, *, fmt: str = "pdf", template_dir: str | None = None
+) -> Rendered:
+    """A document from its context (see ``documents/context.py``)."""
+    page = render_page(kind, key, context, template_dir=template_dir)
+    if fmt == "html":
+        return Rendered(f"{page.stem}.html", page.html.encode("utf-8"), "text/html")
+    return page_to_pdf(page)

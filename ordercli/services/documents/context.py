@@ -14,11 +14,12 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from ordercli.domain.money import qty_from_db
-from ordercli.models import Customer, OrderLine, ShipmentLine
+from ordercli.models import Customer, OrderLine, Shipment, ShipmentLine
 from ordercli.services import views
 
 
@@ -169,15 +170,30 @@ def packing_slip_context(session: Session, number: str) -> dict:
 
     shipment = get_shipment(session=session, number=number)
     view = views.shipment_view(session, shipment)
+    # What was still open right after this shipment left, so a reprint says what
+    # the original said: the line's quantity less this and every earlier shipment.
+    earlier = aliased(ShipmentLine)
+    shipped_by_then = (
+        select(func.coalesce(func.sum(earlier.qty), 0))
+        .join(Shipment, Shipment.id == earlier.shipment_id)
+        .where(
+            earlier.order_line_id == ShipmentLine.order_line_id,
+            earlier.shipment_id <= shipment.id,
+            Shipment.return_id.is_(None),
+        )
+        .scalar_subquery()
+    )
     still_open = dict(
         session.execute(
-            select(ShipmentLine.position, OrderLine.qty - OrderLine.qty_shipped)
+            select(ShipmentLine.position, OrderLine.qty - shipped_by_then)
             .join(OrderLine, OrderLine.id == ShipmentLine.order_line_id)
             .where(ShipmentLine.shipment_id == shipment.id)
         ).all()
     )
+    if shipment.return_id is not None:
+        still_open = {}  # a replacement for returned goods: nothing else is coming with it
     for line in view["lines"]:
-        line["still_to_come"] = qty_from_db(still_open.get(line["line"], 0))
+        line["still_to_come"] = qty_from_db(max(still_open.get(line["line"], 0), 0))
     context = _base(session, "packing-slip", f"Packing slip {view['number']}", shipment.customer_id)
     context.update(
         document=view,

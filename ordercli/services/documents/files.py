@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +11,13 @@ from sqlmodel import Session
 
 from ordercli.domain.errors import InvalidInput
 from ordercli.models import Invoice
-from ordercli.services.documents import Rendered, render_context, render_document
+from ordercli.services.documents import (
+    Rendered,
+    page_to_pdf,
+    render_context,
+    render_document,
+    render_page,
+)
 from ordercli.services.exports.files import atomic_file, check_target
 
 
@@ -58,6 +65,7 @@ def write_document(
 
 
 BATCH = 200  # invoices whose contexts are read together
+_WORKERS = min(os.cpu_count() or 1, 4)
 
 
 def invoice_ids(
@@ -76,6 +84,34 @@ def invoice_ids(
 
         query = query.where(Invoice.customer_id == get_customer(session=session, code=customer).id)
     return list(session.scalars(query))
+
+
+def _pool(count: int):
+    """Worker processes that lay out PDFs while this one reads the ledger and renders HTML.
+
+    Only with ``fork`` (the workers need nothing but the HTML) and only when
+    there are cores and invoices enough to gain from it.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if _WORKERS < 2 or count < 8 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return ProcessPoolExecutor(_WORKERS, mp_context=multiprocessing.get_context("fork"))
+
+
+def _write_pdf(page, directory: str) -> str:
+    """In a worker: one invoice's PDF, written whole or not at all."""
+    return str(write_rendered(page_to_pdf(page), None, directory=Path(directory)))
+
+
+def _collect(pending: list, files: list[str], progress, *, keep: int) -> list:
+    """Take finished files in order, keeping at most ``keep`` invoices in flight."""
+    while len(pending) > keep:
+        files.append(pending.pop(0).result())
+        if progress is not None:
+            progress.advance()
+    return pending
 
 
 def write_invoice_batch(
@@ -107,21 +143,33 @@ def write_invoice_batch(
     target.mkdir(exist_ok=True)
     if progress is not None:
         progress.start(len(ids), "writing invoices")
-    files = []
-    for start in range(0, len(ids), BATCH):
-        chunk = list(
-            session.scalars(
-                select(Invoice)
-                .where(Invoice.id.in_(ids[start : start + BATCH]))
-                .order_by(Invoice.id)
+    files: list[str] = []
+    pool = _pool(len(ids)) if fmt == "pdf" else None
+    pending = []
+    try:
+        for start in range(0, len(ids), BATCH):
+            chunk = list(
+                session.scalars(
+                    select(Invoice)
+                    .where(Invoice.id.in_(ids[start : start + BATCH]))
+                    .order_by(Invoice.id)
+                )
             )
-        )
-        for context in invoice_contexts(session, chunk):
-            number = context["invoice"]["number"]
-            rendered = render_context(
-                "invoice", number, context, fmt=fmt, template_dir=template_dir
-            )
-            files.append(str(write_rendered(rendered, None, directory=target)))
-            if progress is not None:
-                progress.advance()
+            for context in invoice_contexts(session, chunk):
+                number = context["invoice"]["number"]
+                if pool is None:
+                    rendered = render_context(
+                        "invoice", number, context, fmt=fmt, template_dir=template_dir
+                    )
+                    files.append(str(write_rendered(rendered, None, directory=target)))
+                    if progress is not None:
+                        progress.advance()
+                    continue
+                page = render_page("invoice", number, context, template_dir=template_dir)
+                pending.append(pool.submit(_write_pdf, page, str(target)))
+                pending = _collect(pending, files, progress, keep=2 * _WORKERS)
+        _collect(pending, files, progress, keep=0)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return {"directory": str(target), "format": fmt, "count": len(files), "files": files}

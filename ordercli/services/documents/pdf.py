@@ -253,14 +253,20 @@ class _Layout:
         if not parts:
             return None
         widths = _widths([c.attrs.get("width") for c in parts], width)
-        cells = [self.blocks(part, w - 4 * MM) for part, w in zip(parts, widths, strict=True)]
-        table = Table([cells], colWidths=widths)
+        # A gutter between columns, none after the last: its right edge is the page's.
+        gutters = [4 * MM] * (len(parts) - 1) + [0]
+        cells = [
+            self.blocks(part, w - gutter)
+            for part, w, gutter in zip(parts, widths, gutters, strict=True)
+        ]
+        table = Table([cells], colWidths=widths, splitInRow=1)
         table.setStyle(
             TableStyle(
                 [
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
                     ("RIGHTPADDING", (0, 0), (-1, -1), 4 * MM),
+                    ("RIGHTPADDING", (-1, 0), (-1, -1), 0),
                     ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
                 ]
             )
@@ -342,7 +348,9 @@ class _Layout:
                     ("BACKGROUND", (0, 0), (-1, repeat - 1), SHADE),
                     ("LINEBELOW", (0, repeat - 1), (-1, repeat - 1), 0.8, INK),
                 ]
-        table = Table(data, colWidths=widths, repeatRows=repeat, hAlign=_align(classes))
+        table = Table(
+            data, colWidths=widths, repeatRows=repeat, hAlign=_align(classes), splitInRow=1
+        )
         table.setStyle(TableStyle(styles))
         return table
 
@@ -446,10 +454,13 @@ def html_to_pdf(html: str, *, title: str = "", author: str = "") -> bytes:
     story = layout.blocks(body, width)
     footer = layout.footer
     try:
-        doc.build(story, canvasmaker=_numbered_canvas(footer, margin))
+        doc.build(story, canvasmaker=_numbered_canvas(footer, margin, title or html_title))
     except Exception as exc:  # ReportLab's LayoutError and friends: a template problem
         if type(exc).__module__.startswith("reportlab"):
-            raise InvalidInput(f"the document could not be laid out as a PDF: {exc}") from None
+            raise InvalidInput(
+                "the document could not be laid out as a PDF: a table row or a block kept "
+                "together is taller than a page"
+            ) from None
         raise
     return buffer.getvalue()
 
@@ -465,7 +476,7 @@ def _find(node: Node, tag: str) -> Node | None:
     return None
 
 
-def _numbered_canvas(footer: list[str], margin: float):
+def _numbered_canvas(footer: list[str], margin: float, title: str):
     """A canvas that prints the footer and "Page N of M" once the page count is known."""
     from reportlab.pdfgen.canvas import Canvas
 
@@ -493,31 +504,61 @@ def _numbered_canvas(footer: list[str], margin: float):
             self.setLineWidth(0.5)
             self.line(margin, margin + 4, width - margin, margin + 4)
             self.setFillColor(MUTED)
-            self.setFont(fonts.REGULAR, 7.5)
+            number = self._pageNumber
+            # Pages after the first name their document: a loose page is still placed.
+            label = f"Page {number} of {total}"
+            if number > 1 and title:
+                label = f"{title} · {label}"
+            label_width = _text_width(label)
+            _draw_text(self, width - margin - label_width, margin - 6, label)
             y = margin - 6
+            room = width - 2 * margin - label_width - 12
             for line in footer[:3]:
-                _draw_text(self, margin, y, line)
+                _draw_text(self, margin, y, _clipped(line, room))
                 y -= 9
-            self.drawRightString(width - margin, margin - 6, f"Page {self._pageNumber} of {total}")
+                room = width - 2 * margin
             self.restoreState()
 
     return NumberedCanvas
+
+
+FOOTER_SIZE = 7.5
+
+
+def _runs(text: str):
+    """``text`` cut into (font, run) pieces: the main font, or the fallback where needed."""
+    glyphs = fonts.main_glyphs()
+    run, run_main = "", True
+    for ch in text:
+        is_main = ord(ch) in glyphs or ch.isspace()
+        if is_main != run_main and run:
+            yield (fonts.REGULAR if run_main else fonts.fallback_font()), run
+            run = ""
+        run_main = is_main
+        run += ch
+    if run:
+        yield (fonts.REGULAR if run_main else fonts.fallback_font()), run
+
+
+def _text_width(text: str) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return sum(stringWidth(run, font, FOOTER_SIZE) for font, run in _runs(text))
+
+
+def _clipped(text: str, room: float) -> str:
+    if _text_width(text) <= room:
+        return text
+    while text and _text_width(text + "…") > room:
+        text = text[:-1]
+    return text + "…"
 
 
 def _draw_text(canvas, x: float, y: float, text: str) -> None:
     """One footer line, with the fallback font for the characters that need it."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    glyphs = fonts.main_glyphs()
-    run, run_main = "", True
-    for ch in text + "\0":
-        is_main = ch == "\0" or ord(ch) in glyphs or ch.isspace()
-        if (is_main != run_main or ch == "\0") and run:
-            name = fonts.REGULAR if run_main else fonts.fallback_font()
-            canvas.setFont(name, 7.5)
-            canvas.drawString(x, y, run)
-            x += stringWidth(run, name, 7.5)
-            run = ""
-        run_main = is_main
-        if ch != "\0":
-            run += ch
+    for font, run in _runs(text):
+        canvas.setFont(font, FOOTER_SIZE)
+        canvas.drawString(x, y, run)
+        x += stringWidth(run, font, FOOTER_SIZE)
