@@ -1,7 +1,8 @@
 """The fonts every document is set in, bundled so any customer's name prints.
 
 DejaVu Sans covers Latin, Greek, Cyrillic, Arabic, Hebrew and most symbols;
-Droid Sans Fallback covers Chinese, Japanese and Korean. A PDF font has no
+Droid Sans Fallback covers Chinese, Japanese and Korean. Right-to-left
+scripts are shaped and reordered (arabic-reshaper, python-bidi) before drawing. A PDF font has no
 glyph fallback of its own, so text is cut into runs and each run the main font
 cannot draw is set in the fallback font explicitly. Both are embedded as
 subsets: a PDF carries only the glyphs it uses.
@@ -55,12 +56,33 @@ def main_glyphs() -> frozenset[int]:
     return frozenset(pdfmetrics.getFont(REGULAR).face.charToGlyph)
 
 
+def _is_rtl(ch: str) -> bool:
+    import unicodedata
+
+    return unicodedata.bidirectional(ch) in {"R", "AL"}
+
+
+def visual(text: str) -> str:
+    """Right-to-left text (Arabic, Hebrew) in the order and letter forms it is drawn in.
+
+    A PDF draws glyphs left to right exactly as given: Arabic letters must be
+    joined into their contextual forms and every line put in visual order first.
+    """
+    if not any(_is_rtl(ch) for ch in text):
+        return text
+    import arabic_reshaper
+    from bidi import get_display
+
+    return "\n".join(get_display(arabic_reshaper.reshape(line)) for line in text.split("\n"))
+
+
 def markup(text: str) -> str:
     """``text`` as ReportLab paragraph markup: escaped, with the fallback font where needed.
 
     Everything a user typed is escaped, so ``<font>``, ``<img>`` or ``&`` in a
     name print as written and never act as markup.
     """
+    text = visual(text)
     glyphs = main_glyphs()
     if all(ord(ch) in glyphs or ch in "\n\t" for ch in text):
         return escape(text)

@@ -527,6 +527,7 @@ FOOTER_SIZE = 7.5
 
 def _runs(text: str):
     """``text`` cut into (font, run) pieces: the main font, or the fallback where needed."""
+    text = fonts.visual(text)
     glyphs = fonts.main_glyphs()
     run, run_main = "", True
     for ch in text:
