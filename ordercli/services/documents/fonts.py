@@ -1,11 +1,13 @@
 """The fonts every document is set in, bundled so any customer's name prints.
 
 DejaVu Sans covers Latin, Greek, Cyrillic, Arabic, Hebrew and most symbols;
-Droid Sans Fallback covers Chinese, Japanese and Korean. Right-to-left
-scripts are shaped and reordered (arabic-reshaper, python-bidi) before drawing. A PDF font has no
-glyph fallback of its own, so text is cut into runs and each run the main font
-cannot draw is set in the fallback font explicitly. Both are embedded as
-subsets: a PDF carries only the glyphs it uses.
+Droid Sans Fallback covers Chinese, Japanese and Korean; Symbola covers emoji
+and the rarer symbols. A PDF font has no glyph fallback of its own, so text is
+cut into runs and each run is set in the first font that has its glyphs. The
+fallback fonts are read only by documents that need them, and every font is
+embedded as a subset: a PDF carries only the glyphs it uses. Right-to-left
+scripts are shaped and put in reading order (arabic-reshaper, python-bidi)
+before they are drawn.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from xml.sax.saxutils import escape
 FONT_DIR = Path(__file__).resolve().parent.parent.parent / "fonts"
 REGULAR = "OrderCli-Sans"
 BOLD = "OrderCli-Sans-Bold"
-FALLBACK = "OrderCli-CJK"
+# Tried in order for a character the main font lacks.
+FALLBACKS = (("OrderCli-CJK", "DroidSansFallback.ttf"), ("OrderCli-Symbols", "Symbola.ttf"))
+FALLBACK = FALLBACKS[0][0]
 
 
 @cache
 def register_fonts() -> None:
-    """Register the fonts with ReportLab, once per process."""
+    """Register the main fonts with ReportLab, once per process."""
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -35,17 +39,19 @@ def register_fonts() -> None:
 
 
 @cache
-def fallback_font() -> str:
-    """The CJK font's name; the 3.4 MB file is read only by documents that need it."""
+def _fallback_glyphs(name: str) -> frozenset[int]:
+    """Register one fallback font (on first need) and return the characters it draws."""
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    pdfmetrics.registerFont(TTFont(FALLBACK, FONT_DIR / "DroidSansFallback.ttf"))
+    filename = dict(FALLBACKS)[name]
+    font = TTFont(name, FONT_DIR / filename)
+    pdfmetrics.registerFont(font)
     for bold in (0, 1):
         for italic in (0, 1):
-            addMapping(FALLBACK, bold, italic, FALLBACK)
-    return FALLBACK
+            addMapping(name, bold, italic, name)
+    return frozenset(font.face.charToGlyph)
 
 
 @cache
@@ -54,6 +60,32 @@ def main_glyphs() -> frozenset[int]:
 
     register_fonts()
     return frozenset(pdfmetrics.getFont(REGULAR).face.charToGlyph)
+
+
+@cache
+def font_for(ch: str) -> str:
+    """The font that draws ``ch``: the main one, else the first fallback that has it."""
+    code = ord(ch)
+    if code in main_glyphs() or ch.isspace():
+        return REGULAR
+    for name, _ in FALLBACKS:
+        if code in _fallback_glyphs(name):
+            return name
+    return REGULAR  # nobody has it: the main font's blank, as any viewer would show
+
+
+def runs(text: str):
+    """``text`` cut into (font, run) pieces, each drawn by one font."""
+    run, current = "", REGULAR
+    for ch in text:
+        font = font_for(ch)
+        if font != current and run:
+            yield current, run
+            run = ""
+        current = font
+        run += ch
+    if run:
+        yield current, run
 
 
 def _is_rtl(ch: str) -> bool:
@@ -84,25 +116,9 @@ def markup(text: str) -> str:
     """
     text = visual(text)
     glyphs = main_glyphs()
-    if all(ord(ch) in glyphs or ch in "\n\t" for ch in text):
+    if all(ord(ch) in glyphs or ch.isspace() for ch in text):
         return escape(text)
-    parts: list[str] = []
-    run: list[str] = []
-    run_is_main = True
-    for ch in text:
-        is_main = ord(ch) in glyphs or ch.isspace()
-        if is_main != run_is_main and run:
-            parts.append(_run(run, run_is_main))
-            run = []
-        run_is_main = is_main
-        run.append(ch)
-    if run:
-        parts.append(_run(run, run_is_main))
-    return "".join(parts)
-
-
-def _run(chars: list[str], main: bool) -> str:
-    text = escape("".join(chars))
-    if main:
-        return text
-    return f'<font name="{fallback_font()}">{text}</font>'
+    return "".join(
+        escape(run) if font == REGULAR else f'<font name="{font}">{escape(run)}</font>'
+        for font, run in runs(text)
+    )

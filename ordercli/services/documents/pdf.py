@@ -526,19 +526,8 @@ FOOTER_SIZE = 7.5
 
 
 def _runs(text: str):
-    """``text`` cut into (font, run) pieces: the main font, or the fallback where needed."""
-    text = fonts.visual(text)
-    glyphs = fonts.main_glyphs()
-    run, run_main = "", True
-    for ch in text:
-        is_main = ord(ch) in glyphs or ch.isspace()
-        if is_main != run_main and run:
-            yield (fonts.REGULAR if run_main else fonts.fallback_font()), run
-            run = ""
-        run_main = is_main
-        run += ch
-    if run:
-        yield (fonts.REGULAR if run_main else fonts.fallback_font()), run
+    """A footer line cut into (font, run) pieces, in the order it is drawn."""
+    return fonts.runs(fonts.visual(text))
 
 
 def _text_width(text: str) -> float:
