@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ordercli.domain.errors import InvalidInput, LedgerUnavailable, RuleViolation
+from ordercli.services.common import check_path
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -32,12 +33,11 @@ def _sqlite_path(url: str, what: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
 
-def _copy(source: Path, target: Path, *, busy_ms: int = 30_000) -> None:
+def _copy(source: Path, target: Path, *, busy_seconds: float = 30.0) -> None:
     with (
-        closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+        closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=busy_seconds)) as src,
         closing(sqlite3.connect(target)) as dst,
     ):
-        src.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
         src.backup(dst)
         # The copy stands alone: one file, no write-ahead log beside it.
         dst.execute("PRAGMA journal_mode = DELETE")
@@ -49,6 +49,7 @@ def backup_ledger(*, url: str, target: str) -> dict:
     if not target or not target.strip():
         raise InvalidInput("backup needs a FILE to write")
     path = Path(target)
+    check_path(path)
     if path.exists():
         raise InvalidInput(f"{path} exists; not overwriting it (choose a new file name)")
     if not path.parent.is_dir():
@@ -125,6 +126,7 @@ def restore_ledger(*, url: str, source: str) -> dict:
     if not source or not source.strip():
         raise InvalidInput("restore needs the backup FILE to read")
     source_path = Path(source)
+    check_path(source_path)
     if source_path.exists() and ledger.exists() and source_path.resolve() == ledger.resolve():
         raise InvalidInput("that file is the ledger itself; restore reads a backup of it")
     with tempfile.TemporaryDirectory(dir=ledger.parent, prefix=".ordercli-restore-") as folder:

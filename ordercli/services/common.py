@@ -10,6 +10,8 @@ from ordercli.domain.errors import InvalidInput
 MAX_TEXT = 2000
 # Control characters other than newline and tab corrupt documents and terminals.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Bytes that were not UTF-8 reach Python as lone surrogates; they cannot be stored.
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 WHITESPACE = re.compile(r"\s")
 
 
@@ -30,7 +32,34 @@ def clean_text(
         raise InvalidInput(f"{what} is longer than {max_length} characters")
     if CONTROL.search(cleaned):
         raise InvalidInput(f"{what} contains control characters")
+    if SURROGATE.search(cleaned):
+        raise InvalidInput(
+            f"{what} is not valid UTF-8 text (check your terminal's or file's encoding)"
+        )
     return cleaned
+
+
+def path_error(path) -> str | None:
+    """Why a path the user named cannot be used at all (e.g. a name too long), or None."""
+    import os
+
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
+def check_path(path, what: str = "") -> None:
+    """Refuse, with a clear error, a path the operating system will not take."""
+    problem = path_error(path)
+    if problem:
+        shown = str(path) if len(str(path)) <= 80 else str(path)[:77] + "…"
+        raise InvalidInput(f"cannot use {what + ' ' if what else ''}{shown}: {problem}")
 
 
 def clean_code(value: str, *, what: str) -> str:

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from ordercli.domain.errors import InvalidInput
 from ordercli.models import Invoice
+from ordercli.services.common import check_path
 from ordercli.services.documents import (
     Rendered,
     page_to_pdf,
@@ -129,6 +130,7 @@ def write_invoice_batch(
     if not directory or not directory.strip():
         raise InvalidInput("--all needs -o DIR: the directory the files go to")
     target = Path(directory)
+    check_path(target)
     if target.exists() and not target.is_dir():
         raise InvalidInput(
             f"{target} is a file; --all writes one file per invoice into a directory"

@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ordercli.domain.errors import InvalidInput
+from ordercli.services.common import check_path
 
 
 def check_target(path: Path) -> Path:
     """Refuse, before anything is read, a target that cannot become a file."""
     if str(path).strip() == "":
         raise InvalidInput("-o needs a file name")
+    check_path(path)
     if path.is_dir():
         raise InvalidInput(f"{path} is a directory; give a file name, e.g. {path / 'export.csv'}")
     parent = path.parent

@@ -94,6 +94,9 @@ def read_table(path: Path, *, fmt: str | None, known: tuple[str, ...], required:
 
 
 def _decode(path: Path) -> str:
+    from ordercli.services.common import check_path
+
+    check_path(path)
     if path.is_dir():
         raise InvalidInput(f"{path} is a directory, not a file to import")
     try:
@@ -226,8 +229,9 @@ def _read_jsonl(text: str, known, required) -> Table:
                 parse_constant=_no_constants,
                 object_pairs_hook=_no_duplicate_keys,
             )
-        except ValueError as exc:
-            table.problems.append(Problem(number, f"not valid JSON: {exc}"))
+        except (ValueError, RecursionError) as exc:
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+            table.problems.append(Problem(number, f"not valid JSON: {reason}"))
             continue
         if not isinstance(record, dict):
             table.problems.append(Problem(number, "not a JSON object"))
