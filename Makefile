@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test test-pg lint format soak bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q -n auto
 
+# The whole suite again on PostgreSQL: each test on a fresh database of its own on the
+# server ORDERCLI_TEST_PG_URL names (tests that are SQLite by nature skip).
+test-pg: $(STAMP)
+	ORDERCLI_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -n auto
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -32,9 +37,10 @@ soak: $(STAMP)
 	$(BIN)/python -m pytest -q -m soak
 
 bench: $(STAMP)
-	$(BIN)/python bench/bench_invoicing.py
-	$(BIN)/python bench/import_bench.py
-	$(BIN)/python bench/report_bench.py --lines 100000 --runs 3
+	$(BIN)/python bench/run_all.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python bench/run_all.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -27,7 +27,9 @@ way the services write it:
   as store credit or refunded, some restocking the goods);
 * for every invoice, payment, credit memo and refund the journal entry the
   services post (same roles, same customer/invoice on the lines), and the
-  events of each step.
+  events of each step;
+* every invoice, shipment, payment, credit memo and refund sealed by its hash
+  chain, computed in one pass per kind once the documents are written.
 
 Documents are simulated day by day in date order, so every document is dated
 on or after what it depends on and the ledger "as of" any past day is one the
@@ -61,7 +63,7 @@ from pathlib import Path
 from ordercli.domain.money import PCT_WHOLE, line_amounts_units
 
 # Bumped whenever the generated data changes, so cached bench ledgers are rebuilt.
-VERSION = 1
+VERSION = 2
 # "Today" of every generated ledger: the bench and tests set ORDERCLI_TODAY to it.
 LEDGER_END = date(2026, 6, 30)
 DAYS = 3 * 365
@@ -1058,6 +1060,19 @@ NORMALISE = (
 SERIES = ("order", "invoice", "shipment", "payment", "credit_memo", "refund")
 
 
+def seal_documents(connection: sqlite3.Connection) -> None:
+    """Chain every issued document's hash as the services do when they issue it
+    (``ordercli.services.integrity``): one streamed pass per kind in id order, its
+    lines joined, then one ``executemany`` of the hashes."""
+    from ordercli.services.integrity import KINDS, rechain
+
+    for kind in KINDS:
+        headers = connection.execute(kind.header_sql)
+        lines = connection.execute(kind.lines_sql, {"yes": 1}) if kind.lines_sql else ()
+        sealed = list(rechain(kind, headers, lines))
+        connection.executemany(kind.update, sealed)
+
+
 def build_ledger(
     path: Path,
     lines: int,
@@ -1109,6 +1124,9 @@ def build_ledger(
                 "UPDATE number_series SET next_value = ? WHERE kind = ?",
                 (generator.counters[kind] + 1, kind),
             )
+        sealing = time.perf_counter()
+        seal_documents(connection)
+        sealed = time.perf_counter() - sealing
         connection.execute("COMMIT")
     finally:
         connection.close()
@@ -1122,12 +1140,14 @@ def build_ledger(
         "counts": counts,
         "import_seconds": round(imported - started, 2),
         "fill_seconds": round(filled - imported, 2),
+        "seal_seconds": round(sealed, 2),
     }
     log(
         f"generated {path}: {lines:,} order lines, {counts['sales_order']:,} orders, "
         f"{counts['invoice']:,} invoices, {counts['payment']:,} payments, "
         f"{counts['credit_memo']:,} credit memos in {filled - started:.1f}s "
-        f"(init and imports {imported - started:.1f}s, fill {filled - imported:.1f}s)"
+        f"(init and imports {imported - started:.1f}s, fill {filled - imported:.1f}s "
+        f"of which sealing {sealed:.1f}s)"
     )
     if check is None:
         check = lines <= CHECK_UP_TO

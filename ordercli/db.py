@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from ordercli.domain.errors import LedgerUnavailable, RuleViolation
 
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 DEFAULT_BUSY_TIMEOUT_SECONDS = 30.0
 
 
@@ -74,12 +74,16 @@ def describe_location(url: str) -> str:
 def _configure_sqlite(engine: Engine) -> None:
     busy_timeout_seconds()  # a bad ORDERCLI_BUSY_TIMEOUT is refused before anything opens
 
+    @event.listens_for(engine, "do_connect")
+    def _on_do_connect(_dialect, _record, _args, params):
+        # The driver's timeout is SQLite's busy timeout: a writer waits its turn.
+        params["timeout"] = busy_timeout_seconds()
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Take transaction control away from the driver; we issue BEGIN ourselves.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_seconds() * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
@@ -91,7 +95,14 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        connection.exec_driver_sql(BEGIN[mode])
+
+
+BEGIN = {
+    "IMMEDIATE": "BEGIN IMMEDIATE",
+    "DEFERRED": "BEGIN DEFERRED",
+    "EXCLUSIVE": "BEGIN EXCLUSIVE",
+}
 
 
 def _lower(value):
@@ -100,6 +111,12 @@ def _lower(value):
 
 def _check_sqlite_file(url: str) -> None:
     path = Path(url.removeprefix("sqlite:///"))
+    from ordercli.services.common import path_error
+
+    problem = path_error(path)
+    if problem:
+        shown = str(path) if len(str(path)) <= 80 else str(path)[:77] + "…"
+        raise LedgerUnavailable(f"cannot use {shown} as a ledger: {problem}")
     if path.is_dir():
         raise LedgerUnavailable(f"{path} is a directory, not a ledger")
     if path.exists() and path.stat().st_size > 0:

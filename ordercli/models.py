@@ -267,6 +267,8 @@ class Invoice(SQLModel, table=True):
     paid: int = Field(default=0, sa_type=BigInteger)
     credited: int = Field(default=0, sa_type=BigInteger)
     created_at: datetime
+    # SHA-256 chaining this document to the previous one of its kind (services/integrity.py).
+    chain_hash: str | None = Field(default=None, max_length=64)
 
 
 class InvoiceLine(SQLModel, table=True):
@@ -316,6 +318,8 @@ class Shipment(SQLModel, table=True):
     ship_date: date = Field(index=True)
     delivered_at: datetime | None = None
     created_at: datetime
+    # SHA-256 chaining this document to the previous one of its kind (services/integrity.py).
+    chain_hash: str | None = Field(default=None, max_length=64)
 
 
 class ShipmentLine(SQLModel, table=True):
@@ -363,6 +367,8 @@ class Payment(SQLModel, table=True):
     received_on: date = Field(index=True)
     unapplied: int = Field(sa_type=BigInteger)
     created_at: datetime
+    # SHA-256 chaining this document to the previous one of its kind (services/integrity.py).
+    chain_hash: str | None = Field(default=None, max_length=64)
 
 
 class CreditMemo(SQLModel, table=True):
@@ -399,6 +405,8 @@ class CreditMemo(SQLModel, table=True):
     restock: bool = False
     reason: str | None = None
     created_at: datetime
+    # SHA-256 chaining this document to the previous one of its kind (services/integrity.py).
+    chain_hash: str | None = Field(default=None, max_length=64)
 
 
 class CreditMemoLine(SQLModel, table=True):
@@ -433,6 +441,8 @@ class Refund(SQLModel, table=True):
     reference: str | None = None
     refunded_on: date = Field(index=True)
     created_at: datetime
+    # SHA-256 chaining this document to the previous one of its kind (services/integrity.py).
+    chain_hash: str | None = Field(default=None, max_length=64)
 
 
 class Allocation(SQLModel, table=True):

@@ -22,6 +22,8 @@ import pytest
 
 from ordercli.db import forget_ledger, open_ledger, resolve_location, unit_of_work
 
+pytestmark = pytest.mark.sqlite_only("the bench generator writes a SQLite ledger file")
+
 GENERATOR = Path(__file__).resolve().parents[1] / "bench" / "ledger_gen.py"
 LINES = 2000
 SEED = 7

@@ -91,7 +91,10 @@ def register(app: typer.Typer) -> None:
         Recomputes what the documents hold (quantities invoiced, shipped,
         credited and returned; amounts paid and credited; credit; stock) and
         ties the journal to them: every entry balanced, receivables equal to
-        the open invoice balances.
+        the open invoice balances. Every issued invoice, shipment, payment,
+        credit memo and refund is checked against its hash chain, so a document
+        edited or deleted behind ordercli's back is named. On SQLite it also
+        runs the database's own integrity and foreign-key checks.
 
         Example: ordercli check
         """

@@ -47,7 +47,18 @@ def _parse_decimal(text: object, what: str) -> Decimal:
         raise InvalidInput(f"{what} {str(text)!r} is not a number") from None
     if not value.is_finite():
         raise InvalidInput(f"{what} {str(text)!r} is not a finite number")
+    # Checked before any arithmetic: a million-digit number would overflow the
+    # decimal context in the comparisons below.
+    if value and value.adjusted() > 30:
+        raise InvalidInput(f"{what} {_shown(text)} is too large")
+    if value and value.adjusted() < -30:
+        raise InvalidInput(f"{what} {_shown(text)} has too many decimal places")
     return value
+
+
+def _shown(text: object) -> str:
+    shown = str(text).strip()
+    return repr(shown if len(shown) <= 40 else shown[:37] + "...")
 
 
 def _check_places(value: Decimal, digits: int, what: str, text: object) -> None:

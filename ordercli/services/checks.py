@@ -5,7 +5,9 @@ a clean ledger returns nothing and a broken one names every offending
 document. The counters the services keep (quantities invoiced, shipped,
 credited, returned; amounts paid and credited; unapplied credit; stock on
 hand) are recomputed from the documents that make them up, and the journal
-is tied to the documents invoice by invoice and customer by customer.
+is tied to the documents invoice by invoice and customer by customer. Every
+issued document's hash chain is recomputed (rule 4: none was edited or
+deleted behind ordercli's back).
 """
 
 from __future__ import annotations
@@ -360,8 +362,20 @@ def run_checks(*, session: Session) -> dict:
             problems.append(
                 {"rule": check.rule, "check": check.title, "problem": check.describe(money, *row)}
             )
+    problems.extend(_chain_problems(session))
     problems.extend(_storage_problems(session))
-    return {"ok": not problems, "checks": len(CHECKS) + 1, "problems": problems}
+    return {"ok": not problems, "checks": len(CHECKS) + 2, "problems": problems}
+
+
+def _chain_problems(session: Session) -> list[dict]:
+    """Rule 4: issued documents are never edited. Each kind's hash chain is
+    recomputed in one streamed pass (``services/integrity.py``)."""
+    from ordercli.services.integrity import chain_problems
+
+    return [
+        {"rule": "4", "check": "issued documents are never edited", "problem": problem}
+        for problem in chain_problems(session.connection())
+    ]
 
 
 def _storage_problems(session: Session) -> list[dict]:

@@ -31,11 +31,21 @@ from ordercli.domain.money import (
     round_money,
     to_minor,
 )
-from ordercli.models import CreditMemo, CreditMemoLine, Customer, Invoice, InvoiceLine, OrderLine
+from ordercli.models import (
+    CreditMemo,
+    CreditMemoLine,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    OrderLine,
+    Rma,
+    SalesOrder,
+)
 from ordercli.services.clock import now, today
-from ordercli.services.common import clean_text, newest_first
+from ordercli.services.common import by_number, clean_text, newest_first
 from ordercli.services.customers import get_customer
 from ordercli.services.events import record_event
+from ordercli.services.integrity import seal
 from ordercli.services.invoicing import get_invoice, invoice_lines
 from ordercli.services.journal import Posting, post_entry
 from ordercli.services.numbering import next_number
@@ -233,12 +243,38 @@ def create_credit_memo(
         reason=reason,
         created_at=moment,
     )
+    items = [
+        CreditMemoLine(
+            invoice_line_id=p.line.id,
+            order_line_id=p.line.order_line_id,
+            position=position,
+            sku=p.line.sku,
+            description=p.line.description,
+            qty=p.qty,
+            unit_price=p.line.unit_price,
+            tax_rate=p.line.tax_rate,
+            net=p.net,
+            tax=p.tax,
+        )
+        for position, p in enumerate(portions, start=1)
+    ]
+    seal(
+        session,
+        memo,
+        refs={
+            "invoice": invoice.number,
+            "order": session.get(SalesOrder, invoice.order_id).number,
+            "customer": customer.code,
+            "return": session.get(Rma, return_id).number if return_id is not None else None,
+        },
+        lines=items,
+    )
     session.add(memo)
     session.flush()
     invoice.credited += total
     invoice.paid -= released
     session.add(invoice)
-    _write_lines(session, memo, portions, restock, moment)
+    _write_lines(session, memo, portions, items, restock, moment)
     post_entry(
         session=session,
         entry_date=issued,
@@ -360,7 +396,12 @@ def _portions_for_order_lines(
 
 
 def _write_lines(
-    session: Session, memo: CreditMemo, portions: list[_Portion], restock: bool, moment
+    session: Session,
+    memo: CreditMemo,
+    portions: list[_Portion],
+    items: list[CreditMemoLine],
+    restock: bool,
+    moment,
 ) -> None:
     from ordercli.services.stock import allocate_stock, lock_products, move_stock
 
@@ -376,23 +417,10 @@ def _write_lines(
 
         pending = pending_returns(session, order_line_ids)
     restocked = set()
-    for position, p in enumerate(portions, start=1):
+    for p, item in zip(portions, items, strict=True):
         line = p.line
-        session.add(
-            CreditMemoLine(
-                credit_memo_id=memo.id,
-                invoice_line_id=line.id,
-                order_line_id=line.order_line_id,
-                position=position,
-                sku=line.sku,
-                description=line.description,
-                qty=p.qty,
-                unit_price=line.unit_price,
-                tax_rate=line.tax_rate,
-                net=p.net,
-                tax=p.tax,
-            )
-        )
+        item.credit_memo_id = memo.id
+        session.add(item)
         line.qty_credited += p.qty
         line.net_credited += p.net
         line.tax_credited += p.tax
@@ -437,9 +465,7 @@ def get_credit_memo(*, session: Session, number: str) -> CreditMemo:
     number = (number or "").strip()
     if not number:
         raise InvalidInput("credit memo number is empty")
-    memo = session.exec(
-        select(CreditMemo).where(func.upper(CreditMemo.number) == number.upper())
-    ).first()
+    memo = by_number(session, select(CreditMemo), CreditMemo.number, number)
     if memo is None:
         raise NotFound(
             f"no credit memo {number!r}", hint="`ordercli credit-memo list` shows the credit memos"

@@ -13,20 +13,22 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.domain.money import qty_from_db
 from ordercli.domain.states import ShipmentStatus
-from ordercli.models import SalesOrder, Shipment, ShipmentLine
+from ordercli.models import Customer, SalesOrder, Shipment, ShipmentLine
 from ordercli.services.clock import now, today
 from ordercli.services.common import (
+    by_number,
     clean_text,
     newest_first,
     parse_status,
 )
 from ordercli.services.customers import get_customer
 from ordercli.services.events import record_event
+from ordercli.services.integrity import seal
 from ordercli.services.numbering import next_number
 from ordercli.services.ordering import (
     allocate_lines,
@@ -101,21 +103,34 @@ def create_shipment(
         warehouse_id=source.id if needed else None,
         created_at=moment,
     )
+    items = [
+        ShipmentLine(
+            order_line_id=line.id,
+            position=position,
+            product_id=line.product_id,
+            sku=products[line.product_id].sku,
+            description=line.description,
+            qty=qty,
+        )
+        for position, (line, qty) in enumerate(taken, start=1)
+    ]
+    seal(
+        session,
+        shipment,
+        refs={
+            "order": order.number,
+            "customer": session.get(Customer, order.customer_id).code,
+            "warehouse": source.code if needed else None,
+            "return": None,
+        },
+        lines=items,
+    )
     session.add(shipment)
     session.flush()
-    for position, (line, qty) in enumerate(taken, start=1):
+    for item, (line, qty) in zip(items, taken, strict=True):
         product = products[line.product_id]
-        session.add(
-            ShipmentLine(
-                shipment_id=shipment.id,
-                order_line_id=line.id,
-                position=position,
-                product_id=product.id,
-                sku=product.sku,
-                description=line.description,
-                qty=qty,
-            )
-        )
+        item.shipment_id = shipment.id
+        session.add(item)
         if not product.service:
             move_stock(
                 session=session,
@@ -149,9 +164,7 @@ def get_shipment(*, session: Session, number: str) -> Shipment:
     number = (number or "").strip()
     if not number:
         raise InvalidInput("shipment number is empty")
-    shipment = session.exec(
-        select(Shipment).where(func.upper(Shipment.number) == number.upper())
-    ).first()
+    shipment = by_number(session, select(Shipment), Shipment.number, number)
     if shipment is None:
         raise NotFound(
             f"no shipment {number!r}", hint="`ordercli shipment list` shows the shipments"

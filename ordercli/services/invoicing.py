@@ -2,7 +2,8 @@
 
 An invoice takes quantities from order lines: everything still uninvoiced, or
 ``--line SKU=QTY`` portions. It is numbered in the same transaction that
-issues it, and never changes afterwards. Each portion is priced by rule 10 on
+issues it, sealed by its hash chain (``services/integrity.py``), and never
+changes afterwards. Each portion is priced by rule 10 on
 its own; the portion that completes a line takes what is left of the order
 line's rounded net and tax (``domain.money.portion_amounts``), so all invoices
 of a line add up to the order line to the cent, however it is split. Due
@@ -16,7 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from ordercli.domain.errors import InvalidInput, NotFound
 from ordercli.domain.money import (
@@ -29,9 +30,10 @@ from ordercli.domain.money import (
 from ordercli.domain.states import InvoiceStatus, invoice_status
 from ordercli.models import Customer, Invoice, InvoiceLine, Product, SalesOrder
 from ordercli.services.clock import now, today
-from ordercli.services.common import newest_first, parse_status
+from ordercli.services.common import by_number, newest_first, parse_status
 from ordercli.services.customers import get_customer
 from ordercli.services.events import record_event
+from ordercli.services.integrity import seal
 from ordercli.services.journal import Posting, post_entry
 from ordercli.services.numbering import next_number
 from ordercli.services.ordering import (
@@ -112,6 +114,12 @@ def create_invoice(
         total=subtotal + tax_total,
         created_at=moment,
     )
+    seal(
+        session,
+        invoice,
+        refs={"order": order.number, "customer": customer.code},
+        lines=invoice_lines,
+    )
     session.add(invoice)
     session.flush()
     for il in invoice_lines:
@@ -152,12 +160,12 @@ def get_invoice(*, session: Session, number: str, for_update: bool = False) -> I
     number = (number or "").strip()
     if not number:
         raise InvalidInput("invoice number is empty")
-    query = select(Invoice).where(func.upper(Invoice.number) == number.upper())
+    query = select(Invoice)
     if for_update:
         # Paid and credited are read-modify-write; on PostgreSQL this row lock
         # serialises two payments or credits of one invoice.
         query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
-    invoice = session.exec(query).first()
+    invoice = by_number(session, query, Invoice.number, number)
     if invoice is None:
         raise NotFound(f"no invoice {number!r}", hint="`ordercli invoice list` shows the invoices")
     return invoice

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, literal, null, union_all
+from sqlalchemy import Integer, String, and_, cast, literal, null, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, func, select
 
@@ -23,9 +23,10 @@ from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.domain.money import from_minor, to_minor
 from ordercli.models import Allocation, CreditMemo, Customer, Invoice, Payment, Refund
 from ordercli.services.clock import now, today
-from ordercli.services.common import check_limit, clean_text, newest_first
+from ordercli.services.common import by_number, check_limit, clean_text, newest_first
 from ordercli.services.customers import get_customer, lock_customer
 from ordercli.services.events import record_event
+from ordercli.services.integrity import seal
 from ordercli.services.invoicing import get_invoice
 from ordercli.services.journal import Posting, post_entry
 from ordercli.services.numbering import next_number
@@ -242,6 +243,12 @@ def record_payment(
         received_on=received_on,
         unapplied=left,
         created_at=now(),
+    )
+    seal(
+        session,
+        payment,
+        refs={"customer": customer.code},
+        lines=[{"invoice": invoice.number, "amount": take} for invoice, take in plan],
     )
     session.add(payment)
     session.flush()
@@ -460,6 +467,14 @@ def refund_credit(
         refunded_on=refunded_on,
         created_at=now(),
     )
+    seal(
+        session,
+        refund,
+        refs={
+            "customer": customer.code,
+            "credit_memo": credit_memo.number if credit_memo else None,
+        },
+    )
     session.add(refund)
     session.flush()
     left = amount
@@ -543,9 +558,7 @@ def get_payment(*, session: Session, number: str) -> Payment:
     number = (number or "").strip()
     if not number:
         raise InvalidInput("payment number is empty")
-    payment = session.exec(
-        select(Payment).where(func.upper(Payment.number) == number.upper())
-    ).first()
+    payment = by_number(session, select(Payment), Payment.number, number)
     if payment is None:
         raise NotFound(f"no payment {number!r}", hint="`ordercli payment list` shows the payments")
     return payment
@@ -633,8 +646,9 @@ def transactions(
             Payment.amount,
             Payment.method,
             Payment.reference,
-            null(),
-            null(),
+            # Typed NULLs: PostgreSQL types a UNION's columns from its first branches.
+            cast(null(), Integer),
+            cast(null(), String),
         ),
         "refund": _movement(
             "refund",
@@ -645,7 +659,7 @@ def transactions(
             -Refund.amount,
             Refund.method,
             Refund.reference,
-            null(),
+            cast(null(), Integer),
             select(CreditMemo.number)
             .where(CreditMemo.id == Refund.credit_memo_id)
             .scalar_subquery(),

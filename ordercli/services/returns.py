@@ -22,6 +22,7 @@ from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.domain.money import qty_from_db, qty_to_db
 from ordercli.models import (
     CreditMemo,
+    Customer,
     Invoice,
     InvoiceLine,
     OrderLine,
@@ -33,9 +34,10 @@ from ordercli.models import (
     ShipmentLine,
 )
 from ordercli.services.clock import now, today
-from ordercli.services.common import clean_text, newest_first, parse_status
+from ordercli.services.common import by_number, clean_text, newest_first, parse_status
 from ordercli.services.customers import get_customer
 from ordercli.services.events import record_event
+from ordercli.services.integrity import seal
 from ordercli.services.numbering import next_number
 from ordercli.services.ordering import get_order, order_lines
 
@@ -141,10 +143,10 @@ def get_return(*, session: Session, number: str, for_update: bool = False) -> Rm
     number = (number or "").strip()
     if not number:
         raise InvalidInput("return number is empty")
-    query = select(Rma).where(func.upper(Rma.number) == number.upper())
+    query = select(Rma)
     if for_update:
         query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
-    rma = session.exec(query).first()
+    rma = by_number(session, query, Rma.number, number)
     if rma is None:
         raise NotFound(f"no return {number!r}", hint="`ordercli return list` shows the returns")
     return rma
@@ -380,21 +382,34 @@ def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking
         warehouse_id=source.id if any(not p.service for p in products.values()) else None,
         created_at=moment,
     )
+    items = [
+        ShipmentLine(
+            order_line_id=ln.order_line_id,
+            position=position,
+            product_id=ln.product_id,
+            sku=ln.sku,
+            description=ln.description,
+            qty=ln.qty,
+        )
+        for position, ln in enumerate(lines, start=1)
+    ]
+    seal(
+        session,
+        shipment,
+        refs={
+            "order": order.number,
+            "customer": session.get(Customer, order.customer_id).code,
+            "warehouse": source.code if shipment.warehouse_id is not None else None,
+            "return": rma.number,
+        },
+        lines=items,
+    )
     session.add(shipment)
     session.flush()
-    for position, ln in enumerate(lines, start=1):
+    for item, ln in zip(items, lines, strict=True):
         product = products[ln.product_id]
-        session.add(
-            ShipmentLine(
-                shipment_id=shipment.id,
-                order_line_id=ln.order_line_id,
-                position=position,
-                product_id=ln.product_id,
-                sku=ln.sku,
-                description=ln.description,
-                qty=ln.qty,
-            )
-        )
+        item.shipment_id = shipment.id
+        session.add(item)
         if not product.service:
             move_stock(
                 session=session,

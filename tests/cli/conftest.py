@@ -11,11 +11,17 @@ Two things keep a few hundred CLI runs fast without changing what they test:
   seeded one when the test uses ``seeded``/``shop``), so the ``cli``, ``shop``,
   ``engine`` and ``unchanged`` fixtures of ``tests/conftest.py`` work exactly as
   before, each test on a ledger of its own.
+
+On PostgreSQL (``ORDERCLI_TEST_BACKEND=postgresql``) the root fixtures give each
+test a database copied from template databases instead (``PgLedgers`` in
+``tests/conftest.py``), and ``ledger_state`` keeps its named states as template
+databases too.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -26,6 +32,8 @@ import typer.testing
 
 from ordercli.db import dispose_all, open_ledger, resolve_location, unit_of_work
 from ordercli.services.demo import sample_data_dir, seed_demo
+
+ON_POSTGRESQL = os.environ.get("ORDERCLI_TEST_BACKEND", "").strip().lower() == "postgresql"
 
 _real_get_command = typer.testing._get_command
 _commands: dict[int, object] = {}
@@ -74,13 +82,16 @@ def _templates(tmp_path_factory) -> dict[str, Path]:
     return {"empty": empty, "sample": sample}
 
 
-@pytest.fixture
-def ledger_path(request, tmp_path: Path, _templates) -> Path:
-    """A fresh ledger of this test's own: migrated, and seeded when the test uses ``seeded``."""
-    path = tmp_path / "ledger.db"
-    template = "sample" if "seeded" in request.fixturenames else "empty"
-    shutil.copyfile(_templates[template], path)
-    return path
+if not ON_POSTGRESQL:  # on PostgreSQL the root ``ledger_url`` makes the ledger
+
+    @pytest.fixture
+    def ledger_path(request, tmp_path: Path, _templates) -> Path:
+        """A fresh ledger of this test's own: migrated, and seeded when the test uses
+        ``seeded``."""
+        path = tmp_path / "ledger.db"
+        template = "sample" if "seeded" in request.fixturenames else "empty"
+        shutil.copyfile(_templates[template], path)
+        return path
 
 
 @pytest.fixture
@@ -91,8 +102,9 @@ def seeded(engine):
 
 @pytest.fixture
 def cli_at(cli):
-    """``cli_at(path)``: the same kind of runner as ``cli`` on another ledger location."""
-    return lambda path: type(cli)(Path(path))
+    """``cli_at(path)``: the same kind of runner as ``cli`` on another ledger location
+    (a file, or a database URL)."""
+    return lambda path: type(cli)(path if "://" in str(path) else Path(path))
 
 
 @pytest.fixture
@@ -113,30 +125,47 @@ def _states(tmp_path_factory) -> dict:
     return {"dir": tmp_path_factory.mktemp("states"), "built": {}}
 
 
-@pytest.fixture
-def ledger_state(cli, ledger_path: Path, _templates, _states):
-    """``ledger_state(name, build)``: put this test's ledger in a named state.
+if ON_POSTGRESQL:
 
-    ``build(runner)`` drives the CLI (a runner like ``cli``) on a copy of the
-    sample ledger the first time a state is asked for; the result is kept as a
-    template and every test asking for the state gets a fresh copy of it, as if
-    it had run the same commands itself.
-    """
+    @pytest.fixture
+    def ledger_state(cli, ledger_url: str, pg_ledgers):
+        """``ledger_state(name, build)``: as on SQLite (below), each state kept as a
+        template database."""
 
-    def use(name: str, build) -> None:
-        built = _states["built"]
-        if name not in built:
-            work = _states["dir"] / f"build-{name}.db"
-            shutil.copyfile(_templates["sample"], work)
-            build(type(cli)(work))
-            dispose_all()
-            built[name] = _snapshot(work, _states["dir"] / f"{name}.db")
-        dispose_all()  # no connection may stay open on the file being replaced
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{ledger_path}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(built[name], ledger_path)
+        def use(name: str, build, base: str = "sample") -> None:
+            state = f"state-{name}"
+            pg_ledgers.template(state, lambda url: build(type(cli)(url)), base=base)
+            pg_ledgers.refill(ledger_url, state)
 
-    return use
+        return use
+
+else:
+
+    @pytest.fixture
+    def ledger_state(cli, ledger_path: Path, _templates, _states):
+        """``ledger_state(name, build)``: put this test's ledger in a named state.
+
+        ``build(runner)`` drives the CLI (a runner like ``cli``) on a copy of the
+        sample ledger (of the empty migrated one with ``base="empty"``) the first time
+        a state is asked for; the result is kept as a template and every test asking
+        for the state gets a fresh copy of it, as if it had run the same commands
+        itself.
+        """
+
+        def use(name: str, build, base: str = "sample") -> None:
+            built = _states["built"]
+            if name not in built:
+                work = _states["dir"] / f"build-{name}.db"
+                shutil.copyfile(_templates[base], work)
+                build(type(cli)(work))
+                dispose_all()
+                built[name] = _snapshot(work, _states["dir"] / f"{name}.db")
+            dispose_all()  # no connection may stay open on the file being replaced
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{ledger_path}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(built[name], ledger_path)
+
+        return use
 
 
 def build_confirmed(cli) -> None:

@@ -248,13 +248,13 @@ def test_the_readme_story_leaves_a_consistent_ledger(sold, human):
     result = cli.run("check")
     assert result.exit_code == 0, (result.stdout, result.stderr)
     assert result.stdout.startswith("ok: ") and "the ledger is consistent" in result.stdout
-    assert cli.ok("check") == {"ok": True, "checks": 27, "problems": []}
+    assert cli.ok("check") == {"ok": True, "checks": 28, "problems": []}
     assert "ok:" in human("check")
 
 
 def test_check_on_an_empty_ledger(cli, human):
-    assert cli.ok("check") == {"ok": True, "checks": 27, "problems": []}
-    assert human("check").startswith("ok: 27 checks passed")
+    assert cli.ok("check") == {"ok": True, "checks": 28, "problems": []}
+    assert human("check").startswith("ok: 28 checks passed")
 
 
 def test_check_on_the_sample_ledger(shop):
@@ -361,6 +361,7 @@ def settled(cli, ledger_state):
         ),
     ],
 )
+@pytest.mark.sqlite_only("corrupts the ledger file with sqlite3")
 def test_check_names_what_was_corrupted(settled, ledger_path, statements, rule, fragment):
     tamper(ledger_path, *statements)
     result = settled.run("check")
@@ -368,7 +369,7 @@ def test_check_names_what_was_corrupted(settled, ledger_path, statements, rule, 
     assert "Traceback" not in result.stdout + result.stderr
     assert f"problem (rule {rule}): " in result.stdout and fragment in result.stdout
     assert result.stderr.splitlines()[0].startswith("error: the ledger check found ")
-    assert "problem(s) in 27 checks" in result.stderr
+    assert "problem(s) in 28 checks" in result.stderr
     doc = settled.run("check", "--json")
     assert doc.exit_code == 1
     report = json.loads(doc.stdout)
@@ -376,6 +377,7 @@ def test_check_names_what_was_corrupted(settled, ledger_path, statements, rule, 
     assert any(p["rule"] == rule and fragment in p["problem"] for p in report["problems"])
 
 
+@pytest.mark.sqlite_only("corrupts the ledger file with sqlite3")
 def test_check_catches_the_brief_example_exactly(settled, ledger_path):
     tamper(ledger_path, "UPDATE invoice SET paid = paid + 1 WHERE number = 'INV-00003'")
     result = settled.run("check")
@@ -386,7 +388,7 @@ def test_check_catches_the_brief_example_exactly(settled, ledger_path):
         "problem (rule 18): INV-00003: open balance 19.64, receivable account holds 19.65",
     ]
     assert result.stderr.splitlines()[0] == (
-        "error: the ledger check found 2 problem(s) in 27 checks"
+        "error: the ledger check found 2 problem(s) in 28 checks"
     )
 
 
@@ -398,6 +400,7 @@ def test_check_is_read_only(settled, unchanged):
 # --- a ledger from the previous release ------------------------------------
 
 
+@pytest.mark.sqlite_only("the ledger of release 0.1 is a SQLite file")
 def test_check_on_a_ledger_from_release_0001(cli_at, tmp_path):
     old = tmp_path / "old.db"
     shutil.copyfile(FIXTURES / "ledger-0001.db", old)

@@ -125,6 +125,7 @@ def test_logo_replaced_and_removed(cli, tmp_path):
     assert cli.ok("company", "set", "--no-logo")["logo"] is None
 
 
+@pytest.mark.sqlite_only("searches the ledger file's bytes for the password")
 def test_password_is_reported_but_never_stored(cli, ledger_path):
     secret = "correct horse battery staple"
     env = {"ORDERCLI_SMTP_PASSWORD": secret}

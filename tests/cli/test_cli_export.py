@@ -941,6 +941,7 @@ def test_every_kind_is_a_command_with_help(cli):
     assert all(kind in listing for kind in KINDS)
 
 
+@pytest.mark.sqlite_only("exports the demo's SQLite ledger")
 def test_demo_ledger_exports_every_kind(cli, cli_at, tmp_path):
     """The demo's books (invoices, payments, a refund, a return, store credit used,
     imported web-shop orders) hold the same documents as the ledger lists."""

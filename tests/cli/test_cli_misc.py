@@ -170,6 +170,7 @@ def test_numbering_set_width_not_a_number(cli, unchanged):
 # --- demo ------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only("the demo ledger is a SQLite file")
 def test_demo_builds_its_own_ledger(cli, cli_at, tmp_path, ledger_path, fingerprint, engine):
     before = fingerprint(engine)
     target = tmp_path / "demo.db"
@@ -237,6 +238,7 @@ def test_demo_builds_its_own_ledger(cli, cli_at, tmp_path, ledger_path, fingerpr
     assert len(cli_at(target).ok("order", "list")) == 12
 
 
+@pytest.mark.sqlite_only("the demo ledger is a SQLite file")
 def test_demo_refuses_to_overwrite_another_file(cli, tmp_path):
     notes = tmp_path / "notes.db"
     notes.write_text("my precious notes\n")
@@ -245,6 +247,7 @@ def test_demo_refuses_to_overwrite_another_file(cli, tmp_path):
     assert notes.read_text() == "my precious notes\n"
 
 
+@pytest.mark.sqlite_only("the demo writes a SQLite file, here over the ledger file")
 def test_demo_refuses_to_overwrite_a_real_ledger(cli, ledger_path, unchanged):
     cli.ok("customer", "add", "Real customer", "--code", "REAL")
     with unchanged():
@@ -294,6 +297,7 @@ def test_other_sqlite_database_is_not_a_ledger(cli_at, tmp_path):
     assert (tables, rows) == (["recipes"], [("pancakes",)])
 
 
+@pytest.mark.sqlite_only("copies the ledger file and edits it with sqlite3")
 def test_ledger_from_a_newer_ordercli(cli_at, tmp_path, ledger_path):
     newer = tmp_path / "newer.db"
     newer.write_bytes(ledger_path.read_bytes())

@@ -18,6 +18,8 @@ import pytest
 
 from ordercli.db import dispose_all
 
+pytestmark = pytest.mark.sqlite_only("the books fixture copies and snapshots SQLite ledger files")
+
 D = Decimal
 TODAY = "2026-04-30"
 INVOICES = ["INV-00001", "INV-00002", "INV-00003", "INV-00004"]

@@ -140,6 +140,7 @@ def test_warehouse_list_shows_what_each_warehouse_holds(shop, human):
         assert fact in out
 
 
+@pytest.mark.sqlite_only("deactivate() writes the ledger file with sqlite3")
 def test_warehouse_refusals_change_nothing(shop, unchanged, ledger_path):
     shop.ok("warehouse", "add", "DEPOT", "Depot")
     deactivate(ledger_path, "DEPOT")
@@ -306,12 +307,14 @@ REFUSALS = [
 
 
 @pytest.mark.parametrize(("args", "message"), REFUSALS, ids=[" ".join(a) for a, _ in REFUSALS])
+@pytest.mark.sqlite_only("deactivate() writes the ledger file with sqlite3")
 def test_stock_and_shipment_refusals_change_nothing(shop, ledger_state, unchanged, args, message):
     ledger_state("two-warehouses", build_two_warehouses)
     with unchanged():
         assert shop.fails(*args) == f"error: {message}"
 
 
+@pytest.mark.sqlite_only("deactivate() writes the ledger file with sqlite3")
 def test_shipping_more_than_a_warehouse_holds_says_where_the_rest_is(shop, ledger_state):
     ledger_state("two-warehouses", build_two_warehouses)
     result = shop.run("shipment", "create", "SO-00001", "--warehouse", "SHOP")
@@ -322,6 +325,7 @@ def test_shipping_more_than_a_warehouse_holds_says_where_the_rest_is(shop, ledge
 # --- shipping from a warehouse ----------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only("deactivate() writes the ledger file with sqlite3")
 def test_shipping_from_a_named_warehouse(shop, ledger_state, human):
     ledger_state("two-warehouses", build_two_warehouses)  # SHOP 3, MAIN 12 DESK-OAK
     doc = shop.ok(

@@ -11,10 +11,15 @@ replaced, so no connection ever sees the swap.
 ``LedgerKit.check_ledger`` reads the whole ledger with plain SQL and asserts the
 ledger-wide rules (SPEC rules 2, 8, 9, 10, 12) with integer arithmetic that does not
 use the product's money code, then returns a snapshot for model comparisons.
+
+On PostgreSQL (``ORDERCLI_TEST_BACKEND=postgresql``) the scratch ledger is a database
+that ``PgLedgerKit`` remakes for every example from a seeded template database
+(``PgLedgers.refill`` in ``tests/conftest.py``), keeping the one engine likewise.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -27,6 +32,8 @@ from sqlalchemy import Engine, event, text
 
 from ordercli.db import dispose_all, open_ledger, resolve_location, unit_of_work
 from ordercli.services.demo import sample_data_dir, seed_demo
+
+ON_POSTGRESQL = os.environ.get("ORDERCLI_TEST_BACKEND", "").strip().lower() == "postgresql"
 
 QTY_SCALE = 1000  # quantities are held as thousandths
 PCT_SCALE = 10**6  # percentages are held as ten-thousandths of a percent: 100 % = 10**6
@@ -160,18 +167,15 @@ class LedgerKit:
         finally:
             self.close(engine)
 
+    TABLES_SQL = (
+        "SELECT name FROM sqlite_master WHERE type='table' "
+        "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    )
+
     def fingerprint(self, engine: Engine) -> dict[str, list]:
         """Every row of every table, to prove a refusal changed nothing."""
         with self._connect(engine) as conn:
-            tables = [
-                r[0]
-                for r in conn.execute(
-                    text(
-                        "SELECT name FROM sqlite_master WHERE type='table' "
-                        "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-                    )
-                )
-            ]
+            tables = [r[0] for r in conn.execute(text(self.TABLES_SQL))]
             return {
                 t: [tuple(r) for r in conn.execute(text(f'SELECT * FROM "{t}" ORDER BY 1'))]
                 for t in tables
@@ -331,21 +335,71 @@ class LedgerKit:
         return snap
 
 
-@pytest.fixture(scope="session")
-def ledger_kit(tmp_path_factory) -> LedgerKit:
-    """One seeded template ledger per session (per xdist worker), copied fresh per example."""
-    folder = tmp_path_factory.mktemp("property-ledger")
-    seeded = folder / "seeded.db"
-    engine = open_ledger(resolve_location(str(seeded)))
-    with unit_of_work(engine) as session:
-        seed_demo(session=session, folder=sample_data_dir())
-    # A self-contained copy (no -wal beside it) that no connection ever holds open.
-    template = folder / "template.db"
-    source = sqlite3.connect(seeded)
-    try:
-        source.execute("VACUUM INTO ?", (str(template),))
-    finally:
-        source.close()
-    kit = LedgerKit(template, folder)
-    yield kit
-    dispose_all()
+class PgLedgerKit(LedgerKit):
+    """``LedgerKit`` on PostgreSQL: the scratch ledger is one database URL that every
+    ``open`` remakes as a fresh copy of the seeded template database."""
+
+    TABLES_SQL = (
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+    )
+
+    def __init__(self, pg_ledgers):
+        self.pg = pg_ledgers
+        self.url = pg_ledgers.take("sample")
+        self._engine = open_ledger(self.url)
+        self._in_use = False
+        self._fresh = True  # the first example gets the copy just made
+        with self._engine.connect() as conn:
+            self.products = {
+                r["sku"]: ProductInfo(
+                    r["sku"], r["unit_price"], r["tax_rate"], bool(r["service"]), r["on_hand"]
+                )
+                for r in _rows(conn, "SELECT * FROM product")
+            }
+            self.credit_limits = {
+                r["code"]: r["credit_limit"] for r in _rows(conn, "SELECT * FROM customer")
+            }
+
+    def open(self) -> Engine:
+        assert not self._in_use, "one scratch ledger at a time"
+        if not self._fresh:
+            self.pg.refill(self.url, "sample")  # the engine stays: it reconnects to the copy
+        self._fresh = False
+        self._in_use = True
+        return self._engine
+
+    def release(self) -> None:
+        self._engine.dispose()
+        self.pg.release(self.url)
+
+
+if ON_POSTGRESQL:
+
+    @pytest.fixture(scope="session")
+    def ledger_kit(pg_ledgers) -> LedgerKit:
+        """A scratch database per example, copied from the seeded template database."""
+        kit = PgLedgerKit(pg_ledgers)
+        yield kit
+        kit.release()
+
+else:
+
+    @pytest.fixture(scope="session")
+    def ledger_kit(tmp_path_factory) -> LedgerKit:
+        """One seeded template ledger per session (per xdist worker), copied fresh per
+        example."""
+        folder = tmp_path_factory.mktemp("property-ledger")
+        seeded = folder / "seeded.db"
+        engine = open_ledger(resolve_location(str(seeded)))
+        with unit_of_work(engine) as session:
+            seed_demo(session=session, folder=sample_data_dir())
+        # A self-contained copy (no -wal beside it) that no connection ever holds open.
+        template = folder / "template.db"
+        source = sqlite3.connect(seeded)
+        try:
+            source.execute("VACUUM INTO ?", (str(template),))
+        finally:
+            source.close()
+        kit = LedgerKit(template, folder)
+        yield kit
+        dispose_all()

@@ -21,6 +21,7 @@ import tempfile
 from fractions import Fraction
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -324,6 +325,7 @@ name_st = (
 )
 
 
+@pytest.mark.sqlite_only("exec_driver_sql with a literal %, which psycopg reads as a placeholder")
 @SETTINGS
 @given(
     names=st.lists(name_st, min_size=1, max_size=5),

@@ -127,6 +127,7 @@ def report(database: str, processes: int, per_process: int, expected: dict) -> N
 
 
 @pytest.mark.parametrize(("processes", "per_process"), SIZES)
+@pytest.mark.sqlite_only("the SQLite variant; the PostgreSQL one follows")
 def test_writers_mixing_documents_on_sqlite(engine, processes, per_process):
     url = engine.url.render_as_string(hide_password=False)
     orders, reports = run_mixed(url, processes, per_process)

@@ -38,6 +38,8 @@ from robustness_support import (
 
 from ordercli.db import dispose_all
 
+pytestmark = pytest.mark.sqlite_only("kills an import midway and reads the SQLite file it left")
+
 MAX_ROUNDS_PER_KILL = 3  # a round whose import finished before its moment is not a kill
 
 

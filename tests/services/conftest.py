@@ -8,10 +8,13 @@ here needs a fresh one. So ``engine`` and ``seeded`` are overridden to copy a
 ledger migrated (and, for ``seeded``, seeded with ``sample_data/``) once per
 session by the very same ``open_ledger`` and ``seed_demo``. Creation and
 migration on first use are tested in ``test_storage.py`` without templates.
+On PostgreSQL (``ORDERCLI_TEST_BACKEND=postgresql``) the root fixtures copy template
+databases instead, and ``ledger_templates``/``scenario_template`` name those.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -26,39 +29,50 @@ from ordercli.models import Event, Product
 from ordercli.services import ordering, views
 from ordercli.services.demo import sample_data_dir, seed_demo
 
+ON_POSTGRESQL = os.environ.get("ORDERCLI_TEST_BACKEND", "").strip().lower() == "postgresql"
 
-@pytest.fixture(scope="session")
-def ledger_templates(tmp_path_factory) -> dict[str, Path]:
-    """A migrated empty ledger and a seeded one, each a single closed SQLite file."""
-    folder = tmp_path_factory.mktemp("ledger-templates")
-    templates = {}
-    for name in ("empty", "seeded"):
-        path = folder / f"{name}.db"
-        url = resolve_location(str(path))
-        engine = open_ledger(url)
-        if name == "seeded":
-            with unit_of_work(engine) as session:
-                seed_demo(session=session, folder=sample_data_dir())
-        db._engines.pop(url).dispose()
-        # The last connection closed checkpointed the WAL: the file alone is the ledger.
-        assert not path.with_name(path.name + "-wal").exists()
-        templates[name] = path
-    return templates
+if ON_POSTGRESQL:  # the root ``engine`` and ``seeded`` copy template databases
 
+    @pytest.fixture(scope="session")
+    def ledger_templates(pg_ledgers) -> dict[str, str]:
+        """The template databases of a migrated empty ledger and a seeded one."""
+        return {
+            "empty": pg_ledgers.template_of("empty"),
+            "seeded": pg_ledgers.template_of("sample"),
+        }
 
-@pytest.fixture
-def engine(ledger_path: Path, ledger_templates, request):
-    """The ledger at ``ledger_path``: a copy of the seeded template when the test uses
-    ``seeded``, else of the empty migrated one."""
-    kind = "seeded" if "seeded" in request.fixturenames else "empty"
-    shutil.copyfile(ledger_templates[kind], ledger_path)
-    return open_ledger(resolve_location(str(ledger_path)))
+else:
 
+    @pytest.fixture(scope="session")
+    def ledger_templates(tmp_path_factory) -> dict[str, Path]:
+        """A migrated empty ledger and a seeded one, each a single closed SQLite file."""
+        folder = tmp_path_factory.mktemp("ledger-templates")
+        templates = {}
+        for name in ("empty", "seeded"):
+            path = folder / f"{name}.db"
+            url = resolve_location(str(path))
+            engine = open_ledger(url)
+            if name == "seeded":
+                with unit_of_work(engine) as session:
+                    seed_demo(session=session, folder=sample_data_dir())
+            db._engines.pop(url).dispose()
+            # The last connection closed checkpointed the WAL: the file alone is the ledger.
+            assert not path.with_name(path.name + "-wal").exists()
+            templates[name] = path
+        return templates
 
-@pytest.fixture
-def seeded(engine):
-    """A ledger holding the sample customers and catalog (copied, see ``engine``)."""
-    return engine
+    @pytest.fixture
+    def engine(ledger_path: Path, ledger_templates, request):
+        """The ledger at ``ledger_path``: a copy of the seeded template when the test uses
+        ``seeded``, else of the empty migrated one."""
+        kind = "seeded" if "seeded" in request.fixturenames else "empty"
+        shutil.copyfile(ledger_templates[kind], ledger_path)
+        return open_ledger(resolve_location(str(ledger_path)))
+
+    @pytest.fixture
+    def seeded(engine):
+        """A ledger holding the sample customers and catalog (copied, see ``engine``)."""
+        return engine
 
 
 def dec(value) -> Decimal | None:
@@ -210,10 +224,15 @@ def ledger_ok(request):
 
 
 @pytest.fixture(scope="session")
-def scenario_template(ledger_templates, tmp_path_factory) -> Callable[..., Path]:
+def scenario_template(ledger_templates, tmp_path_factory, request) -> Callable[..., Path]:
     """``scenario_template("name", build)``: a seeded ledger on which ``build(engine)`` ran
     once per session, as a closed file to copy (see ``ledger_templates``). For scenarios
     many tests start from; a module overrides ``engine`` to copy it."""
+    if ON_POSTGRESQL:
+        pg_ledgers = request.getfixturevalue("pg_ledgers")
+        return lambda name, build: pg_ledgers.template(
+            f"scenario-{name}", lambda url: build(open_ledger(url)), base="sample"
+        )
     folder = tmp_path_factory.mktemp("scenario-templates")
     made: dict[str, Path] = {}
 

@@ -16,6 +16,8 @@ from ordercli.models import Invoice
 from ordercli.services.backup import backup_ledger, restore_ledger
 from ordercli.services.checks import run_checks
 
+pytestmark = pytest.mark.sqlite_only("backup and restore copy SQLite ledger files")
+
 
 def _url(path: Path) -> str:
     return f"sqlite:///{path}"

@@ -107,6 +107,7 @@ def run_read_then_write(engine, *, write: bool) -> list[tuple[str, bool | None, 
     return reports
 
 
+@pytest.mark.sqlite_only("SQLite locking: BEGIN IMMEDIATE and the busy timeout")
 def test_read_then_write_in_two_processes_both_succeed(engine):
     """Regression: with a deferred BEGIN the second writer fails at once with
     "database is locked"; BEGIN IMMEDIATE makes it wait its turn instead."""
@@ -117,6 +118,7 @@ def test_read_then_write_in_two_processes_both_succeed(engine):
     check_ledger(engine, ["INV-00001", "INV-00002"])
 
 
+@pytest.mark.sqlite_only("SQLite locking: BEGIN IMMEDIATE and the busy timeout")
 def test_without_begin_immediate_the_same_work_fails(engine):
     """The control experiment, proving the test above would catch a regression: with a
     deferred BEGIN (a read-only unit of work) both read, meet, and one write is refused."""
@@ -130,6 +132,7 @@ def test_without_begin_immediate_the_same_work_fails(engine):
         assert [inv.number for inv in session.exec(select(Invoice))] == ["INV-00001"]
 
 
+@pytest.mark.sqlite_only("SQLite locking: BEGIN IMMEDIATE and the busy timeout")
 def test_a_ledger_locked_past_the_busy_timeout_is_unavailable(engine, uow, monkeypatch):
     """Exit 3 path: another command holds the write lock longer than the busy timeout."""
     monkeypatch.setenv("ORDERCLI_BUSY_TIMEOUT", "0.2")

@@ -219,6 +219,7 @@ BOUND = 8_000_000  # bytes; the rows themselves, held at once, take several time
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "hledger", "beancount"])
+@pytest.mark.sqlite_only("memory bounds fit sqlite3; psycopg buffers are C memory")
 def test_exports_stream_in_constant_memory(engine, uow, fmt):
     add_journal(engine, LINES // 3)
     with uow(write=False) as session:  # warm up: imports, compiled statements

@@ -1001,6 +1001,7 @@ def _ledger_rows(engine) -> list:
     return [orders_, lines, products]
 
 
+@pytest.mark.sqlite_only("makes a second ledger by copying the SQLite template file")
 def test_jsonl_and_csv_with_the_same_orders_give_the_same_ledger(
     tmp_path, seeded, run, engine, ledger_templates, ledger_ok
 ):

@@ -3,14 +3,13 @@ allocations, unapplied credit, refunds) and 16 (exposure after payments and cred
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlmodel import select
 
-from ordercli.db import open_ledger, resolve_location, unit_of_work
+from ordercli.db import unit_of_work
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.models import Allocation, Payment, Refund
 from ordercli.services import credit_memos, customers, invoicing, ordering, payments, views
@@ -60,14 +59,13 @@ def build_three_invoices(engine) -> None:
 
 
 @pytest.fixture
-def engine(ledger_path, ledger_templates, scenario_template, request):
+def engine(ledger_from, ledger_templates, scenario_template, request):
     """A test using ``three_invoices`` starts from that scenario, made once; others as usual."""
     if "three_invoices" in request.fixturenames:
         source = scenario_template("three_invoices", build_three_invoices)
     else:
         source = ledger_templates["seeded" if "seeded" in request.fixturenames else "empty"]
-    shutil.copyfile(source, ledger_path)
-    return open_ledger(resolve_location(str(ledger_path)))
+    return ledger_from(source)
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@ from ordercli.db import HEAD_REVISION, open_ledger, resolve_location, unit_of_wo
 from ordercli.domain.errors import LedgerUnavailable
 from ordercli.services import catalog, customers, invoicing, ordering, views
 
+pytestmark = pytest.mark.sqlite_only("the ledger file: creation, PRAGMA set-up, non-ledger files")
+
 D = Decimal
 
 

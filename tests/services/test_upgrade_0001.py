@@ -20,6 +20,8 @@ import ordercli.db
 from ordercli.db import HEAD_REVISION, open_ledger, resolve_location, unit_of_work
 from ordercli.services import checks, journal
 
+pytestmark = pytest.mark.sqlite_only("upgrades the SQLite ledger of release 0.1 in tests/fixtures")
+
 D = Decimal
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "ledger-0001.db"
 OLD_TABLES = (

@@ -1,8 +1,12 @@
 """Every released schema upgrades to this one without losing a row.
 
 ``tests/fixtures/ledger-<revision>.db`` is the demo ledger as each release
-left it (0001: release 0.1, 0002: release 0.2). Each is copied, opened by
-this ordercli (which upgrades it), and compared row by row with what it held.
+left it (0001: release 0.1, 0002: release 0.2; 0004: the demo plus a second
+warehouse, imports, a replacement shipment, `invoice create --all`, payments,
+credit memos and refunds, made by ``tests/fixtures/build-ledger-0004.sh``).
+Each is copied, opened by this ordercli (which upgrades it), and compared row
+by row with what it held; every check passes on it, the hash chains that
+0005 adds included.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import pytest
 import ordercli.db
 from ordercli.db import HEAD_REVISION, open_ledger, resolve_location, unit_of_work
 from ordercli.services import checks, journal
+
+pytestmark = pytest.mark.sqlite_only("upgrades the SQLite ledgers of earlier releases")
 
 FIXTURES = sorted((Path(__file__).parent.parent / "fixtures").glob("ledger-*.db"))
 
@@ -61,7 +67,44 @@ def release(request, tmp_path):
 
 
 def test_there_is_a_fixture_per_released_schema():
-    assert [p.stem for p in FIXTURES] == ["ledger-0001", "ledger-0002"]
+    assert [p.stem for p in FIXTURES] == ["ledger-0001", "ledger-0002", "ledger-0004"]
+
+
+def test_the_0004_fixture_holds_every_kind_of_record():
+    """Guards the tests above: the 0004 ledger is at 0004 and holds what it should."""
+    path = next(p for p in FIXTURES if p.stem == "ledger-0004")
+    assert _revision(path) == "0004"
+    conn = sqlite3.connect(path)
+    try:
+        counts = {
+            what: conn.execute(query).fetchone()[0]
+            for what, query in {
+                "invoices": "SELECT COUNT(*) FROM invoice",
+                "shipments": "SELECT COUNT(*) FROM shipment",
+                "replacements": "SELECT COUNT(*) FROM shipment WHERE return_id IS NOT NULL",
+                "payments": "SELECT COUNT(*) FROM payment",
+                "credit memos": "SELECT COUNT(*) FROM credit_memo",
+                "refunds": "SELECT COUNT(*) FROM refund",
+                "returns": "SELECT COUNT(*) FROM rma",
+                "imported orders": "SELECT COUNT(*) FROM sales_order WHERE order_ref IS NOT NULL",
+                "warehouses": "SELECT COUNT(*) FROM warehouse",
+                "billing agreements": "SELECT COUNT(*) FROM billing_agreement",
+            }.items()
+        }
+    finally:
+        conn.close()
+    assert counts == {
+        "invoices": 13,
+        "shipments": 6,
+        "replacements": 1,
+        "payments": 5,
+        "credit memos": 3,
+        "refunds": 2,
+        "returns": 2,
+        "imported orders": 8,
+        "warehouses": 2,
+        "billing agreements": 1,
+    }
 
 
 def test_every_row_survives(release):

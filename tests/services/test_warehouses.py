@@ -501,6 +501,11 @@ def test_check_finds_a_warehouse_below_zero_and_a_shipment_without_warehouse(
     assert [(p["rule"], p["problem"]) for p in report["problems"]] == [
         ("12", "DESK-OAK: -2 on hand in SHOP"),
         ("12", f"{shipment} ships goods but names no warehouse"),
+        (
+            "4",
+            f"shipment {shipment} does not match its recorded hash: it was changed after "
+            "it was issued (or a document before it was)",
+        ),
     ]
 
 
