@@ -8,12 +8,12 @@ no longer be attached.
 
 from __future__ import annotations
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.models import BillingAgreement, Customer, SalesOrder
 from ordercli.services.clock import now
-from ordercli.services.common import check_limit, clean_text
+from ordercli.services.common import by_number, check_limit, clean_text
 from ordercli.services.customers import get_customer
 from ordercli.services.events import record_event
 from ordercli.services.numbering import next_number
@@ -65,10 +65,10 @@ def get_agreement(*, session: Session, number: str, for_update: bool = False) ->
     number = (number or "").strip()
     if not number:
         raise InvalidInput("billing agreement is empty")
-    query = select(BillingAgreement).where(func.upper(BillingAgreement.number) == number.upper())
+    query = select(BillingAgreement)
     if for_update:
         query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
-    agreement = session.exec(query).first()
+    agreement = by_number(session, query, BillingAgreement.number, number)
     if agreement is None:
         raise NotFound(
             f"no billing agreement {number!r}",

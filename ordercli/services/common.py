@@ -109,3 +109,20 @@ def newest_first(
     if limit is not None:
         query = query.limit(limit)
     return query
+
+
+def by_number(session, query, column, number: str):
+    """The first row of ``query`` whose ``column`` (a document number) is ``number``,
+    ignoring case.
+
+    Tried first as typed and in capitals, which the unique index on the number
+    answers at once; the case-folding scan runs only when neither matches (a
+    number series with a lower-case prefix), so a lookup does not slow down as
+    the ledger grows.
+    """
+    from sqlalchemy import func
+
+    found = session.scalars(query.where(column.in_(sorted({number, number.upper()})))).first()
+    if found is not None:
+        return found
+    return session.scalars(query.where(func.upper(column) == number.upper())).first()

@@ -26,6 +26,7 @@ from ordercli.models import Customer, OrderLine, Product, SalesOrder
 from ordercli.services.catalog import get_product
 from ordercli.services.clock import now, today
 from ordercli.services.common import (
+    by_number,
     clean_text,
     newest_first,
     parse_status,
@@ -44,12 +45,12 @@ def get_order(*, session: Session, number: str, for_update: bool = False) -> Sal
     number = (number or "").strip()
     if not number:
         raise InvalidInput("order number is empty")
-    query = select(SalesOrder).where(func.upper(SalesOrder.number) == number.upper())
+    query = select(SalesOrder)
     if for_update:
         # NO KEY UPDATE: rows that merely reference this order (events, lines of
         # other commands) must not wait for it, or PostgreSQL deadlocks.
         query = query.with_for_update(key_share=True)
-    order = session.exec(query).first()
+    order = by_number(session, query, SalesOrder.number, number)
     if order is None:
         raise NotFound(f"no order {number!r}", hint="`ordercli order list` shows the orders")
     return order

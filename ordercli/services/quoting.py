@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.domain.money import from_minor, qty_from_db
@@ -20,6 +20,7 @@ from ordercli.models import Customer, OrderLine, Quote, QuoteLine, QuoteNote, Sa
 from ordercli.services.catalog import get_product
 from ordercli.services.clock import now, os_user, today
 from ordercli.services.common import (
+    by_number,
     clean_text,
     newest_first,
     parse_status,
@@ -47,7 +48,7 @@ def get_quote(*, session: Session, number: str) -> Quote:
     number = (number or "").strip()
     if not number:
         raise InvalidInput("quote number is empty")
-    quote = session.exec(select(Quote).where(func.upper(Quote.number) == number.upper())).first()
+    quote = by_number(session, select(Quote), Quote.number, number)
     if quote is None:
         raise NotFound(f"no quote {number!r}", hint="`ordercli quote list` shows the quotes")
     return quote
