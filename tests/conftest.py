@@ -133,8 +133,14 @@ if not ON_POSTGRESQL:  # SQLite: the ledger is a file of the test's own
         def make(template: Path):
             import shutil
 
+            from ordercli.db import forget_ledger
+
+            url = resolve_location(str(ledger_path))
+            forget_ledger(url)  # no pooled connection may hold the file being replaced
+            for suffix in ("-wal", "-shm"):
+                Path(f"{ledger_path}{suffix}").unlink(missing_ok=True)
             shutil.copyfile(template, ledger_path)
-            return open_ledger(resolve_location(str(ledger_path)))
+            return open_ledger(url)
 
         return make
 

@@ -384,9 +384,9 @@ def _storage_problems(session: Session) -> list[dict]:
     if connection.dialect.name != "sqlite":
         return []
     problems = []
-    for (verdict,) in connection.execute(text("PRAGMA quick_check")):
+    for (verdict,) in connection.execute(text("PRAGMA integrity_check")):
         if verdict != "ok":
-            problems.append({"rule": "storage", "check": "quick_check", "problem": verdict})
+            problems.append({"rule": "storage", "check": "integrity_check", "problem": verdict})
     for row in connection.execute(text("PRAGMA foreign_key_check")):
         problems.append(
             {
