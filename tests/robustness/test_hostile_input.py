@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,7 +186,7 @@ def judged(cli, engine, fingerprint, args: list[str], tally: str) -> str:
     )
     if result.exit_code == 0:
         assert not any(line.startswith("error:") for line in err.splitlines()), (shown, err)
-        if "--json" in args and not {"-h", "--help"} & set(args):  # help wins, as it should
+        if _json_flag_given(args) and not {"-h", "--help"} & set(args):  # help wins
             json.loads(out)  # exactly one document
         TALLY[f"{tally}: done"] += 1
         return "done"
@@ -438,11 +439,17 @@ def import_files(draw) -> ImportFile:
     return ImportFile(kind, f"upload{suffix}", data, how)
 
 
+# The same cases on every run, so a CI run is reproducible; set
+# ORDERCLI_HYPOTHESIS_RANDOM=1 to explore new ones.
+DERANDOMIZE = not os.environ.get("ORDERCLI_HYPOTHESIS_RANDOM")
+
+
 def hostile_files(cli, judge, folder: Path, examples: int) -> None:
     @settings(
         max_examples=examples,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        derandomize=DERANDOMIZE,
     )
     @given(case=import_files(), dry_run=st.booleans(), as_json=st.booleans())
     def run(case: ImportFile, dry_run: bool, as_json: bool) -> None:
@@ -503,6 +510,16 @@ def commands(draw) -> list[str]:
     return args + maybe(draw, "--json")
 
 
+def _json_flag_given(args: list[str]) -> bool:
+    """Whether ``--json`` reached ordercli as the flag, not as the value of the option
+    before it (``--reason --json`` gives the reason "--json", as any parser would)."""
+    flags = {"--json", "--dry-run", "-h", "--help"}
+    return any(
+        arg == "--json" and not (i and args[i - 1].startswith("--") and args[i - 1] not in flags)
+        for i, arg in enumerate(args)
+    )
+
+
 def prepare_documents(cli) -> None:
     """SO-00001: a draft order of ACME's to add lines to; INV-00001 to credit and pay."""
     cli.ok("order", "new", "ACME")
@@ -519,6 +536,7 @@ def hostile_arguments(cli, judge, examples: int) -> None:
         max_examples=examples,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        derandomize=DERANDOMIZE,
     )
     @given(args=commands())
     def run(args: list[str]) -> None:
