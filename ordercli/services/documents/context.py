@@ -24,32 +24,16 @@ from ordercli.services import views
 
 
 def _company(session: Session) -> dict:
-    from ordercli.services.settings import currency, get_setting
+    """The company profile, with the logo as a ``data:`` URI the template can show."""
+    from ordercli.services.company import company_profile
 
-    try:
-        from ordercli.services.company import company_profile
-    except ImportError:  # the profile service arrives with `ordercli company`
-        company_profile = None
-    if company_profile is not None:
-        profile = dict(company_profile(session))
-    else:
-        profile = {
-            key: None
-            for key in ("address", "tax_id", "bank_details", "footer", "email_from", "template_dir")
-        }
-        profile.update(
-            name=get_setting(session=session, key="company_name"),
-            currency=currency(session),
-            locale="en_US",
-            logo=None,
-        )
+    profile = dict(company_profile(session))
     logo = profile.get("logo")
     profile["logo_uri"] = (
         f"data:{logo['mime']};base64,{base64.b64encode(logo['data']).decode('ascii')}"
         if logo
         else None
     )
-    profile.setdefault("locale", "en_US")
     return profile
 
 

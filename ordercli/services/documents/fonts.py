@@ -21,7 +21,6 @@ REGULAR = "OrderCli-Sans"
 BOLD = "OrderCli-Sans-Bold"
 # Tried in order for a character the main font lacks.
 FALLBACKS = (("OrderCli-CJK", "DroidSansFallback.ttf"), ("OrderCli-Symbols", "Symbola.ttf"))
-FALLBACK = FALLBACKS[0][0]
 
 
 @cache
