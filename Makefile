@@ -18,12 +18,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -rP -n auto
 
 # The whole suite again on PostgreSQL: each test on a fresh database of its own on the
 # server ORDERCLI_TEST_PG_URL names (tests that are SQLite by nature skip).
 test-pg: $(STAMP)
-	ORDERCLI_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -n auto
+	ORDERCLI_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -rP -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -34,7 +34,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 soak: $(STAMP)
-	$(BIN)/python -m pytest -q -m soak
+	$(BIN)/python -m pytest -q -rP -m soak
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
