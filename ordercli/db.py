@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from ordercli.domain.errors import LedgerUnavailable, RuleViolation
 
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 DEFAULT_BUSY_TIMEOUT_SECONDS = 30.0
 
 

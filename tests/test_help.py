@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import click
 import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
@@ -16,7 +17,9 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding=
 
 def _leaf_commands():
     root = get_command(app)
-    for name, command in root.commands.items():
+    context = click.Context(root)
+    for name in root.list_commands(context):
+        command = root.get_command(context, name)
         sub = getattr(command, "commands", None)
         if sub:
             for verb, leaf in sub.items():
@@ -51,3 +54,19 @@ def test_help_runs(path, command):
     result = CliRunner().invoke(app, [*path, "--help"])
     assert result.exit_code == 0, result.stderr
     assert "Usage" in result.stdout
+
+
+def test_top_level_command_list_is_whole():
+    """The root names every top-level command without importing ordercli.cli.misc."""
+    from ordercli.cli import misc
+    from ordercli.cli.app import TOP_LEVEL_COMMANDS
+
+    registered = [info.name for info in misc.app.registered_commands]
+    registered += [info.name for info in misc.app.registered_groups]
+    assert sorted(registered) == sorted(TOP_LEVEL_COMMANDS)
+
+
+def test_unknown_command_is_a_usage_error():
+    result = CliRunner().invoke(app, ["invoices", "list"])
+    assert result.exit_code == 2
+    assert "No such command 'invoices'" in result.stderr

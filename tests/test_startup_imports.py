@@ -117,6 +117,15 @@ def test_everyday_commands_import_no_heavy_library(ledger, command):
     assert heavy_in(modules) == []
 
 
+def test_a_command_loads_only_its_own_noun(ledger):
+    """Nouns are built when named: `customer list` never imports the order or report commands."""
+    modules = imported_by("--db", str(ledger), "customer", "list")
+    assert "ordercli.cli.customer" in modules
+    assert "ordercli.cli.order" not in modules
+    assert "ordercli.cli.report" not in modules
+    assert "ordercli.cli.misc" not in modules
+
+
 def test_invoice_pdf_does_import_reportlab(ledger, tmp_path):
     """The check is real: the one command that lays out a PDF does load ReportLab."""
     target = tmp_path / "INV-00001.pdf"

@@ -8,33 +8,16 @@ only with ``--traceback``.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from typing import Annotated
 
+import click
 import typer
+import typer.main
 from typer.core import TyperGroup
 
-from ordercli.cli import (
-    account,
-    billing_agreement,
-    company,
-    credit_memo,
-    customer,
-    export,
-    imports,
-    invoice,
-    misc,
-    order,
-    payment,
-    product,
-    quote,
-    report,
-    returns,
-    shipment,
-    stock,
-    warehouse,
-)
 from ordercli.cli.common import state
 from ordercli.domain.errors import OrderCliError
 
@@ -51,7 +34,68 @@ def _say(*lines: str) -> None:
     err.flush()
 
 
-class ErrorBoundaryGroup(TyperGroup):
+# What each noun on the command line loads. A noun's module is imported and its commands
+# built only when the noun is named: importing every command module and building all
+# ~100 commands cost more than importing Typer itself, and a run uses one of them.
+NOUN_MODULES = {
+    "customer": "ordercli.cli.customer",
+    "company": "ordercli.cli.company",
+    "product": "ordercli.cli.product",
+    "quote": "ordercli.cli.quote",
+    "order": "ordercli.cli.order",
+    "invoice": "ordercli.cli.invoice",
+    "shipment": "ordercli.cli.shipment",
+    "stock": "ordercli.cli.stock",
+    "warehouse": "ordercli.cli.warehouse",
+    "payment": "ordercli.cli.payment",
+    "credit-memo": "ordercli.cli.credit_memo",
+    "return": "ordercli.cli.returns",
+    "billing-agreement": "ordercli.cli.billing_agreement",
+    "report": "ordercli.cli.report",
+    "account": "ordercli.cli.account",
+    "export": "ordercli.cli.export",
+    "import": "ordercli.cli.imports",
+}
+# The top-level commands, all defined in ordercli.cli.misc (a test keeps this list whole).
+TOP_LEVEL_COMMANDS = (
+    "numbering",
+    "status",
+    "ship",
+    "check",
+    "backup",
+    "restore",
+    "migrate-to",
+    "version",
+    "init",
+    "demo",
+)
+
+
+class LazyCommandGroup(TyperGroup):
+    """The root group: builds a noun's commands the first time the noun is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*NOUN_MODULES, *TOP_LEVEL_COMMANDS]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands:
+            if name in NOUN_MODULES:
+                self.commands[name] = self._build(NOUN_MODULES[name], name)
+            elif name in TOP_LEVEL_COMMANDS:
+                self.commands.update(self._build("ordercli.cli.misc", None).commands)
+        return self.commands.get(name)
+
+    def _build(self, module_name: str, name: str | None) -> TyperGroup:
+        typer_app = importlib.import_module(module_name).app
+        return typer.main.get_group_from_info(
+            typer.models.TyperInfo(typer_app, name=name),
+            pretty_exceptions_short=app.pretty_exceptions_short,
+            rich_markup_mode=app.rich_markup_mode,
+            suggest_commands=app.suggest_commands,
+        )
+
+
+class ErrorBoundaryGroup(LazyCommandGroup):
     def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
@@ -113,27 +157,12 @@ def root(
     current.traceback = traceback or bool(os.environ.get("ORDERCLI_TRACEBACK"))
 
 
-app.add_typer(customer.app, name="customer")
-app.add_typer(company.app, name="company")
-app.add_typer(product.app, name="product")
-app.add_typer(quote.app, name="quote")
-app.add_typer(order.app, name="order")
-app.add_typer(invoice.app, name="invoice")
-app.add_typer(shipment.app, name="shipment")
-app.add_typer(stock.app, name="stock")
-app.add_typer(warehouse.app, name="warehouse")
-app.add_typer(payment.app, name="payment")
-app.add_typer(credit_memo.app, name="credit-memo")
-app.add_typer(returns.app, name="return")
-app.add_typer(billing_agreement.app, name="billing-agreement")
-app.add_typer(report.app, name="report")
-app.add_typer(account.app, name="account")
-app.add_typer(export.app, name="export")
-app.add_typer(imports.app, name="import")
-misc.register(app)
-
-
 def main() -> None:
+    # Pydantic runs only inside SQLModel's table classes here. Its plugin discovery
+    # reads the entry points of every installed package, on every command, at a cost
+    # of more than half a bare interpreter start-up. Setting PYDANTIC_DISABLE_PLUGINS
+    # yourself (to "" for all plugins) keeps discovery on.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         app()
     finally:

@@ -291,3 +291,8 @@ def register(app: typer.Typer) -> None:
         from ordercli.cli.demo import run_demo
 
         run_demo(path)
+
+
+# The container the root command line loads the top-level commands from (cli/app.py).
+app = typer.Typer()
+register(app)
