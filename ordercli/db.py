@@ -234,6 +234,65 @@ def _unavailable(exc: OperationalError, where: str) -> LedgerUnavailable:
     return LedgerUnavailable(f"cannot use the ledger {where}: {reason}")
 
 
+# PostgreSQL's SQLSTATE for each constraint kind SQLite names in its own messages.
+_UNIQUE_VIOLATION = "23505"
+_CHECK_VIOLATION = "23514"
+_FOREIGN_KEY_VIOLATION = "23503"
+_NOT_NULL_VIOLATION = "23502"
+
+
+def _refusal_reason(exc: IntegrityError) -> str:
+    """Why the database refused a write, in SQLite's words on either backend.
+
+    A refusal reads the same whichever database holds the ledger, so users, their
+    scripts and the documentation meet one wording. PostgreSQL's is rebuilt from the
+    driver's diagnostics (SQLSTATE and constraint, table and column names) rather than
+    from its localisable message text; the driver is not imported, so SQLite ledgers
+    never load it."""
+    orig = exc.orig
+    first_line = (str(orig) if orig is not None else str(exc)).strip().splitlines()[0]
+    sqlstate = getattr(orig, "sqlstate", None)
+    diag = getattr(orig, "diag", None)
+    if sqlstate is None or diag is None:
+        return first_line
+    table = getattr(diag, "table_name", None)
+    constraint = getattr(diag, "constraint_name", None)
+    if sqlstate == _CHECK_VIOLATION and constraint:
+        return f"CHECK constraint failed: {constraint}"
+    if sqlstate == _FOREIGN_KEY_VIOLATION:
+        return "FOREIGN KEY constraint failed"
+    column = getattr(diag, "column_name", None)
+    if sqlstate == _NOT_NULL_VIOLATION and table and column:
+        return f"NOT NULL constraint failed: {table}.{column}"
+    if sqlstate == _UNIQUE_VIOLATION and table and constraint:
+        columns = _unique_columns(table, constraint, getattr(diag, "message_detail", None))
+        if columns is None:
+            return f"UNIQUE constraint failed: index '{constraint}'"
+        return "UNIQUE constraint failed: " + ", ".join(f"{table}.{name}" for name in columns)
+    return first_line
+
+
+def _unique_columns(table: str, constraint: str, detail: str | None) -> list[str] | None:
+    """The columns a unique constraint or index covers, as SQLite lists them; ``None``
+    when it covers an expression (SQLite then names the index instead)."""
+    import re
+
+    from ordercli.models import metadata
+
+    declared = metadata.tables.get(table)
+    if declared is not None:
+        for candidate in (*declared.constraints, *declared.indexes):
+            if candidate.name == constraint:
+                return [column.name for column in candidate.columns] or None
+    # Not declared by ordercli (made by hand in the database): PostgreSQL's detail
+    # reads "Key (a, b)=(1, 2) already exists." when its messages are in English.
+    match = re.match(r"Key \((?P<columns>.+?)\)=\(", detail or "")
+    if match is None:
+        return None
+    names = [name.strip().strip('"') for name in match["columns"].split(",")]
+    return None if any("(" in name for name in names) else names
+
+
 @contextmanager
 def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     """One transaction for one command: it commits once at the end or changes nothing."""
@@ -252,8 +311,7 @@ def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     except OperationalError as exc:
         raise _unavailable(exc, where) from None
     except IntegrityError as exc:
-        reason = (str(exc.orig) if exc.orig is not None else str(exc)).strip().splitlines()[0]
-        raise RuleViolation(f"the ledger refused the change: {reason}") from None
+        raise RuleViolation(f"the ledger refused the change: {_refusal_reason(exc)}") from None
     except DBAPIError as exc:
         reason = (str(exc.orig) if exc.orig is not None else str(exc)).strip().splitlines()[0]
         raise RuleViolation(f"the ledger refused the command: {reason}") from None

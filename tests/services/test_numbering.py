@@ -123,7 +123,6 @@ def test_numbers_are_not_reused_after_a_cancelled_order(make_order, uow):
     assert make_order(lines=[("LAMP-LED", "1")]) == "SO-00002"
 
 
-@pytest.mark.xfail_on_postgresql("constraint refusals quote psycopg's own wording")
 def test_the_ledger_refuses_a_duplicate_number(make_order, uow, refused):
     """Even if a counter were set back, the unique index keeps numbers unique."""
     number = make_order(lines=[("LAMP-LED", "2")])

@@ -163,7 +163,6 @@ def test_one_sku_asked_twice_still_never_over_invoices(make_order, uow, unchange
                 invoicing.create_invoice(session=session, order_number=number, lines=invoice_twice)
 
 
-@pytest.mark.xfail_on_postgresql("constraint refusals quote psycopg's own wording")
 def test_the_database_itself_refuses_over_invoicing(make_order, refused):
     make_order(lines=[("DESK-OAK", "4")])
     refused(

@@ -95,7 +95,6 @@ def test_documents_carry_their_orders_customer(make_order, uow):
         assert order.customer_id == invoice.customer_id == shipment.customer_id == bright.id
 
 
-@pytest.mark.xfail_on_postgresql("constraint refusals quote psycopg's own wording")
 def test_the_database_refuses_an_order_without_a_real_customer(seeded, refused):
     """The foreign key holds even for a caller that bypasses the services."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
@@ -101,7 +100,6 @@ def test_stock_reserved_for_one_order_cannot_be_shipped_twice(make_order, uow, r
         assert all(p.on_hand >= 0 for p in session.exec(select(Product)))
 
 
-@pytest.mark.xfail_on_postgresql("constraint refusals quote psycopg's own wording")
 def test_stock_never_goes_negative(seeded, refused):
     def take_too_much(session):
         product = catalog.get_product(session=session, sku="DESK-OAK")
