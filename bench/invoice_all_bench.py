@@ -9,7 +9,11 @@ Alternating, `--runs` times:
 * ordercli, whole process: `ordercli invoice create --all` (its usual table
   of issued invoices goes to /dev/null);
 * ordercli, in process: ``invoicing.invoice_all`` in one unit of work on an
-  open ledger;
+  open ledger (set-based, in batches: ``services/bulk_invoicing.py``);
+* with ``--reference``, ordercli in process the way it worked before the
+  batches: ``bulk_invoicing.invoice_each_order``, every order through
+  ``create_invoice`` as ``invoice create ORDER`` does (slow: about 90
+  invoices/s);
 * anchor: plain ``sqlite3`` in one transaction with the ledger's durability
   settings (WAL, synchronous=FULL): one SELECT of the open lines of confirmed
   orders, then ``executemany`` of the same number of invoice and invoice_line
@@ -17,11 +21,13 @@ Alternating, `--runs` times:
   journal, no events, no order-line updates, no checks; the floor of writing
   those rows.
 
-Reported: invoices/s and invoice lines/s for each, and how many rows ordercli
-writes per invoice (every table's row count before and after). No target:
-issue 7 asks for the rate.
+Reported: invoices/s and invoice lines/s for each, how many rows ordercli
+writes per invoice (every table's row count before and after) and how many SQL
+statements it sends per invoice in process (an ``executemany`` counts once).
+No target: issue 7 asks for the rate.
 
     .venv/bin/python bench/invoice_all_bench.py [--orders 10000] [--runs 5] [--quick] [--profile]
+        [--reference]
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import os
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -163,6 +170,11 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     parser = benchlib.base_parser(__doc__)
     parser.add_argument("--orders", type=int, default=None, help="confirmed orders (10,000)")
     parser.add_argument("--profile", action="store_true", help="cProfile one in-process run")
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="also time invoicing order by order, as before the batches (slow)",
+    )
     args = benchlib.finish_args(parser.parse_args(argv))
     orders = args.orders or (200 if args.quick else 10_000)
     source = template(orders)
@@ -170,12 +182,15 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     env = benchlib.process_env(TODAY)
     os.environ["ORDERCLI_TODAY"] = TODAY
     os.environ.pop("ORDERCLI_DB", None)
+    from sqlalchemy import event
+
     from ordercli.db import forget_ledger, open_ledger, resolve_location, unit_of_work
-    from ordercli.services import invoicing
+    from ordercli.services import bulk_invoicing, invoicing
 
     folder = benchlib.work_dir("invoice-all")
     serial = [0]
     written: dict[str, int] = {}
+    statements: dict[str, int] = {}
 
     def fresh() -> Path:
         serial[0] += 1
@@ -202,16 +217,27 @@ def main(argv: list[str] | None = None) -> list[Figure]:
         done = run_process([ORDERCLI, "--db", str(path), "invoice", "create", "--all"], env=env)
         return finish(path, done.seconds)
 
-    def in_process() -> float:
-        path = fresh()
-        url = resolve_location(str(path))
-        engine = open_ledger(url)
-        start = time.perf_counter()
-        with unit_of_work(engine) as session:
-            invoicing.invoice_all(session=session)
-        seconds = time.perf_counter() - start
-        forget_ledger(url)
-        return finish(path, seconds)
+    def in_process(invoice_all, name: str) -> Callable[[], float]:
+        def measure() -> float:
+            path = fresh()
+            url = resolve_location(str(path))
+            engine = open_ledger(url)
+            sent = [0]
+
+            def count(*_):
+                sent[0] += 1
+
+            event.listen(engine, "before_cursor_execute", count)
+            start = time.perf_counter()
+            with unit_of_work(engine) as session:
+                invoice_all(session=session)
+            seconds = time.perf_counter() - start
+            event.remove(engine, "before_cursor_execute", count)
+            statements[name] = sent[0]
+            forget_ledger(url)
+            return finish(path, seconds)
+
+        return measure
 
     def raw() -> float:
         path = fresh()
@@ -225,15 +251,19 @@ def main(argv: list[str] | None = None) -> list[Figure]:
         return seconds
 
     try:
-        times = benchlib.alternate(
-            [
-                ("ordercli, whole process", whole),
-                ("ordercli, in process", in_process),
-                ("raw sqlite3", raw),
-            ],
-            args.runs,
-            warmup=False,
-        )
+        sides = [
+            ("ordercli, whole process", whole),
+            ("ordercli, in process", in_process(invoicing.invoice_all, "in process")),
+            ("raw sqlite3", raw),
+        ]
+        if args.reference:
+            sides.append(
+                (
+                    "ordercli, in process, order by order",
+                    in_process(bulk_invoicing.invoice_each_order, "order by order"),
+                )
+            )
+        times = benchlib.alternate(sides, args.runs, warmup=False)
         if args.profile:
             path = fresh()
             url = resolve_location(str(path))
@@ -260,9 +290,11 @@ def main(argv: list[str] | None = None) -> list[Figure]:
         seconds = median(values)
         rates[name] = seconds
         print(
-            f"  {name:24s} {seconds:7.2f} s  {orders / seconds:9,.0f} invoices/s "
+            f"  {name:36s} {seconds:7.2f} s  {orders / seconds:9,.0f} invoices/s "
             f"{lines / seconds:10,.0f} lines/s"
         )
+    for name, count in statements.items():
+        print(f"  SQL statements per invoice, {name}: {count / orders:.2f} ({count:,} in all)")
     per_invoice = {t: n / orders for t, n in sorted(written.items())}
     print(
         "  rows ordercli writes per invoice: "

@@ -247,38 +247,13 @@ def invoices_of_order(*, session: Session, order: SalesOrder) -> list[Invoice]:
     )
 
 
-def orders_to_invoice(*, session: Session, customer: str | None = None) -> list[str]:
-    """Numbers of confirmed orders with something still uninvoiced, oldest first."""
-    from ordercli.domain.states import OrderStatus
-    from ordercli.models import OrderLine
-
-    query = (
-        select(SalesOrder.number)
-        .where(SalesOrder.status == OrderStatus.CONFIRMED)
-        .where(
-            select(OrderLine.id)
-            .where(OrderLine.order_id == SalesOrder.id, OrderLine.qty > OrderLine.qty_invoiced)
-            .exists()
-        )
-        .order_by(SalesOrder.id)
-    )
-    if customer:
-        query = query.where(
-            SalesOrder.customer_id == get_customer(session=session, code=customer).id
-        )
-    return list(session.exec(query))
-
-
 def invoice_all(
     *, session: Session, customer: str | None = None, issue_date: date | None = None, progress=None
 ) -> list[Invoice]:
-    """Invoice everything open on every confirmed order, in the caller's one transaction."""
-    numbers = orders_to_invoice(session=session, customer=customer)
-    if progress is not None:
-        progress.start(len(numbers))
-    invoices = []
-    for number in numbers:
-        invoices.append(create_invoice(session=session, order_number=number, issue_date=issue_date))
-        if progress is not None:
-            progress.advance()
-    return invoices
+    """Invoice everything open on every confirmed order, in the caller's one transaction:
+    set-based, in batches (``services/bulk_invoicing.py``)."""
+    from ordercli.services.bulk_invoicing import invoice_open_orders
+
+    return invoice_open_orders(
+        session=session, customer=customer, issue_date=issue_date, progress=progress
+    )
