@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import click
 import pytest
+import typer
 from typer.main import get_command
 from typer.testing import CliRunner
 
@@ -17,7 +17,7 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding=
 
 def _leaf_commands():
     root = get_command(app)
-    context = click.Context(root)
+    context = typer.Context(root)
     for name in root.list_commands(context):
         command = root.get_command(context, name)
         sub = getattr(command, "commands", None)
@@ -70,3 +70,20 @@ def test_unknown_command_is_a_usage_error():
     result = CliRunner().invoke(app, ["invoices", "list"])
     assert result.exit_code == 2
     assert "No such command 'invoices'" in result.stderr
+
+
+def test_root_help_lists_what_the_built_commands_say():
+    """`ordercli --help` reads each help line without building the commands; it must
+    print exactly what Click prints from the built ones."""
+    from typer.core import TyperGroup
+
+    root = get_command(app)
+    context = typer.Context(root)
+    lazy = root.get_help(context)
+    for name in root.list_commands(context):
+        root.get_command(context, name)
+    formatter = context.make_formatter()
+    TyperGroup.format_commands(root, context, formatter)
+    built = formatter.getvalue()
+    assert "Commands:" in built
+    assert built.rstrip("\n") in lazy

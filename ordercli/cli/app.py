@@ -9,14 +9,17 @@ only with ``--traceback``.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import click
 import typer
 import typer.main
 from typer.core import TyperGroup
+
+if TYPE_CHECKING:
+    from typer._click import Command, HelpFormatter
 
 from ordercli.cli.common import state
 from ordercli.domain.errors import OrderCliError
@@ -74,16 +77,28 @@ TOP_LEVEL_COMMANDS = (
 class LazyCommandGroup(TyperGroup):
     """The root group: builds a noun's commands the first time the noun is asked for."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: typer.Context) -> list[str]:
         return [*NOUN_MODULES, *TOP_LEVEL_COMMANDS]
 
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+    def get_command(self, ctx: typer.Context, name: str) -> Command | None:
         if name not in self.commands:
             if name in NOUN_MODULES:
                 self.commands[name] = self._build(NOUN_MODULES[name], name)
             elif name in TOP_LEVEL_COMMANDS:
                 self.commands.update(self._build("ordercli.cli.misc", None).commands)
         return self.commands.get(name)
+
+    def format_commands(self, ctx: typer.Context, formatter: HelpFormatter) -> None:
+        """The list in ``ordercli --help``: each command's help line, read from its Typer
+        app, without building every noun's commands (a test compares the two)."""
+        from typer._click.utils import make_default_short_help
+
+        summaries = list(_command_summaries())
+        limit = formatter.width - 6 - max(len(name) for name, _ in summaries)
+        with formatter.section("Commands"):
+            formatter.write_dl(
+                [(name, make_default_short_help(text, limit)) for name, text in summaries]
+            )
 
     def _build(self, module_name: str, name: str | None) -> TyperGroup:
         typer_app = importlib.import_module(module_name).app
@@ -93,6 +108,19 @@ class LazyCommandGroup(TyperGroup):
             rich_markup_mode=app.rich_markup_mode,
             suggest_commands=app.suggest_commands,
         )
+
+
+def _command_summaries():
+    """(name, help text) of every command the root lists, in ``list_commands`` order."""
+    for name, module_name in NOUN_MODULES.items():
+        yield name, importlib.import_module(module_name).app.info.help or ""
+    from ordercli.cli import misc
+
+    texts = {info.name: info.typer_instance.info.help for info in misc.app.registered_groups}
+    for info in misc.app.registered_commands:
+        texts[info.name] = info.help or inspect.getdoc(info.callback)
+    for name in TOP_LEVEL_COMMANDS:
+        yield name, inspect.cleandoc(texts[name] or "")
 
 
 class ErrorBoundaryGroup(LazyCommandGroup):
