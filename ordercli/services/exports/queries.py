@@ -1,11 +1,13 @@
 """One set-based SELECT per kind of export.
 
 Each query joins everything a row needs (customer codes, document numbers,
-SKUs), so the rows stream from one cursor without a query per row. Columns
-keep the database's integers (minor units, thousandths); the writers turn
-them into decimals. The invoice status is the same rule as
-``domain.states.invoice_status`` (SPEC rule 11), written as a SQL CASE on
-the day the export runs.
+SKUs), so the rows stream from one cursor without a query per row. A
+table's ``query`` keeps the database's integers (minor units, thousandths)
+and dates for the writers that want numbers (XLSX, hledger, beancount); its
+``text_query`` has the database write every cell as finished text
+(``values.sql_cell``) for CSV and JSON Lines. The invoice status is the same
+rule as ``domain.states.invoice_status`` (SPEC rule 11), written as a SQL
+CASE on the day the export runs.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from ordercli.models import (
     Product,
     SalesOrder,
 )
-from ordercli.services.exports.values import Column, ColumnType
+from ordercli.services.exports.values import Column, ColumnType, sql_cell
 
 TEXT, MONEY, QTY, PCT, DATE, INT, BOOL = (
     ColumnType.TEXT,
@@ -53,10 +55,27 @@ class Table:
     columns: list[Column]
     query: Select
 
+    def text_query(self, *, minor_digits: int, neutralise: bool) -> Select:
+        """The same rows with every cell as the text CSV (``neutralise``) or JSON Lines
+        writes: same joins, filters and order, other column expressions."""
+        return self.query.with_only_columns(
+            *(
+                sql_cell(column.type, expr, minor_digits=minor_digits, neutralise=neutralise).label(
+                    column.name
+                )
+                for column, expr in zip(self.columns, _expressions(self.query), strict=True)
+            )
+        )
+
 
 def _table(spec: list[tuple[str, ColumnType, object]], build) -> tuple[list[Column], Select]:
     columns = [Column(name, column_type) for name, column_type, _ in spec]
     return columns, build(select(*(expr.label(name) for name, _, expr in spec)))
+
+
+def _expressions(query: Select) -> list:
+    """The column expressions of a query built by ``_table``, without their labels."""
+    return [label.element for label in query.selected_columns]
 
 
 def _window(query: Select, column, date_from: date | None, date_to: date | None) -> Select:

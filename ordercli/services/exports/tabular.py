@@ -1,97 +1,81 @@
 """CSV, JSON Lines and XLSX writers: one row of the query in, one row out.
 
-Each writer turns the columns' types into one converter per column once, then
-streams: nothing is kept per row, so memory stays flat however long the
-export. Text cells a spreadsheet would run as a formula are neutralised
-(``domain.cells``) in CSV and XLSX; JSON Lines carries the data as it is, for
-scripts. In CSV and JSON money and quantities are decimal text; in XLSX they
-are numeric cells and dates real date cells, so the accountant can sum them.
+The rows come in batches off the cursor and nothing is kept once a batch is
+written, so memory stays flat however long the export. Text cells a
+spreadsheet would run as a formula are neutralised (``domain.cells``) in CSV
+and XLSX; JSON Lines carries the data as it is, for scripts. In CSV and JSON
+money and quantities are decimal text, which the database writes
+(``values.sql_cell``): formatting a million rows cell by cell in Python cost
+several times the query. In XLSX they are numeric cells and dates real date
+cells, so the accountant can sum them; those rows are converted here, one
+converter per column.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from decimal import Decimal
+from itertools import chain
 from typing import BinaryIO
 
 from ordercli.domain.cells import neutralise
 from ordercli.services.exports.values import SCALED, Column, ColumnType, number_text
 
 Converter = Callable[[object], object]
+# Lists of rows, as ``Result.partitions`` hands them over.
+Batches = Iterable[Sequence[Sequence]]
 
 
-class Utf8Writer:
-    """A text ``write`` onto a binary stream, so stdout is never wrapped (and closed)."""
+def write_csv(out: BinaryIO, columns: Sequence[Column], batches: Batches, **_) -> int:
+    """RFC 4180 CSV in UTF-8 (no BOM), a header row, one line per row.
 
-    def __init__(self, out: BinaryIO) -> None:
-        self._out = out
-
-    def write(self, text: str) -> int:
-        return self._out.write(text.encode("utf-8"))
-
-
-def _text_cell(value) -> str:
-    return "" if value is None else neutralise(str(value))
-
-
-def _csv_converter(column: Column, minor_digits: int) -> Converter:
-    kind = column.type
-    if kind is ColumnType.TEXT:
-        return _text_cell
-    if kind in SCALED:
-        text = number_text(kind, minor_digits)
-        return lambda value: "" if value is None else text(value)
-    if kind is ColumnType.DATE:
-        return lambda value: "" if value is None else value.isoformat()
-    if kind is ColumnType.BOOL:
-        return lambda value: "" if value is None else ("true" if value else "false")
-    return lambda value: "" if value is None else str(value)
-
-
-def write_csv(
-    out: BinaryIO, columns: Sequence[Column], rows: Iterable[Sequence], *, minor_digits: int, **_
-) -> int:
-    """RFC 4180 CSV in UTF-8 (no BOM), a header row, one line per row."""
-    writer = csv.writer(Utf8Writer(out), lineterminator="\r\n")
+    The cells arrive as the text to write (``Table.text_query``, neutralised),
+    so a batch of rows goes to the csv module in one call and to ``out`` in one
+    write."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([column.name for column in columns])
-    converters = [_csv_converter(column, minor_digits) for column in columns]
     count = 0
-    for row in rows:
-        writer.writerow([convert(value) for convert, value in zip(converters, row, strict=True)])
-        count += 1
+    for batch in batches:
+        writer.writerows(batch)
+        count += len(batch)
+        out.write(buffer.getvalue().encode("utf-8"))
+        buffer.seek(0)
+        buffer.truncate()
+    out.write(buffer.getvalue().encode("utf-8"))  # the header of an empty export
     return count
 
 
-def _json_converter(column: Column, minor_digits: int) -> Converter:
-    kind = column.type
-    if kind in SCALED:
-        text = number_text(kind, minor_digits)
-        return lambda value: None if value is None else text(value)
-    if kind is ColumnType.DATE:
-        return lambda value: None if value is None else value.isoformat()
-    if kind is ColumnType.BOOL:
-        return lambda value: None if value is None else bool(value)
-    return lambda value: value
+def write_jsonl(out: BinaryIO, columns: Sequence[Column], batches: Batches, **_) -> int:
+    """One JSON object per line; money and quantities as decimal strings (SPEC).
 
-
-def write_jsonl(
-    out: BinaryIO, columns: Sequence[Column], rows: Iterable[Sequence], *, minor_digits: int, **_
-) -> int:
-    """One JSON object per line; money and quantities as decimal strings (SPEC)."""
+    The cells arrive as JSON carries them (``Table.text_query``, not neutralised),
+    booleans aside: SQLite has none, and gives 0 or 1."""
     names = [column.name for column in columns]
-    converters = [_json_converter(column, minor_digits) for column in columns]
+    flags = [index for index, column in enumerate(columns) if column.type is ColumnType.BOOL]
+    # json.dumps would build this encoder anew for every line.
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     count = 0
-    for row in rows:
-        document = {
-            name: convert(value)
-            for name, convert, value in zip(names, converters, row, strict=True)
-        }
-        out.write(json.dumps(document, ensure_ascii=False).encode("utf-8") + b"\n")
-        count += 1
+    for batch in batches:
+        if flags:
+            batch = [_with_booleans(row, flags) for row in batch]
+        lines = [encode(dict(zip(names, row, strict=True))) for row in batch]
+        lines.append("")
+        out.write("\n".join(lines).encode("utf-8"))
+        count += len(batch)
     return count
+
+
+def _with_booleans(row: Sequence, flags: list[int]) -> list:
+    row = list(row)
+    for index in flags:
+        if row[index] is not None:
+            row[index] = bool(row[index])
+    return row
 
 
 WIDE = {"customer_name", "description", "memo", "reason", "account_name"}
@@ -114,12 +98,15 @@ SHEET_ROWS = 1_048_576
 def write_xlsx(
     out: BinaryIO,
     columns: Sequence[Column],
-    rows: Iterable[Sequence],
+    batches: Batches,
     *,
     minor_digits: int,
     title: str,
 ) -> int:
-    """Worksheets in openpyxl's write-only mode: rows go to disk as they come."""
+    """Worksheets in openpyxl's write-only mode: rows go to disk as they come.
+
+    The cells arrive as the database holds them (``Table.query``): numbers
+    become numeric cells, dates date cells."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -174,7 +161,7 @@ def write_xlsx(
     count = used = 0
     try:
         sheet, converters = new_sheet(sheets)
-        for row in rows:
+        for row in chain.from_iterable(batches):
             if used == SHEET_ROWS - 1:
                 sheets += 1
                 sheet, converters = new_sheet(sheets)
