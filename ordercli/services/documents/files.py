@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,13 +16,14 @@ from ordercli.domain.errors import InvalidInput
 from ordercli.models import Invoice
 from ordercli.services.common import check_path
 from ordercli.services.documents import (
+    Page,
     Rendered,
     page_to_pdf,
     render_context,
     render_document,
     render_page,
 )
-from ordercli.services.exports.files import atomic_file, check_target
+from ordercli.services.exports.files import _mode_for, atomic_file, check_target
 
 
 def write_rendered(
@@ -65,7 +69,7 @@ def write_document(
     }
 
 
-BATCH = 200  # invoices whose contexts are read together
+BATCH = 200  # invoices whose contexts are read together, and files put in place together
 _WORKERS = min(os.cpu_count() or 1, 4)
 
 
@@ -87,6 +91,19 @@ def invoice_ids(
     return list(session.scalars(query))
 
 
+FIRST_CHUNK = 16
+
+
+def _chunks(count: int):
+    """(start, stop) of the invoices read together: a small first chunk, so that the
+    workers have invoices to lay out while the rest are read, then ``BATCH`` at a time."""
+    start = 0
+    while start < count:
+        stop = min(start + (FIRST_CHUNK if start == 0 else BATCH), count)
+        yield start, stop
+        start = stop
+
+
 def _pool(count: int):
     """Worker processes that lay out PDFs while this one reads the ledger and renders HTML.
 
@@ -98,21 +115,150 @@ def _pool(count: int):
 
     if _WORKERS < 2 or count < 8 or "fork" not in multiprocessing.get_all_start_methods():
         return None
+    from ordercli.services.documents.pdf import prepare
+
+    # Loaded once here rather than in every worker: parsing the fonts and
+    # importing ReportLab cost as much as laying out dozens of invoices.
+    prepare()
     return ProcessPoolExecutor(_WORKERS, mp_context=multiprocessing.get_context("fork"))
 
 
-def _write_pdf(page, directory: str) -> str:
-    """In a worker: one invoice's PDF, written whole or not at all."""
-    return str(write_rendered(page_to_pdf(page), None, directory=Path(directory)))
+@cache
+def _syncfs():
+    """Linux's syncfs(2), which makes a whole file system durable in one call; else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        function = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int]
+    return function
 
 
-def _collect(pending: list, files: list[str], progress, *, keep: int) -> list:
+def _stage(rendered: Rendered, directory: Path) -> tuple[str, str]:
+    """Write a document to a temporary file beside its name: (temporary, final path).
+
+    Without ``syncfs`` the file is synced here (in a worker, in parallel);
+    with it, ``_Staging.publish`` syncs a whole group at once.
+    """
+    path = directory / rendered.filename
+    check_target(path)
+    try:
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below in every case
+            mode="wb", dir=directory, prefix=f".{path.name}.", suffix=".part", delete=False
+        )
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with handle:
+            handle.write(rendered.content)
+            if _syncfs() is None:
+                handle.flush()
+                os.fsync(handle.fileno())
+    except BaseException as exc:
+        Path(handle.name).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise
+    return handle.name, str(path)
+
+
+def _stage_pdf(page: Page, directory: str) -> tuple[str, str]:
+    """In a worker: one invoice laid out as a PDF and staged."""
+    return _stage(page_to_pdf(page), Path(directory))
+
+
+class _Staging:
+    """A batch's files, written as temporaries and put under their names a group at a time.
+
+    An fsync per file made every invoice wait for the disk. Instead a group's
+    temporaries are made durable together (one ``syncfs``), then each is renamed
+    onto its name and the directory is synced once. A name therefore only ever
+    holds a complete document, the old one or the new one, whether the batch
+    fails, is killed or the machine loses power.
+    """
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.staged: list[tuple[str, str]] = []
+        self.files: list[str] = []
+        _syncfs()  # looked up once, before any worker is forked
+
+    def add(self, staged: tuple[str, str]) -> None:
+        self.staged.append(staged)
+        if len(self.staged) >= BATCH:
+            self.publish()
+
+    def publish(self) -> None:
+        if not self.staged:
+            return
+        final = str(self.directory)
+        try:
+            if _syncfs() is not None:
+                self._sync(_sync_file_system)
+            while self.staged:
+                temporary, final = self.staged[0]
+                os.chmod(temporary, _mode_for(Path(final)))
+                os.replace(temporary, final)
+                self.staged.pop(0)
+                self.files.append(final)
+            self._sync(os.fsync)
+        except OSError as exc:
+            self.discard()
+            raise InvalidInput(f"cannot write {final}: {exc.strerror or exc}") from None
+
+    def _sync(self, sync) -> None:
+        """Sync through a descriptor of the directory (where one can be opened)."""
+        if os.name != "posix":
+            return
+        descriptor = os.open(self.directory, os.O_RDONLY)
+        try:
+            sync(descriptor)
+        finally:
+            os.close(descriptor)
+
+    def discard(self) -> None:
+        for temporary, _ in self.staged:
+            Path(temporary).unlink(missing_ok=True)
+        self.staged.clear()
+
+
+def _sync_file_system(descriptor: int) -> None:
+    """Everything written to the file system holding ``descriptor``, on disk."""
+    import ctypes
+
+    if _syncfs()(descriptor) != 0:
+        number = ctypes.get_errno()
+        raise OSError(number, os.strerror(number))
+
+
+def _collect(pending: list, staging: _Staging, progress, *, keep: int) -> list:
     """Take finished files in order, keeping at most ``keep`` invoices in flight."""
     while len(pending) > keep:
-        files.append(pending.pop(0).result())
+        staged = pending[0].result()  # a failed invoice stays pending, for _settle
+        pending.pop(0)
+        staging.add(staged)
         if progress is not None:
             progress.advance()
     return pending
+
+
+def _settle(pending: list, staging: _Staging) -> None:
+    """After a failure: keep, in order, the invoices laid out before the first that failed."""
+    failed = False
+    for future in pending:
+        try:
+            staged = future.result()
+        except BaseException:  # that invoice's own error: the batch's first is raised
+            failed = True
+            continue
+        if failed:
+            Path(staged[0]).unlink(missing_ok=True)
+        else:
+            staging.add(staged)
 
 
 def write_invoice_batch(
@@ -126,7 +272,10 @@ def write_invoice_batch(
     template_dir: str | None = None,
     progress=None,
 ) -> dict:
-    """Every invoice issued in the period as its own file in ``directory``."""
+    """Every invoice issued in the period as its own file in ``directory``.
+
+    When one fails, the invoices before it are written and none after it.
+    """
     if not directory or not directory.strip():
         raise InvalidInput("--all needs -o DIR: the directory the files go to")
     target = Path(directory)
@@ -145,16 +294,14 @@ def write_invoice_batch(
     target.mkdir(exist_ok=True)
     if progress is not None:
         progress.start(len(ids), "writing invoices")
-    files: list[str] = []
+    staging = _Staging(target)
     pool = _pool(len(ids)) if fmt == "pdf" else None
     pending = []
     try:
-        for start in range(0, len(ids), BATCH):
+        for start, stop in _chunks(len(ids)):
             chunk = list(
                 session.scalars(
-                    select(Invoice)
-                    .where(Invoice.id.in_(ids[start : start + BATCH]))
-                    .order_by(Invoice.id)
+                    select(Invoice).where(Invoice.id.in_(ids[start:stop])).order_by(Invoice.id)
                 )
             )
             for context in invoice_contexts(session, chunk):
@@ -163,15 +310,29 @@ def write_invoice_batch(
                     rendered = render_context(
                         "invoice", number, context, fmt=fmt, template_dir=template_dir
                     )
-                    files.append(str(write_rendered(rendered, None, directory=target)))
+                    staging.add(_stage(rendered, target))
                     if progress is not None:
                         progress.advance()
                     continue
                 page = render_page("invoice", number, context, template_dir=template_dir)
-                pending.append(pool.submit(_write_pdf, page, str(target)))
-                pending = _collect(pending, files, progress, keep=2 * _WORKERS)
-        _collect(pending, files, progress, keep=0)
+                pending.append(pool.submit(_stage_pdf, page, str(target)))
+                pending = _collect(pending, staging, progress, keep=2 * _WORKERS)
+        _collect(pending, staging, progress, keep=0)
+    except BaseException:
+        try:
+            _settle(pending, staging)
+            staging.publish()
+        except Exception:  # the first error is the one to report
+            staging.discard()
+        raise
+    else:
+        staging.publish()
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    return {"directory": str(target), "format": fmt, "count": len(files), "files": files}
+    return {
+        "directory": str(target),
+        "format": fmt,
+        "count": len(staging.files),
+        "files": staging.files,
+    }

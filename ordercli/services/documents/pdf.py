@@ -23,6 +23,7 @@ import binascii
 import io
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from html.parser import HTMLParser
 
 from ordercli.domain.errors import InvalidInput
@@ -38,15 +39,19 @@ RULE = "#c9ced6"
 SHADE = "#eef1f5"
 
 
-@dataclass
+_NO_CLASSES: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
 class Node:
     tag: str
     attrs: dict[str, str] = field(default_factory=dict)
     children: list = field(default_factory=list)
+    classes: frozenset[str] = field(init=False, repr=False, compare=False)
 
-    @property
-    def classes(self) -> set[str]:
-        return set(self.attrs.get("class", "").split())
+    def __post_init__(self):
+        spec = self.attrs.get("class")
+        self.classes = frozenset(spec.split()) if spec else _NO_CLASSES
 
     def text(self) -> str:
         parts = []
@@ -91,17 +96,109 @@ class _TreeBuilder(HTMLParser):
 
 def parse_html(html: str) -> tuple[Node, str]:
     builder = _TreeBuilder()
-    builder.feed(html)
-    builder.close()
+    if not _parse_plain(html, builder):
+        builder = _TreeBuilder()
+        builder.feed(html)
+        builder.close()
     return builder.root, " ".join(builder.title.split())
 
 
+# Well-formed HTML, as the templates write it, taken apart by one regular
+# expression: the standard parser's character-by-character loop cost more than
+# laying out the table. Anything else (a stray ``<``, a processing instruction,
+# an unclosed comment) is left to the standard parser, so the tree is the same.
+_SPACE = "[ \\t\\n\\r\\f]"  # HTML's own spaces: the standard parser reads others differently
+_TOKEN = re.compile(
+    rf"""
+    (                                            # the whole token
+      ([^<]+)                                    # text
+    | <!--.*?--\s*>                              # a comment
+    | <![dD][oO][cC][tT][yY][pP][eE][^>]*>       # the doctype
+    | </([a-zA-Z][a-zA-Z0-9]*){_SPACE}*>          # an end tag
+    | <([a-zA-Z][a-zA-Z0-9]*)                    # a start tag, its attributes, its slash
+      ((?:{_SPACE}+[a-zA-Z_:][-a-zA-Z0-9_:.]*
+        (?:{_SPACE}*={_SPACE}*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)
+      {_SPACE}*(/?)>
+    )
+    """,
+    re.S | re.X,
+)
+_ATTRIBUTE = re.compile(
+    rf"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:{_SPACE}*={_SPACE}*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?"""
+)
+_RAW_TEXT = ("script", "style")  # their content is text up to their end tag, as in browsers
+
+
+def _parse_plain(html: str, builder: _TreeBuilder) -> bool:
+    """Build the tree of well-formed HTML; False (having built part of it) for anything else."""
+    from html import unescape
+
+    tokens = _TOKEN.findall(html)
+    if sum(len(token[0]) for token in tokens) != len(html):
+        return False  # something no token matched: not ours to read
+    stack = builder.stack
+    raw_text = None  # inside a script or style element: its text, then its end tag
+    for _, text, end, start, spec, close in tokens:
+        if raw_text is not None:
+            if text and "&" not in text:
+                stack[-1].children.append(text)
+            elif end.lower() == raw_text:
+                builder.handle_endtag(raw_text)
+                raw_text = None
+            else:
+                return False  # markup or an entity in raw text: the standard parser's to read
+        elif text:
+            if "&" in text:
+                text = unescape(text)
+            top = stack[-1]
+            if top.tag == "title":
+                builder.title += text
+            top.children.append(text)
+        elif start:
+            tag = start.lower()
+            attrs = {}
+            if spec:
+                for name, value in _ATTRIBUTE.findall(spec):
+                    if value[:1] in {'"', "'"}:
+                        value = value[1:-1]
+                    attrs[name.lower()] = unescape(value) if "&" in value else value
+            node = Node(tag, attrs)
+            stack[-1].children.append(node)
+            if close or tag in VOID:
+                continue
+            stack.append(node)
+            if tag in _RAW_TEXT:
+                raw_text = tag
+        elif end:
+            builder.handle_endtag(end.lower())
+    return raw_text is None
+
+
+@cache
+def _color(value: str):
+    """A colour as ReportLab's object, made once.
+
+    ReportLab parses a colour given as a string every time it is used (a table
+    command applies it to each cell): tens of thousands of parses in a batch.
+    """
+    from reportlab.lib.colors import HexColor
+
+    return HexColor(value)
+
+
+@cache
 def _styles():
+    """The paragraph styles, made once per process: paragraphs only read them."""
     from reportlab.lib.enums import TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
 
     base = ParagraphStyle(
-        "body", fontName=fonts.REGULAR, fontSize=9, leading=12, textColor=INK, spaceAfter=2
+        "body",
+        fontName=fonts.REGULAR,
+        fontSize=9,
+        leading=12,
+        textColor=_color(INK),
+        spaceAfter=2,
     )
     return {
         "p": base,
@@ -186,8 +283,6 @@ class _Layout:
         return [f for f in story if f is not None] if story else [Paragraph("", self.styles["p"])]
 
     def _paragraph(self, node: Node, style) -> list:
-        from reportlab.platypus import Paragraph
-
         text = _strip_breaks(_inline_markup(node))
         if not text:
             return []
@@ -195,7 +290,7 @@ class _Layout:
             text = f'<font color="{MUTED}">{text}</font>'
         if "right" in node.classes or "num" in node.classes:
             style = self.styles["right"] if style is self.styles["p"] else style
-        return [Paragraph(text, style)]
+        return [_new_paragraph(text, style)]
 
     def block(self, node: Node, width: float) -> list:
         from reportlab.platypus import HRFlowable, KeepTogether, Spacer
@@ -210,7 +305,9 @@ class _Layout:
             return self._paragraph(node, self.styles[tag])
         if tag == "hr":
             return [
-                HRFlowable(width="100%", thickness=0.6, color=RULE, spaceBefore=4, spaceAfter=6)
+                HRFlowable(
+                    width="100%", thickness=0.6, color=_color(RULE), spaceBefore=4, spaceAfter=6
+                )
             ]
         if tag == "img":
             return self._image(node)
@@ -274,7 +371,7 @@ class _Layout:
         return table
 
     def _table(self, node: Node, width: float):
-        from reportlab.platypus import Paragraph, Table, TableStyle
+        from reportlab.platypus import Table, TableStyle
 
         header_rows: list[Node] = []
         body_rows: list[Node] = []
@@ -288,10 +385,14 @@ class _Layout:
         declared = [c.attrs.get("width") for c in first][:columns]
         widths = _widths(declared + [None] * (columns - len(declared)), width)
         classes = node.classes
-        data, styles = [], []
+        cell_style = _cell_style()
+        # Each cell's font, alignment and colour are set on its own style object
+        # rather than by table commands: a command costs ReportLab a pass over
+        # its cells, and a batch lays out tens of thousands of cells.
+        data, cell_styles, styles = [], [], []
         for r, row in enumerate(rows):
             cells = _cells(row)
-            line = []
+            line, line_styles = [], []
             for c, cell in enumerate(cells):
                 numeric = "num" in cell.classes or "num" in row.classes
                 heading = cell.tag == "th" or r < len(header_rows)
@@ -301,16 +402,18 @@ class _Layout:
                 if plain is not None and plain[1]:
                     bold = True
                 font = fonts.BOLD if bold else fonts.REGULAR
+                looks = cell_style("")
+                line_styles.append(looks)
                 if plain is not None and _fits(plain[0], font, widths[c] - 6):
                     # A short unstyled cell is drawn as a string: the same look as
                     # a paragraph at a fraction of the cost, which batches feel.
                     line.append(plain[0])
                     if bold:
-                        styles.append(("FONTNAME", (c, r), (c, r), font))
+                        looks.fontname = font
                     if numeric:
-                        styles.append(("ALIGN", (c, r), (c, r), "RIGHT"))
+                        looks.alignment = "RIGHT"
                     if "muted" in cell.classes:
-                        styles.append(("TEXTCOLOR", (c, r), (c, r), MUTED))
+                        looks.color = _color(MUTED)
                     continue
                 style = self.styles[("head" if heading else "cell") + ("_num" if numeric else "")]
                 text = _strip_breaks(_inline_markup(cell))
@@ -318,41 +421,79 @@ class _Layout:
                     text = f"<b>{text}</b>"
                 if "muted" in cell.classes and text:
                     text = f'<font color="{MUTED}">{text}</font>'
-                line.append(Paragraph(text, style))
+                line.append(_new_paragraph(text, style))
                 if span > 1:
                     styles.append(("SPAN", (c, r), (min(c + span - 1, columns - 1), r)))
             line += [""] * (columns - len(line))
+            line_styles += [cell_style("") for _ in range(columns - len(line_styles))]
             data.append(line)
+            cell_styles.append(line_styles)
             if "grand" in row.classes:
-                styles.append(("LINEABOVE", (0, r), (-1, r), 0.8, INK))
+                styles.append(("LINEABOVE", (0, r), (-1, r), 0.8, _color(INK)))
         repeat = len(header_rows)
-        styles[:0] = [
-            ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
-            ("FONTSIZE", (0, 0), (-1, -1), 9),
-            ("LEADING", (0, 0), (-1, -1), 12),
-            ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-        ]
-        styles += [
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ]
         if "lines" in classes:
             styles += [
-                ("LINEBELOW", (0, repeat), (-1, -1), 0.3, RULE),
+                ("LINEBELOW", (0, repeat), (-1, -1), 0.3, _color(RULE)),
             ]
             if repeat:
                 styles += [
-                    ("BACKGROUND", (0, 0), (-1, repeat - 1), SHADE),
-                    ("LINEBELOW", (0, repeat - 1), (-1, repeat - 1), 0.8, INK),
+                    ("BACKGROUND", (0, 0), (-1, repeat - 1), _color(SHADE)),
+                    ("LINEBELOW", (0, repeat - 1), (-1, repeat - 1), 0.8, _color(INK)),
                 ]
         table = Table(
-            data, colWidths=widths, repeatRows=repeat, hAlign=_align(classes), splitInRow=1
+            data,
+            colWidths=widths,
+            repeatRows=repeat,
+            hAlign=_align(classes),
+            splitInRow=1,
+            cellStyles=cell_styles,
         )
         table.setStyle(TableStyle(styles))
         return table
+
+
+PARAGRAPHS_KEPT = 4_000
+_parsed_paragraphs: dict[tuple, list] = {}
+
+
+def _new_paragraph(text: str, style):
+    """A paragraph, its markup parsed once per process.
+
+    Most paragraphs of a batch are the same in every document (the company,
+    the headings, the payment terms); ReportLab's markup parser costs more than
+    laying them out. Each paragraph gets its own copy of the parsed fragments.
+    """
+    from reportlab.platypus import Paragraph
+
+    key = (text, style)  # the style itself: the fragments carry its font and colour
+    parsed = _parsed_paragraphs.get(key)
+    if parsed is not None:
+        return Paragraph(text, style, frags=[fragment.clone() for fragment in parsed])
+    paragraph = Paragraph(text, style)
+    if paragraph.style is style and not paragraph.bulletText:
+        if len(_parsed_paragraphs) >= PARAGRAPHS_KEPT:
+            _parsed_paragraphs.clear()
+        _parsed_paragraphs[key] = [fragment.clone() for fragment in paragraph.frags]
+    return paragraph
+
+
+@cache
+def _cell_style():
+    """The style every table cell starts from: the body text's font, size and colour."""
+    from reportlab.platypus.tables import CellStyle
+
+    class DocumentCell(CellStyle):
+        fontname = fonts.REGULAR
+        fontsize = 9
+        leading = 12
+        color = _color(INK)
+        valign = "TOP"
+        topPadding = 2.5
+        bottomPadding = 2.5
+        leftPadding = 3
+        rightPadding = 3
+
+    return DocumentCell
 
 
 def _plain_text(cell: Node) -> tuple[str, bool] | None:
@@ -369,8 +510,7 @@ def _plain_text(cell: Node) -> tuple[str, bool] | None:
 def _fits(text: str, font: str, width: float) -> bool:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    glyphs = fonts.main_glyphs()
-    return all(ord(ch) in glyphs for ch in text) and stringWidth(text, font, 9) <= width
+    return fonts.main_glyphs().issuperset(map(ord, text)) and stringWidth(text, font, 9) <= width
 
 
 def _rows(table: Node):
@@ -424,6 +564,17 @@ def _widths(declared: list[str | None], total: float) -> list[float]:
     left = max(total - sum(w for w in fixed if w), 0)
     share = left / len(free) if free else 0
     return [w if w is not None else share for w in fixed]
+
+
+def prepare() -> None:
+    """Load ReportLab and the fonts now, e.g. once before forking workers that share them."""
+    import reportlab.pdfgen.canvas  # noqa: F401 - loaded here so that workers inherit it
+    import reportlab.platypus  # noqa: F401
+
+    fonts.register_fonts()
+    fonts.main_glyphs()
+    _styles()
+    _cell_style()
 
 
 def html_to_pdf(html: str, *, title: str = "", author: str = "") -> bytes:
@@ -500,10 +651,10 @@ def _numbered_canvas(footer: list[str], margin: float, title: str):
         def _draw_footer(self, total: int) -> None:
             width, _ = self._pagesize
             self.saveState()
-            self.setStrokeColor(RULE)
+            self.setStrokeColor(_color(RULE))
             self.setLineWidth(0.5)
             self.line(margin, margin + 4, width - margin, margin + 4)
-            self.setFillColor(MUTED)
+            self.setFillColor(_color(MUTED))
             number = self._pageNumber
             # Pages after the first name their document: a loose page is still placed.
             label = f"Page {number} of {total}"

@@ -50,7 +50,16 @@ def template_dirs(explicit: str | None, configured: str | None) -> list[Path]:
 
 
 class Formats:
-    """Money, quantities, rates and dates as the company's locale writes them."""
+    """Money, quantities, rates and dates as the company's locale writes them.
+
+    Each distinct value is formatted once per instance (one currency and
+    locale): Babel's formatting is the dearest part of rendering a template,
+    and a batch of invoices prints the same prices, rates and dates again and
+    again. Values are told apart by type and exact text, so ``19`` and ``19.0``
+    stay two values.
+    """
+
+    REMEMBERED = 20_000
 
     def __init__(self, currency: str, locale: str):
         from babel import Locale, UnknownLocaleError
@@ -60,29 +69,51 @@ class Formats:
         except (UnknownLocaleError, ValueError):
             self.locale = Locale.parse("en_US")
         self.currency = currency
+        self._done: dict[tuple, str] = {}
+
+    def _once(self, kind: str, value, format_value) -> str:
+        key = (kind, type(value), str(value))
+        text = self._done.get(key)
+        if text is None:
+            if len(self._done) >= self.REMEMBERED:
+                self._done.clear()
+            text = self._done[key] = format_value(value)
+        return text
 
     def money(self, value) -> str:
+        return self._once("money", value, self._money)
+
+    def qty(self, value) -> str:
+        return self._once("qty", value, self._qty)
+
+    def pct(self, value) -> str:
+        return self._once("pct", value, self._pct)
+
+    def date(self, value) -> str:
+        return self._once("date", value, self._date)
+
+    def _money(self, value) -> str:
         from babel.numbers import format_currency
 
         if value is None or value == "":
             return ""
         return format_currency(Decimal(value), self.currency, locale=self.locale)
 
-    def qty(self, value) -> str:
+    def _qty(self, value) -> str:
         from babel.numbers import format_decimal
 
         if value is None or value == "":
             return ""
         return format_decimal(Decimal(value), format="#,##0.###", locale=self.locale)
 
-    def pct(self, value) -> str:
+    def _pct(self, value) -> str:
         from babel.numbers import format_percent
 
         if value is None or value == "":
             return ""
         return format_percent(Decimal(value) / 100, locale=self.locale, decimal_quantization=False)
 
-    def date(self, value) -> str:
+    def _date(self, value) -> str:
         from babel.dates import format_date
 
         if value is None or value == "":
