@@ -13,14 +13,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import zlib
 from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ordercli.services.documents import fonts, pdf, render_document, render_page
+from ordercli.services.documents import pdf, render_document, render_page
 from ordercli.services.documents.context import invoice_context
 from ordercli.services.documents.templating import Formats
 
@@ -164,18 +163,10 @@ def test_every_bundled_template_is_read_quickly(seeded, invoiced, uow):
     assert quick_tree(page.html) == standard_tree(page.html)
 
 
-def test_remembered_subsets_compress_as_zlib_does():
-    flate = fonts._RememberedFlate()
-    data = bytes(range(256)) * 40
-    assert flate.encode(data) == zlib.compress(data)
-    assert flate.encode(data) == zlib.compress(data)  # the second time from memory
-    assert flate.encode("text é") == zlib.compress("text é".encode())
-
-
 def test_a_document_after_others_is_the_same_bytes_as_one_made_alone(
     seeded, invoiced, uow, ledger_path, tmp_path
 ):
-    """What is remembered across documents (subsets, paragraphs, values) changes no byte."""
+    """What is remembered across documents (paragraphs, values) changes no byte."""
     from ordercli.services.customers import add_customer
 
     with uow() as session:

@@ -23,108 +23,15 @@ BOLD = "OrderCli-Sans-Bold"
 FALLBACKS = (("OrderCli-CJK", "DroidSansFallback.ttf"), ("OrderCli-Symbols", "Symbola.ttf"))
 
 
-SUBSETS_KEPT = 32  # per font: a batch's documents mostly share one or two subsets
-
-
-class _RememberedFlate:
-    """ReportLab's Flate filter, remembering what it compressed.
-
-    Embedded subsets and their character maps come out the same in most
-    documents of a batch; compressing them again is most of their cost.
-    The output is exactly ``zlib.compress`` of the same bytes.
-    """
-
-    pdfname = "FlateDecode"
-
-    def __init__(self):
-        self.done: dict[bytes, bytes] = {}
-
-    def encode(self, content) -> bytes:
-        import zlib
-
-        if isinstance(content, str):
-            content = content.encode("utf8")
-        encoded = self.done.get(content)
-        if encoded is None:
-            if len(self.done) >= 2 * SUBSETS_KEPT:  # a subset and its character map
-                self.done.clear()
-            encoded = self.done[content] = zlib.compress(content)
-        return encoded
-
-
-_FLATE = _RememberedFlate()
-
-
-@cache
-def _font_class():
-    """``TTFont`` that builds each glyph subset, and compresses it, once per process.
-
-    The documents of a batch mostly use the same subsets: making, compressing
-    and writing out the same subset, character map and width table for every
-    PDF would be a tenth of the work of a batch. The bytes are the same as
-    ReportLab's own.
-    """
-    from reportlab import rl_config
-    from reportlab.pdfbase import pdfdoc
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    class RememberedWidths(pdfdoc.PDFArray):
-        """A subset's width table, written out once per distinct table."""
-
-        done: dict[tuple, bytes] = {}
-
-        def format(self, document, IND=b"\n "):  # noqa: N803 - ReportLab's name
-            key = (tuple(self.sequence), IND, self.multiline, rl_config.pdfMultiLine)
-            text = self.done.get(key)
-            if text is None:
-                if len(self.done) >= SUBSETS_KEPT:
-                    self.done.clear()
-                text = self.done[key] = super().format(document, IND)
-            return text
-
-    class RememberingFont(TTFont):
-        def __init__(self, name, filename):
-            super().__init__(name, filename)
-            build = self.face.makeSubset
-            made: dict[tuple, bytes] = {}
-
-            def make_subset(subset):
-                key = tuple(subset)
-                if key not in made:
-                    if len(made) >= SUBSETS_KEPT:
-                        made.clear()
-                    made[key] = build(subset)
-                return made[key]
-
-            self.face.makeSubset = make_subset
-
-        def addObjects(self, doc):  # noqa: N802 - ReportLab's name
-            before = set(doc.idToObject)
-            super().addObjects(doc)
-            for name in doc.idToObject.keys() - before:
-                added = doc.idToObject[name]
-                if name.startswith(("fontFile:", "toUnicodeCMap:")) and getattr(
-                    added, "filters", None
-                ) == [pdfdoc.PDFZCompress]:
-                    added.filters = [_FLATE]
-                widths = getattr(added, "Widths", None)
-                if type(widths) is pdfdoc.PDFArray and all(
-                    type(width) in (int, float) for width in widths.sequence
-                ):
-                    added.Widths = RememberedWidths(widths.sequence)
-
-    return RememberingFont
-
-
 @cache
 def register_fonts() -> None:
     """Register the main fonts with ReportLab, once per process."""
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
 
-    font = _font_class()
-    pdfmetrics.registerFont(font(REGULAR, FONT_DIR / "DejaVuSans.ttf"))
-    pdfmetrics.registerFont(font(BOLD, FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdfmetrics.registerFont(TTFont(REGULAR, FONT_DIR / "DejaVuSans.ttf"))
+    pdfmetrics.registerFont(TTFont(BOLD, FONT_DIR / "DejaVuSans-Bold.ttf"))
     for bold in (0, 1):
         for italic in (0, 1):
             addMapping(REGULAR, bold, italic, BOLD if bold else REGULAR)
@@ -135,9 +42,10 @@ def _fallback_glyphs(name: str) -> frozenset[int]:
     """Register one fallback font (on first need) and return the characters it draws."""
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
 
     filename = dict(FALLBACKS)[name]
-    font = _font_class()(name, FONT_DIR / filename)
+    font = TTFont(name, FONT_DIR / filename)
     pdfmetrics.registerFont(font)
     for bold in (0, 1):
         for italic in (0, 1):
