@@ -81,7 +81,8 @@ def open_orders(*columns, customer_id: int | None = None):
 
 
 def _customer_id(session: Session, customer: str | None) -> int | None:
-    return get_customer(session=session, code=customer).id if customer else None
+    # An empty --customer (an unset shell variable) is refused, never read as "everyone".
+    return None if customer is None else get_customer(session=session, code=customer).id
 
 
 def invoice_each_order(

@@ -30,7 +30,7 @@ from sqlmodel import Session
 
 from ordercli import db
 from ordercli.db import open_ledger, resolve_location, unit_of_work
-from ordercli.domain.errors import NotFound
+from ordercli.domain.errors import InvalidInput, NotFound
 from ordercli.models import Invoice, SalesOrder, metadata
 from ordercli.services import (
     bulk_invoicing,
@@ -260,6 +260,16 @@ def test_batches_continue_one_another(twins, monkeypatch):
 def test_unknown_customer_is_refused_and_changes_nothing(seeded, refused):
     refused(
         NotFound, "no customer 'NOPE'", lambda s: invoicing.invoice_all(session=s, customer="NOPE")
+    )
+
+
+@pytest.mark.parametrize("empty", ["", "   "])
+def test_an_empty_customer_is_refused_not_read_as_everyone(seeded, refused, empty):
+    """`--customer "$CODE"` with CODE unset must not invoice every customer's orders."""
+    refused(
+        InvalidInput,
+        "customer code is empty",
+        lambda s: invoicing.invoice_all(session=s, customer=empty),
     )
 
 
