@@ -27,8 +27,10 @@ def timed(fn) -> float:
 
 
 def ordercli_invoicing(folder: Path, orders: int) -> float:
-    from ordercli.db import dispose_all, open_ledger, resolve_location, unit_of_work
-    from ordercli.services import catalog, customers, invoicing, ordering
+    from ordercli.db.engine import dispose_all, open_ledger, resolve_location, unit_of_work
+    from ordercli.services.inventory import catalog
+    from ordercli.services.parties import customers
+    from ordercli.services.sales import invoicing, ordering
 
     engine = open_ledger(resolve_location(str(folder / "bench.db")))
     with unit_of_work(engine) as session:

@@ -57,7 +57,7 @@ def cache_dir() -> Path:
 
 
 def schema_revision() -> str:
-    from ordercli.db import HEAD_REVISION
+    from ordercli.db.engine import HEAD_REVISION
 
     return HEAD_REVISION
 

@@ -8,7 +8,7 @@ as whole processes, alternating, `--runs` times:
   ``sqlite3`` and ``csv`` modules, which is what a Python program can get
   down to when SQLite writes the decimal text;
 * anchor: `sqlite3 -csv -header LEDGER "<query>" > FILE.csv`, the query that
-  `ordercli/services/exports/queries.py` builds for invoice lines (invoice
+  `ordercli/io/exports/queries.py` builds for invoice lines (invoice
   lines joined to their invoice and customer, in invoice and position
   order), written out by hand with the same decimal text (money with the
   currency's minor digits, quantities and percentages without trailing

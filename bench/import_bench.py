@@ -116,8 +116,8 @@ def main() -> None:
         sys.path.insert(0, str(loader.parent))
         import raw_orders_loader as raw_loader
 
-        from ordercli.db import dispose_all, open_ledger, resolve_location, unit_of_work
-        from ordercli.services.imports import import_file
+        from ordercli.db.engine import dispose_all, open_ledger, resolve_location, unit_of_work
+        from ordercli.io.imports import import_file
 
         whole = {"ordercli": [], "raw": []}
         inproc = {"ordercli": [], "raw": []}

@@ -9,7 +9,7 @@ Alternating, `--runs` times:
 * ordercli, whole process: `ordercli invoice create --all` (its usual table
   of issued invoices goes to /dev/null);
 * ordercli, in process: ``invoicing.invoice_all`` in one unit of work on an
-  open ledger (set-based, in batches: ``services/bulk_invoicing.py``);
+  open ledger (set-based, in batches: ``services/sales/bulk_invoicing.py``);
 * with ``--reference``, ordercli in process the way it worked before the
   batches: ``bulk_invoicing.invoice_each_order``, every order through
   ``create_invoice`` as ``invoice create ORDER`` does (slow: about 90
@@ -184,8 +184,8 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     os.environ.pop("ORDERCLI_DB", None)
     from sqlalchemy import event
 
-    from ordercli.db import forget_ledger, open_ledger, resolve_location, unit_of_work
-    from ordercli.services import bulk_invoicing, invoicing
+    from ordercli.db.engine import forget_ledger, open_ledger, resolve_location, unit_of_work
+    from ordercli.services.sales import bulk_invoicing, invoicing
 
     folder = benchlib.work_dir("invoice-all")
     serial = [0]

@@ -75,7 +75,7 @@ SCARCE_WINDOW = 45
 OS_USER = "ledger-gen"
 BATCH = 20_000
 
-# Roles of the chart of accounts, as ordercli.services.journal names them.
+# Roles of the chart of accounts, as ordercli.books.journal names them.
 ROLES = ("cash", "receivable", "sales_tax", "customer_credit", "revenue", "refunds")
 
 INSERTS = {
@@ -1022,10 +1022,10 @@ def _write_master_files(folder: Path, rng: random.Random) -> tuple[Path, Path]:
 def _init_and_import(path: Path, customers: Path, products: Path, day: date) -> None:
     """``ordercli init`` and ``ordercli import customers|products``, in process (what the
     commands call), on the day before the first order."""
-    from ordercli.db import forget_ledger, open_ledger, resolve_location, unit_of_work
-    from ordercli.services.imports.customers import import_customers
-    from ordercli.services.imports.products import import_products
-    from ordercli.services.settings import init_ledger
+    from ordercli.books.settings import init_ledger
+    from ordercli.db.engine import forget_ledger, open_ledger, resolve_location, unit_of_work
+    from ordercli.io.imports.customers import import_customers
+    from ordercli.io.imports.products import import_products
 
     url = resolve_location(str(path))
     before = os.environ.get("ORDERCLI_TODAY")
@@ -1062,9 +1062,9 @@ SERIES = ("order", "invoice", "shipment", "payment", "credit_memo", "refund")
 
 def seal_documents(connection: sqlite3.Connection) -> None:
     """Chain every issued document's hash as the services do when they issue it
-    (``ordercli.services.integrity``): one streamed pass per kind in id order, its
+    (``ordercli.books.integrity``): one streamed pass per kind in id order, its
     lines joined, then one ``executemany`` of the hashes."""
-    from ordercli.services.integrity import KINDS, rechain
+    from ordercli.books.integrity import KINDS, rechain
 
     for kind in KINDS:
         headers = connection.execute(kind.header_sql)
@@ -1164,8 +1164,8 @@ def build_ledger(
 
 def check_ledger(path: Path) -> list[dict]:
     """``ordercli check`` in process: the problems found (none on a good ledger)."""
-    from ordercli.db import forget_ledger, open_ledger, resolve_location, unit_of_work
-    from ordercli.services.checks import run_checks
+    from ordercli.books.checks import run_checks
+    from ordercli.db.engine import forget_ledger, open_ledger, resolve_location, unit_of_work
 
     url = resolve_location(str(path))
     engine = open_ledger(url)

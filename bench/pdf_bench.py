@@ -177,8 +177,8 @@ def main(argv: list[str] | None = None) -> list[Figure]:
 
     os.environ["ORDERCLI_TODAY"] = benchlib.TODAY.isoformat()
     os.environ.pop("ORDERCLI_DB", None)
-    from ordercli.db import open_ledger, resolve_location, unit_of_work
-    from ordercli.services.documents.files import write_invoice_batch
+    from ordercli.db.engine import open_ledger, resolve_location, unit_of_work
+    from ordercli.documents.files import write_invoice_batch
 
     engine = open_ledger(resolve_location(str(ledger)))
     folder = benchlib.work_dir("pdf-bench")
@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> list[Figure]:
             args.runs,
         )
         if args.profile:
-            import ordercli.services.documents.files as files
+            import ordercli.documents.files as files
 
             files._WORKERS = 1  # lay out in this process, so the profile sees it
             target = fresh_dir()

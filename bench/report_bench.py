@@ -504,16 +504,12 @@ def customers_figures(doc):
 
 
 def reports(year_ago: date) -> list[Report]:
-    from ordercli.services import (
-        backorders,
-        customers,
-        dashboard,
-        journal,
-        order_matrix,
-        receivables,
-        sales_report,
-        views,
-    )
+    from ordercli.books import journal
+    from ordercli.reports import backorders, dashboard, receivables
+    from ordercli.reports import matrix as order_matrix
+    from ordercli.reports import sales as sales_report
+    from ordercli.services.parties import customers
+    from ordercli.views import records as views
 
     def sales(by):
         return Report(
@@ -674,7 +670,7 @@ def main(argv: list[str] | None = None) -> int:
     path = ledger_for(args)
     os.environ["ORDERCLI_TODAY"] = TODAY.isoformat()
     os.environ.pop("ORDERCLI_DB", None)
-    from ordercli.db import open_ledger, resolve_location, unit_of_work
+    from ordercli.db.engine import open_ledger, resolve_location, unit_of_work
 
     engine = open_ledger(resolve_location(str(path)))
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)

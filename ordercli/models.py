@@ -32,7 +32,7 @@ class Setting(SQLModel, table=True):
 
 
 class NumberSeries(SQLModel, table=True):
-    """One counter per kind of document; see ``services/numbering.py``."""
+    """One counter per kind of document; see ``books/numbering.py``."""
 
     __tablename__ = "number_series"
     __table_args__ = (CheckConstraint("next_value >= 1", name="next_positive"),)
@@ -267,7 +267,7 @@ class Invoice(SQLModel, table=True):
     paid: int = Field(default=0, sa_type=BigInteger)
     credited: int = Field(default=0, sa_type=BigInteger)
     created_at: datetime
-    # SHA-256 chaining this document to the previous one of its kind (services/integrity.py).
+    # SHA-256 chaining this document to the previous one of its kind (books/integrity.py).
     chain_hash: str | None = Field(default=None, max_length=64)
 
 
@@ -318,7 +318,7 @@ class Shipment(SQLModel, table=True):
     ship_date: date = Field(index=True)
     delivered_at: datetime | None = None
     created_at: datetime
-    # SHA-256 chaining this document to the previous one of its kind (services/integrity.py).
+    # SHA-256 chaining this document to the previous one of its kind (books/integrity.py).
     chain_hash: str | None = Field(default=None, max_length=64)
 
 
@@ -367,7 +367,7 @@ class Payment(SQLModel, table=True):
     received_on: date = Field(index=True)
     unapplied: int = Field(sa_type=BigInteger)
     created_at: datetime
-    # SHA-256 chaining this document to the previous one of its kind (services/integrity.py).
+    # SHA-256 chaining this document to the previous one of its kind (books/integrity.py).
     chain_hash: str | None = Field(default=None, max_length=64)
 
 
@@ -405,7 +405,7 @@ class CreditMemo(SQLModel, table=True):
     restock: bool = False
     reason: str | None = None
     created_at: datetime
-    # SHA-256 chaining this document to the previous one of its kind (services/integrity.py).
+    # SHA-256 chaining this document to the previous one of its kind (books/integrity.py).
     chain_hash: str | None = Field(default=None, max_length=64)
 
 
@@ -441,7 +441,7 @@ class Refund(SQLModel, table=True):
     reference: str | None = None
     refunded_on: date = Field(index=True)
     created_at: datetime
-    # SHA-256 chaining this document to the previous one of its kind (services/integrity.py).
+    # SHA-256 chaining this document to the previous one of its kind (books/integrity.py).
     chain_hash: str | None = Field(default=None, max_length=64)
 
 

@@ -23,8 +23,8 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from ordercli.cli.app import app
-from ordercli.db import open_ledger, resolve_location, unit_of_work
-from ordercli.services.demo import sample_data_dir, seed_demo
+from ordercli.db.engine import open_ledger, resolve_location, unit_of_work
+from ordercli.io.demo import sample_data_dir, seed_demo
 
 # Tests never see the developer's real ledger or clock.
 os.environ.pop("ORDERCLI_DB", None)
@@ -133,7 +133,7 @@ if not ON_POSTGRESQL:  # SQLite: the ledger is a file of the test's own
         def make(template: Path):
             import shutil
 
-            from ordercli.db import forget_ledger
+            from ordercli.db.engine import forget_ledger
 
             url = resolve_location(str(ledger_path))
             forget_ledger(url)  # no pooled connection may hold the file being replaced
@@ -249,12 +249,12 @@ def pg_engine():
 
     from sqlalchemy import create_engine
 
-    import ordercli.db
+    import ordercli.db.engine
 
     with PG_LOCK_FILE.open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            ordercli.db.dispose_all()
+            ordercli.db.engine.dispose_all()
             admin = create_engine(PG_URL)
             try:
                 with admin.begin() as conn:
@@ -264,7 +264,7 @@ def pg_engine():
                 admin.dispose()
             yield open_ledger(PG_URL)
         finally:
-            ordercli.db.dispose_all()
+            ordercli.db.engine.dispose_all()
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
@@ -383,7 +383,7 @@ class PgLedgers:
         """Close every connection to database ``name``: ours, and any a test left open."""
         import time
 
-        from ordercli.db import forget_ledger
+        from ordercli.db.engine import forget_ledger
 
         forget_ledger(self.url(name))
         self.admin.execute(
@@ -576,7 +576,7 @@ class PgLedgers:
     # -- clean-up --
 
     def close(self) -> None:
-        from ordercli.db import dispose_all
+        from ordercli.db.engine import dispose_all
 
         dispose_all()
         names = self.admin.execute(

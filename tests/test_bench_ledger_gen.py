@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from ordercli.db import forget_ledger, open_ledger, resolve_location, unit_of_work
+from ordercli.db.engine import forget_ledger, open_ledger, resolve_location, unit_of_work
 
 pytestmark = pytest.mark.sqlite_only("the bench generator writes a SQLite ledger file")
 
@@ -72,7 +72,7 @@ def _money(units: int) -> Decimal:
 
 
 def test_ordercli_check_finds_nothing_wrong(session):
-    from ordercli.services.checks import run_checks
+    from ordercli.books.checks import run_checks
 
     result = run_checks(session=session)
 
@@ -147,7 +147,7 @@ def test_the_same_seed_gives_the_same_ledger(ledger, tmp_path):
 
 
 def test_aging_equals_invoice_balances_by_days_past_due(ledger, session):
-    from ordercli.services.receivables import aging
+    from ordercli.reports.receivables import aging
 
     expected: dict[str, list[int]] = defaultdict(lambda: [0] * 5)
     for code, due, balance in _rows(
@@ -170,7 +170,7 @@ def test_aging_equals_invoice_balances_by_days_past_due(ledger, session):
 
 
 def test_sales_by_month_equals_invoice_and_credit_memo_headers(ledger, session):
-    from ordercli.services.sales_report import sales_report
+    from ordercli.reports.sales import sales_report
 
     net: dict[str, int] = defaultdict(int)
     tax: dict[str, int] = defaultdict(int)
@@ -193,7 +193,7 @@ def test_sales_by_month_equals_invoice_and_credit_memo_headers(ledger, session):
 
 
 def test_trial_balance_equals_journal_sums_and_balances(ledger, session):
-    from ordercli.services.journal import trial_balance
+    from ordercli.books.journal import trial_balance
 
     expected = {
         code: (_money(debit), _money(credit))
@@ -214,8 +214,8 @@ def test_trial_balance_equals_journal_sums_and_balances(ledger, session):
 
 
 def test_matrix_and_status_count_the_order_lines(ledger, session):
-    from ordercli.services.dashboard import dashboard
-    from ordercli.services.order_matrix import order_matrix
+    from ordercli.reports.dashboard import dashboard
+    from ordercli.reports.matrix import order_matrix
 
     by_status = dict(
         _rows(

@@ -20,8 +20,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ordercli.cli.app import app
-from ordercli.db import dispose_all
-from ordercli.services.demo import sample_data_dir
+from ordercli.db.engine import dispose_all
+from ordercli.io.demo import sample_data_dir
 
 HEAVY = ("reportlab", "jinja2", "openpyxl", "psycopg", "PIL", "babel.dates", "smtplib", "aiosmtpd")
 MARK = "@@modules@@"

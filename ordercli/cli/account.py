@@ -10,7 +10,7 @@ from ordercli.cli.common import JsonOpt, ledger
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import render, table
 
-journal = lazy_module("ordercli.services.journal")
+journal = lazy_module("ordercli.books.journal")
 
 app = typer.Typer(help="Chart of accounts: list, set codes and names.", no_args_is_help=True)
 

@@ -196,8 +196,8 @@ def main() -> None:
     finally:
         # Closing the last connection checkpoints SQLite's write-ahead log into the
         # ledger file, so a plain copy of the file (a naive backup) is complete.
-        if "ordercli.db" in sys.modules:
-            sys.modules["ordercli.db"].dispose_all()
+        if "ordercli.db.engine" in sys.modules:
+            sys.modules["ordercli.db.engine"].dispose_all()
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ from ordercli.cli.common import AllOpt, CustomerOpt, JsonOpt, LimitOpt, ledger, 
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, render, table
 
-agreements = lazy_module("ordercli.services.billing_agreements")
-settlement_views = lazy_module("ordercli.services.settlement_views")
+agreements = lazy_module("ordercli.services.parties.billing_agreements")
+settlement_views = lazy_module("ordercli.views.settlement")
 
 app = typer.Typer(
     help="Billing agreements (direct debit, card on file, PO terms): add, list, show, cancel.",

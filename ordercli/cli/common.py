@@ -33,7 +33,7 @@ def state(ctx: typer.Context) -> AppState:
 @contextmanager
 def ledger(ctx: typer.Context, *, write: bool = True) -> Iterator[Session]:
     """Open the ledger and one unit of work for this command."""
-    from ordercli.db import open_ledger, resolve_location, unit_of_work
+    from ordercli.db.engine import open_ledger, resolve_location, unit_of_work
 
     engine = open_ledger(resolve_location(state(ctx).db))
     with unit_of_work(engine, write=write) as session:
@@ -41,7 +41,7 @@ def ledger(ctx: typer.Context, *, write: bool = True) -> Iterator[Session]:
 
 
 def money(text: str | None, session: Session, what: str) -> Decimal | None:
-    from ordercli.services.settings import minor_digits
+    from ordercli.books.settings import minor_digits
 
     return None if text is None else parse_money(text, minor_digits(session), what=what)
 
@@ -55,7 +55,7 @@ def pct(text: str | None, what: str) -> Decimal | None:
 
 
 def day(text: str | None, what: str) -> date | None:
-    from ordercli.services.clock import parse_date
+    from ordercli.books.clock import parse_date
 
     return None if text is None else parse_date(text, what=what)
 

@@ -11,7 +11,7 @@ from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, output, render
 from ordercli.domain.errors import InvalidInput
 
-company = lazy_module("ordercli.services.company")
+company = lazy_module("ordercli.services.parties.company")
 
 app = typer.Typer(
     help="Your company profile (name, address, bank details, logo, email): show, set.",

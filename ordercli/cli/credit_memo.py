@@ -24,8 +24,8 @@ from ordercli.cli.output import card, fmt, output, render, table
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.lines import parse_line_specs
 
-credit_memos = lazy_module("ordercli.services.credit_memos")
-settlement_views = lazy_module("ordercli.services.settlement_views")
+credit_memos = lazy_module("ordercli.services.settlement.credit_memos")
+settlement_views = lazy_module("ordercli.views.settlement")
 
 app = typer.Typer(help="Credit memos: create, show, list, pdf.", no_args_is_help=True)
 

@@ -11,8 +11,8 @@ from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, render, table
 from ordercli.domain.errors import InvalidInput
 
-customers = lazy_module("ordercli.services.customers")
-views = lazy_module("ordercli.services.views")
+customers = lazy_module("ordercli.services.parties.customers")
+views = lazy_module("ordercli.views.records")
 
 app = typer.Typer(help="Customers: add, list, show, edit, deactivate.", no_args_is_help=True)
 

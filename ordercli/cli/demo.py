@@ -207,7 +207,7 @@ def _resolve(arg: str) -> str:
     ``{sample:FILE}``: a file of ``sample_data/``; ``{docs:FILE}``: a file in the
     folder of documents beside the demo ledger."""
     if arg.startswith("{sample:") and arg.endswith("}"):
-        from ordercli.services.demo import sample_data_dir
+        from ordercli.io.demo import sample_data_dir
 
         return str(sample_data_dir() / arg[8:-1])
     if arg.startswith("{docs:") and arg.endswith("}"):
@@ -216,7 +216,7 @@ def _resolve(arg: str) -> str:
     if arg.startswith("{days_ago:") and arg.endswith("}"):
         from datetime import timedelta
 
-        from ordercli.services.clock import today
+        from ordercli.books.clock import today
 
         return (today() - timedelta(days=int(arg[10:-1]))).isoformat()
     return arg
@@ -224,7 +224,7 @@ def _resolve(arg: str) -> str:
 
 def _next_order_number(engine) -> str:
     """The number the next order will get (the hint below names it)."""
-    from ordercli.db import unit_of_work
+    from ordercli.db.engine import unit_of_work
     from ordercli.models import NumberSeries
 
     with unit_of_work(engine, write=False) as session:
@@ -262,8 +262,8 @@ def _clear_previous(target: Path) -> None:
 
 def run_demo(path: str | None) -> None:
     from ordercli.cli.app import app
-    from ordercli.db import forget_ledger, open_ledger, resolve_location, unit_of_work
-    from ordercli.services.demo import sample_data_dir, seed_demo
+    from ordercli.db.engine import forget_ledger, open_ledger, resolve_location, unit_of_work
+    from ordercli.io.demo import sample_data_dir, seed_demo
 
     global _DOCUMENTS_DIR
     target = _demo_path(path)

@@ -9,7 +9,7 @@ import typer
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import output, render
 
-documents = lazy_module("ordercli.services.documents.files")
+documents = lazy_module("ordercli.documents.files")
 
 OutputOpt = Annotated[
     str | None,

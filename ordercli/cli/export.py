@@ -19,7 +19,7 @@ from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import output
 from ordercli.domain.errors import InvalidInput
 
-exports = lazy_module("ordercli.services.exports")
+exports = lazy_module("ordercli.io.exports")
 
 
 class KindGroup(TyperGroup):

@@ -12,7 +12,7 @@ from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import ProgressBar, card, output
 from ordercli.domain.errors import RuleViolation
 
-imports = lazy_module("ordercli.services.imports")
+imports = lazy_module("ordercli.io.imports")
 
 app = typer.Typer(
     help="Batch imports from CSV or JSON Lines: all-or-nothing, safe to re-run.",

@@ -26,9 +26,9 @@ from ordercli.cli.screens import show_invoice
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.lines import parse_line_specs
 
-invoicing = lazy_module("ordercli.services.invoicing")
-documents = lazy_module("ordercli.services.documents.files")
-views = lazy_module("ordercli.services.views")
+invoicing = lazy_module("ordercli.services.sales.invoicing")
+documents = lazy_module("ordercli.documents.files")
+views = lazy_module("ordercli.views.records")
 
 app = typer.Typer(
     help="Invoices: create (whole or partial), show, list, pdf, send.", no_args_is_help=True

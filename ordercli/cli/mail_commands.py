@@ -15,7 +15,7 @@ from ordercli.cli.output import output as console
 from ordercli.cli.output import render
 from ordercli.domain.errors import OrderCliError, RuleViolation
 
-mail = lazy_module("ordercli.services.mail")
+mail = lazy_module("ordercli.documents.mail")
 
 ToOpt = Annotated[
     str | None,

@@ -15,9 +15,9 @@ from ordercli.cli.output import output, render, table
 from ordercli.cli.status import status as status_command
 from ordercli.domain.errors import RuleViolation
 
-checks = lazy_module("ordercli.services.checks")
-numbering = lazy_module("ordercli.services.numbering")
-settings = lazy_module("ordercli.services.settings")
+checks = lazy_module("ordercli.books.checks")
+numbering = lazy_module("ordercli.books.numbering")
+settings = lazy_module("ordercli.books.settings")
 
 numbering_app = typer.Typer(help="Document number series: list, set.", no_args_is_help=True)
 
@@ -129,8 +129,8 @@ def register(app: typer.Typer) -> None:
 
         Example: ordercli backup ~/backups/shop-2026-11-22.db
         """
-        from ordercli.db import resolve_location
-        from ordercli.services.backup import backup_ledger
+        from ordercli.db.engine import resolve_location
+        from ordercli.io.backup import backup_ledger
 
         doc = backup_ledger(url=resolve_location(state(ctx).db), target=target)
         render(
@@ -155,8 +155,8 @@ def register(app: typer.Typer) -> None:
 
         Example: ordercli restore ~/backups/shop-2026-11-22.db
         """
-        from ordercli.db import resolve_location
-        from ordercli.services.backup import restore_ledger
+        from ordercli.db.engine import resolve_location
+        from ordercli.io.backup import restore_ledger
 
         doc = restore_ledger(url=resolve_location(state(ctx).db), source=source)
         kept = doc["previous_ledger_kept_at"]
@@ -191,8 +191,8 @@ def register(app: typer.Typer) -> None:
         Example: ordercli migrate-to postgresql+psycopg://office@db.local/books
         """
         from ordercli.cli.output import ProgressBar
-        from ordercli.db import resolve_location
-        from ordercli.services.migrate import migrate_ledger
+        from ordercli.db.engine import resolve_location
+        from ordercli.io.migrate import migrate_ledger
 
         progress = ProgressBar("copying", enabled=not as_json)
         try:
@@ -244,7 +244,7 @@ def register(app: typer.Typer) -> None:
 
         Example: ordercli init --company "Widgets & Co" --currency EUR --locale en_GB
         """
-        from ordercli.db import describe_location, resolve_location
+        from ordercli.db.engine import describe_location, resolve_location
 
         with ledger(ctx) as session:
             settings.init_ledger(

@@ -24,9 +24,9 @@ from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import render, table
 from ordercli.cli.screens import show_events, show_explanation, show_order, show_tracking
 
-ordering = lazy_module("ordercli.services.ordering")
-order_story = lazy_module("ordercli.services.order_story")
-views = lazy_module("ordercli.services.views")
+ordering = lazy_module("ordercli.services.sales.ordering")
+order_story = lazy_module("ordercli.reports.order_story")
+views = lazy_module("ordercli.views.records")
 
 app = typer.Typer(
     help="Sales orders: new, add-line, edit-line, remove-line, confirm, hold, release, cancel, "

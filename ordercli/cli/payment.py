@@ -22,11 +22,11 @@ from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, fmt, output, render, table
 from ordercli.cli.screens import show_invoice
 
-invoicing = lazy_module("ordercli.services.invoicing")
-payments = lazy_module("ordercli.services.payments")
-settings = lazy_module("ordercli.services.settings")
-views = lazy_module("ordercli.services.views")
-settlement_views = lazy_module("ordercli.services.settlement_views")
+invoicing = lazy_module("ordercli.services.sales.invoicing")
+payments = lazy_module("ordercli.services.settlement.payments")
+settings = lazy_module("ordercli.books.settings")
+views = lazy_module("ordercli.views.records")
+settlement_views = lazy_module("ordercli.views.settlement")
 
 app = typer.Typer(
     help="Payments: record, apply credit, refund, list, show, transactions.",

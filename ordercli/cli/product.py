@@ -10,8 +10,8 @@ from ordercli.cli.common import AllOpt, JsonOpt, LimitOpt, ledger, list_limit, m
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, render, table
 
-catalog = lazy_module("ordercli.services.catalog")
-views = lazy_module("ordercli.services.views")
+catalog = lazy_module("ordercli.services.inventory.catalog")
+views = lazy_module("ordercli.views.records")
 
 app = typer.Typer(help="Products and services: add, list, show, edit.", no_args_is_help=True)
 

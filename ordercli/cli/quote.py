@@ -25,8 +25,8 @@ from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import render, table
 from ordercli.cli.screens import show_order, show_quote
 
-quoting = lazy_module("ordercli.services.quoting")
-views = lazy_module("ordercli.services.views")
+quoting = lazy_module("ordercli.services.sales.quoting")
+views = lazy_module("ordercli.views.records")
 
 app = typer.Typer(
     help="Quotes: new, add-line, send, accept, reject, note, convert, show, list, pdf.",

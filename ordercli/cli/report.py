@@ -13,11 +13,11 @@ from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, fmt, output, render, table
 from ordercli.domain.errors import InvalidInput
 
-receivables = lazy_module("ordercli.services.receivables")
-journal = lazy_module("ordercli.services.journal")
-sales_report = lazy_module("ordercli.services.sales_report")
-order_matrix = lazy_module("ordercli.services.order_matrix")
-backorders_report = lazy_module("ordercli.services.backorders")
+receivables = lazy_module("ordercli.reports.receivables")
+journal = lazy_module("ordercli.books.journal")
+sales_report = lazy_module("ordercli.reports.sales")
+order_matrix = lazy_module("ordercli.reports.matrix")
+backorders_report = lazy_module("ordercli.reports.backorders")
 
 app = typer.Typer(
     help="Reports: aging, statement, trial-balance, sales, matrix, backorders.",

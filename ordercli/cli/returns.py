@@ -22,8 +22,8 @@ from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, render, table
 from ordercli.domain.lines import parse_line_specs
 
-returns = lazy_module("ordercli.services.returns")
-settlement_views = lazy_module("ordercli.services.settlement_views")
+returns = lazy_module("ordercli.services.settlement.returns")
+settlement_views = lazy_module("ordercli.views.settlement")
 
 app = typer.Typer(
     help="Returns (RMA): request, authorize, receive, reject, resolve, list, show.",

@@ -26,9 +26,9 @@ from ordercli.cli.screens import show_pick_list, show_shipment
 from ordercli.domain.errors import InvalidInput, OrderCliError
 from ordercli.domain.lines import parse_line_specs
 
-fulfilment = lazy_module("ordercli.services.fulfilment")
-views = lazy_module("ordercli.services.views")
-picking = lazy_module("ordercli.services.picking")
+fulfilment = lazy_module("ordercli.services.sales.fulfilment")
+views = lazy_module("ordercli.views.records")
+picking = lazy_module("ordercli.services.sales.picking")
 
 app = typer.Typer(
     help="Shipments: create, show, list, deliver, slip, pick-list.", no_args_is_help=True

@@ -10,7 +10,7 @@ from ordercli.cli.common import JsonOpt, day, ledger, qty
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import fmt, output, render
 
-dashboard = lazy_module("ordercli.services.dashboard")
+dashboard = lazy_module("ordercli.reports.dashboard")
 
 # Fits a 100-column terminal; wider ones get the same compact screen.
 SCREEN_WIDTH = 100

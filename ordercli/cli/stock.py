@@ -12,10 +12,10 @@ from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import render, table
 from ordercli.domain.money import parse_qty
 
-catalog = lazy_module("ordercli.services.catalog")
-stock = lazy_module("ordercli.services.stock")
-views = lazy_module("ordercli.services.views")
-warehouses = lazy_module("ordercli.services.warehouses")
+catalog = lazy_module("ordercli.services.inventory.catalog")
+stock = lazy_module("ordercli.services.inventory.stock")
+views = lazy_module("ordercli.views.records")
+warehouses = lazy_module("ordercli.services.inventory.warehouses")
 
 app = typer.Typer(
     help="Stock: list, receive, adjust, transfer between warehouses, moves.",

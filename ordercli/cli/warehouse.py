@@ -10,7 +10,7 @@ from ordercli.cli.common import JsonOpt, ledger
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import render, table
 
-warehouses = lazy_module("ordercli.services.warehouses")
+warehouses = lazy_module("ordercli.services.inventory.warehouses")
 
 app = typer.Typer(help="Warehouses: add, list, choose the default.", no_args_is_help=True)
 

@@ -30,8 +30,8 @@ import pytest
 import typer.main
 import typer.testing
 
-from ordercli.db import dispose_all, open_ledger, resolve_location, unit_of_work
-from ordercli.services.demo import sample_data_dir, seed_demo
+from ordercli.db.engine import dispose_all, open_ledger, resolve_location, unit_of_work
+from ordercli.io.demo import sample_data_dir, seed_demo
 
 ON_POSTGRESQL = os.environ.get("ORDERCLI_TEST_BACKEND", "").strip().lower() == "postgresql"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ordercli.db import dispose_all
+from ordercli.db.engine import dispose_all
 
 SALE_DAY = {"ORDERCLI_TODAY": "2026-11-21"}
 AFTER = {"ORDERCLI_TODAY": "2026-11-22"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ordercli.services.customers import add_customer
+from ordercli.services.parties.customers import add_customer
 
 SPEC_KEYS = {"code", "name", "email", "terms_days", "credit_limit", "balance", "active"}
 

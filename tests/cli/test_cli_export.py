@@ -777,7 +777,7 @@ def test_an_existing_file_is_replaced_whole_and_keeps_its_permissions(books, tmp
 
 
 def test_a_failed_export_leaves_no_file_and_the_old_one_untouched(books, tmp_path, monkeypatch):
-    from ordercli.services.exports import tabular
+    from ordercli.io.exports import tabular
 
     def broken(out, columns, rows, **_):
         out.write(b"number,order\r\nINV-00001,SO-00001\r\n")
@@ -887,7 +887,7 @@ def test_refusals_come_before_the_ledger_is_opened(cli_at, tmp_path):
 
 
 def test_xlsx_is_not_written_to_a_terminal(books, ledger_path):
-    from ordercli.db import dispose_all
+    from ordercli.db.engine import dispose_all
 
     dispose_all()
     leader, follower = pty.openpty()
@@ -945,7 +945,7 @@ def test_every_kind_is_a_command_with_help(cli):
 def test_demo_ledger_exports_every_kind(cli, cli_at, tmp_path):
     """The demo's books (invoices, payments, a refund, a return, store credit used,
     imported web-shop orders) hold the same documents as the ledger lists."""
-    from ordercli.db import dispose_all
+    from ordercli.db.engine import dispose_all
 
     target = tmp_path / "demo.db"
     assert cli.run("demo", "--path", str(target)).exit_code == 0

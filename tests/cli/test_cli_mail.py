@@ -80,8 +80,8 @@ def pdf_text(data: bytes) -> str:
 
 
 def rendered_invoice(engine, number: str):
-    from ordercli.db import unit_of_work
-    from ordercli.services.documents import render_document
+    from ordercli.db.engine import unit_of_work
+    from ordercli.documents import render_document
 
     with unit_of_work(engine, write=False) as session:
         return render_document(session, "invoice", number, fmt="pdf")

@@ -159,7 +159,7 @@ def test_human_output(history):
 def test_the_same_on_postgres(pg_engine, cli, monkeypatch):
     import os
 
-    from ordercli.services.demo import sample_data_dir
+    from ordercli.io.demo import sample_data_dir
 
     monkeypatch.setenv("ORDERCLI_TODAY", "2026-11-22")
     pg = type(cli)(os.environ["ORDERCLI_TEST_PG_URL"])

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from ordercli import __version__
-from ordercli.db import dispose_all
+from ordercli.db.engine import dispose_all
 
 # --- version ---------------------------------------------------------------
 

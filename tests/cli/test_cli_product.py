@@ -286,7 +286,7 @@ def test_list_products_newest_first(shop):
 def test_list_products_default_limit_is_50(cli, uow):
     from decimal import Decimal
 
-    from ordercli.services.catalog import add_product
+    from ordercli.services.inventory.catalog import add_product
 
     with uow() as session:
         for i in range(55):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ordercli.db import dispose_all
+from ordercli.db.engine import dispose_all
 
 pytestmark = pytest.mark.sqlite_only("the books fixture copies and snapshots SQLite ledger files")
 

@@ -19,7 +19,7 @@ from test_cli_export import (
     trial_balances,
 )
 
-from ordercli.services.demo import sample_data_dir
+from ordercli.io.demo import sample_data_dir
 
 pytestmark = pytest.mark.postgres
 

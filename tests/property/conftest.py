@@ -30,8 +30,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, event, text
 
-from ordercli.db import dispose_all, open_ledger, resolve_location, unit_of_work
-from ordercli.services.demo import sample_data_dir, seed_demo
+from ordercli.db.engine import dispose_all, open_ledger, resolve_location, unit_of_work
+from ordercli.io.demo import sample_data_dir, seed_demo
 
 ON_POSTGRESQL = os.environ.get("ORDERCLI_TEST_BACKEND", "").strip().lower() == "postgresql"
 
@@ -302,7 +302,7 @@ class LedgerKit:
                 assert o["status_before_hold"] == ("confirmed" if was_confirmed else "draft"), o
 
         # Rule 12: stock never negative, on hand = its moves, reserved = still to ship.
-        # Backorders follow stock (services/stock.py): what the open lines of a product
+        # Backorders follow stock (services/inventory/stock.py): what the open lines of a product
         # still have to ship beyond its stock on hand is backordered, and nothing else.
         moved = {m["product_id"]: m["total"] for m in moves}
         reserved = {p["id"]: 0 for p in products}

@@ -42,30 +42,30 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import text
 
-from ordercli.db import unit_of_work
+from ordercli.books.checks import run_checks
+from ordercli.books.journal import trial_balance
+from ordercli.db.engine import unit_of_work
 from ordercli.domain.errors import InvalidInput, NotFound, OrderCliError, RuleViolation
 from ordercli.domain.lines import parse_line_specs
 from ordercli.domain.money import from_minor
-from ordercli.services.checks import run_checks
-from ordercli.services.credit_memos import create_credit_memo
-from ordercli.services.fulfilment import create_shipment
-from ordercli.services.invoicing import create_invoice
-from ordercli.services.journal import trial_balance
-from ordercli.services.ordering import add_order_line, confirm_order, new_order
-from ordercli.services.payments import (
+from ordercli.services.inventory.stock import receive_stock
+from ordercli.services.sales.fulfilment import create_shipment
+from ordercli.services.sales.invoicing import create_invoice
+from ordercli.services.sales.ordering import add_order_line, confirm_order, new_order
+from ordercli.services.settlement.credit_memos import create_credit_memo
+from ordercli.services.settlement.payments import (
     apply_credit,
     parse_invoice_specs,
     record_payment,
     refund_customer,
 )
-from ordercli.services.returns import (
+from ordercli.services.settlement.returns import (
     authorize_return,
     receive_return,
     reject_return,
     request_return,
     resolve_return,
 )
-from ordercli.services.stock import receive_stock
 
 TODAY = "2024-03-15"
 # Short stock (5, 6), plenty (60), coffee by the kg (35.5 on hand), two services.

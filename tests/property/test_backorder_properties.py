@@ -1,4 +1,4 @@
-"""Reservations and backorders across several orders (SPEC rules 6, 7, 12; services/stock.py).
+"""Reservations and backorders across several orders (SPEC rules 6, 7, 12).
 
 Confirming reserves what an order still has to ship; a draft reserves nothing.
 Backorders follow stock: over a product's open lines, what they still have to
@@ -15,8 +15,9 @@ from decimal import Decimal
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ordercli.db import unit_of_work
-from ordercli.services.ordering import (
+from ordercli.db.engine import unit_of_work
+from ordercli.services.inventory.stock import receive_stock
+from ordercli.services.sales.ordering import (
     add_order_line,
     cancel_order,
     confirm_order,
@@ -24,7 +25,6 @@ from ordercli.services.ordering import (
     new_order,
     release_order,
 )
-from ordercli.services.stock import receive_stock
 
 STOCKED = ["DESK-STAND", "WHITEBOARD", "COFFEE-KG"]  # 5, 6 and 35.5 on hand
 FATES = ["confirm", "confirm then hold", "confirm then cancel", "draft", "hold the draft"]

@@ -22,13 +22,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from ordercli.db import unit_of_work
+from ordercli.books.checks import run_checks
+from ordercli.db.engine import unit_of_work
 from ordercli.domain.errors import InvalidInput, RuleViolation
-from ordercli.services.checks import run_checks
-from ordercli.services.credit_memos import create_credit_memo
-from ordercli.services.invoicing import create_invoice
-from ordercli.services.ordering import add_order_line, confirm_order, new_order
-from ordercli.services.payments import record_payment
+from ordercli.services.sales.invoicing import create_invoice
+from ordercli.services.sales.ordering import add_order_line, confirm_order, new_order
+from ordercli.services.settlement.credit_memos import create_credit_memo
+from ordercli.services.settlement.payments import record_payment
 
 TODAY = "2024-03-15"
 # Goods by the piece, coffee by the kg (thousandths), a service by the hour (thousandths).

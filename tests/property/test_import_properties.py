@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ordercli.db import unit_of_work
+from ordercli.db.engine import unit_of_work
 from ordercli.domain.cells import neutralise, restore
 from ordercli.domain.money import (
     from_minor,
@@ -36,7 +36,7 @@ from ordercli.domain.money import (
     qty_from_db,
     to_minor,
 )
-from ordercli.services.imports import import_file
+from ordercli.io.imports import import_file
 
 SETTINGS = settings(
     max_examples=40,

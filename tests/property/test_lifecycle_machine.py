@@ -30,12 +30,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from ordercli.db import unit_of_work
+from ordercli.db.engine import unit_of_work
 from ordercli.domain.errors import InvalidInput, RuleViolation
 from ordercli.domain.lines import parse_line_specs
-from ordercli.services.fulfilment import create_shipment, deliver_shipment
-from ordercli.services.invoicing import create_invoice
-from ordercli.services.ordering import (
+from ordercli.services.inventory.stock import receive_stock
+from ordercli.services.sales.fulfilment import create_shipment, deliver_shipment
+from ordercli.services.sales.invoicing import create_invoice
+from ordercli.services.sales.ordering import (
     add_order_line,
     cancel_order,
     confirm_order,
@@ -45,7 +46,6 @@ from ordercli.services.ordering import (
     release_order,
     remove_order_line,
 )
-from ordercli.services.stock import receive_stock
 
 # Short stock (5, 6), plenty (60), coffee by the kg (35.5), two services.
 SKUS = ["DESK-STAND", "WHITEBOARD", "CHAIR-VISIT", "COFFEE-KG", "INSTALL", "DELIVERY"]

@@ -15,10 +15,10 @@ from decimal import Decimal
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ordercli.db import unit_of_work
+from ordercli.db.engine import unit_of_work
 from ordercli.domain.errors import InvalidInput, RuleViolation
 from ordercli.domain.money import parse_money, parse_pct, parse_qty
-from ordercli.services.ordering import add_order_line, new_order
+from ordercli.services.sales.ordering import add_order_line, new_order
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -18,12 +18,12 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ordercli.db import unit_of_work
+from ordercli.db.engine import unit_of_work
 from ordercli.domain.errors import RuleViolation
 from ordercli.domain.lines import parse_line_specs
-from ordercli.services.fulfilment import create_shipment
-from ordercli.services.invoicing import create_invoice
-from ordercli.services.ordering import (
+from ordercli.services.sales.fulfilment import create_shipment
+from ordercli.services.sales.invoicing import create_invoice
+from ordercli.services.sales.ordering import (
     add_order_line,
     confirm_order,
     edit_order_line,

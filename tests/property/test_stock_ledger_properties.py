@@ -16,7 +16,7 @@ compares the ledger, read with plain SQL, with the model:
   re-checks numbering, quantities, reservations and backorders);
 * what each order still has to ship equals the model.
 
-At the end ``ordercli.services.checks.run_checks`` must find nothing. The default run
+At the end ``ordercli.books.checks.run_checks`` must find nothing. The default run
 is small; ``-m soak`` runs a long one.
 """
 
@@ -38,14 +38,14 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import text
 
-from ordercli.db import unit_of_work
+from ordercli.books.checks import run_checks
+from ordercli.db.engine import unit_of_work
 from ordercli.domain.errors import InvalidInput, OrderCliError, RuleViolation
-from ordercli.services.checks import run_checks
-from ordercli.services.fulfilment import create_shipment
-from ordercli.services.ordering import add_order_line, confirm_order, new_order
-from ordercli.services.returns import authorize_return, receive_return, request_return
-from ordercli.services.stock import adjust_stock, receive_stock, transfer_stock
-from ordercli.services.warehouses import add_warehouse, set_default_warehouse
+from ordercli.services.inventory.stock import adjust_stock, receive_stock, transfer_stock
+from ordercli.services.inventory.warehouses import add_warehouse, set_default_warehouse
+from ordercli.services.sales.fulfilment import create_shipment
+from ordercli.services.sales.ordering import add_order_line, confirm_order, new_order
+from ordercli.services.settlement.returns import authorize_return, receive_return, request_return
 
 TODAY = "2024-03-15"
 PRODUCTS = ["DESK-STAND", "COFFEE-KG"]  # 5 and 35.5 on hand, all in MAIN

@@ -29,8 +29,10 @@ OLDEST_FIRST_EVERY = 5  # every 5th order is followed by a payment for RACE2
 def prepare_mixed(url: str, count: int, owed_invoices: int) -> list[str]:
     """``count`` confirmed orders of RACE (one stocked box and 1.5 service hours each,
     plenty of stock), and ``owed_invoices`` invoices of RACE2. Returns RACE's orders."""
-    from ordercli.db import open_ledger, unit_of_work
-    from ordercli.services import catalog, customers, invoicing, ordering
+    from ordercli.db.engine import open_ledger, unit_of_work
+    from ordercli.services.inventory import catalog
+    from ordercli.services.parties import customers
+    from ordercli.services.sales import invoicing, ordering
 
     engine = open_ledger(url)
     with unit_of_work(engine) as session:

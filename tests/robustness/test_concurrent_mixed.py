@@ -23,7 +23,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from ordercli.cli.app import app
-from ordercli.db import unit_of_work
+from ordercli.db.engine import unit_of_work
 
 SIZES = [(4, 10), pytest.param(8, 100, marks=pytest.mark.soak, id="soak-8x100")]
 # kind of number series → table holding its documents

@@ -36,7 +36,7 @@ from robustness_support import (
     write_orders,
 )
 
-from ordercli.db import dispose_all
+from ordercli.db.engine import dispose_all
 
 pytestmark = pytest.mark.sqlite_only("kills an import midway and reads the SQLite file it left")
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from robustness_support import ROOT, ordercli_command, write_orders
 
-from ordercli.db import dispose_all
+from ordercli.db.engine import dispose_all
 
 # --- (a) no SQL built by string formatting ------------------------------------------
 

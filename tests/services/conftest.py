@@ -23,11 +23,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from ordercli import db
-from ordercli.db import open_ledger, resolve_location, unit_of_work
+from ordercli.db import engine as db
+from ordercli.db.engine import open_ledger, resolve_location, unit_of_work
+from ordercli.io.demo import sample_data_dir, seed_demo
 from ordercli.models import Event, Product
-from ordercli.services import ordering, views
-from ordercli.services.demo import sample_data_dir, seed_demo
+from ordercli.services.sales import ordering
+from ordercli.views import records as views
 
 ON_POSTGRESQL = os.environ.get("ORDERCLI_TEST_BACKEND", "").strip().lower() == "postgresql"
 
@@ -170,7 +171,7 @@ def invoiced(seeded, uow) -> Callable[..., tuple[str, str]]:
     """``invoiced("ACME", [("DESK-OAK", "1")], ship=True, issue_date=date(…))`` →
     ``("SO-00001", "INV-00001")``: an order confirmed (credit limit overridden), shipped
     if told, and invoiced whole, in one unit of work."""
-    from ordercli.services import fulfilment, invoicing
+    from ordercli.services.sales import fulfilment, invoicing
 
     def make(customer="ACME", lines=(("DESK-OAK", "1"),), ship=False, issue_date=None):
         with uow() as session:
@@ -195,10 +196,10 @@ def ledger_ok(request):
     Returns the accounts' balances (debit − credit) by role."""
     from sqlmodel import func
 
+    from ordercli.books import checks, journal
+    from ordercli.books.settings import minor_digits
     from ordercli.domain.money import from_minor
     from ordercli.models import CreditMemo, Invoice, Payment
-    from ordercli.services import checks, journal
-    from ordercli.services.settings import minor_digits
 
     def check(engine=None) -> dict[str, Decimal]:
         engine = engine or request.getfixturevalue("engine")

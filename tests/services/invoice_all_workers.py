@@ -20,9 +20,9 @@ def invoice(url: str, orders: list[str] | None, start, results) -> None:
     Reports ``("issued", invoice number, order id)`` and ``("refused", message, None)``."""
     done: list[tuple] = []
     try:
-        from ordercli.db import open_ledger, unit_of_work
+        from ordercli.db.engine import open_ledger, unit_of_work
         from ordercli.domain.errors import RuleViolation
-        from ordercli.services import invoicing
+        from ordercli.services.sales import invoicing
 
         engine = open_ledger(url)
         start.wait()

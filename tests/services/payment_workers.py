@@ -13,8 +13,10 @@ from decimal import Decimal
 
 def prepare_invoices(url: str, count: int, customer: str = "RACE") -> list[str]:
     """``count`` invoices of 100.00 (one service hour each, no tax) owed by ``customer``."""
-    from ordercli.db import open_ledger, unit_of_work
-    from ordercli.services import catalog, customers, invoicing, ordering
+    from ordercli.db.engine import open_ledger, unit_of_work
+    from ordercli.services.inventory import catalog
+    from ordercli.services.parties import customers
+    from ordercli.services.sales import invoicing, ordering
 
     engine = open_ledger(url)
     numbers = []
@@ -40,9 +42,9 @@ def record_payments(url: str, customer: str, amounts: list[str], start, results)
     try:
         from sqlmodel import select
 
-        from ordercli.db import open_ledger, unit_of_work
+        from ordercli.db.engine import open_ledger, unit_of_work
         from ordercli.models import Allocation, Invoice
-        from ordercli.services import payments
+        from ordercli.services.settlement import payments
 
         engine = open_ledger(url)
         start.wait()

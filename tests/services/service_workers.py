@@ -40,8 +40,10 @@ def spawn_all(target, jobs: list[tuple]) -> list[tuple]:
 
 def prepare(url: str, count: int, customer: str = "ACME") -> list[str]:
     """One confirmed order per invoice to come: a service line, so stock is no limit."""
-    from ordercli.db import open_ledger, unit_of_work
-    from ordercli.services import catalog, customers, ordering
+    from ordercli.db.engine import open_ledger, unit_of_work
+    from ordercli.services.inventory import catalog
+    from ordercli.services.parties import customers
+    from ordercli.services.sales import ordering
 
     engine = open_ledger(url)
     with unit_of_work(engine) as session:
@@ -71,8 +73,8 @@ def issue_invoices(url: str, orders: list[str], start, results) -> None:
     """Wait for every worker, then invoice each order in its own unit of work."""
     issued: list[tuple[str, str]] = []
     try:
-        from ordercli.db import open_ledger, unit_of_work
-        from ordercli.services import invoicing
+        from ordercli.db.engine import open_ledger, unit_of_work
+        from ordercli.services.sales import invoicing
 
         engine = open_ledger(url)
         start.wait()
@@ -93,8 +95,8 @@ def read_then_write(url: str, order: str, write: bool, start, between, results) 
     """
     met = None
     try:
-        from ordercli.db import open_ledger, unit_of_work
-        from ordercli.services import invoicing, ordering
+        from ordercli.db.engine import open_ledger, unit_of_work
+        from ordercli.services.sales import invoicing, ordering
 
         engine = open_ledger(url)
         start.wait()
@@ -113,8 +115,10 @@ def read_then_write(url: str, order: str, write: bool, start, between, results) 
 
 def prepare_stock_race(url: str, orders: int, on_hand: int) -> list[str]:
     """``orders`` confirmed orders of one BOX each, with only ``on_hand`` boxes in stock."""
-    from ordercli.db import open_ledger, unit_of_work
-    from ordercli.services import catalog, customers, ordering
+    from ordercli.db.engine import open_ledger, unit_of_work
+    from ordercli.services.inventory import catalog
+    from ordercli.services.parties import customers
+    from ordercli.services.sales import ordering
 
     engine = open_ledger(url)
     with unit_of_work(engine) as session:
@@ -135,9 +139,9 @@ def ship_orders(url: str, orders: list[str], start, results) -> None:
     """Try to ship each order in its own unit of work; report what shipped and what not."""
     outcomes: list[tuple[str, str, str]] = []
     try:
-        from ordercli.db import open_ledger, unit_of_work
+        from ordercli.db.engine import open_ledger, unit_of_work
         from ordercli.domain.errors import RuleViolation
-        from ordercli.services import fulfilment
+        from ordercli.services.sales import fulfilment
 
         engine = open_ledger(url)
         start.wait()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from ordercli.services import catalog, customers, fulfilment, ordering, stock
-from ordercli.services.events import events_for
+from ordercli.books.events import events_for
+from ordercli.services.inventory import catalog, stock
+from ordercli.services.parties import customers
+from ordercli.services.sales import fulfilment, ordering
 
 
 def _backorder_messages(uow, number):

@@ -10,11 +10,11 @@ import pytest
 import service_workers as workers
 from sqlmodel import select
 
-from ordercli.db import dispose_all, forget_ledger, open_ledger, unit_of_work
+from ordercli.books.checks import run_checks
+from ordercli.db.engine import dispose_all, forget_ledger, open_ledger, unit_of_work
 from ordercli.domain.errors import InvalidInput, RuleViolation
+from ordercli.io.backup import backup_ledger, restore_ledger
 from ordercli.models import Invoice
-from ordercli.services.backup import backup_ledger, restore_ledger
-from ordercli.services.checks import run_checks
 
 pytestmark = pytest.mark.sqlite_only("backup and restore copy SQLite ledger files")
 
@@ -179,7 +179,7 @@ def test_restore_upgrades_an_older_ledger(ledger_path, tmp_path):
     assert doc["previous_ledger_kept_at"] is None
     with sqlite3.connect(ledger_path) as conn:
         (revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    from ordercli.db import HEAD_REVISION
+    from ordercli.db.engine import HEAD_REVISION
 
     assert revision == HEAD_REVISION
     _check_clean(ledger_path)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
-from ordercli.services import billing_agreements as agreements
-from ordercli.services import customers, ordering
-from ordercli.services.settlement_views import agreement_view
+from ordercli.services.parties import billing_agreements as agreements
+from ordercli.services.parties import customers
+from ordercli.services.sales import ordering
+from ordercli.views.settlement import agreement_view
 
 
 def add(uow, customer="ACME", method="direct debit", reference="MANDATE-7") -> str:

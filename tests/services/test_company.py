@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from ordercli.domain.errors import InvalidInput, RuleViolation
 from ordercli.models import Event, Setting
-from ordercli.services.company import company_profile, smtp_password, update_company
+from ordercli.services.parties.company import company_profile, smtp_password, update_company
 
 DEFAULTS = {
     "name": None,

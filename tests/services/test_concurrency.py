@@ -13,11 +13,12 @@ import pytest
 import service_workers as workers
 from sqlmodel import select
 
-import ordercli.db
-from ordercli.db import unit_of_work
+import ordercli.db.engine
+from ordercli.db.engine import unit_of_work
 from ordercli.domain.errors import LedgerUnavailable
 from ordercli.models import Invoice, NumberSeries, SalesOrder, StockMove
-from ordercli.services import catalog, ordering
+from ordercli.services.inventory import catalog
+from ordercli.services.sales import ordering
 
 RESULT_TIMEOUT = workers.RESULT_TIMEOUT
 BETWEEN_TIMEOUT = 1.5  # how long the first worker waits for a second that cannot come
@@ -148,7 +149,7 @@ def test_a_ledger_locked_past_the_busy_timeout_is_unavailable(engine, uow, monke
                 waiter.exec(select(NumberSeries)).all()
     assert info.value.exit_code == 3
     assert str(info.value) == (
-        f"the ledger {ordercli.db.describe_location(str(engine.url))} is locked by another "
+        f"the ledger {ordercli.db.engine.describe_location(str(engine.url))} is locked by another "
         "process (waited 0.2s)"
     )
     assert info.value.hint == "try again when the other command has finished"

@@ -6,8 +6,11 @@ from decimal import Decimal as D
 
 import pytest
 
+from ordercli.books import numbering, settings
 from ordercli.domain.errors import InvalidInput, RuleViolation
-from ordercli.services import catalog, customers, numbering, ordering, settings
+from ordercli.services.inventory import catalog
+from ordercli.services.parties import customers
+from ordercli.services.sales import ordering
 
 
 @pytest.fixture
@@ -41,7 +44,7 @@ def test_growing_a_line_past_the_limit_is_refused_and_shrinking_is_not(uow, unch
 
 
 def test_an_override_is_logged(uow, limited):
-    from ordercli.services.events import events_for
+    from ordercli.books.events import events_for
 
     with uow() as session:
         ordering.add_order_line(

@@ -16,17 +16,11 @@ import pytest
 from sqlmodel import select
 
 from ordercli.models import Invoice
-from ordercli.services import (
-    catalog,
-    customers,
-    fulfilment,
-    invoicing,
-    ordering,
-    payments,
-    returns,
-    stock,
-)
-from ordercli.services.dashboard import dashboard
+from ordercli.reports.dashboard import dashboard
+from ordercli.services.inventory import catalog, stock
+from ordercli.services.parties import customers
+from ordercli.services.sales import fulfilment, invoicing, ordering
+from ordercli.services.settlement import payments, returns
 
 D = Decimal
 TODAY = "2026-02-15"
@@ -317,9 +311,10 @@ def test_empty_ledger(engine, uow):
 def test_the_same_figures_on_postgresql(pg_engine, on):
     """The rebuilt figures (window sums, CASE over events, aware timestamps) and the
     sales report on PostgreSQL, against the kept counters and the journal."""
-    from ordercli.db import unit_of_work
-    from ordercli.services import credit_memos, journal
-    from ordercli.services.sales_report import sales_report
+    from ordercli.books import journal
+    from ordercli.db.engine import unit_of_work
+    from ordercli.reports.sales import sales_report
+    from ordercli.services.settlement import credit_memos
 
     def make(write: bool = True):
         return unit_of_work(pg_engine, write=write)

@@ -18,16 +18,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ordercli.db import dispose_all, open_ledger, resolve_location, unit_of_work
-from ordercli.domain.errors import InvalidInput, NotFound
-from ordercli.services import catalog, customers, fulfilment, invoicing, ordering, quoting
-from ordercli.services.documents import Rendered, render_document
-from ordercli.services.documents.context import (
+from ordercli.db.engine import dispose_all, open_ledger, resolve_location, unit_of_work
+from ordercli.documents import Rendered, render_document
+from ordercli.documents.context import (
     invoice_context,
     packing_slip_context,
     tax_breakdown,
 )
-from ordercli.services.documents.templating import Formats
+from ordercli.documents.templating import Formats
+from ordercli.domain.errors import InvalidInput, NotFound
+from ordercli.services.inventory import catalog
+from ordercli.services.parties import customers
+from ordercli.services.sales import fulfilment, invoicing, ordering, quoting
 from tests.documents_support import (
     CURRENCY_AMOUNT,
     font_names,
@@ -81,8 +83,8 @@ def hostile_ledger(uow) -> dict[str, str]:
 
     Returns the document numbers. Field limits are the product's: a customer or
     product name takes 200 characters (so no 2,000-character name), a note 2,000."""
-    from ordercli.services import credit_memos
-    from ordercli.services.company import update_company
+    from ordercli.services.parties.company import update_company
+    from ordercli.services.settlement import credit_memos
 
     every = " ".join(HOSTILE.values())
     note = (" ".join(HOSTILE.values()) + " ") * 11

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from ordercli.documents import files, render_document
 from ordercli.domain.errors import InvalidInput
-from ordercli.services.documents import files, render_document
 from tests.documents_support import pdf_text
 
 TODAY = "2026-03-20"
@@ -194,7 +194,7 @@ def test_a_template_failing_on_one_invoice_keeps_those_laid_out_before_it(
 
 def _rendering_through(render_page):
     """``render_context`` for one process, failing where ``render_page`` does."""
-    from ordercli.services.documents import page_to_pdf
+    from ordercli.documents import page_to_pdf
 
     def render_context(kind, key, context, *, fmt="pdf", template_dir=None):
         return page_to_pdf(render_page(kind, key, context, template_dir=template_dir))

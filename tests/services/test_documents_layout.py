@@ -19,9 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ordercli.services.documents import pdf, render_document, render_page
-from ordercli.services.documents.context import invoice_context
-from ordercli.services.documents.templating import Formats
+from ordercli.documents import pdf, render_document, render_page
+from ordercli.documents.context import invoice_context
+from ordercli.documents.templating import Formats
 
 TODAY = "2026-03-20"
 
@@ -151,7 +151,7 @@ def test_any_html_reads_as_the_standard_parser_reads_it(html):
 
 def test_every_bundled_template_is_read_quickly(seeded, invoiced, uow):
     """The templates' own HTML never needs the slow parser, hostile text or not."""
-    from ordercli.services.customers import add_customer
+    from ordercli.services.parties.customers import add_customer
 
     with uow() as session:
         add_customer(
@@ -167,7 +167,7 @@ def test_a_document_after_others_is_the_same_bytes_as_one_made_alone(
     seeded, invoiced, uow, ledger_path, tmp_path
 ):
     """What is remembered across documents (paragraphs, values) changes no byte."""
-    from ordercli.services.customers import add_customer
+    from ordercli.services.parties.customers import add_customer
 
     with uow() as session:
         add_customer(session=session, name="Zoë Ærøskøbing Ltd", code="ZOE")

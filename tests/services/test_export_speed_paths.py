@@ -21,7 +21,20 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import BigInteger, Date, String, insert, literal, select, update
 
+from ordercli.books.clock import today
+from ordercli.books.settings import currency, put_setting
 from ordercli.domain.cells import neutralise
+from ordercli.io import exports
+from ordercli.io.exports import queries, tabular
+from ordercli.io.exports.values import (
+    SCALED,
+    ColumnType,
+    decimal_text,
+    iso_date,
+    number_text,
+    sql_decimal_text,
+    sql_neutralised,
+)
 from ordercli.models import (
     Account,
     CreditMemo,
@@ -33,19 +46,7 @@ from ordercli.models import (
     Payment,
     SalesOrder,
 )
-from ordercli.services import credit_memos, exports, payments
-from ordercli.services.clock import today
-from ordercli.services.exports import queries, tabular
-from ordercli.services.exports.values import (
-    SCALED,
-    ColumnType,
-    decimal_text,
-    iso_date,
-    number_text,
-    sql_decimal_text,
-    sql_neutralised,
-)
-from ordercli.services.settings import currency, put_setting
+from ordercli.services.settlement import credit_memos, payments
 
 D = Decimal
 

@@ -20,11 +20,13 @@ from sqlalchemy import event, insert, select
 
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.money import from_minor, money_str, pct_from_db, qty_from_db, qty_str
+from ordercli.io import exports
+from ordercli.io.exports import files, queries, tabular
+from ordercli.io.exports.ledger_formats import account_component, ledger_accounts
+from ordercli.io.exports.values import decimal_text, money_text, pct_text, qty_text
 from ordercli.models import Account, JournalEntry, JournalLine
-from ordercli.services import exports, invoicing, payments
-from ordercli.services.exports import files, queries, tabular
-from ordercli.services.exports.ledger_formats import account_component, ledger_accounts
-from ordercli.services.exports.values import decimal_text, money_text, pct_text, qty_text
+from ordercli.services.sales import invoicing
+from ordercli.services.settlement import payments
 
 D = Decimal
 BEANCOUNT_COMPONENT = re.compile(r"^[A-Z0-9][A-Za-z0-9-]*$")

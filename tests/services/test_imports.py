@@ -18,12 +18,15 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from ordercli.db import open_ledger, resolve_location, unit_of_work
+from ordercli.db.engine import open_ledger, resolve_location, unit_of_work
 from ordercli.domain.errors import InvalidInput
+from ordercli.io.demo import sample_data_dir
+from ordercli.io.imports import ImportResult, import_file
 from ordercli.models import Customer, NumberSeries, Product, SalesOrder
-from ordercli.services import catalog, customers, invoicing, ordering, views
-from ordercli.services.demo import sample_data_dir
-from ordercli.services.imports import ImportResult, import_file
+from ordercli.services.inventory import catalog
+from ordercli.services.parties import customers
+from ordercli.services.sales import invoicing, ordering
+from ordercli.views import records as views
 
 TODAY = "2026-06-15"
 ORDER_HEADER = "order_ref,customer_code,order_date,sku,qty,unit_price,discount_pct,tax_rate,confirm"

@@ -25,31 +25,19 @@ import service_workers as workers
 from sqlalchemy import inspect, text
 from sqlmodel import select
 
-import ordercli.db
-from ordercli.db import open_ledger, resolve_location, unit_of_work
+import ordercli.db.engine
+from ordercli.books import checks, integrity
+from ordercli.db.engine import open_ledger, resolve_location, unit_of_work
+from ordercli.db.migrations import runner
 from ordercli.domain.errors import RuleViolation
 from ordercli.models import CreditMemo, Invoice, Payment, Refund, Shipment
-from ordercli.services import (
-    checks,
-    credit_memos,
-    fulfilment,
-    integrity,
-    invoicing,
-    ordering,
-    payments,
-    returns,
-    stock,
-    warehouses,
-)
+from ordercli.services.inventory import stock, warehouses
+from ordercli.services.sales import fulfilment, invoicing, ordering
+from ordercli.services.settlement import credit_memos, payments, returns
 
 D = Decimal
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-MIGRATION = (
-    Path(integrity.__file__).resolve().parents[1]
-    / "migrations"
-    / "versions"
-    / "0005_document_hash_chain.py"
-)
+MIGRATION = Path(runner.__file__).resolve().parent / "versions" / "0005_document_hash_chain.py"
 MODELS = {"invoice": Invoice, "shipment": Shipment, "payment": Payment}
 MODELS |= {"credit_memo": CreditMemo, "refund": Refund}
 EDITED = "does not match its recorded hash: it was changed after it was issued "
@@ -453,7 +441,7 @@ def fresh_copy(scenario_template, ledger_from, ledger_path):
     template = scenario_template("integrity-everything", issue_everything)
 
     def make():
-        ordercli.db.forget_ledger(resolve_location(str(ledger_path)))
+        ordercli.db.engine.forget_ledger(resolve_location(str(ledger_path)))
         for suffix in ("-wal", "-shm"):
             Path(f"{ledger_path}{suffix}").unlink(missing_ok=True)
         return ledger_from(template)
@@ -604,7 +592,7 @@ def test_an_upgraded_ledger_is_sealed_and_its_chains_check_clean(release, tmp_pa
         behind_the_back(engine, "UPDATE invoice SET due_date = '2099-01-01' WHERE id = 1")
         assert chain_report(engine) == [f"invoice INV-00001 {EDITED}"]
     finally:
-        ordercli.db.forget_ledger(url)
+        ordercli.db.engine.forget_ledger(url)
     total = sum(n for n, _ in counts.values())
     print(f"\nupgrade: {release} sealed {total} documents on upgrade, chains intact")
 
@@ -614,7 +602,7 @@ def test_migration_0005_seals_a_ledger_of_schema_0004_as_the_services_did(everyt
     gives every document the very hash the services gave it when it was issued."""
     from alembic import command
 
-    from ordercli.migrations.runner import alembic_config, upgrade
+    from ordercli.db.migrations.runner import alembic_config, upgrade
 
     def seals() -> dict[str, dict[str, str]]:
         with unit_of_work(everything, write=False) as session:

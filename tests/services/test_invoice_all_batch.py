@@ -1,5 +1,5 @@
 """`invoice create --all` in batches writes exactly the ledger that invoicing order after
-order writes (``services/bulk_invoicing.py``).
+order writes (``services/sales/bulk_invoicing.py``).
 
 The reference is ``invoice_each_order``: every open order through ``create_invoice``,
 the path `invoice create ORDER` takes. Both run on the same ledger under a frozen clock,
@@ -28,19 +28,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlmodel import Session
 
-from ordercli import db
-from ordercli.db import open_ledger, resolve_location, unit_of_work
+from ordercli.books import checks, clock
+from ordercli.db import engine as db
+from ordercli.db.engine import open_ledger, resolve_location, unit_of_work
 from ordercli.domain.errors import InvalidInput, NotFound
 from ordercli.models import Invoice, SalesOrder, metadata
-from ordercli.services import (
-    bulk_invoicing,
-    catalog,
-    checks,
-    clock,
-    fulfilment,
-    invoicing,
-    ordering,
-)
+from ordercli.services.inventory import catalog
+from ordercli.services.sales import bulk_invoicing, fulfilment, invoicing, ordering
 
 D = Decimal
 # Imported by name, "conftest" could be tests/cli's when both folders are collected.

@@ -12,20 +12,13 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from ordercli.db import unit_of_work
+from ordercli.books import checks, journal
+from ordercli.db.engine import unit_of_work
 from ordercli.domain.errors import NotFound, RuleViolation
 from ordercli.models import Account, JournalEntry, JournalLine
-from ordercli.services import (
-    checks,
-    credit_memos,
-    customers,
-    fulfilment,
-    invoicing,
-    journal,
-    ordering,
-    payments,
-    returns,
-)
+from ordercli.services.parties import customers
+from ordercli.services.sales import fulfilment, invoicing, ordering
+from ordercli.services.settlement import credit_memos, payments, returns
 
 D = Decimal
 

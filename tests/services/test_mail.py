@@ -12,8 +12,9 @@ from io import BytesIO
 import pytest
 from smtp_server import PASSWORD, USER, SmtpTestServer, free_port
 
+from ordercli.documents import mail
 from ordercli.domain.errors import InvalidInput, NotFound
-from ordercli.services import company, mail
+from ordercli.services.parties import company
 
 
 @pytest.fixture
@@ -171,7 +172,7 @@ def test_invoice_message(shop, uow, invoiced):
 
 
 def test_invoice_message_locale_and_settled_invoice(shop, uow, invoiced, profile):
-    from ordercli.services import payments
+    from ordercli.services.settlement import payments
 
     profile(locale="de_DE")
     _, number = invoiced("ACME", [("DESK-OAK", "1")])
@@ -202,7 +203,7 @@ def test_to_overrides_and_keeps_the_customers_name_for_its_own_address(shop, uow
 
 
 def test_customer_without_email(shop, uow, invoiced):
-    from ordercli.services import customers
+    from ordercli.services.parties import customers
 
     with uow() as session:
         customers.edit_customer(session=session, code="ACME", changes={"email": None})
@@ -224,7 +225,7 @@ def test_unknown_documents(shop, uow):
 
 
 def test_shipment_message(shop, uow, make_order):
-    from ordercli.services import fulfilment
+    from ordercli.services.sales import fulfilment
 
     order = make_order("MUELLER", [("DESK-OAK", "2"), ("INSTALL", "1.5")])
     with uow() as session:

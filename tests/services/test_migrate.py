@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from ordercli.db import dispose_all, open_ledger, unit_of_work
+from ordercli.db.engine import dispose_all, open_ledger, unit_of_work
 from ordercli.domain.errors import InvalidInput, RuleViolation
+from ordercli.io.migrate import migrate_ledger
 from ordercli.models import metadata
-from ordercli.services.migrate import migrate_ledger
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -90,7 +90,7 @@ def test_to_postgresql(shop, ledger_path, pg_engine):
     _migrate_and_compare(shop, ledger_path, url)
     # New documents on the server get the next numbers and fresh ids.
     with unit_of_work(open_ledger(url)) as session:
-        from ordercli.services import ordering
+        from ordercli.services.sales import ordering
 
         order = ordering.new_order(session=session, customer_code="BRIGHT")
         assert order.number == "SO-00002"

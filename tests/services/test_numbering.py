@@ -8,9 +8,11 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
+from ordercli.books import numbering
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.models import Invoice, NumberSeries
-from ordercli.services import customers, fulfilment, invoicing, numbering, ordering, quoting
+from ordercli.services.parties import customers
+from ordercli.services.sales import fulfilment, invoicing, ordering, quoting
 
 D = Decimal
 

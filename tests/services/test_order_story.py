@@ -15,17 +15,12 @@ import pytest
 from sqlalchemy import event
 
 from ordercli.domain.errors import NotFound
-from ordercli.services import (
-    customers,
-    fulfilment,
-    invoicing,
-    order_story,
-    ordering,
-    payments,
-    returns,
-    stock,
-    views,
-)
+from ordercli.reports import order_story
+from ordercli.services.inventory import stock
+from ordercli.services.parties import customers
+from ordercli.services.sales import fulfilment, invoicing, ordering
+from ordercli.services.settlement import payments, returns
+from ordercli.views import records as views
 
 TODAY = "2026-03-10"
 

@@ -10,7 +10,9 @@ import pytest
 from sqlmodel import select
 
 from ordercli.models import InvoiceLine, OrderLine
-from ordercli.services import catalog, invoicing, ordering, views
+from ordercli.services.inventory import catalog
+from ordercli.services.sales import invoicing, ordering
+from ordercli.views import records as views
 
 D = Decimal
 CENT = D("0.01")

@@ -20,10 +20,13 @@ import service_workers as workers
 from sqlalchemy import event, text
 from sqlmodel import select
 
-from ordercli.db import HEAD_REVISION, unit_of_work
+from ordercli.db.engine import HEAD_REVISION, unit_of_work
 from ordercli.domain.errors import RuleViolation
 from ordercli.models import Invoice, NumberSeries, Product
-from ordercli.services import catalog, customers, fulfilment, invoicing, ordering, views
+from ordercli.services.inventory import catalog
+from ordercli.services.parties import customers
+from ordercli.services.sales import fulfilment, invoicing, ordering
+from ordercli.views import records as views
 
 PG_URL = os.environ.get("ORDERCLI_TEST_PG_URL", "")
 LOCK_FILE = Path(tempfile.gettempdir()) / "ordercli-test-postgres.lock"

@@ -18,21 +18,14 @@ import pytest
 import service_workers as workers
 from sqlmodel import func, select
 
-from ordercli.db import unit_of_work
+from ordercli.books import checks, journal
+from ordercli.db.engine import unit_of_work
 from ordercli.domain.errors import RuleViolation
 from ordercli.models import Allocation, CreditMemo, Invoice, Payment, Refund
-from ordercli.services import (
-    catalog,
-    checks,
-    credit_memos,
-    customers,
-    fulfilment,
-    invoicing,
-    journal,
-    ordering,
-    payments,
-    returns,
-)
+from ordercli.services.inventory import catalog
+from ordercli.services.parties import customers
+from ordercli.services.sales import fulfilment, invoicing, ordering
+from ordercli.services.settlement import credit_memos, payments, returns
 
 PG_URL = os.environ.get("ORDERCLI_TEST_PG_URL", "")
 LOCK_FILE = Path(tempfile.gettempdir()) / "ordercli-test-postgres.lock"

@@ -12,8 +12,11 @@ from sqlmodel import select
 
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.models import Refund, StockMove
-from ordercli.services import catalog, credit_memos, fulfilment, invoicing, payments, views
-from ordercli.services.settlement_views import credit_memo_view, refund_view
+from ordercli.services.inventory import catalog
+from ordercli.services.sales import fulfilment, invoicing
+from ordercli.services.settlement import credit_memos, payments
+from ordercli.views import records as views
+from ordercli.views.settlement import credit_memo_view, refund_view
 
 D = Decimal
 
@@ -477,7 +480,7 @@ def test_restock_takes_the_goods_back(
 def test_restock_leaves_goods_on_an_open_return_to_the_return(
     two_of_three_shipped, uow, refused, stock_of, ledger_ok
 ):
-    from ordercli.services import returns
+    from ordercli.services.settlement import returns
 
     with uow() as session:
         rma = returns.request_return(

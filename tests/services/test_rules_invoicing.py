@@ -8,17 +8,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
+from ordercli.books import settings
 from ordercli.domain.errors import RuleViolation
-from ordercli.services import (
-    catalog,
-    customers,
-    fulfilment,
-    invoicing,
-    ordering,
-    quoting,
-    settings,
-    views,
-)
+from ordercli.services.inventory import catalog
+from ordercli.services.parties import customers
+from ordercli.services.sales import fulfilment, invoicing, ordering, quoting
+from ordercli.views import records as views
 
 D = Decimal
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from ordercli.domain.errors import RuleViolation
-from ordercli.services import fulfilment, invoicing, ordering
+from ordercli.services.sales import fulfilment, invoicing, ordering
 
 D = Decimal
 

@@ -9,11 +9,14 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from ordercli.db import unit_of_work
+from ordercli.db.engine import unit_of_work
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.models import Allocation, Payment, Refund
-from ordercli.services import credit_memos, customers, invoicing, ordering, payments, views
-from ordercli.services.settlement_views import payment_view
+from ordercli.services.parties import customers
+from ordercli.services.sales import invoicing, ordering
+from ordercli.services.settlement import credit_memos, payments
+from ordercli.views import records as views
+from ordercli.views.settlement import payment_view
 
 D = Decimal
 

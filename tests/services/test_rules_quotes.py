@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 
 from ordercli.domain.errors import RuleViolation
-from ordercli.services import catalog, ordering, quoting, views
+from ordercli.services.inventory import catalog
+from ordercli.services.sales import ordering, quoting
+from ordercli.views import records as views
 
 D = Decimal
 

@@ -8,17 +8,12 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from ordercli.books import events
+from ordercli.books.clock import os_user
 from ordercli.domain.errors import NotFound, RuleViolation
 from ordercli.models import Event, Invoice, SalesOrder, Shipment
-from ordercli.services import (
-    customers,
-    events,
-    fulfilment,
-    invoicing,
-    ordering,
-    quoting,
-)
-from ordercli.services.clock import os_user
+from ordercli.services.parties import customers
+from ordercli.services.sales import fulfilment, invoicing, ordering, quoting
 
 D = Decimal
 

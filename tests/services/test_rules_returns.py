@@ -10,16 +10,11 @@ from sqlmodel import select
 
 from ordercli.domain.errors import InvalidInput, RuleViolation
 from ordercli.models import Refund, StockMove
-from ordercli.services import (
-    catalog,
-    fulfilment,
-    invoicing,
-    payments,
-    returns,
-    stock,
-    views,
-)
-from ordercli.services.settlement_views import credit_memo_view, return_view
+from ordercli.services.inventory import catalog, stock
+from ordercli.services.sales import fulfilment, invoicing
+from ordercli.services.settlement import payments, returns
+from ordercli.views import records as views
+from ordercli.views.settlement import credit_memo_view, return_view
 
 D = Decimal
 

@@ -13,11 +13,15 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
+from ordercli.books import journal
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.money import from_minor
 from ordercli.models import CreditMemo, CreditMemoLine, Customer, Invoice, InvoiceLine, Product
-from ordercli.services import catalog, credit_memos, customers, invoicing, journal, ordering
-from ordercli.services.sales_report import sales_report
+from ordercli.reports.sales import sales_report
+from ordercli.services.inventory import catalog
+from ordercli.services.parties import customers
+from ordercli.services.sales import invoicing, ordering
+from ordercli.services.settlement import credit_memos
 
 D = Decimal
 

@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 
 from ordercli.domain.errors import InvalidInput, RuleViolation
-from ordercli.services import credit_memos, payments, receivables, returns
+from ordercli.reports import receivables
+from ordercli.services.settlement import credit_memos, payments, returns
 
 D = Decimal
 
@@ -114,7 +115,7 @@ def test_a_replacement_is_not_shipped_when_stock_is_short(invoiced, uow, refused
         )
         returns.authorize_return(session=session, number=rma.number)
         returns.receive_return(session=session, number=rma.number, restock=False)
-        from ordercli.services.stock import adjust_stock
+        from ordercli.services.inventory.stock import adjust_stock
 
         adjust_stock(session=session, sku="LAMP-LED", qty=D(-97), reason="count")
     refused(

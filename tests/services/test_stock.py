@@ -10,7 +10,9 @@ from sqlmodel import select
 
 from ordercli.domain.errors import RuleViolation
 from ordercli.models import Product, StockMove
-from ordercli.services import catalog, fulfilment, ordering, stock, views
+from ordercli.services.inventory import catalog, stock
+from ordercli.services.sales import fulfilment, ordering
+from ordercli.views import records as views
 
 D = Decimal
 

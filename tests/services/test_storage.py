@@ -9,10 +9,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-import ordercli.db
-from ordercli.db import HEAD_REVISION, open_ledger, resolve_location, unit_of_work
+import ordercli.db.engine
+from ordercli.db.engine import HEAD_REVISION, open_ledger, resolve_location, unit_of_work
 from ordercli.domain.errors import LedgerUnavailable
-from ordercli.services import catalog, customers, invoicing, ordering, views
+from ordercli.services.inventory import catalog
+from ordercli.services.parties import customers
+from ordercli.services.sales import invoicing, ordering
+from ordercli.views import records as views
 
 pytestmark = pytest.mark.sqlite_only("the ledger file: creation, PRAGMA set-up, non-ledger files")
 
@@ -25,14 +28,14 @@ def fresh(tmp_path):
     path = tmp_path / "nested" / "dir" / "books.db"
     url = resolve_location(str(path))
     yield path, url
-    engine = ordercli.db._engines.pop(url, None)
+    engine = ordercli.db.engine._engines.pop(url, None)
     if engine is not None:
         engine.dispose()
 
 
 def forget(url: str) -> None:
     """Drop the cached engine so the next open_ledger looks at the file again."""
-    ordercli.db._engines.pop(url).dispose()
+    ordercli.db.engine._engines.pop(url).dispose()
 
 
 def test_the_ledger_is_created_and_migrated_on_first_use(fresh):
@@ -62,7 +65,7 @@ def test_connections_are_set_up_for_a_ledger(engine):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == int(
-            ordercli.db.busy_timeout_seconds() * 1000
+            ordercli.db.engine.busy_timeout_seconds() * 1000
         )
     with unit_of_work(engine) as session:
         conn = session.connection()

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-import ordercli.db
-from ordercli.db import HEAD_REVISION, open_ledger, resolve_location, unit_of_work
-from ordercli.services import checks, journal
+import ordercli.db.engine
+from ordercli.books import checks, journal
+from ordercli.db.engine import HEAD_REVISION, open_ledger, resolve_location, unit_of_work
 
 pytestmark = pytest.mark.sqlite_only("upgrades the SQLite ledger of release 0.1 in tests/fixtures")
 
@@ -100,7 +100,7 @@ def upgraded(old_copy, before):
     try:
         yield open_ledger(url)
     finally:
-        ordercli.db.forget_ledger(url)
+        ordercli.db.engine.forget_ledger(url)
 
 
 def test_the_fixture_is_a_release_0_1_ledger(before, old_copy):
@@ -187,7 +187,7 @@ def test_new_documents_work_on_the_upgraded_ledger(old_copy, before, cli, monkey
         trial = cli.ok("report", "trial-balance")
         assert trial["total_debit"] == trial["total_credit"]
     finally:
-        ordercli.db.forget_ledger(resolve_location(str(old_copy)))
+        ordercli.db.engine.forget_ledger(resolve_location(str(old_copy)))
     assert rows_now(old_copy, "customer", before["customer"][0]) == before["customer"][1]
 
 

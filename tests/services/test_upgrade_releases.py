@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-import ordercli.db
-from ordercli.db import HEAD_REVISION, open_ledger, resolve_location, unit_of_work
-from ordercli.services import checks, journal
+import ordercli.db.engine
+from ordercli.books import checks, journal
+from ordercli.db.engine import HEAD_REVISION, open_ledger, resolve_location, unit_of_work
 
 pytestmark = pytest.mark.sqlite_only("upgrades the SQLite ledgers of earlier releases")
 
@@ -63,7 +63,7 @@ def release(request, tmp_path):
     try:
         yield path, before, open_ledger(url)
     finally:
-        ordercli.db.forget_ledger(url)
+        ordercli.db.engine.forget_ledger(url)
 
 
 def test_there_is_a_fixture_per_released_schema():
@@ -144,7 +144,7 @@ def test_the_upgraded_ledger_takes_an_import(release, tmp_path, monkeypatch):
         "order_ref,customer_code,order_date,sku,qty,unit_price,discount_pct,confirm\n"
         "UP-1,ACME,2026-11-20,LAMP-LED,2,49.95,0,true\n"
     )
-    from ordercli.services.imports import import_file
+    from ordercli.io.imports import import_file
 
     engine = open_ledger(resolve_location(str(path)))
     with unit_of_work(engine) as session:

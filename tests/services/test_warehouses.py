@@ -26,22 +26,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-import ordercli.db
-from ordercli.db import HEAD_REVISION, open_ledger, resolve_location, unit_of_work
+import ordercli.db.engine
+from ordercli.books import checks
+from ordercli.db.engine import HEAD_REVISION, open_ledger, resolve_location, unit_of_work
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
-from ordercli.services import (
-    catalog,
-    checks,
-    credit_memos,
-    fulfilment,
-    invoicing,
-    ordering,
-    picking,
-    returns,
-    stock,
-    views,
-    warehouses,
-)
+from ordercli.services.inventory import catalog, stock, warehouses
+from ordercli.services.sales import fulfilment, invoicing, ordering, picking
+from ordercli.services.settlement import credit_memos, returns
+from ordercli.views import records as views
 
 D = Decimal
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -563,14 +555,14 @@ def test_an_upgraded_ledger_holds_everything_in_main(release, tmp_path):
             "SHOP": D(1),
         }
     finally:
-        ordercli.db.forget_ledger(url)
+        ordercli.db.engine.forget_ledger(url)
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------
 
 
 def _pg_catalog(engine) -> None:
-    from ordercli.services import customers
+    from ordercli.services.parties import customers
 
     with unit_of_work(engine) as session:
         customers.add_customer(session=session, name="Acme", code="ACME", terms_days=14)

@@ -1,0 +1,398 @@
+"""``ordercli check``: verify the ledger's invariants from its own records.
+
+Each check is one set-based query that returns the rows breaking a rule, so
+a clean ledger returns nothing and a broken one names every offending
+document. The counters the services keep (quantities invoiced, shipped,
+credited, returned; amounts paid and credited; unapplied credit; stock on
+hand) are recomputed from the documents that make them up, and the journal
+is tied to the documents invoice by invoice and customer by customer. Every
+issued document's hash chain is recomputed (rule 4: none was edited or
+deleted behind ordercli's back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from ordercli.books.settings import minor_digits
+from ordercli.domain.money import from_minor, qty_from_db
+
+
+@dataclass(frozen=True)
+class Check:
+    rule: str
+    title: str
+    sql: str
+    describe: Callable[..., str]
+
+
+def _q(units) -> str:
+    return str(qty_from_db(int(units)))
+
+
+CHECKS = [
+    Check(
+        "9",
+        "order lines within their quantities",
+        "SELECT o.number, l.position, l.qty, l.qty_invoiced, l.qty_shipped FROM order_line l "
+        "JOIN sales_order o ON o.id = l.order_id "
+        "WHERE l.qty_invoiced > l.qty OR l.qty_shipped > l.qty "
+        "OR l.qty_invoiced < 0 OR l.qty_shipped < 0",
+        lambda m, number, pos, qty, inv, ship: (
+            f"{number} line {pos}: ordered {_q(qty)}, invoiced {_q(inv)}, shipped {_q(ship)}"
+        ),
+    ),
+    Check(
+        "9",
+        "invoiced quantities and amounts match the invoices",
+        "SELECT o.number, l.position, l.qty_invoiced, COALESCE(i.q, 0), "
+        "l.net_invoiced + l.tax_invoiced, COALESCE(i.n, 0) + COALESCE(i.t, 0) "
+        "FROM order_line l JOIN sales_order o ON o.id = l.order_id "
+        "LEFT JOIN (SELECT order_line_id, SUM(qty) AS q, SUM(net) AS n, SUM(tax) AS t "
+        "FROM invoice_line GROUP BY order_line_id) i ON i.order_line_id = l.id "
+        "WHERE l.qty_invoiced <> COALESCE(i.q, 0) OR l.net_invoiced <> COALESCE(i.n, 0) "
+        "OR l.tax_invoiced <> COALESCE(i.t, 0)",
+        lambda m, number, pos, kept, found, amount, found_amount: (
+            f"{number} line {pos}: says invoiced {_q(kept)} for {m(amount)}, "
+            f"its invoices hold {_q(found)} for {m(found_amount)}"
+        ),
+    ),
+    Check(
+        "9",
+        "an order line's invoices add up to it when fully invoiced",
+        "SELECT o.number, l.position, l.net + l.tax, l.net_invoiced + l.tax_invoiced "
+        "FROM order_line l JOIN sales_order o ON o.id = l.order_id "
+        "WHERE l.qty_invoiced = l.qty AND (l.net_invoiced <> l.net OR l.tax_invoiced <> l.tax)",
+        lambda m, number, pos, amount, invoiced: (
+            f"{number} line {pos}: fully invoiced for {m(invoiced)}, the line is {m(amount)}"
+        ),
+    ),
+    Check(
+        "9",
+        "shipped quantities match the shipments",
+        "SELECT o.number, l.position, l.qty_shipped, COALESCE(s.shipped, 0), l.qty_replaced, "
+        "COALESCE(s.replaced, 0) FROM order_line l JOIN sales_order o ON o.id = l.order_id "
+        "LEFT JOIN (SELECT sl.order_line_id, "
+        "SUM(CASE WHEN sh.return_id IS NULL THEN sl.qty ELSE 0 END) AS shipped, "
+        "SUM(CASE WHEN sh.return_id IS NULL THEN 0 ELSE sl.qty END) AS replaced "
+        "FROM shipment_line sl JOIN shipment sh ON sh.id = sl.shipment_id "
+        "GROUP BY sl.order_line_id) s ON s.order_line_id = l.id "
+        "WHERE l.qty_shipped <> COALESCE(s.shipped, 0) "
+        "OR l.qty_replaced <> COALESCE(s.replaced, 0)",
+        lambda m, number, pos, kept, found, kept_r, found_r: (
+            f"{number} line {pos}: says shipped {_q(kept)} (replaced {_q(kept_r)}), "
+            f"its shipments hold {_q(found)} (replacements {_q(found_r)})"
+        ),
+    ),
+    Check(
+        "10",
+        "invoice totals are the sums of their lines",
+        "SELECT v.number, v.subtotal, v.tax, v.total, COALESCE(l.n, 0), COALESCE(l.t, 0) "
+        "FROM invoice v LEFT JOIN (SELECT invoice_id, SUM(net) AS n, SUM(tax) AS t "
+        "FROM invoice_line GROUP BY invoice_id) l ON l.invoice_id = v.id "
+        "WHERE v.subtotal <> COALESCE(l.n, 0) OR v.tax <> COALESCE(l.t, 0) "
+        "OR v.total <> v.subtotal + v.tax",
+        lambda m, number, sub, tax, total, n, t: (
+            f"{number}: subtotal {m(sub)} + tax {m(tax)} = total {m(total)}, "
+            f"its lines sum to {m(n)} + {m(t)}"
+        ),
+    ),
+    Check(
+        "10",
+        "order totals are the sums of their lines",
+        "SELECT o.number, o.subtotal, o.tax, COALESCE(l.n, 0), COALESCE(l.t, 0) "
+        "FROM sales_order o LEFT JOIN (SELECT order_id, SUM(net) AS n, SUM(tax) AS t "
+        "FROM order_line GROUP BY order_id) l ON l.order_id = o.id "
+        "WHERE o.subtotal <> COALESCE(l.n, 0) OR o.tax <> COALESCE(l.t, 0) "
+        "OR o.total <> o.subtotal + o.tax",
+        lambda m, number, sub, tax, n, t: (
+            f"{number}: totals {m(sub)} + {m(tax)}, its lines sum to {m(n)} + {m(t)}"
+        ),
+    ),
+    Check(
+        "11",
+        "invoice balances are not negative",
+        "SELECT number, total, paid, credited FROM invoice "
+        "WHERE paid < 0 OR credited < 0 OR paid + credited > total",
+        lambda m, number, total, paid, credited: (
+            f"{number}: total {m(total)}, paid {m(paid)}, credited {m(credited)}"
+        ),
+    ),
+    Check(
+        "13",
+        "amounts paid match the allocations",
+        "SELECT v.number, v.paid, COALESCE(a.amount, 0) - COALESCE(c.released, 0) FROM invoice v "
+        "LEFT JOIN (SELECT invoice_id, SUM(amount) AS amount FROM allocation "
+        "WHERE invoice_id IS NOT NULL GROUP BY invoice_id) a ON a.invoice_id = v.id "
+        "LEFT JOIN (SELECT invoice_id, SUM(released) AS released FROM credit_memo "
+        "GROUP BY invoice_id) c ON c.invoice_id = v.id "
+        "WHERE v.paid <> COALESCE(a.amount, 0) - COALESCE(c.released, 0)",
+        lambda m, number, paid, found: (
+            f"{number}: says paid {m(paid)}, its allocations less credits released give {m(found)}"
+        ),
+    ),
+    Check(
+        "13",
+        "unapplied payment amounts match their allocations",
+        "SELECT p.number, p.amount, p.unapplied, COALESCE(a.used, 0) FROM payment p "
+        "LEFT JOIN (SELECT payment_id, SUM(amount) AS used FROM allocation "
+        "WHERE payment_id IS NOT NULL GROUP BY payment_id) a ON a.payment_id = p.id "
+        "WHERE p.amount <= 0 OR p.unapplied < 0 OR p.unapplied <> p.amount - COALESCE(a.used, 0)",
+        lambda m, number, amount, unapplied, used: (
+            f"{number}: amount {m(amount)}, allocated {m(used)}, says unapplied {m(unapplied)}"
+        ),
+    ),
+    Check(
+        "14",
+        "store credit left on credit memos matches its uses",
+        "SELECT c.number, c.released, c.credit_left, COALESCE(a.used, 0) FROM credit_memo c "
+        "LEFT JOIN (SELECT credit_memo_id, SUM(amount) AS used FROM allocation "
+        "WHERE credit_memo_id IS NOT NULL GROUP BY credit_memo_id) a ON a.credit_memo_id = c.id "
+        "WHERE c.credit_left < 0 OR c.credit_left <> c.released - COALESCE(a.used, 0)",
+        lambda m, number, released, left, used: (
+            f"{number}: released {m(released)}, used {m(used)}, says left {m(left)}"
+        ),
+    ),
+    Check(
+        "13",
+        "refunds match the credit they drew on",
+        "SELECT r.number, r.amount, COALESCE(a.drawn, 0) FROM refund r "
+        "LEFT JOIN (SELECT refund_id, SUM(amount) AS drawn FROM allocation "
+        "WHERE refund_id IS NOT NULL GROUP BY refund_id) a ON a.refund_id = r.id "
+        "WHERE r.amount <= 0 OR r.amount <> COALESCE(a.drawn, 0)",
+        lambda m, number, amount, drawn: f"{number}: amount {m(amount)}, drawn {m(drawn)}",
+    ),
+    Check(
+        "14",
+        "credits stay within what was invoiced, per line",
+        "SELECT v.number, il.position, il.sku, il.qty, il.qty_credited, COALESCE(c.q, 0), "
+        "il.net + il.tax, il.net_credited + il.tax_credited, COALESCE(c.n, 0) + COALESCE(c.t, 0) "
+        "FROM invoice_line il JOIN invoice v ON v.id = il.invoice_id "
+        "LEFT JOIN (SELECT invoice_line_id, SUM(qty) AS q, SUM(net) AS n, SUM(tax) AS t "
+        "FROM credit_memo_line GROUP BY invoice_line_id) c ON c.invoice_line_id = il.id "
+        "WHERE il.qty_credited <> COALESCE(c.q, 0) OR il.net_credited <> COALESCE(c.n, 0) "
+        "OR il.tax_credited <> COALESCE(c.t, 0) OR il.qty_credited > il.qty "
+        "OR il.net_credited > il.net OR il.tax_credited > il.tax",
+        lambda m, number, pos, sku, qty, kept, found, amount, credited, found_amount: (
+            f"{number} line {pos} ({sku}): invoiced {_q(qty)} for {m(amount)}, says credited "
+            f"{_q(kept)} for {m(credited)}, its credit memos hold {_q(found)} "
+            f"for {m(found_amount)}"
+        ),
+    ),
+    Check(
+        "14",
+        "amounts credited match the credit memos",
+        "SELECT v.number, v.credited, COALESCE(c.total, 0) FROM invoice v "
+        "LEFT JOIN (SELECT invoice_id, SUM(total) AS total FROM credit_memo GROUP BY invoice_id) c "
+        "ON c.invoice_id = v.id WHERE v.credited <> COALESCE(c.total, 0)",
+        lambda m, number, kept, found: (
+            f"{number}: says credited {m(kept)}, its credit memos total {m(found)}"
+        ),
+    ),
+    Check(
+        "14",
+        "credit memo totals are the sums of their lines",
+        "SELECT c.number, c.subtotal, c.tax, COALESCE(l.n, 0), COALESCE(l.t, 0) FROM credit_memo c "
+        "LEFT JOIN (SELECT credit_memo_id, SUM(net) AS n, SUM(tax) AS t FROM credit_memo_line "
+        "GROUP BY credit_memo_id) l ON l.credit_memo_id = c.id "
+        "WHERE c.subtotal <> COALESCE(l.n, 0) OR c.tax <> COALESCE(l.t, 0) "
+        "OR c.total <> c.subtotal + c.tax OR c.applied + c.released <> c.total",
+        lambda m, number, sub, tax, n, t: (
+            f"{number}: {m(sub)} + {m(tax)}, its lines sum to {m(n)} + {m(t)}"
+        ),
+    ),
+    Check(
+        "14",
+        "order lines' credited quantities match the credit memos",
+        "SELECT o.number, l.position, l.qty_credited, COALESCE(c.q, 0) FROM order_line l "
+        "JOIN sales_order o ON o.id = l.order_id "
+        "LEFT JOIN (SELECT order_line_id, SUM(qty) AS q FROM credit_memo_line "
+        "GROUP BY order_line_id) c ON c.order_line_id = l.id "
+        "WHERE l.qty_credited <> COALESCE(c.q, 0) OR l.qty_credited > l.qty_invoiced",
+        lambda m, number, pos, kept, found: (
+            f"{number} line {pos}: says credited {_q(kept)}, its credit memos hold {_q(found)}"
+        ),
+    ),
+    Check(
+        "15",
+        "returned quantities match returns received and goods restocked by credit memos",
+        "SELECT o.number, l.position, l.qty_returned, COALESCE(r.q, 0) + COALESCE(c.q, 0), "
+        "l.qty_shipped + l.qty_replaced FROM order_line l "
+        "JOIN sales_order o ON o.id = l.order_id "
+        "JOIN product p ON p.id = l.product_id "
+        "LEFT JOIN (SELECT rl.order_line_id, SUM(rl.qty) AS q FROM rma_line rl "
+        "JOIN rma ON rma.id = rl.rma_id WHERE rma.status IN ('received', 'resolved') "
+        "GROUP BY rl.order_line_id) r ON r.order_line_id = l.id "
+        "LEFT JOIN (SELECT cl.order_line_id, SUM(cl.qty) AS q FROM credit_memo_line cl "
+        "JOIN credit_memo cm ON cm.id = cl.credit_memo_id WHERE cm.restock = :yes "
+        "GROUP BY cl.order_line_id) c ON c.order_line_id = l.id AND p.service = :no "
+        "WHERE l.qty_returned <> COALESCE(r.q, 0) + COALESCE(c.q, 0) "
+        "OR l.qty_returned > l.qty_shipped + l.qty_replaced",
+        lambda m, number, pos, kept, found, shipped: (
+            f"{number} line {pos}: says returned {_q(kept)}, returns and restocks hold "
+            f"{_q(found)}, shipped {_q(shipped)}"
+        ),
+    ),
+    Check(
+        "12",
+        "stock on hand is the sum of its moves",
+        "SELECT p.sku, p.on_hand, COALESCE(s.q, 0) FROM product p "
+        "LEFT JOIN (SELECT product_id, SUM(qty) AS q FROM stock_move GROUP BY product_id) s "
+        "ON s.product_id = p.id WHERE p.on_hand <> COALESCE(s.q, 0) OR p.on_hand < 0 "
+        "OR p.reserved < 0",
+        lambda m, sku, on_hand, moved: (
+            f"{sku}: on hand {_q(on_hand)}, its moves sum to {_q(moved)}"
+        ),
+    ),
+    Check(
+        "6",
+        "reserved stock is what confirmed orders still have to ship",
+        "SELECT p.sku, p.reserved, COALESCE(o.q, 0) FROM product p LEFT JOIN ("
+        "SELECT l.product_id, SUM(l.qty - l.qty_shipped) AS q FROM order_line l "
+        "JOIN sales_order so ON so.id = l.order_id "
+        "WHERE so.status IN ('confirmed', 'on_hold', 'completed') "
+        "AND so.confirmed_at IS NOT NULL GROUP BY l.product_id) o ON o.product_id = p.id "
+        "WHERE p.service = :no AND p.reserved <> COALESCE(o.q, 0)",
+        lambda m, sku, reserved, open_qty: (
+            f"{sku}: reserved {_q(reserved)}, confirmed orders still have to ship {_q(open_qty)}"
+        ),
+    ),
+    Check(
+        "12",
+        "no warehouse holds less than nothing",
+        "SELECT p.sku, w.code, SUM(m.qty) FROM stock_move m "
+        "JOIN product p ON p.id = m.product_id JOIN warehouse w ON w.id = m.warehouse_id "
+        "GROUP BY p.sku, w.code HAVING SUM(m.qty) < 0",
+        lambda m, sku, code, held: f"{sku}: {_q(held)} on hand in {code}",
+    ),
+    Check(
+        "12",
+        "every shipment of goods names the warehouse they left",
+        "SELECT s.number FROM shipment s WHERE s.warehouse_id IS NULL AND EXISTS ("
+        "SELECT 1 FROM shipment_line sl JOIN product p ON p.id = sl.product_id "
+        "WHERE sl.shipment_id = s.id AND p.service = :no)",
+        lambda m, number: f"{number} ships goods but names no warehouse",
+    ),
+    Check(
+        "18",
+        "every journal entry balances",
+        "SELECT e.source_kind, e.source_number, SUM(l.debit), SUM(l.credit) FROM journal_entry e "
+        "JOIN journal_line l ON l.entry_id = e.id GROUP BY e.id, e.source_kind, e.source_number "
+        "HAVING SUM(l.debit) <> SUM(l.credit)",
+        lambda m, kind, number, debit, credit: (
+            f"entry for {kind} {number}: debits {m(debit)}, credits {m(credit)}"
+        ),
+    ),
+    Check(
+        "18",
+        "every invoice, payment, credit memo and refund has its journal entry",
+        "SELECT 'invoice', number FROM invoice v WHERE NOT EXISTS (SELECT 1 FROM journal_entry e "
+        "WHERE e.source_kind = 'invoice' AND e.source_number = v.number) "
+        "UNION ALL SELECT 'payment', number FROM payment p WHERE NOT EXISTS (SELECT 1 FROM "
+        "journal_entry e WHERE e.source_kind = 'payment' AND e.source_number = p.number) "
+        "UNION ALL SELECT 'credit memo', number FROM credit_memo c WHERE NOT EXISTS (SELECT 1 "
+        "FROM journal_entry e WHERE e.source_kind = 'credit_memo' "
+        "AND e.source_number = c.number) "
+        "UNION ALL SELECT 'refund', number FROM refund r WHERE NOT EXISTS (SELECT 1 FROM "
+        "journal_entry e WHERE e.source_kind = 'refund' AND e.source_number = r.number)",
+        lambda m, kind, number: f"{kind} {number} has no journal entry",
+    ),
+    Check(
+        "18",
+        "receivables equal each invoice's open balance",
+        "SELECT v.number, v.total - v.paid - v.credited, COALESCE(j.balance, 0) FROM invoice v "
+        "LEFT JOIN (SELECT l.invoice_id, SUM(l.debit - l.credit) AS balance FROM journal_line l "
+        "JOIN account a ON a.id = l.account_id WHERE a.role = 'receivable' "
+        "GROUP BY l.invoice_id) j ON j.invoice_id = v.id "
+        "WHERE v.total - v.paid - v.credited <> COALESCE(j.balance, 0)",
+        lambda m, number, balance, journal: (
+            f"{number}: open balance {m(balance)}, receivable account holds {m(journal)}"
+        ),
+    ),
+    Check(
+        "18",
+        "every receivable posting names its invoice",
+        "SELECT COUNT(*), SUM(l.debit - l.credit) FROM journal_line l "
+        "JOIN account a ON a.id = l.account_id WHERE a.role = 'receivable' "
+        "AND l.invoice_id IS NULL HAVING COUNT(*) > 0",
+        lambda m, count, amount: f"{count} receivable posting(s) for {m(amount)} name no invoice",
+    ),
+    Check(
+        "18",
+        "customer credit equals unapplied payments and store credit",
+        "SELECT c.code, COALESCE(j.credit, 0), COALESCE(p.unapplied, 0) + COALESCE(s.left_, 0) "
+        "FROM customer c "
+        "LEFT JOIN (SELECT l.customer_id, SUM(l.credit - l.debit) AS credit FROM journal_line l "
+        "JOIN account a ON a.id = l.account_id WHERE a.role = 'customer_credit' "
+        "GROUP BY l.customer_id) j ON j.customer_id = c.id "
+        "LEFT JOIN (SELECT customer_id, SUM(unapplied) AS unapplied FROM payment "
+        "GROUP BY customer_id) p ON p.customer_id = c.id "
+        "LEFT JOIN (SELECT customer_id, SUM(credit_left) AS left_ FROM credit_memo "
+        "GROUP BY customer_id) s ON s.customer_id = c.id "
+        "WHERE COALESCE(j.credit, 0) <> COALESCE(p.unapplied, 0) + COALESCE(s.left_, 0)",
+        lambda m, code, journal, kept: (
+            f"customer {code}: credit account holds {m(journal)}, "
+            f"unapplied payments and store credit are {m(kept)}"
+        ),
+    ),
+    Check(
+        "18",
+        "the trial balance sums to zero",
+        "SELECT SUM(debit), SUM(credit) FROM journal_line HAVING SUM(debit) <> SUM(credit)",
+        lambda m, debit, credit: f"total debits {m(debit)} differ from total credits {m(credit)}",
+    ),
+]
+
+
+def run_checks(*, session: Session) -> dict:
+    """Every check, and every problem found; ``ok`` is True when there is none."""
+    digits = minor_digits(session)
+
+    def money(units) -> str:
+        return str(from_minor(int(units or 0), digits))
+
+    problems = []
+    connection = session.connection()
+    for check in CHECKS:
+        for row in connection.execute(text(check.sql), {"yes": True, "no": False}):
+            problems.append(
+                {"rule": check.rule, "check": check.title, "problem": check.describe(money, *row)}
+            )
+    problems.extend(_chain_problems(session))
+    problems.extend(_storage_problems(session))
+    return {"ok": not problems, "checks": len(CHECKS) + 2, "problems": problems}
+
+
+def _chain_problems(session: Session) -> list[dict]:
+    """Rule 4: issued documents are never edited. Each kind's hash chain is
+    recomputed in one streamed pass (``books/integrity.py``)."""
+    from ordercli.books.integrity import chain_problems
+
+    return [
+        {"rule": "4", "check": "issued documents are never edited", "problem": problem}
+        for problem in chain_problems(session.connection())
+    ]
+
+
+def _storage_problems(session: Session) -> list[dict]:
+    """The database's own verdict on the file (SQLite only)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return []
+    problems = []
+    for (verdict,) in connection.execute(text("PRAGMA integrity_check")):
+        if verdict != "ok":
+            problems.append({"rule": "storage", "check": "integrity_check", "problem": verdict})
+    for row in connection.execute(text("PRAGMA foreign_key_check")):
+        problems.append(
+            {
+                "rule": "storage",
+                "check": "foreign keys",
+                "problem": f"{row[0]} row {row[1]} refers to a missing {row[2]}",
+            }
+        )
+    return problems

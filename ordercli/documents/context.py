@@ -1,0 +1,226 @@
+"""What each document template is given: the ledger's own figures, never recomputed.
+
+Every amount comes from the document as the ledger holds it (line amounts,
+totals, paid, credited, balance), as a ``Decimal``; the templates format them
+with the ``money``/``qty``/``pct``/``date`` filters for the ledger's currency
+and the company's locale. The tax breakdown is a sum of the rounded lines, so
+it adds up to the tax total to the cent.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from ordercli.domain.money import qty_from_db
+from ordercli.models import Customer, OrderLine, Shipment, ShipmentLine
+from ordercli.views import records as views
+
+
+def _company(session: Session) -> dict:
+    """The company profile, with the logo as a ``data:`` URI the template can show."""
+    from ordercli.services.parties.company import company_profile
+
+    profile = dict(company_profile(session))
+    logo = profile.get("logo")
+    profile["logo_uri"] = (
+        f"data:{logo['mime']};base64,{base64.b64encode(logo['data']).decode('ascii')}"
+        if logo
+        else None
+    )
+    return profile
+
+
+def _party(customer: Customer) -> dict:
+    return {
+        "code": customer.code,
+        "name": customer.name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "billing_address": customer.billing_address,
+        "shipping_address": customer.shipping_address or customer.billing_address,
+        "tax_id": customer.tax_id,
+        "terms_days": customer.terms_days,
+    }
+
+
+def tax_breakdown(lines: list[dict]) -> list[dict]:
+    """Net and tax per tax rate, from the rounded lines (SPEC rule 10)."""
+    per_rate: dict[Decimal, dict] = defaultdict(
+        lambda: {"net": Decimal(0), "tax": Decimal(0), "lines": 0}
+    )
+    for line in lines:
+        bucket = per_rate[line["tax_rate"]]
+        bucket["net"] += line["net"]
+        bucket["tax"] += line["tax"]
+        bucket["lines"] += 1
+    return [{"rate": rate, **per_rate[rate]} for rate in sorted(per_rate)]
+
+
+def _base(session: Session, kind: str, title: str, customer_id: int) -> dict:
+    return {
+        "kind": kind,
+        "title": title,
+        "company": _company(session),
+        "customer": _party(session.get(Customer, customer_id)),
+        "printed_on": _today(),
+    }
+
+
+def _today() -> date:
+    from ordercli.books.clock import today
+
+    return today()
+
+
+def invoice_context(session: Session, number: str) -> dict:
+    from ordercli.services.sales.invoicing import get_invoice
+
+    return invoice_contexts(session, [get_invoice(session=session, number=number)])[0]
+
+
+def invoice_contexts(session: Session, invoices: list) -> list[dict]:
+    """The contexts of many invoices with a handful of queries (``invoice pdf --all``)."""
+    company = _company(session)
+    printed = _today()
+    customers = {
+        c.id: _party(c)
+        for c in session.scalars(
+            select(Customer).where(Customer.id.in_({i.customer_id for i in invoices}))
+        )
+    }
+    contexts = []
+    for invoice, view in zip(invoices, views.invoice_views(session, invoices), strict=True):
+        contexts.append(
+            {
+                "kind": "invoice",
+                "title": f"Invoice {view['number']}",
+                "company": company,
+                "customer": customers[invoice.customer_id],
+                "printed_on": printed,
+                "document": view,
+                "invoice": view,
+                "tax_breakdown": tax_breakdown(view["lines"]),
+                "has_discounts": any(line["discount_pct"] for line in view["lines"]),
+            }
+        )
+    return contexts
+
+
+def quote_context(session: Session, number: str) -> dict:
+    from ordercli.services.sales.quoting import get_quote
+
+    quote = get_quote(session=session, number=number)
+    view = views.quote_view(session, quote)
+    context = _base(session, "quote", f"Quote {view['number']}", quote.customer_id)
+    context.update(
+        document=view,
+        quote=view,
+        tax_breakdown=tax_breakdown(view["lines"]),
+        has_discounts=any(line["discount_pct"] for line in view["lines"]),
+    )
+    return context
+
+
+def credit_memo_context(session: Session, number: str) -> dict:
+    from ordercli.services.sales.invoicing import get_invoice
+    from ordercli.services.settlement.credit_memos import get_credit_memo
+    from ordercli.views.settlement import credit_memo_view
+
+    memo = get_credit_memo(session=session, number=number)
+    view = credit_memo_view(session, memo)
+    invoice = views.invoice_view(
+        session, get_invoice(session=session, number=view["invoice"]), with_lines=False
+    )
+    context = _base(session, "credit-memo", f"Credit memo {view['number']}", memo.customer_id)
+    context.update(
+        document=view,
+        memo=view,
+        invoice=invoice,
+        tax_breakdown=tax_breakdown(view["lines"]),
+    )
+    return context
+
+
+def packing_slip_context(session: Session, number: str) -> dict:
+    """A shipment's goods, without prices, with what is still to come on the order."""
+    from ordercli.services.sales.fulfilment import get_shipment
+
+    shipment = get_shipment(session=session, number=number)
+    view = views.shipment_view(session, shipment)
+    # What was still open right after this shipment left, so a reprint says what
+    # the original said: the line's quantity less this and every earlier shipment.
+    earlier = aliased(ShipmentLine)
+    shipped_by_then = (
+        select(func.coalesce(func.sum(earlier.qty), 0))
+        .join(Shipment, Shipment.id == earlier.shipment_id)
+        .where(
+            earlier.order_line_id == ShipmentLine.order_line_id,
+            earlier.shipment_id <= shipment.id,
+            Shipment.return_id.is_(None),
+        )
+        .scalar_subquery()
+    )
+    still_open = dict(
+        session.execute(
+            select(ShipmentLine.position, OrderLine.qty - shipped_by_then)
+            .join(OrderLine, OrderLine.id == ShipmentLine.order_line_id)
+            .where(ShipmentLine.shipment_id == shipment.id)
+        ).all()
+    )
+    if shipment.return_id is not None:
+        still_open = {}  # a replacement for returned goods: nothing else is coming with it
+    for line in view["lines"]:
+        line["still_to_come"] = qty_from_db(max(still_open.get(line["line"], 0), 0))
+    context = _base(session, "packing-slip", f"Packing slip {view['number']}", shipment.customer_id)
+    context.update(
+        document=view,
+        shipment=view,
+        total_qty=sum((line["qty"] for line in view["lines"]), Decimal(0)),
+    )
+    return context
+
+
+def statement_context(
+    session: Session,
+    customer: str,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> dict:
+    from ordercli.reports.receivables import aging, statement
+    from ordercli.services.parties.customers import get_customer
+
+    report = statement(session=session, customer=customer, date_from=date_from, date_to=date_to)
+    cust = get_customer(session=session, code=customer)
+    buckets = aging(session=session, as_of=report["to"], customer=cust.code)["customers"]
+    context = _base(session, "statement", f"Statement for {cust.name}", cust.id)
+    context.update(
+        document={"number": f"{cust.code} {report['to'].isoformat()}", **report},
+        statement=report,
+        aging=buckets[0] if buckets else None,
+    )
+    return context
+
+
+def pick_list_context(session: Session, warehouse: str | None) -> dict:
+    """What to pick in one warehouse, for the people with the trolley: no customer, no prices."""
+    from ordercli.services.sales.picking import pick_list
+
+    picks = pick_list(session=session, warehouse=warehouse)
+    printed = _today()
+    return {
+        "kind": "pick-list",
+        "title": f"Pick list {picks['warehouse']} {printed.isoformat()}",
+        "company": _company(session),
+        "customer": None,
+        "printed_on": printed,
+        "document": {"number": f"{picks['warehouse']}-{printed.isoformat()}", **picks},
+        "picks": picks,
+    }

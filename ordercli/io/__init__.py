@@ -1,0 +1,1 @@
+"""The ledger's ways in and out: imports, exports, backup and restore, migrate-to, the demo."""

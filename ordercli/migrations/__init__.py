@@ -1,1 +1,0 @@
-"""Alembic migrations of the ledger schema, applied on first use (see ``db.py``)."""

@@ -1,0 +1,710 @@
+"""Order visibility: why an order has its statuses, what can happen next, what to
+tell the customer, and its whole story from the event log (SPEC rules 4, 6–9, 15, 16).
+
+The statuses of ``order show`` are summaries; ``explain_order`` names the rule
+and the numbers behind each, what holds the order up, and the exact commands
+that can move it on. ``track_order`` says the same to the customer in plain
+words: what has shipped, what is still to come, what is owed, which returns
+are under way, and nothing internal (no hold reasons, costs or rules).
+
+Both only read, with a fixed number of queries per order however many lines,
+invoices, shipments or returns it has (``_read``).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, func, select
+
+from ordercli.books.settings import amount_of, currency
+from ordercli.domain.money import qty_from_db
+from ordercli.domain.states import InvoiceStatus, OrderStatus
+from ordercli.models import (
+    CreditMemo,
+    Customer,
+    Invoice,
+    OrderLine,
+    Payment,
+    Product,
+    Rma,
+    RmaLine,
+    SalesOrder,
+    Shipment,
+    ShipmentLine,
+)
+from ordercli.services.sales import invoicing, ordering
+
+OPEN_RETURNS = ("requested", "authorized")
+
+
+@dataclass
+class _Line:
+    row: OrderLine
+    sku: str
+    service: bool
+    on_hand: int
+    available: int
+
+    def __getattr__(self, name):  # the order line's columns, read through
+        return getattr(self.row, name)
+
+
+@dataclass
+class _Facts:
+    """Everything about one order that the explanations need, read once."""
+
+    order: SalesOrder
+    customer: Customer
+    lines: list[_Line]
+    invoices: list[Invoice]
+    shipments: dict[str, Shipment] = field(default_factory=dict)
+    shipment_items: dict[str, list[ShipmentLine]] = field(default_factory=dict)
+    returns: dict[str, Rma] = field(default_factory=dict)
+    return_items: dict[str, list[RmaLine]] = field(default_factory=dict)
+
+    @property
+    def reserving(self) -> bool:
+        """Whether the order holds reservations (confirmed, or held after confirming)."""
+        return self.order.confirmed_at is not None and self.order.status in (
+            OrderStatus.CONFIRMED,
+            OrderStatus.ON_HOLD,
+        )
+
+    @property
+    def draft(self) -> bool:
+        """A draft, or a draft put on hold: confirming it is still ahead."""
+        return self.order.status == OrderStatus.DRAFT or (
+            self.order.status == OrderStatus.ON_HOLD and self.order.confirmed_at is None
+        )
+
+
+def _read(session: Session, number: str) -> _Facts:
+    order = ordering.get_order(session=session, number=number)
+    customer = session.get(Customer, order.customer_id)
+    lines = [
+        _Line(row, sku, service, on_hand, on_hand - reserved)
+        for row, sku, service, on_hand, reserved in session.exec(
+            select(OrderLine, Product.sku, Product.service, Product.on_hand, Product.reserved)
+            .join(Product, Product.id == OrderLine.product_id)
+            .where(OrderLine.order_id == order.id)
+            .order_by(OrderLine.position)
+        )
+    ]
+    invoices = list(
+        session.exec(select(Invoice).where(Invoice.order_id == order.id).order_by(Invoice.id))
+    )
+    facts = _Facts(order, customer, lines, invoices)
+    for shipment, item in session.exec(
+        select(Shipment, ShipmentLine)
+        .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
+        .where(Shipment.order_id == order.id)
+        .order_by(Shipment.id, ShipmentLine.position)
+    ):
+        facts.shipments[shipment.number] = shipment
+        facts.shipment_items.setdefault(shipment.number, []).append(item)
+    for rma, item in session.exec(
+        select(Rma, RmaLine)
+        .join(RmaLine, RmaLine.rma_id == Rma.id)
+        .where(Rma.order_id == order.id)
+        .order_by(Rma.id, RmaLine.position)
+    ):
+        facts.returns[rma.number] = rma
+        facts.return_items.setdefault(rma.number, []).append(item)
+    return facts
+
+
+def _q(units: int) -> str:
+    return f"{qty_from_db(units):f}"
+
+
+def _balance(invoice: Invoice) -> int:
+    return invoice.total - invoice.paid - invoice.credited
+
+
+# --- explain ---------------------------------------------------------------------
+
+
+def explain_order(*, session: Session, number: str) -> dict:
+    """Per line what is done, the rule behind each status, what blocks the order, and
+    ``next``: the command lines that can move it on."""
+    facts = _read(session, number)
+    order, rows = facts.order, [ln.row for ln in facts.lines]
+    billing = ordering.billing_status(rows).value
+    fulfilment = ordering.fulfilment_status(rows).value
+    money = lambda units: amount_of(session, units)  # noqa: E731
+    credit = _credit_check(session, facts)
+    return {
+        "number": order.number,
+        "customer": facts.customer.code,
+        "order_date": order.order_date,
+        "status": order.status,
+        "billing_status": billing,
+        "fulfilment_status": fulfilment,
+        "hold_reason": order.hold_reason,
+        "currency": currency(session),
+        "total": money(order.total),
+        "open_balance": money(sum(_balance(inv) for inv in facts.invoices)),
+        "explanations": {
+            "status": _status_why(facts),
+            "billing_status": _progress_why(facts, billing, "qty_invoiced", "invoiced"),
+            "fulfilment_status": _progress_why(facts, fulfilment, "qty_shipped", "shipped"),
+        },
+        "blocked_by": _blockers(facts, credit),
+        "lines": [_line_story(facts, ln) for ln in facts.lines],
+        "invoices": [
+            {
+                "number": inv.number,
+                "issue_date": inv.issue_date,
+                "due_date": inv.due_date,
+                "total": money(inv.total),
+                "paid": money(inv.paid),
+                "credited": money(inv.credited),
+                "balance": money(_balance(inv)),
+                "status": invoicing.status_of(inv).value,
+            }
+            for inv in facts.invoices
+        ],
+        "next": _next_steps(session, facts, credit),
+    }
+
+
+def _reserved(facts: _Facts, line: _Line) -> int:
+    return line.qty - line.qty_shipped if facts.reserving and not line.service else 0
+
+
+def _line_story(facts: _Facts, line: _Line) -> dict:
+    reserved = _reserved(facts, line)
+    done = line.qty_invoiced >= line.qty and line.qty_shipped >= line.qty
+    shipped_word = "delivered (a service)" if line.service else "shipped"
+    why = [
+        f"{_q(line.qty_invoiced)} of {_q(line.qty)} invoiced",
+        f"{_q(line.qty_shipped)} of {_q(line.qty)} {shipped_word}",
+    ]
+    for units, what in (
+        (line.qty_credited, "credited"),
+        (line.qty_returned, "returned"),
+        (line.qty_replaced, "sent again as replacement"),
+    ):
+        if units:
+            why.append(f"{_q(units)} {what}")
+    if facts.order.status == OrderStatus.CANCELLED:
+        state, why = "cancelled", ["the order is cancelled: nothing to invoice or ship"]
+    elif facts.draft:
+        state = "on_hold" if facts.order.status == OrderStatus.ON_HOLD else "draft"
+        why.append("not confirmed yet, so nothing is reserved")
+    elif done:
+        state = "done"
+    else:
+        if reserved:
+            why.append(f"{_q(reserved)} reserved for it")
+        if line.qty_backordered:
+            why.append(
+                f"{_q(line.qty_backordered)} backordered: {line.sku} has {_q(line.on_hand)} "
+                f"on hand, {_q(line.available)} available"
+            )
+        to_invoice, to_ship = line.qty_invoiced < line.qty, line.qty_shipped < line.qty
+        if facts.order.status == OrderStatus.ON_HOLD:
+            state = "on_hold"
+        elif line.qty_backordered:
+            state = "backordered"
+        else:
+            state = {
+                (True, True): "to_invoice_and_ship",
+                (True, False): "to_invoice",
+                (False, True): "to_ship",
+            }[(to_invoice, to_ship)]
+    return {
+        "line": line.position,
+        "sku": line.sku,
+        "description": line.description,
+        "ordered": qty_from_db(line.qty),
+        "invoiced": qty_from_db(line.qty_invoiced),
+        "shipped": qty_from_db(line.qty_shipped),
+        "credited": qty_from_db(line.qty_credited),
+        "returned": qty_from_db(line.qty_returned),
+        "replaced": qty_from_db(line.qty_replaced),
+        "backordered": qty_from_db(line.qty_backordered),
+        "reserved": qty_from_db(reserved),
+        "state": state,
+        "why": "; ".join(why),
+    }
+
+
+def _status_why(facts: _Facts) -> str:
+    order = facts.order
+    status = OrderStatus(order.status)
+    if status == OrderStatus.DRAFT:
+        return (
+            "draft: not confirmed yet; a draft can be edited freely and cannot be invoiced "
+            "or shipped (rule 6)" + ("; it has no lines" if not facts.lines else "")
+        )
+    if status == OrderStatus.ON_HOLD:
+        return (
+            f"on_hold: held ({order.hold_reason}) while it was {order.status_before_hold}; "
+            "nothing is confirmed, invoiced or shipped until it is released (rule 7)"
+        )
+    if status == OrderStatus.CANCELLED:
+        return (
+            "cancelled: cancelled while nothing was invoiced or shipped; its reservations "
+            "were released (rule 7)"
+        )
+    if status == OrderStatus.COMPLETED:
+        return "completed: every line is fully invoiced and fully shipped (rule 8)"
+    to_invoice = sum(1 for ln in facts.lines if ln.qty_invoiced < ln.qty)
+    to_ship = sum(1 for ln in facts.lines if ln.qty_shipped < ln.qty)
+    return (
+        f"confirmed: confirmed on {order.confirmed_at:%Y-%m-%d}; not completed while "
+        f"{to_invoice} of {len(facts.lines)} line(s) are still to invoice and {to_ship} to "
+        "ship (rule 8: completed = every line fully invoiced and shipped)"
+    )
+
+
+def _progress_why(facts: _Facts, status: str, attr: str, verb: str) -> str:
+    """The numbers behind a billing or fulfilment status (rules 8 and 9)."""
+    if not facts.lines:
+        return f"{status}: the order has no lines (rule 8)"
+    counts = [f"{_q(getattr(ln, attr))} of {_q(ln.qty)} {ln.sku}" for ln in facts.lines]
+    if status.startswith("not_"):
+        return f"{status}: nothing {verb} yet ({', '.join(counts)}) (rule 8)"
+    if status.startswith("partially_"):
+        parts = [
+            f"line {ln.position} ({ln.sku}) not {verb}, 0 of {_q(ln.qty)}"
+            if getattr(ln, attr) == 0
+            else f"{count} {verb}"
+            for ln, count in zip(facts.lines, counts, strict=True)
+        ]
+        return f"{status}: {'; '.join(parts)} (rules 8, 9)"
+    return f"{status}: every line fully {verb} ({', '.join(counts)}) (rule 8)"
+
+
+def _credit_check(session: Session, facts: _Facts) -> dict | None:
+    """Rule 16, as confirming this draft would apply it, without writing anything."""
+    limit_units = facts.customer.credit_limit
+    if not facts.draft or limit_units is None or facts.order.total <= 0:
+        return None
+    exposure = ordering.credit_exposure(session=session, customer=facts.customer)
+    limit, total = amount_of(session, limit_units), amount_of(session, facts.order.total)
+    if exposure + total <= limit:
+        return None
+    return {
+        "kind": "credit_limit",
+        "message": f"confirming would take {facts.customer.code}'s exposure to "
+        f"{exposure + total} against a credit limit of {limit} (open invoices and "
+        f"confirmed orders {exposure} + this order {total}) (rule 16)",
+        "exposure": exposure,
+        "limit": limit,
+        "order_total": total,
+    }
+
+
+def _blockers(facts: _Facts, credit: dict | None) -> list[dict]:
+    order = facts.order
+    if order.status == OrderStatus.CANCELLED:
+        return [{"kind": "cancelled", "message": "the order is cancelled: nothing more happens"}]
+    blocked = []
+    if order.status == OrderStatus.ON_HOLD:
+        blocked.append(
+            {"kind": "on_hold", "message": f"on hold: {order.hold_reason}; release it first"}
+        )
+    if facts.draft:
+        blocked.append(
+            {"kind": "draft", "message": "a draft: confirm it before invoicing or shipping"}
+        )
+        if not facts.lines:
+            blocked.append({"kind": "no_lines", "message": "it has no lines to confirm"})
+        if credit:
+            blocked.append(credit)
+    for line in facts.lines:
+        if line.qty_backordered:
+            blocked.append(
+                {
+                    "kind": "backorder",
+                    "message": f"backordered {_q(line.qty_backordered)} × {line.sku} on line "
+                    f"{line.position}: {_q(line.on_hand)} on hand, {_q(line.available)} available",
+                    "line": line.position,
+                    "sku": line.sku,
+                    "qty": qty_from_db(line.qty_backordered),
+                    "on_hand": qty_from_db(line.on_hand),
+                    "available": qty_from_db(line.available),
+                }
+            )
+    if order.status == OrderStatus.COMPLETED:
+        blocked.append(
+            {"kind": "nothing_left", "message": "nothing left to invoice or ship: it is completed"}
+        )
+    return blocked
+
+
+def _cmd(*words: str) -> str:
+    return "ordercli " + " ".join(words)
+
+
+def _lines_opt(per_sku: dict[str, int]) -> list[str]:
+    return [f"--line {shlex.quote(f'{sku}={_q(units)}')}" for sku, units in per_sku.items()]
+
+
+def _listing(per_sku: dict[str, int]) -> str:
+    return ", ".join(f"{_q(units)} × {sku}" for sku, units in per_sku.items())
+
+
+def _next_steps(session: Session, facts: _Facts, credit: dict | None) -> list[dict]:
+    order, number = facts.order, shlex.quote(facts.order.number)
+    steps: list[dict] = []
+
+    def step(why: str, *words: str) -> None:
+        steps.append({"command": _cmd(*words), "why": why})
+
+    if order.status == OrderStatus.CANCELLED:
+        return steps
+    if order.status == OrderStatus.ON_HOLD:
+        step(f"take it off hold ({order.hold_reason})", "order release", number)
+    elif facts.draft:
+        if not facts.lines:
+            step(
+                "a draft needs a line before it can be confirmed",
+                "order add-line",
+                number,
+                "SKU QTY",
+            )
+        elif credit:
+            step(
+                "confirm past the credit limit; the reason is logged (rule 16)",
+                "order confirm",
+                number,
+                "--override-credit REASON",
+            )
+        else:
+            step(
+                "confirm it: reserves stock, makes it invoiceable and shippable",
+                "order confirm",
+                number,
+            )
+    if order.status == OrderStatus.CONFIRMED:
+        _work_steps(facts, step, number)
+    for shipment in facts.shipments.values():
+        if shipment.delivered_at is None:
+            step(
+                f"mark {shipment.number} delivered when it arrives",
+                "shipment deliver",
+                shipment.number,
+            )
+    _money_steps(session, facts, step)
+    _return_steps(facts, step, number)
+    untouched = not any(ln.qty_invoiced or ln.qty_shipped for ln in facts.lines)
+    if order.status in (OrderStatus.DRAFT, OrderStatus.CONFIRMED, OrderStatus.ON_HOLD) and (
+        untouched
+    ):
+        step(
+            "nothing is invoiced or shipped yet, so it can still be cancelled (rule 7)",
+            "order cancel",
+            number,
+        )
+    return steps
+
+
+def _work_steps(facts: _Facts, step, number: str) -> None:
+    """Invoicing, shipping and the stock a backorder waits for (rules 9, 12)."""
+    to_invoice: dict[str, int] = defaultdict(int)
+    to_ship: dict[str, int] = defaultdict(int)
+    ship_now: dict[str, int] = defaultdict(int)
+    short: dict[str, int] = defaultdict(int)
+    for line in facts.lines:
+        if line.qty > line.qty_invoiced:
+            to_invoice[line.sku] += line.qty - line.qty_invoiced
+        open_qty = line.qty - line.qty_shipped
+        if open_qty > 0:
+            to_ship[line.sku] += open_qty
+            covered = open_qty if line.service else open_qty - line.qty_backordered
+            if covered > 0:
+                ship_now[line.sku] += covered
+            if line.qty_backordered:
+                short[line.sku] += line.qty_backordered
+    if to_invoice:
+        step(f"invoice what is not invoiced yet: {_listing(to_invoice)}", "invoice create", number)
+    if ship_now == to_ship and to_ship:
+        step(f"ship everything still open: {_listing(to_ship)}", "ship", number)
+    elif ship_now:
+        step(
+            f"ship what stock covers now: {_listing(ship_now)}",
+            "ship",
+            number,
+            *_lines_opt(ship_now),
+        )
+    for sku, units in short.items():
+        step(
+            f"receive stock: {_q(units)} × {sku} backordered on this order",
+            "stock receive",
+            shlex.quote(sku),
+            _q(units),
+        )
+
+
+def _money_steps(session: Session, facts: _Facts, step) -> None:
+    """Payments, customer credit and credit memos on the order's invoices (rules 13, 14)."""
+    owing = [inv for inv in facts.invoices if _balance(inv) > 0]
+    customer = shlex.quote(facts.customer.code)
+    credit = _customer_credit(session, facts.customer) if owing else 0
+    for invoice in owing:
+        balance = amount_of(session, _balance(invoice))
+        step(
+            f"{invoice.number} has {balance} open, due {invoice.due_date}",
+            "payment record",
+            customer,
+            f"{balance:f}",
+            "--invoice",
+            invoice.number,
+        )
+        if credit > 0:
+            step(
+                f"{facts.customer.code} has {amount_of(session, credit)} of unused credit",
+                "payment apply",
+                customer,
+                "--invoice",
+                invoice.number,
+            )
+    for invoice in facts.invoices:
+        if invoice.credited < invoice.total:
+            left = amount_of(session, invoice.total - invoice.credited)
+            step(
+                f"correct {invoice.number}: {left} of it is not credited yet",
+                "credit-memo create",
+                invoice.number,
+            )
+
+
+def _customer_credit(session: Session, customer: Customer) -> int:
+    """Unapplied payments plus unused store credit: what ``payment apply`` can use."""
+    unapplied = (
+        select(func.coalesce(func.sum(Payment.unapplied), 0))
+        .where(Payment.customer_id == customer.id)
+        .scalar_subquery()
+    )
+    store = (
+        select(func.coalesce(func.sum(CreditMemo.credit_left), 0))
+        .where(CreditMemo.customer_id == customer.id)
+        .scalar_subquery()
+    )
+    return int(session.exec(select(unapplied + store)).one())
+
+
+def _return_steps(facts: _Facts, step, number: str) -> None:
+    """Goods shipped can come back; open returns move on (rule 15)."""
+    asked: dict[int, int] = defaultdict(int)
+    for rma_number, rma in facts.returns.items():
+        if rma.status in OPEN_RETURNS:
+            for item in facts.return_items[rma_number]:
+                asked[item.order_line_id] += item.qty
+    returnable: dict[str, int] = defaultdict(int)
+    for line in facts.lines:
+        left = line.qty_shipped + line.qty_replaced - line.qty_returned - asked[line.id]
+        if left > 0:
+            returnable[line.sku] += left
+    for rma_number, rma in facts.returns.items():
+        if rma.status == "requested":
+            step(f"{rma_number} waits for approval", "return authorize", rma_number)
+            step(f"or refuse {rma_number}", "return reject", rma_number)
+        elif rma.status == "authorized":
+            step(
+                f"the goods of {rma_number} arrived (and can be sold again)",
+                "return receive",
+                rma_number,
+                "--restock",
+            )
+        elif rma.status == "received":
+            step(f"credit the goods of {rma_number}", "return resolve", rma_number, "--credit-memo")
+            step("or send them again", "return resolve", rma_number, "--replace")
+    if returnable:
+        step(
+            f"goods shipped and not returned: {_listing(returnable)}",
+            "return request",
+            number,
+            *_lines_opt(returnable),
+            "--reason REASON",
+        )
+
+
+# --- track -----------------------------------------------------------------------
+
+
+RETURN_TEXT = {
+    "requested": "requested; we will confirm it shortly",
+    "authorized": "approved; please send the goods back",
+    "received": "received; we are processing it",
+    "rejected": "not accepted",
+}
+
+
+def track_order(*, session: Session, number: str) -> dict:
+    """What the customer may be told: shipped, still to come, owed, returns under way."""
+    facts = _read(session, number)
+    order = facts.order
+    money = lambda units: amount_of(session, units)  # noqa: E731
+    shipped = [
+        {
+            "shipment": shipment.number,
+            "date": shipment.ship_date,
+            "carrier": shipment.carrier,
+            "tracking": shipment.tracking,
+            "delivered": shipment.delivered_at is not None,
+            "delivered_on": shipment.delivered_at.date() if shipment.delivered_at else None,
+            "replacement": shipment.return_id is not None,
+            "items": [_item(item) for item in facts.shipment_items[shipment.number]],
+        }
+        for shipment in facts.shipments.values()
+    ]
+    coming = []
+    if order.status != OrderStatus.CANCELLED:
+        coming = [
+            {
+                "sku": line.sku,
+                "description": line.description,
+                "qty": qty_from_db(line.qty - line.qty_shipped),
+                "waiting_for_stock": line.qty_backordered > 0,
+                "waiting_qty": qty_from_db(line.qty_backordered),
+            }
+            for line in facts.lines
+            if line.qty > line.qty_shipped
+        ]
+    owing = [inv for inv in facts.invoices if _balance(inv) > 0]
+    return {
+        "order": order.number,
+        "customer": facts.customer.name,
+        "customer_code": facts.customer.code,
+        "placed": order.order_date,
+        "status_text": _status_text(facts, shipped),
+        "currency": currency(session),
+        "shipped": shipped,
+        "coming": coming,
+        "invoiced": {
+            "total": money(sum(inv.total for inv in facts.invoices)),
+            "invoices": [
+                {"number": inv.number, "issue_date": inv.issue_date, "total": money(inv.total)}
+                for inv in facts.invoices
+            ],
+        },
+        "owed": {
+            "total": money(sum(_balance(inv) for inv in owing)),
+            "invoices": [
+                {
+                    "number": inv.number,
+                    "due_date": inv.due_date,
+                    "balance": money(_balance(inv)),
+                    "overdue": invoicing.status_of(inv) == InvoiceStatus.OVERDUE,
+                }
+                for inv in owing
+            ],
+        },
+        "returns": [
+            {
+                "number": rma.number,
+                "requested_on": rma.requested_on,
+                "status": rma.status,
+                "status_text": _return_text(rma),
+                "in_progress": rma.status in (*OPEN_RETURNS, "received"),
+                "items": [_item(item) for item in facts.return_items[rma.number]],
+            }
+            for rma in facts.returns.values()
+        ],
+    }
+
+
+def _item(item) -> dict:
+    return {"sku": item.sku, "description": item.description, "qty": qty_from_db(item.qty)}
+
+
+def _return_text(rma: Rma) -> str:
+    if rma.status == "resolved":
+        return "done: " + (
+            "a replacement was sent" if rma.resolution == "replacement" else "credited"
+        )
+    return RETURN_TEXT.get(rma.status, rma.status)
+
+
+def _status_text(facts: _Facts, shipped: list[dict]) -> str:
+    order = facts.order
+    if order.status == OrderStatus.CANCELLED:
+        return "cancelled"
+    if order.status == OrderStatus.ON_HOLD:
+        return "on hold; we will be in touch"
+    if order.status == OrderStatus.DRAFT:
+        return "received, not yet confirmed"
+    fulfilment = ordering.fulfilment_status([ln.row for ln in facts.lines]).value
+    if fulfilment == "shipped":
+        return "delivered" if all(s["delivered"] for s in shipped) else "shipped"
+    if fulfilment == "partially_shipped":
+        return "partly shipped; the rest is on its way"
+    if any(ln.qty_backordered for ln in facts.lines):
+        return "confirmed; waiting for stock"
+    return "confirmed; being prepared"
+
+
+# --- timeline --------------------------------------------------------------------
+
+EVENT_NAMES = {
+    ("invoice", "sent"): "invoice emailed",
+    ("shipment", "notified"): "customer notified",
+    ("quote", "created"): "quoted",
+    ("order", "created"): "created",
+    ("order", "line_added"): "line changed",
+    ("order", "line_edited"): "line changed",
+    ("order", "line_removed"): "line changed",
+    ("order", "credit_override"): "credit override",
+    ("invoice", "issued"): "invoiced",
+    ("invoice", "partially_paid"): "paid",
+    ("invoice", "paid"): "paid",
+    ("return", "requested"): "return requested",
+    ("return", "authorized"): "return authorized",
+    ("return", "received"): "returned",
+    ("return", "rejected"): "return rejected",
+    ("return", "resolved"): "return resolved",
+    ("credit_memo", "issued"): "credited",
+    ("refund", "refunded"): "refunded",
+}
+
+
+def event_name(kind: str, action: str) -> str:
+    """The step of the order's life an event is, in the issue's words (quoted, paid…)."""
+    name = EVENT_NAMES.get((kind, action))
+    if name:
+        return name
+    if kind == "quote":
+        return f"quote {action.replace('_', ' ')}"
+    return action.replace("_", " ")
+
+
+def order_timeline(*, session: Session, number: str) -> tuple[str, list[dict]]:
+    """Every event of the order, its quote and its documents, oldest first, each with
+    its step (``event``) and, for shipments, carrier and tracking."""
+    from ordercli.books.events import events_for
+    from ordercli.views.records import event_view
+
+    order = ordering.get_order(session=session, number=number)
+    carriers = {
+        row[0]: (row[1], row[2])
+        for row in session.exec(
+            select(Shipment.number, Shipment.carrier, Shipment.tracking).where(
+                Shipment.order_id == order.id
+            )
+        )
+    }
+    rows = []
+    for event in events_for(session=session, order_id=order.id, quote_id=order.quote_id):
+        row = event_view(event)
+        carrier, tracking = (
+            carriers.get(event.subject_number, (None, None))
+            if event.subject_kind == "shipment"
+            else (None, None)
+        )
+        row.update(
+            {
+                "event": event_name(event.subject_kind, event.action),
+                "document": f"{event.subject_kind.replace('_', ' ')} {event.subject_number}",
+                "carrier": carrier,
+                "tracking": tracking,
+            }
+        )
+        rows.append(row)
+    return order.number, rows

@@ -1,0 +1,1 @@
+"""Who the business deals with: customers, the company itself, billing agreements."""

@@ -1,0 +1,202 @@
+"""Customers: who buys, on what terms, up to what credit (SPEC rules 1, 11, 16)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import Session, func, select
+
+from ordercli.books.clock import now
+from ordercli.books.events import record_event
+from ordercli.books.numbering import next_number
+from ordercli.books.settings import minor_digits
+from ordercli.db.queries import check_limit
+from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
+from ordercli.domain.money import from_minor, to_minor
+from ordercli.domain.text import clean_code, clean_text
+from ordercli.models import Customer, Invoice
+
+MAX_TERMS_DAYS = 3650
+
+
+def check_terms(terms_days: int | None) -> None:
+    if terms_days is not None and not 0 <= terms_days <= MAX_TERMS_DAYS:
+        raise InvalidInput(
+            f"payment terms {terms_days} must be between 0 and {MAX_TERMS_DAYS} days"
+        )
+
+
+def check_email(email: str | None) -> None:
+    if email is not None and ("@" not in email or any(ch.isspace() for ch in email)):
+        raise InvalidInput(f"email {email!r} is not an email address")
+
+
+def add_customer(
+    *,
+    session: Session,
+    name: str,
+    code: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    billing_address: str | None = None,
+    shipping_address: str | None = None,
+    tax_id: str | None = None,
+    terms_days: int | None = None,
+    credit_limit: Decimal | None = None,
+) -> Customer:
+    name = clean_text(name, what="customer name", required=True, max_length=200)
+    email = clean_text(email, what="email", max_length=254)
+    check_email(email)
+    check_terms(terms_days)
+    if code is not None:
+        code = clean_code(code, what="customer code")
+        if find_customer(session=session, code=code) is not None:
+            raise RuleViolation(f"customer {code} already exists")
+    if code is None:
+        code = next_number(session=session, kind="customer")
+        while find_customer(session=session, code=code) is not None:
+            # Someone chose this code by hand; customer codes need not be gapless.
+            code = next_number(session=session, kind="customer")
+    customer = Customer(
+        code=code,
+        name=name,
+        email=email,
+        phone=clean_text(phone, what="phone", max_length=64),
+        billing_address=clean_text(billing_address, what="billing address"),
+        shipping_address=clean_text(shipping_address, what="shipping address"),
+        tax_id=clean_text(tax_id, what="tax id", max_length=64),
+        terms_days=30 if terms_days is None else terms_days,
+        credit_limit=None
+        if credit_limit is None
+        else to_minor(credit_limit, minor_digits(session)),
+        active=True,
+        created_at=now(),
+    )
+    session.add(customer)
+    session.flush()
+    record_event(
+        session=session,
+        subject_kind="customer",
+        subject_number=customer.code,
+        action="created",
+        message=f"customer {customer.code} {name!r} added",
+    )
+    return customer
+
+
+def find_customer(*, session: Session, code: str) -> Customer | None:
+    customer = session.exec(select(Customer).where(Customer.code == code)).first()
+    if customer is None:
+        customer = session.exec(
+            select(Customer).where(func.lower(Customer.code) == code.lower())
+        ).first()
+    return customer
+
+
+def get_customer(*, session: Session, code: str) -> Customer:
+    """A customer by code; by exact name too when that is unambiguous."""
+    code = (code or "").strip()
+    if not code:
+        raise InvalidInput("customer code is empty")
+    customer = find_customer(session=session, code=code)
+    if customer is None:
+        named = list(
+            session.exec(select(Customer).where(func.lower(Customer.name) == code.lower()).limit(2))
+        )
+        if len(named) == 1:
+            return named[0]
+        raise NotFound(f"no customer {code!r}", hint="`ordercli customer list` shows the codes")
+    return customer
+
+
+def lock_customer(session: Session, customer: Customer) -> Customer:
+    """The customer row locked for this transaction (PostgreSQL): what checks the
+    customer's whole position (credit limit, duplicate payments) takes it first."""
+    return session.get(
+        Customer, customer.id, with_for_update={"key_share": True}, populate_existing=True
+    )
+
+
+def edit_customer(*, session: Session, code: str, changes: dict) -> Customer:
+    """Change a customer's details; ``changes`` holds only what the user gave."""
+    customer = get_customer(session=session, code=code)
+    if not changes:
+        raise InvalidInput(
+            f"nothing to change on customer {customer.code}",
+            hint="give at least one option, e.g. --email",
+        )
+    described = []
+    for key, value in changes.items():
+        if key == "name":
+            value = clean_text(value, what="customer name", required=True, max_length=200)
+        elif key == "email":
+            value = clean_text(value, what="email", max_length=254)
+            check_email(value)
+        elif key == "terms_days":
+            check_terms(value)
+        elif key == "credit_limit":
+            value = None if value is None else to_minor(value, minor_digits(session))
+        elif key in {"phone", "tax_id"}:
+            value = clean_text(value, what=key.replace("_", " "), max_length=64)
+        elif key in {"billing_address", "shipping_address"}:
+            value = clean_text(value, what=key.replace("_", " "))
+        else:
+            raise InvalidInput(f"unknown customer field {key!r}")
+        setattr(customer, key, value)
+        described.append(key)
+    session.add(customer)
+    record_event(
+        session=session,
+        subject_kind="customer",
+        subject_number=customer.code,
+        action="edited",
+        message=f"customer {customer.code}: changed {', '.join(described)}",
+    )
+    return customer
+
+
+def set_customer_active(*, session: Session, code: str, active: bool) -> Customer:
+    customer = get_customer(session=session, code=code)
+    if customer.active == active:
+        state = "active" if active else "inactive"
+        raise RuleViolation(f"customer {customer.code} is already {state}")
+    customer.active = active
+    session.add(customer)
+    record_event(
+        session=session,
+        subject_kind="customer",
+        subject_number=customer.code,
+        action="activated" if active else "deactivated",
+        message=f"customer {customer.code} {'re' if active else 'de'}activated",
+    )
+    return customer
+
+
+def list_customers(
+    *,
+    session: Session,
+    active: bool | None = None,
+    search: str | None = None,
+    limit: int | None = 50,
+) -> list[Customer]:
+    check_limit(limit)
+    query = select(Customer)
+    if active is not None:
+        query = query.where(Customer.active == active)
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            func.lower(Customer.name).like(pattern) | func.lower(Customer.code).like(pattern)
+        )
+    query = query.order_by(Customer.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.exec(query))
+
+
+def open_invoice_total(*, session: Session, customer_id: int) -> Decimal:
+    """The sum of the customer's invoices' open balances today."""
+    query = select(
+        func.coalesce(func.sum(Invoice.total - Invoice.paid - Invoice.credited), 0)
+    ).where(Invoice.customer_id == customer_id)
+    return from_minor(session.exec(query).one(), minor_digits(session))

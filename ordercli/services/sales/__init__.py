@@ -1,0 +1,1 @@
+"""Selling: quotes, prices, orders, invoices, shipments and pick lists."""

@@ -1,0 +1,234 @@
+"""Shipments: goods leave the warehouse, whole or in parts (SPEC rules 9, 12).
+
+A shipment takes quantities from a confirmed order's lines, never more than
+ordered and never more than is on hand: stock never goes negative. Shipping
+takes the goods off on-hand stock and off the order's reservation. Services
+are 'shipped' as delivered work and touch no stock. A shipment records carrier
+and tracking number and is later marked delivered.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from ordercli.books.clock import now, today
+from ordercli.books.events import record_event
+from ordercli.books.integrity import seal
+from ordercli.books.numbering import next_number
+from ordercli.db.queries import by_number, newest_first
+from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
+from ordercli.domain.money import qty_from_db
+from ordercli.domain.states import ShipmentStatus
+from ordercli.domain.text import clean_text, parse_status
+from ordercli.models import Customer, SalesOrder, Shipment, ShipmentLine
+from ordercli.services.inventory.stock import allocate_stock, lock_products, move_stock, reserve
+from ordercli.services.parties.customers import get_customer
+from ordercli.services.sales.ordering import (
+    allocate_lines,
+    check_workable,
+    get_order,
+    order_lines,
+    refresh_order_status,
+)
+
+
+def create_shipment(
+    *,
+    session: Session,
+    order_number: str,
+    lines: list[tuple[str, Decimal]] | None = None,
+    carrier: str | None = None,
+    tracking: str | None = None,
+    ship_date: date | None = None,
+    warehouse: str | None = None,
+) -> Shipment:
+    """Ship from ``warehouse`` (default: the default warehouse), which must hold the goods."""
+    from ordercli.services.inventory.warehouses import get_warehouse, on_hand_in
+
+    carrier = clean_text(carrier, what="carrier", max_length=100)
+    tracking = clean_text(tracking, what="tracking number", max_length=100)
+    source = get_warehouse(session=session, code=warehouse)
+    if not source.active:
+        raise RuleViolation(f"warehouse {source.code} is inactive")
+    order = get_order(session=session, number=order_number, for_update=True)
+    check_workable(order, "ship")
+    all_lines = order_lines(session=session, order=order)
+    taken = allocate_lines(
+        session=session,
+        order=order,
+        lines=all_lines,
+        requests=lines,
+        done_attr="qty_shipped",
+        verb="ship",
+    )
+    products = lock_products(session, (line.product_id for line, _ in taken))
+    needed: dict[int, int] = defaultdict(int)
+    for line, qty in taken:
+        if not products[line.product_id].service:
+            needed[line.product_id] += qty
+    for product_id, qty in needed.items():
+        product = products[product_id]
+        held = on_hand_in(session, product_id, source.id)
+        if qty > held:
+            elsewhere = product.on_hand - held
+            raise RuleViolation(
+                f"cannot ship {qty_from_db(qty)} × {product.sku} on {order.number} from "
+                f"{source.code}: only {qty_from_db(held)} on hand there",
+                hint=f"ship what there is with --line {product.sku}=QTY, or receive stock first"
+                + (
+                    f" ({qty_from_db(elsewhere)} in other warehouses: --warehouse W, "
+                    "or `ordercli stock transfer`)"
+                    if elsewhere > 0
+                    else ""
+                ),
+            )
+    number = next_number(session=session, kind="shipment")
+    moment = now()
+    shipment = Shipment(
+        number=number,
+        order_id=order.id,
+        customer_id=order.customer_id,
+        status=ShipmentStatus.SHIPPED,
+        carrier=carrier,
+        tracking=tracking,
+        ship_date=ship_date or today(),
+        warehouse_id=source.id if needed else None,
+        created_at=moment,
+    )
+    items = [
+        ShipmentLine(
+            order_line_id=line.id,
+            position=position,
+            product_id=line.product_id,
+            sku=products[line.product_id].sku,
+            description=line.description,
+            qty=qty,
+        )
+        for position, (line, qty) in enumerate(taken, start=1)
+    ]
+    seal(
+        session,
+        shipment,
+        refs={
+            "order": order.number,
+            "customer": session.get(Customer, order.customer_id).code,
+            "warehouse": source.code if needed else None,
+            "return": None,
+        },
+        lines=items,
+    )
+    session.add(shipment)
+    session.flush()
+    for item, (line, qty) in zip(items, taken, strict=True):
+        product = products[line.product_id]
+        item.shipment_id = shipment.id
+        session.add(item)
+        if not product.service:
+            move_stock(
+                session=session,
+                product=product,
+                qty=-qty,
+                kind="ship",
+                reference=number,
+                warehouse=source,
+            )
+            reserve(session=session, product=product, qty=-qty)
+        line.qty_shipped += qty
+        line.last_state_change = moment
+        session.add(line)
+    for product in products.values():
+        allocate_stock(session=session, product=product)
+    via = (f" from {source.code}" if needed else "") + (" via " + carrier if carrier else "")
+    record_event(
+        session=session,
+        subject_kind="shipment",
+        subject_number=number,
+        action="shipped",
+        order_id=order.id,
+        message=f"shipment {number} for {order.number}: {len(taken)} line(s){via}"
+        + (f", tracking {tracking}" if tracking else ""),
+    )
+    refresh_order_status(session=session, order=order, lines=all_lines)
+    return shipment
+
+
+def get_shipment(*, session: Session, number: str) -> Shipment:
+    number = (number or "").strip()
+    if not number:
+        raise InvalidInput("shipment number is empty")
+    shipment = by_number(session, select(Shipment), Shipment.number, number)
+    if shipment is None:
+        raise NotFound(
+            f"no shipment {number!r}", hint="`ordercli shipment list` shows the shipments"
+        )
+    return shipment
+
+
+def shipment_lines(*, session: Session, shipment: Shipment) -> list[ShipmentLine]:
+    return list(
+        session.exec(
+            select(ShipmentLine)
+            .where(ShipmentLine.shipment_id == shipment.id)
+            .order_by(ShipmentLine.position)
+        )
+    )
+
+
+def deliver_shipment(*, session: Session, number: str) -> Shipment:
+    shipment = get_shipment(session=session, number=number)
+    if shipment.status == ShipmentStatus.DELIVERED:
+        raise RuleViolation(
+            f"{shipment.number} was already delivered on {shipment.delivered_at:%Y-%m-%d}"
+        )
+    shipment.status = ShipmentStatus.DELIVERED
+    shipment.delivered_at = now()
+    session.add(shipment)
+    record_event(
+        session=session,
+        subject_kind="shipment",
+        subject_number=shipment.number,
+        action="delivered",
+        order_id=shipment.order_id,
+        message=f"shipment {shipment.number} delivered",
+    )
+    return shipment
+
+
+def list_shipments(
+    *,
+    session: Session,
+    status: str | None = None,
+    customer: str | None = None,
+    order: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int | None = 50,
+) -> list[Shipment]:
+    query = select(Shipment)
+    if status:
+        query = query.where(
+            Shipment.status == parse_status(ShipmentStatus, status, what="shipment")
+        )
+    if customer:
+        query = query.where(Shipment.customer_id == get_customer(session=session, code=customer).id)
+    if order:
+        query = query.where(Shipment.order_id == get_order(session=session, number=order).id)
+    query = newest_first(
+        query,
+        model=Shipment,
+        date_column=Shipment.ship_date,
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+    )
+    return list(session.exec(query))
+
+
+def shipments_of_order(*, session: Session, order: SalesOrder) -> list[Shipment]:
+    return list(
+        session.exec(select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id))
+    )

@@ -1,0 +1,688 @@
+"""Sales orders: from draft to confirmed, held, completed or cancelled (SPEC rules 1, 5–8, 16).
+
+A draft order is a working paper: every line can change and it touches no
+stock. Confirming it reserves stock for what is still to ship and makes it
+billable and shippable. From then on a line's quantity may still change, but
+never below what has already been invoiced or shipped on it. The order is
+``completed`` as soon as every line is fully invoiced and fully shipped.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import Session, func, select
+
+from ordercli.books.clock import now, today
+from ordercli.books.events import record_event
+from ordercli.books.numbering import next_number
+from ordercli.books.settings import minor_digits
+from ordercli.db.queries import by_number, newest_first
+from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
+from ordercli.domain.money import from_minor, qty_from_db, qty_to_db, to_minor
+from ordercli.domain.states import (
+    BillingStatus,
+    FulfilmentStatus,
+    OrderStatus,
+    progress_status,
+)
+from ordercli.domain.text import clean_text, parse_status
+from ordercli.models import Customer, OrderLine, Product, SalesOrder
+from ordercli.services.inventory.catalog import get_product
+from ordercli.services.inventory.stock import allocate_stock, lock_product, lock_products, reserve
+from ordercli.services.parties.customers import get_customer, open_invoice_total
+from ordercli.services.sales.pricing import price_line, reprice, totals
+
+PAST_TENSE = {"invoice": "invoiced", "ship": "shipped"}
+
+
+def get_order(*, session: Session, number: str, for_update: bool = False) -> SalesOrder:
+    number = (number or "").strip()
+    if not number:
+        raise InvalidInput("order number is empty")
+    query = select(SalesOrder)
+    if for_update:
+        # NO KEY UPDATE: rows that merely reference this order (events, lines of
+        # other commands) must not wait for it, or PostgreSQL deadlocks.
+        query = query.with_for_update(key_share=True)
+    order = by_number(session, query, SalesOrder.number, number)
+    if order is None:
+        raise NotFound(f"no order {number!r}", hint="`ordercli order list` shows the orders")
+    return order
+
+
+def lock_order(session: Session, order_id: int) -> SalesOrder:
+    """The order row locked for this transaction (PostgreSQL): everything that
+    changes an order's line counters takes this lock first."""
+    return session.get(
+        SalesOrder, order_id, with_for_update={"key_share": True}, populate_existing=True
+    )
+
+
+def order_lines(*, session: Session, order: SalesOrder) -> list[OrderLine]:
+    return list(
+        session.exec(
+            select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.position)
+        )
+    )
+
+
+def billing_status(lines: list[OrderLine]) -> BillingStatus:
+    return progress_status(
+        [ln.qty_invoiced for ln in lines],
+        [ln.qty for ln in lines],
+        BillingStatus.NOT_INVOICED,
+        BillingStatus.PARTIALLY_INVOICED,
+        BillingStatus.INVOICED,
+    )
+
+
+def fulfilment_status(lines: list[OrderLine]) -> FulfilmentStatus:
+    return progress_status(
+        [ln.qty_shipped for ln in lines],
+        [ln.qty for ln in lines],
+        FulfilmentStatus.NOT_SHIPPED,
+        FulfilmentStatus.PARTIALLY_SHIPPED,
+        FulfilmentStatus.SHIPPED,
+    )
+
+
+def new_order(
+    *,
+    session: Session,
+    customer_code: str,
+    order_date: date | None = None,
+    quote_id: int | None = None,
+    source: str | None = None,
+    billing_agreement: str | None = None,
+) -> SalesOrder:
+    """Open a draft order (rule 1: an active customer's; rule 17: their active agreement)."""
+    customer = get_customer(session=session, code=customer_code)
+    if not customer.active:
+        raise RuleViolation(
+            f"customer {customer.code} is inactive and gets no new orders",
+            hint=f"`ordercli customer activate {customer.code}` reactivates",
+        )
+    agreement = None
+    if billing_agreement is not None:
+        from ordercli.services.parties.billing_agreements import agreement_for_order
+
+        agreement = agreement_for_order(
+            session=session, number=billing_agreement, customer=customer
+        )
+    order = SalesOrder(
+        number=next_number(session=session, kind="order"),
+        customer_id=customer.id,
+        quote_id=quote_id,
+        billing_agreement_id=agreement.id if agreement else None,
+        status=OrderStatus.DRAFT,
+        order_date=order_date or today(),
+        created_at=now(),
+    )
+    session.add(order)
+    session.flush()
+    record_event(
+        session=session,
+        subject_kind="order",
+        subject_number=order.number,
+        action="created",
+        order_id=order.id,
+        quote_id=quote_id,
+        message=f"order {order.number} opened for {customer.code}"
+        + (f" from {source}" if source else "")
+        + (f" under billing agreement {agreement.number}" if agreement else ""),
+    )
+    return order
+
+
+def _refresh_totals(session: Session, order: SalesOrder, lines: list[OrderLine]) -> None:
+    order.subtotal, order.tax, order.total = totals(lines)
+    session.add(order)
+
+
+def _check_editable(order: SalesOrder, action: str) -> None:
+    if order.status == OrderStatus.DRAFT:
+        return
+    if order.status == OrderStatus.CONFIRMED:
+        return
+    reason = {
+        OrderStatus.ON_HOLD: f"it is on hold ({order.hold_reason}); release it first",
+        OrderStatus.COMPLETED: "it is completed",
+        OrderStatus.CANCELLED: "it is cancelled",
+    }[OrderStatus(order.status)]
+    raise RuleViolation(f"cannot {action} on {order.number}: {reason}")
+
+
+def _find_line(lines: list[OrderLine], order: SalesOrder, ref: str, session: Session) -> OrderLine:
+    """A line by its number (1, 2, …) or by SKU when that SKU is on one line only."""
+    ref = (ref or "").strip()
+    if not ref:
+        raise InvalidInput("line is empty (give its number or SKU)")
+    if ref.isascii() and ref.isdecimal():
+        for line in lines:
+            if line.position == int(ref):
+                return line
+        raise NotFound(f"{order.number} has no line {ref}")
+    product = get_product(session=session, sku=ref)
+    matching = [line for line in lines if line.product_id == product.id]
+    if not matching:
+        raise NotFound(f"{order.number} has no line for {product.sku}")
+    if len(matching) > 1:
+        positions = ", ".join(str(line.position) for line in matching)
+        raise InvalidInput(
+            f"{product.sku} is on lines {positions} of {order.number}; give the line number"
+        )
+    return matching[0]
+
+
+def add_order_line(
+    *,
+    session: Session,
+    number: str,
+    sku: str,
+    qty: Decimal,
+    price: Decimal | None = None,
+    discount: Decimal | None = None,
+    tax_rate: Decimal | None = None,
+    override_credit: str | None = None,
+) -> OrderLine:
+    order = get_order(session=session, number=number, for_update=True)
+    _check_editable(order, "add a line")
+    override_credit = clean_text(override_credit, what="override reason")
+    product = get_product(session=session, sku=sku, for_update=True)
+    priced = price_line(
+        product=product,
+        qty=qty,
+        unit_price=price,
+        discount_pct=discount,
+        tax_rate=tax_rate,
+        minor_digits=minor_digits(session),
+    )
+    lines = order_lines(session=session, order=order)
+    line = OrderLine(
+        order_id=order.id,
+        position=max((ln.position for ln in lines), default=0) + 1,
+        product_id=product.id,
+        description=product.name,
+        qty=priced.qty,
+        unit_price=priced.unit_price,
+        discount=priced.discount,
+        tax_rate=priced.tax_rate,
+        net=priced.net,
+        tax=priced.tax,
+        last_state_change=now(),
+    )
+    if order.status == OrderStatus.CONFIRMED:
+        check_credit(
+            session=session,
+            order=order,
+            customer=session.get(Customer, order.customer_id),
+            added=from_minor(priced.net + priced.tax, minor_digits(session)),
+            what="this line",
+            verb="add a line to",
+            override=override_credit,
+        )
+    session.add(line)
+    if order.status == OrderStatus.CONFIRMED:
+        _reserve_line(session, product, line, priced.qty)
+    _refresh_totals(session, order, [*lines, line])
+    session.flush()
+    record_event(
+        session=session,
+        subject_kind="order",
+        subject_number=order.number,
+        action="line_added",
+        order_id=order.id,
+        message=f"line {line.position}: {qty_from_db(line.qty)} × {product.sku} "
+        f"at {from_minor(line.unit_price, minor_digits(session))}",
+    )
+    return line
+
+
+def _reserve_line(session: Session, product: Product, line: OrderLine, delta: int) -> None:
+    """Reserve ``delta`` more of a line (or release, if negative); backorders follow."""
+    if product.service:
+        return
+    reserve(session=session, product=product, qty=delta)
+    allocate_stock(session=session, product=product)
+
+
+def edit_order_line(
+    *,
+    session: Session,
+    number: str,
+    line_ref: str,
+    qty: Decimal | None = None,
+    price: Decimal | None = None,
+    discount: Decimal | None = None,
+    override_credit: str | None = None,
+) -> OrderLine:
+    """Change a line (rule 7: never below what is invoiced or shipped on it; rule 16
+    when a confirmed order grows)."""
+    order = get_order(session=session, number=number, for_update=True)
+    _check_editable(order, "edit a line")
+    override_credit = clean_text(override_credit, what="override reason")
+    if qty is None and price is None and discount is None:
+        raise InvalidInput("nothing to change: give --qty, --price or --discount")
+    lines = order_lines(session=session, order=order)
+    line = _find_line(lines, order, line_ref, session)
+    total_before = line.net + line.tax
+    product = lock_product(session, line.product_id)
+    digits = minor_digits(session)
+    changes = []
+    if (price is not None or discount is not None) and (line.qty_invoiced or line.qty_shipped):
+        raise RuleViolation(
+            f"cannot change the price of line {line.position} ({product.sku}) on {order.number}: "
+            f"{qty_from_db(line.qty_invoiced)} already invoiced, "
+            f"{qty_from_db(line.qty_shipped)} already shipped"
+        )
+    if price is not None:
+        line.unit_price = to_minor(price, digits)
+        changes.append(f"price {price}")
+    if discount is not None:
+        from ordercli.domain.money import pct_to_db
+
+        line.discount = pct_to_db(discount)
+        changes.append(f"discount {discount}%")
+    if qty is not None:
+        new_qty = qty_to_db(qty)
+        floor = max(line.qty_invoiced, line.qty_shipped)
+        if new_qty < floor:
+            raise RuleViolation(
+                f"cannot set line {line.position} ({product.sku}) on {order.number} to "
+                f"{qty}: already invoiced {qty_from_db(line.qty_invoiced)}, "
+                f"shipped {qty_from_db(line.qty_shipped)}"
+            )
+        delta = new_qty - line.qty
+        line.qty = new_qty
+        if order.status == OrderStatus.CONFIRMED and delta:
+            _reserve_line(session, product, line, delta)
+        changes.append(f"qty {qty}")
+    line.net, line.tax = reprice(
+        qty=qty_from_db(line.qty),
+        unit_price=line.unit_price,
+        discount=line.discount,
+        tax_rate=line.tax_rate,
+        minor_digits=digits,
+    )
+    if line.qty == line.qty_invoiced:
+        # Shrunk to exactly what is invoiced: the line is what its invoices say,
+        # so the order still adds up to its invoices to the cent.
+        line.net, line.tax = line.net_invoiced, line.tax_invoiced
+    elif line.net < line.net_invoiced or line.tax < line.tax_invoiced:
+        raise RuleViolation(
+            f"cannot set line {line.position} on {order.number} to {qty_from_db(line.qty)}: "
+            "it would total less than what is already invoiced on it"
+        )
+    if order.status == OrderStatus.CONFIRMED:
+        session.add(line)
+        check_credit(
+            session=session,
+            order=order,
+            customer=session.get(Customer, order.customer_id),
+            added=from_minor(line.net + line.tax - total_before, minor_digits(session)),
+            what="this change",
+            verb="change a line on",
+            override=override_credit,
+            included=True,
+        )
+    line.last_state_change = now()
+    session.add(line)
+    _refresh_totals(session, order, lines)
+    record_event(
+        session=session,
+        subject_kind="order",
+        subject_number=order.number,
+        action="line_edited",
+        order_id=order.id,
+        message=f"line {line.position} ({product.sku}): {', '.join(changes)}",
+    )
+    refresh_order_status(session=session, order=order, lines=lines)
+    return line
+
+
+def remove_order_line(*, session: Session, number: str, line_ref: str) -> OrderLine:
+    order = get_order(session=session, number=number, for_update=True)
+    _check_editable(order, "remove a line")
+    lines = order_lines(session=session, order=order)
+    line = _find_line(lines, order, line_ref, session)
+    product = lock_product(session, line.product_id)
+    if line.qty_invoiced or line.qty_shipped:
+        raise RuleViolation(
+            f"cannot remove line {line.position} ({product.sku}) from {order.number}: "
+            f"{qty_from_db(line.qty_invoiced)} invoiced, {qty_from_db(line.qty_shipped)} shipped"
+        )
+    if order.status == OrderStatus.CONFIRMED and len(lines) == 1:
+        raise RuleViolation(
+            f"cannot remove the last line of confirmed order {order.number}",
+            hint=f"`ordercli order cancel {order.number}` cancels it",
+        )
+    session.delete(line)
+    if order.status == OrderStatus.CONFIRMED:
+        _reserve_line(session, product, line, -(line.qty - line.qty_shipped))
+    remaining = [ln for ln in lines if ln.id != line.id]
+    _refresh_totals(session, order, remaining)
+    record_event(
+        session=session,
+        subject_kind="order",
+        subject_number=order.number,
+        action="line_removed",
+        order_id=order.id,
+        message=f"line {line.position} ({product.sku}) removed",
+    )
+    refresh_order_status(session=session, order=order, lines=remaining)
+    return line
+
+
+def credit_exposure(*, session: Session, customer: Customer) -> Decimal:
+    """Open invoice balances plus confirmed orders' value not yet invoiced (rule 16)."""
+    balance = open_invoice_total(session=session, customer_id=customer.id)
+    unbilled = session.exec(
+        select(
+            func.coalesce(
+                func.sum(
+                    OrderLine.net + OrderLine.tax - OrderLine.net_invoiced - OrderLine.tax_invoiced
+                ),
+                0,
+            )
+        )
+        .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+        .where(
+            SalesOrder.customer_id == customer.id,
+            SalesOrder.confirmed_at.is_not(None),
+            SalesOrder.status.in_([OrderStatus.CONFIRMED, OrderStatus.ON_HOLD]),
+        )
+    ).one()
+    return balance + from_minor(unbilled, minor_digits(session))
+
+
+def check_credit(
+    *,
+    session: Session,
+    order: SalesOrder,
+    customer: Customer,
+    added: Decimal,
+    what: str,
+    verb: str,
+    override: str | None,
+    included: bool = False,
+) -> None:
+    """Rule 16: refuse what would lift the customer's exposure past the limit, unless
+    overridden with a reason, which is logged. ``included``: the exposure already
+    counts ``added`` (a changed line of a confirmed order)."""
+    if customer.credit_limit is None or added <= 0:
+        return
+    from ordercli.services.parties.customers import lock_customer
+
+    # Two confirmations for one customer must not both pass on the same exposure.
+    customer = lock_customer(session, customer)
+    limit = from_minor(customer.credit_limit, minor_digits(session))
+    exposure = credit_exposure(session=session, customer=customer)
+    before = exposure - added if included else exposure
+    if before + added <= limit:
+        return
+    message = (
+        f"{customer.code} would owe {before + added} against a credit limit of {limit} "
+        f"(exposure {before} + {what} {added})"
+    )
+    if not override:
+        raise RuleViolation(
+            f"cannot {verb} {order.number}: {message}",
+            hint="--override-credit REASON does it anyway; the reason is logged",
+        )
+    record_event(
+        session=session,
+        subject_kind="order",
+        subject_number=order.number,
+        action="credit_override",
+        order_id=order.id,
+        message=f"credit limit overridden: {message}; reason: {override}",
+    )
+
+
+def confirm_order(
+    *, session: Session, number: str, override_credit: str | None = None
+) -> SalesOrder:
+    """Confirm a draft: needs a line (rule 6), keeps the credit limit (rule 16), reserves stock."""
+    order = get_order(session=session, number=number, for_update=True)
+    if order.status == OrderStatus.ON_HOLD:
+        raise RuleViolation(
+            f"cannot confirm {order.number}: it is on hold ({order.hold_reason})",
+            hint=f"`ordercli order release {order.number}` first",
+        )
+    if order.status != OrderStatus.DRAFT:
+        raise RuleViolation(f"cannot confirm {order.number}: it is {order.status}, not draft")
+    lines = order_lines(session=session, order=order)
+    if not lines:
+        raise RuleViolation(
+            f"cannot confirm {order.number}: it has no lines",
+            hint=f"`ordercli order add-line {order.number} SKU QTY`",
+        )
+    customer = session.get(Customer, order.customer_id)
+    if not customer.active:
+        raise RuleViolation(f"cannot confirm {order.number}: customer {customer.code} is inactive")
+    override_credit = clean_text(override_credit, what="override reason")
+    digits = minor_digits(session)
+    check_credit(
+        session=session,
+        order=order,
+        customer=customer,
+        added=from_minor(order.total, digits),
+        what="this order",
+        verb="confirm",
+        override=override_credit,
+    )
+    moment = now()
+    order.status = OrderStatus.CONFIRMED
+    order.confirmed_at = moment
+    session.add(order)
+    products = lock_products(session, (line.product_id for line in lines))
+    for line in lines:
+        line.last_state_change = moment
+        _reserve_line(session, products[line.product_id], line, line.qty - line.qty_shipped)
+    backordered = [ln for ln in lines if ln.qty_backordered]
+    record_event(
+        session=session,
+        subject_kind="order",
+        subject_number=order.number,
+        action="confirmed",
+        order_id=order.id,
+        message=f"order {order.number} confirmed, total {from_minor(order.total, digits)}"
+        + (f"; {len(backordered)} line(s) backordered" if backordered else ""),
+    )
+    return order
+
+
+def hold_order(*, session: Session, number: str, reason: str) -> SalesOrder:
+    """Put an order on hold (rule 7): no invoicing, shipping or confirming until released."""
+    reason = clean_text(reason, what="hold reason", required=True, max_length=500)
+    order = get_order(session=session, number=number, for_update=True)
+    if order.status not in {OrderStatus.DRAFT, OrderStatus.CONFIRMED}:
+        raise RuleViolation(f"cannot hold {order.number}: it is {order.status}")
+    order.status_before_hold = order.status
+    order.status = OrderStatus.ON_HOLD
+    order.hold_reason = reason
+    session.add(order)
+    record_event(
+        session=session,
+        subject_kind="order",
+        subject_number=order.number,
+        action="held",
+        order_id=order.id,
+        message=f"put on hold: {reason}",
+    )
+    return order
+
+
+def release_order(*, session: Session, number: str) -> SalesOrder:
+    order = get_order(session=session, number=number, for_update=True)
+    if order.status != OrderStatus.ON_HOLD:
+        raise RuleViolation(f"cannot release {order.number}: it is {order.status}, not on hold")
+    order.status = order.status_before_hold or OrderStatus.CONFIRMED
+    reason, order.hold_reason, order.status_before_hold = order.hold_reason, None, None
+    session.add(order)
+    record_event(
+        session=session,
+        subject_kind="order",
+        subject_number=order.number,
+        action="released",
+        order_id=order.id,
+        message=f"released from hold ({reason}); back to {order.status}",
+    )
+    return order
+
+
+def cancel_order(*, session: Session, number: str, reason: str | None = None) -> SalesOrder:
+    """Cancel while nothing is invoiced or shipped (rule 7); releases reservations."""
+    reason = clean_text(reason, what="cancel reason", max_length=500)
+    order = get_order(session=session, number=number, for_update=True)
+    if order.status in {OrderStatus.CANCELLED, OrderStatus.COMPLETED}:
+        raise RuleViolation(f"cannot cancel {order.number}: it is {order.status}")
+    lines = order_lines(session=session, order=order)
+    invoiced = sum(ln.qty_invoiced for ln in lines)
+    shipped = sum(ln.qty_shipped for ln in lines)
+    if invoiced or shipped:
+        raise RuleViolation(
+            f"cannot cancel {order.number}: {qty_from_db(invoiced)} invoiced and "
+            f"{qty_from_db(shipped)} shipped already",
+            hint="issued invoices and shipments are corrected with credit memos and returns",
+        )
+    was_confirmed = order.confirmed_at is not None
+    order.status = OrderStatus.CANCELLED
+    order.hold_reason = None
+    session.add(order)
+    moment = now()
+    products = lock_products(session, (line.product_id for line in lines)) if was_confirmed else {}
+    for line in lines:
+        line.last_state_change = moment
+        line.qty_backordered = 0
+        session.add(line)
+        if was_confirmed:
+            _reserve_line(session, products[line.product_id], line, -(line.qty - line.qty_shipped))
+    record_event(
+        session=session,
+        subject_kind="order",
+        subject_number=order.number,
+        action="cancelled",
+        order_id=order.id,
+        message=f"order {order.number} cancelled" + (f": {reason}" if reason else ""),
+    )
+    return order
+
+
+def refresh_order_status(
+    *, session: Session, order: SalesOrder, lines: list[OrderLine] | None = None
+) -> None:
+    """A confirmed order fully invoiced and fully shipped is completed (rule 8)."""
+    if order.status != OrderStatus.CONFIRMED:
+        return
+    lines = lines if lines is not None else order_lines(session=session, order=order)
+    if lines and all(ln.qty_invoiced >= ln.qty and ln.qty_shipped >= ln.qty for ln in lines):
+        order.status = OrderStatus.COMPLETED
+        session.add(order)
+        record_event(
+            session=session,
+            subject_kind="order",
+            subject_number=order.number,
+            action="completed",
+            order_id=order.id,
+            message=f"order {order.number} completed: fully invoiced and shipped",
+        )
+
+
+def list_orders(
+    *,
+    session: Session,
+    status: str | None = None,
+    customer: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int | None = 50,
+) -> list[SalesOrder]:
+    query = select(SalesOrder)
+    if status:
+        query = query.where(SalesOrder.status == parse_status(OrderStatus, status, what="order"))
+    if customer:
+        query = query.where(
+            SalesOrder.customer_id == get_customer(session=session, code=customer).id
+        )
+    query = newest_first(
+        query,
+        model=SalesOrder,
+        date_column=SalesOrder.order_date,
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+    )
+    return list(session.exec(query))
+
+
+def allocate_lines(
+    *,
+    session: Session,
+    order: SalesOrder,
+    lines: list[OrderLine],
+    requests: list[tuple[str, Decimal]] | None,
+    done_attr: str,
+    verb: str,
+) -> list[tuple[OrderLine, int]]:
+    """Which order lines a partial invoice or shipment takes, and how much of each.
+
+    Without requests, every line's open quantity (ordered − done). With
+    ``SKU=QTY`` requests, each SKU's quantity fills its lines in order. Asking
+    for more than is open is refused with the numbers (rule 9).
+    """
+    past = PAST_TENSE.get(verb, f"{verb}ed")
+
+    def open_qty(line: OrderLine) -> int:
+        return line.qty - getattr(line, done_attr)
+
+    if requests is None:
+        taken = [(line, open_qty(line)) for line in lines if open_qty(line) > 0]
+        if not taken:
+            raise RuleViolation(
+                f"nothing left to {verb} on {order.number}: every line is fully {past}"
+            )
+        return taken
+    merged: dict[int, tuple[Product, Decimal]] = {}
+    for sku, qty in requests:
+        product = get_product(session=session, sku=sku)
+        _, before = merged.get(product.id, (product, Decimal(0)))
+        merged[product.id] = (product, before + qty)
+    taken: list[tuple[OrderLine, int]] = []
+    for product, qty in merged.values():
+        matching = [line for line in lines if line.product_id == product.id]
+        if not matching:
+            raise RuleViolation(
+                f"cannot {verb} {product.sku} on {order.number}: the order has no line for it"
+            )
+        wanted = qty_to_db(qty)
+        ordered = sum(line.qty for line in matching)
+        done = sum(getattr(line, done_attr) for line in matching)
+        if wanted > ordered - done:
+            raise RuleViolation(
+                f"cannot {verb} {qty} × {product.sku} on {order.number}: ordered "
+                f"{qty_from_db(ordered)}, already {past} {qty_from_db(done)}, "
+                f"left {qty_from_db(ordered - done)}"
+            )
+        for line in matching:
+            portion = min(wanted, open_qty(line))
+            if portion > 0:
+                taken.append((line, portion))
+                wanted -= portion
+    taken.sort(key=lambda pair: pair[0].position)
+    return taken
+
+
+def check_workable(order: SalesOrder, verb: str) -> None:
+    """Only a confirmed order can be invoiced or shipped (rules 6, 7)."""
+    if order.status == OrderStatus.CONFIRMED:
+        return
+    reason = {
+        OrderStatus.DRAFT: "it is a draft; confirm it first",
+        OrderStatus.ON_HOLD: f"it is on hold ({order.hold_reason}); release it first",
+        OrderStatus.COMPLETED: "it is completed: fully invoiced and shipped",
+        OrderStatus.CANCELLED: "it is cancelled",
+    }[OrderStatus(order.status)]
+    raise RuleViolation(f"cannot {verb} {order.number}: {reason}")

@@ -1,0 +1,320 @@
+"""Quotes: an offer with a validity date and a negotiation thread (SPEC rules 1, 5).
+
+A quote is drafted, sent, then accepted or rejected by the customer; past its
+validity date an open quote shows as expired and can no longer be accepted.
+Quotes never touch stock. An accepted quote converts once into a draft order
+that copies its lines and prices and remembers where it came from.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from ordercli.books.clock import now, os_user, today
+from ordercli.books.events import record_event
+from ordercli.books.numbering import next_number
+from ordercli.books.settings import minor_digits
+from ordercli.db.queries import by_number, newest_first
+from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
+from ordercli.domain.money import from_minor, qty_from_db
+from ordercli.domain.states import QUOTE_EDITABLE, QuoteStatus
+from ordercli.domain.text import clean_text, parse_status
+from ordercli.models import Customer, OrderLine, Quote, QuoteLine, QuoteNote, SalesOrder
+from ordercli.services.inventory.catalog import get_product
+from ordercli.services.parties.customers import get_customer
+from ordercli.services.sales.ordering import new_order
+from ordercli.services.sales.pricing import price_line, totals
+
+MAX_VALID_DAYS = 3650
+NOTE_AUTHORS = ("seller", "buyer")
+
+
+def quote_status(quote: Quote, on: date | None = None) -> QuoteStatus:
+    """The stored status, or ``expired`` for an open quote past its validity."""
+    status = QuoteStatus(quote.status)
+    if status in (QuoteStatus.DRAFT, QuoteStatus.SENT) and (on or today()) > quote.valid_until:
+        return QuoteStatus.EXPIRED
+    return status
+
+
+def get_quote(*, session: Session, number: str) -> Quote:
+    number = (number or "").strip()
+    if not number:
+        raise InvalidInput("quote number is empty")
+    quote = by_number(session, select(Quote), Quote.number, number)
+    if quote is None:
+        raise NotFound(f"no quote {number!r}", hint="`ordercli quote list` shows the quotes")
+    return quote
+
+
+def quote_lines(*, session: Session, quote: Quote) -> list[QuoteLine]:
+    return list(
+        session.exec(
+            select(QuoteLine).where(QuoteLine.quote_id == quote.id).order_by(QuoteLine.position)
+        )
+    )
+
+
+def quote_notes(*, session: Session, quote: Quote) -> list[QuoteNote]:
+    return list(
+        session.exec(select(QuoteNote).where(QuoteNote.quote_id == quote.id).order_by(QuoteNote.id))
+    )
+
+
+def new_quote(*, session: Session, customer_code: str, valid_days: int = 30) -> Quote:
+    customer = get_customer(session=session, code=customer_code)
+    if not customer.active:
+        raise RuleViolation(f"customer {customer.code} is inactive and gets no new quotes")
+    if not 0 <= valid_days <= MAX_VALID_DAYS:
+        raise InvalidInput(f"--valid-days {valid_days} must be between 0 and {MAX_VALID_DAYS}")
+    issued = today()
+    quote = Quote(
+        number=next_number(session=session, kind="quote"),
+        customer_id=customer.id,
+        status=QuoteStatus.DRAFT,
+        issue_date=issued,
+        valid_until=issued + timedelta(days=valid_days),
+        created_at=now(),
+    )
+    session.add(quote)
+    session.flush()
+    record_event(
+        session=session,
+        subject_kind="quote",
+        subject_number=quote.number,
+        action="created",
+        quote_id=quote.id,
+        message=f"quote {quote.number} for {customer.code}, valid until {quote.valid_until}",
+    )
+    return quote
+
+
+def _check_open(quote: Quote, action: str) -> None:
+    status = quote_status(quote)
+    if status == QuoteStatus.EXPIRED:
+        raise RuleViolation(f"cannot {action} {quote.number}: it expired on {quote.valid_until}")
+    if status not in QUOTE_EDITABLE:
+        raise RuleViolation(f"cannot {action} {quote.number}: it is {status}")
+
+
+def add_quote_line(
+    *,
+    session: Session,
+    number: str,
+    sku: str,
+    qty: Decimal,
+    price: Decimal | None = None,
+    discount: Decimal | None = None,
+) -> QuoteLine:
+    quote = get_quote(session=session, number=number)
+    _check_open(quote, "add a line to")
+    product = get_product(session=session, sku=sku)
+    priced = price_line(
+        product=product,
+        qty=qty,
+        unit_price=price,
+        discount_pct=discount,
+        minor_digits=minor_digits(session),
+    )
+    lines = quote_lines(session=session, quote=quote)
+    line = QuoteLine(
+        quote_id=quote.id,
+        position=max((ln.position for ln in lines), default=0) + 1,
+        product_id=product.id,
+        description=product.name,
+        qty=priced.qty,
+        unit_price=priced.unit_price,
+        discount=priced.discount,
+        tax_rate=priced.tax_rate,
+        net=priced.net,
+        tax=priced.tax,
+    )
+    session.add(line)
+    quote.subtotal, quote.tax, quote.total = totals([*lines, line])
+    revised = quote.status == QuoteStatus.SENT
+    quote.status = QuoteStatus.DRAFT
+    session.add(quote)
+    record_event(
+        session=session,
+        subject_kind="quote",
+        subject_number=quote.number,
+        action="line_added",
+        quote_id=quote.id,
+        message=f"line {line.position}: {qty_from_db(line.qty)} × {product.sku} at "
+        f"{from_minor(line.unit_price, minor_digits(session))}"
+        + ("; revised after sending, back to draft" if revised else ""),
+    )
+    return line
+
+
+def send_quote(*, session: Session, number: str) -> Quote:
+    quote = get_quote(session=session, number=number)
+    _check_open(quote, "send")
+    if not quote_lines(session=session, quote=quote):
+        raise RuleViolation(f"cannot send {quote.number}: it has no lines")
+    quote.status = QuoteStatus.SENT
+    session.add(quote)
+    record_event(
+        session=session,
+        subject_kind="quote",
+        subject_number=quote.number,
+        action="sent",
+        quote_id=quote.id,
+        message=f"quote {quote.number} sent",
+    )
+    return quote
+
+
+def accept_quote(*, session: Session, number: str) -> Quote:
+    """The customer accepts (rule 5: never once expired)."""
+    quote = get_quote(session=session, number=number)
+    _check_open(quote, "accept")
+    if not quote_lines(session=session, quote=quote):
+        raise RuleViolation(f"cannot accept {quote.number}: it has no lines")
+    quote.status = QuoteStatus.ACCEPTED
+    session.add(quote)
+    record_event(
+        session=session,
+        subject_kind="quote",
+        subject_number=quote.number,
+        action="accepted",
+        quote_id=quote.id,
+        message=f"quote {quote.number} accepted",
+    )
+    return quote
+
+
+def reject_quote(*, session: Session, number: str, reason: str | None = None) -> Quote:
+    reason = clean_text(reason, what="reason", max_length=500)
+    quote = get_quote(session=session, number=number)
+    status = quote_status(quote)
+    if status not in (QuoteStatus.DRAFT, QuoteStatus.SENT, QuoteStatus.EXPIRED):
+        raise RuleViolation(f"cannot reject {quote.number}: it is {status}")
+    quote.status = QuoteStatus.REJECTED
+    session.add(quote)
+    if reason:
+        session.add(
+            QuoteNote(quote_id=quote.id, at=now(), author="buyer", os_user=os_user(), text=reason)
+        )
+    record_event(
+        session=session,
+        subject_kind="quote",
+        subject_number=quote.number,
+        action="rejected",
+        quote_id=quote.id,
+        message=f"quote {quote.number} rejected" + (f": {reason}" if reason else ""),
+    )
+    return quote
+
+
+def add_quote_note(
+    *, session: Session, number: str, text: str, author: str = "seller"
+) -> QuoteNote:
+    """Append to the negotiation thread; notes are kept whatever the quote's state."""
+    text = clean_text(text, what="note", required=True, max_length=5000)
+    author = (author or "").strip().lower()
+    if author not in NOTE_AUTHORS:
+        raise InvalidInput(f"note author {author!r} must be seller or buyer")
+    quote = get_quote(session=session, number=number)
+    note = QuoteNote(quote_id=quote.id, at=now(), author=author, os_user=os_user(), text=text)
+    session.add(note)
+    record_event(
+        session=session,
+        subject_kind="quote",
+        subject_number=quote.number,
+        action="note",
+        quote_id=quote.id,
+        message=f"{author} note: {text}",
+    )
+    return note
+
+
+def convert_quote(*, session: Session, number: str) -> SalesOrder:
+    """Turn an accepted quote into a draft order, once (rule 5)."""
+    quote = get_quote(session=session, number=number)
+    status = quote_status(quote)
+    if status == QuoteStatus.CONVERTED:
+        existing = session.exec(select(SalesOrder).where(SalesOrder.quote_id == quote.id)).first()
+        raise RuleViolation(
+            f"cannot convert {quote.number}: already converted to "
+            f"{existing.number if existing else 'an order'}"
+        )
+    if status != QuoteStatus.ACCEPTED:
+        raise RuleViolation(
+            f"cannot convert {quote.number}: it is {status}, not accepted",
+            hint=f"`ordercli quote accept {quote.number}` first",
+        )
+    customer = session.get(Customer, quote.customer_id)
+    order = new_order(
+        session=session,
+        customer_code=customer.code,
+        quote_id=quote.id,
+        source=f"quote {quote.number}",
+    )
+    moment = now()
+    lines = quote_lines(session=session, quote=quote)
+    for line in lines:
+        session.add(
+            OrderLine(
+                order_id=order.id,
+                position=line.position,
+                product_id=line.product_id,
+                description=line.description,
+                qty=line.qty,
+                unit_price=line.unit_price,
+                discount=line.discount,
+                tax_rate=line.tax_rate,
+                net=line.net,
+                tax=line.tax,
+                last_state_change=moment,
+            )
+        )
+    order.subtotal, order.tax, order.total = quote.subtotal, quote.tax, quote.total
+    session.add(order)
+    quote.status = QuoteStatus.CONVERTED
+    session.add(quote)
+    record_event(
+        session=session,
+        subject_kind="quote",
+        subject_number=quote.number,
+        action="converted",
+        quote_id=quote.id,
+        order_id=order.id,
+        message=f"quote {quote.number} converted to order {order.number}",
+    )
+    return order
+
+
+def list_quotes(
+    *,
+    session: Session,
+    status: str | None = None,
+    customer: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int | None = 50,
+) -> list[Quote]:
+    query = select(Quote)
+    if status:
+        wanted = parse_status(QuoteStatus, status, what="quote")
+        open_states = [QuoteStatus.DRAFT, QuoteStatus.SENT]
+        if wanted == QuoteStatus.EXPIRED:
+            query = query.where(Quote.status.in_(open_states), Quote.valid_until < today())
+        elif wanted in open_states:
+            query = query.where(Quote.status == wanted, Quote.valid_until >= today())
+        else:
+            query = query.where(Quote.status == wanted)
+    if customer:
+        query = query.where(Quote.customer_id == get_customer(session=session, code=customer).id)
+    query = newest_first(
+        query,
+        model=Quote,
+        date_column=Quote.issue_date,
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+    )
+    return list(session.exec(query))

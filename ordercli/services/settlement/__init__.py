@@ -1,0 +1,1 @@
+"""After the sale: payments and their allocations, credit memos and refunds, returns."""

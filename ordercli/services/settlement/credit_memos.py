@@ -1,0 +1,503 @@
+"""Credit memos: corrections of an issued invoice (SPEC rules 4, 14, 18).
+
+A memo credits an invoice's lines by quantity (``--line SKU=QTY``), or money
+without goods (``--amount``), or, given neither, everything not yet credited.
+Each line is credited by rule 10 on its own, never above what is left of the
+invoice line, and the credit that completes a line takes exactly what is left
+(``domain.money.portion_amounts``), so a fully credited invoice nets to zero.
+
+The memo's total first lowers the invoice's open balance (``applied``). What
+the customer had already paid beyond that is ``released`` back to them: as a
+refund (money out, a ``Refund``) or as store credit they can use later.
+``--restock`` takes the goods back into stock, which counts as a return on the
+order line and is capped by what was shipped and not yet returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import Session, func, select
+
+from ordercli.books.clock import now, today
+from ordercli.books.events import record_event
+from ordercli.books.integrity import seal
+from ordercli.books.journal import Posting, post_entry
+from ordercli.books.numbering import next_number
+from ordercli.books.settings import minor_digits
+from ordercli.db.queries import by_number, newest_first
+from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
+from ordercli.domain.money import (
+    from_minor,
+    pct_from_db,
+    portion_amounts,
+    qty_from_db,
+    qty_to_db,
+    round_money,
+    to_minor,
+)
+from ordercli.domain.text import clean_text
+from ordercli.models import (
+    CreditMemo,
+    CreditMemoLine,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    OrderLine,
+    Rma,
+    SalesOrder,
+)
+from ordercli.services.parties.customers import get_customer
+from ordercli.services.sales.invoicing import get_invoice, invoice_lines
+from ordercli.services.sales.ordering import lock_order
+
+SETTLEMENTS = ("refund", "store_credit")
+
+
+@dataclass
+class _Portion:
+    line: InvoiceLine
+    qty: int
+    net: int
+    tax: int
+
+
+def _left(line: InvoiceLine) -> tuple[int, int, int]:
+    return (
+        line.qty - line.qty_credited,
+        line.net - line.net_credited,
+        line.tax - line.tax_credited,
+    )
+
+
+def _by_quantity(line: InvoiceLine, qty: int, digits: int) -> _Portion:
+    qty_left, net_left, tax_left = _left(line)
+    net, tax = portion_amounts(
+        qty=qty_from_db(qty),
+        unit_price=from_minor(line.unit_price, digits),
+        discount_pct=pct_from_db(line.discount),
+        tax_rate=pct_from_db(line.tax_rate),
+        net_left=from_minor(net_left, digits),
+        tax_left=from_minor(tax_left, digits),
+        completes=qty == qty_left,
+        minor_digits=digits,
+    )
+    return _Portion(line, qty, to_minor(net, digits), to_minor(tax, digits))
+
+
+def _portions_for_lines(
+    session: Session, invoice: Invoice, lines: list[InvoiceLine], requests, digits: int
+) -> list[_Portion]:
+    from ordercli.services.inventory.catalog import get_product
+
+    portions = []
+    for sku, qty in requests:
+        product = get_product(session=session, sku=sku)
+        matching = [line for line in lines if line.product_id == product.id]
+        if not matching:
+            raise RuleViolation(f"invoice {invoice.number} has no line for {product.sku}")
+        wanted = qty_to_db(qty)
+        invoiced = sum(line.qty for line in matching)
+        credited = sum(line.qty_credited for line in matching)
+        if wanted > invoiced - credited:
+            raise RuleViolation(
+                f"cannot credit {qty} × {product.sku} on {invoice.number}: invoiced "
+                f"{qty_from_db(invoiced)}, already credited {qty_from_db(credited)}, "
+                f"left {qty_from_db(invoiced - credited)}"
+            )
+        for line in matching:
+            take = min(wanted, line.qty - line.qty_credited)
+            if take > 0:
+                portions.append(_by_quantity(line, take, digits))
+                wanted -= take
+    return portions
+
+
+def _portions_for_everything(lines: list[InvoiceLine], digits: int) -> list[_Portion]:
+    portions = []
+    for line in lines:
+        qty_left, net_left, tax_left = _left(line)
+        if qty_left > 0:
+            portions.append(_by_quantity(line, qty_left, digits))
+        elif net_left or tax_left:
+            portions.append(_Portion(line, 0, net_left, tax_left))
+    return portions
+
+
+def _portions_for_amount(
+    invoice: Invoice, lines: list[InvoiceLine], amount: int, digits: int
+) -> list[_Portion]:
+    """Money without goods: spread over the lines in proportion to what each has
+    left, the tax inside each share at the line's rate, never above the line."""
+    lefts = [(line, *_left(line)[1:]) for line in lines]
+    creditable = sum(net + tax for _, net, tax in lefts)
+    if amount > creditable:
+        raise RuleViolation(
+            f"cannot credit {from_minor(amount, digits)} on {invoice.number}: only "
+            f"{from_minor(creditable, digits)} is invoiced and not yet credited"
+        )
+    if amount == creditable:
+        return [_Portion(line, 0, net, tax) for line, net, tax in lefts if net or tax]
+    # Largest-remainder shares so they add up to the amount exactly.
+    shares = []
+    for line, net, tax in lefts:
+        exact = Decimal(amount) * (net + tax) / creditable
+        shares.append([line, net, tax, int(exact), exact - int(exact)])
+    short = amount - sum(share[3] for share in shares)
+    for share in sorted(shares, key=lambda s: s[4], reverse=True)[:short]:
+        share[3] += 1
+    portions = []
+    for line, net_left, tax_left, gross, _ in shares:
+        if gross <= 0:
+            continue
+        rate = pct_from_db(line.tax_rate)
+        tax = int(round_money(Decimal(gross) * rate / (100 + rate), 0))
+        tax = min(tax, tax_left)
+        net = gross - tax
+        if net > net_left:
+            net, tax = net_left, gross - net_left
+        portions.append(_Portion(line, 0, net, tax))
+    return portions
+
+
+def create_credit_memo(
+    *,
+    session: Session,
+    invoice_number: str,
+    lines: list[tuple[str, Decimal]] | None = None,
+    amount: Decimal | None = None,
+    settlement: str | None = None,
+    restock: bool = False,
+    reason: str | None = None,
+    issue_date: date | None = None,
+    method: str | None = None,
+    order_line_qtys: dict[int, int] | None = None,
+    return_id: int | None = None,
+) -> CreditMemo:
+    """Issue a credit memo on an invoice; see the module notes for what it does."""
+    digits = minor_digits(session)
+    reason = clean_text(reason, what="reason", max_length=500)
+    if settlement is not None and settlement not in SETTLEMENTS:
+        raise InvalidInput(f"settlement {settlement!r} must be refund or store_credit")
+    if lines is not None and amount is not None:
+        raise InvalidInput("credit either --line quantities or an --amount, not both")
+    if amount is not None and restock:
+        raise InvalidInput("--restock needs --line quantities: an --amount credits no goods")
+    # Order first, then invoice: the order invoicing and shipping lock, so
+    # order-line counters never lose an update on PostgreSQL.
+    order_id = get_invoice(session=session, number=invoice_number).order_id
+    lock_order(session, order_id)
+    invoice = get_invoice(session=session, number=invoice_number, for_update=True)
+    issued = issue_date or today()
+    _check_memo_date(session, invoice, issued)
+    all_lines = invoice_lines(session=session, invoice=invoice)
+    if amount is not None:
+        if amount <= 0:
+            raise InvalidInput(f"credit amount {amount} must be greater than zero")
+        portions = _portions_for_amount(invoice, all_lines, to_minor(amount, digits), digits)
+    elif order_line_qtys is not None:
+        portions = _portions_for_order_lines(invoice, all_lines, order_line_qtys, digits)
+    elif lines is not None:
+        portions = _portions_for_lines(session, invoice, all_lines, lines, digits)
+        _check_not_awaiting_return(session, invoice, portions)
+    else:
+        portions = _portions_for_everything(all_lines, digits)
+        _check_not_awaiting_return(session, invoice, portions)
+    if not portions:
+        raise RuleViolation(f"nothing left to credit on {invoice.number}: it is fully credited")
+    subtotal = sum(p.net for p in portions)
+    tax_total = sum(p.tax for p in portions)
+    total = subtotal + tax_total
+    if total == 0 and not restock:
+        raise RuleViolation(
+            f"nothing to credit on {invoice.number}: the money of those lines is already credited",
+            hint="--restock records goods coming back without money",
+        )
+    if total > invoice.total - invoice.credited:
+        raise RuleViolation(
+            f"cannot credit {from_minor(total, digits)} on {invoice.number}: only "
+            f"{from_minor(invoice.total - invoice.credited, digits)} is not yet credited"
+        )
+    customer = session.get(Customer, invoice.customer_id)
+    balance = invoice.total - invoice.paid - invoice.credited
+    applied = min(total, balance)
+    released = total - applied
+    settlement = settlement or "store_credit"
+    moment = now()
+    memo = CreditMemo(
+        number=next_number(session=session, kind="credit_memo"),
+        invoice_id=invoice.id,
+        order_id=invoice.order_id,
+        customer_id=invoice.customer_id,
+        return_id=return_id,
+        issue_date=issued,
+        subtotal=subtotal,
+        tax=tax_total,
+        total=total,
+        settlement=settlement,
+        applied=applied,
+        released=released,
+        credit_left=released,
+        restock=restock,
+        reason=reason,
+        created_at=moment,
+    )
+    items = [
+        CreditMemoLine(
+            invoice_line_id=p.line.id,
+            order_line_id=p.line.order_line_id,
+            position=position,
+            sku=p.line.sku,
+            description=p.line.description,
+            qty=p.qty,
+            unit_price=p.line.unit_price,
+            tax_rate=p.line.tax_rate,
+            net=p.net,
+            tax=p.tax,
+        )
+        for position, p in enumerate(portions, start=1)
+    ]
+    seal(
+        session,
+        memo,
+        refs={
+            "invoice": invoice.number,
+            "order": session.get(SalesOrder, invoice.order_id).number,
+            "customer": customer.code,
+            "return": session.get(Rma, return_id).number if return_id is not None else None,
+        },
+        lines=items,
+    )
+    session.add(memo)
+    session.flush()
+    invoice.credited += total
+    invoice.paid -= released
+    session.add(invoice)
+    _write_lines(session, memo, portions, items, restock, moment)
+    post_entry(
+        session=session,
+        entry_date=issued,
+        source_kind="credit_memo",
+        source_number=memo.number,
+        memo=f"credit memo {memo.number} on {invoice.number} for {customer.code}",
+        postings=[
+            Posting("refunds", debit=subtotal),
+            Posting("sales_tax", debit=tax_total),
+            Posting("receivable", credit=applied, customer_id=customer.id, invoice_id=invoice.id),
+            Posting("customer_credit", credit=released, customer_id=customer.id),
+        ],
+    )
+    record_event(
+        session=session,
+        subject_kind="credit_memo",
+        subject_number=memo.number,
+        action="issued",
+        order_id=invoice.order_id,
+        message=f"credit memo {memo.number} on {invoice.number}: {from_minor(total, digits)}"
+        + (f" ({reason})" if reason else "")
+        + (", goods restocked" if restock else ""),
+    )
+    if released and settlement == "refund":
+        from ordercli.services.settlement.payments import refund_credit
+
+        refund_credit(
+            session=session,
+            customer=customer,
+            amount=released,
+            method=method,
+            refunded_on=issued,
+            sources=[memo],
+            credit_memo=memo,
+        )
+    return memo
+
+
+def _check_memo_date(session: Session, invoice: Invoice, issued: date) -> None:
+    """A memo splits into what it takes off the balance and what it gives back by
+    the invoice as it stands now, so it cannot be dated before anything that
+    already settled the invoice (nor before the invoice, nor in the future)."""
+    from ordercli.models import Allocation
+
+    if issued > today():
+        raise InvalidInput(f"credit memo date {issued} is in the future")
+    if issued < invoice.issue_date:
+        raise RuleViolation(
+            f"a credit memo dated {issued} cannot credit {invoice.number}, "
+            f"issued {invoice.issue_date}"
+        )
+    latest = session.exec(
+        select(func.max(Allocation.applied_on)).where(Allocation.invoice_id == invoice.id)
+    ).one()
+    memo_latest = session.exec(
+        select(func.max(CreditMemo.issue_date)).where(CreditMemo.invoice_id == invoice.id)
+    ).one()
+    settled = max((d for d in (latest, memo_latest) if d is not None), default=None)
+    if settled is not None and issued < settled:
+        raise RuleViolation(
+            f"a credit memo dated {issued} cannot come before {invoice.number}'s "
+            f"last payment or credit on {settled}"
+        )
+
+
+def _check_not_awaiting_return(session: Session, invoice: Invoice, portions) -> None:
+    """Goods on a received return are credited by resolving that return; crediting
+    them by hand first would leave the return unresolvable."""
+    from ordercli.models import Rma, RmaLine
+
+    order_line_ids = {p.line.order_line_id for p in portions if p.qty}
+    if not order_line_ids:
+        return
+    awaiting = dict(
+        session.exec(
+            select(RmaLine.order_line_id, func.sum(RmaLine.qty))
+            .join(Rma, Rma.id == RmaLine.rma_id)
+            .where(Rma.status == "received", RmaLine.order_line_id.in_(order_line_ids))
+            .group_by(RmaLine.order_line_id)
+        ).all()
+    )
+    if not awaiting:
+        return
+    lines = {
+        line.id: line
+        for line in session.exec(select(OrderLine).where(OrderLine.id.in_(list(awaiting))))
+    }
+    asked: dict[int, int] = {}
+    for p in portions:
+        asked[p.line.order_line_id] = asked.get(p.line.order_line_id, 0) + p.qty
+    for order_line_id, waiting in awaiting.items():
+        line = lines[order_line_id]
+        free = line.qty_invoiced - line.qty_credited - waiting
+        if asked.get(order_line_id, 0) > free:
+            rma = session.exec(
+                select(Rma.number)
+                .join(RmaLine, RmaLine.rma_id == Rma.id)
+                .where(Rma.status == "received", RmaLine.order_line_id == order_line_id)
+            ).first()
+            raise RuleViolation(
+                f"{qty_from_db(waiting)} of that on {invoice.number} came back on return "
+                f"{rma}, which is received and not yet resolved",
+                hint=f"`ordercli return resolve {rma} --credit-memo` credits it",
+            )
+
+
+def _portions_for_order_lines(
+    invoice: Invoice, lines: list[InvoiceLine], wanted: dict[int, int], digits: int
+) -> list[_Portion]:
+    """Quantities of order lines (a return being credited), on this invoice's lines."""
+    portions = []
+    for line in lines:
+        want = wanted.get(line.order_line_id, 0)
+        take = min(want, line.qty - line.qty_credited)
+        if take > 0:
+            portions.append(_by_quantity(line, take, digits))
+            wanted[line.order_line_id] = want - take
+    return portions
+
+
+def _write_lines(
+    session: Session,
+    memo: CreditMemo,
+    portions: list[_Portion],
+    items: list[CreditMemoLine],
+    restock: bool,
+    moment,
+) -> None:
+    from ordercli.services.inventory.stock import allocate_stock, lock_products, move_stock
+
+    order_line_ids = {p.line.order_line_id for p in portions}
+    order_lines = {
+        line.id: line
+        for line in session.exec(select(OrderLine).where(OrderLine.id.in_(order_line_ids)))
+    }
+    products = lock_products(session, (p.line.product_id for p in portions)) if restock else {}
+    pending = {}
+    if restock:
+        from ordercli.services.settlement.returns import pending_returns
+
+        pending = pending_returns(session, order_line_ids)
+    restocked = set()
+    for p, item in zip(portions, items, strict=True):
+        line = p.line
+        item.credit_memo_id = memo.id
+        session.add(item)
+        line.qty_credited += p.qty
+        line.net_credited += p.net
+        line.tax_credited += p.tax
+        session.add(line)
+        order_line = order_lines[line.order_line_id]
+        order_line.qty_credited += p.qty
+        order_line.last_state_change = moment
+        if restock and p.qty:
+            product = products[line.product_id]
+            if not product.service:
+                asked = pending.get(order_line.id, 0)
+                returnable = (
+                    order_line.qty_shipped
+                    + order_line.qty_replaced
+                    - order_line.qty_returned
+                    - asked
+                )
+                if p.qty > returnable:
+                    raise RuleViolation(
+                        f"cannot restock {qty_from_db(p.qty)} × {line.sku}: only "
+                        f"{qty_from_db(max(returnable, 0))} shipped and not yet returned"
+                        + (f" ({qty_from_db(asked)} more on open returns)" if asked else ""),
+                        hint="credit without --restock what was never shipped; "
+                        "goods on an open return come back with `return receive`",
+                    )
+                order_line.qty_returned += p.qty
+                move_stock(
+                    session=session,
+                    product=product,
+                    qty=p.qty,
+                    kind="credit_restock",
+                    reference=memo.number,
+                )
+                restocked.add(product.id)
+        session.add(order_line)
+    session.flush()
+    for product_id in restocked:
+        allocate_stock(session=session, product=products[product_id])
+
+
+def get_credit_memo(*, session: Session, number: str) -> CreditMemo:
+    number = (number or "").strip()
+    if not number:
+        raise InvalidInput("credit memo number is empty")
+    memo = by_number(session, select(CreditMemo), CreditMemo.number, number)
+    if memo is None:
+        raise NotFound(
+            f"no credit memo {number!r}", hint="`ordercli credit-memo list` shows the credit memos"
+        )
+    return memo
+
+
+def list_credit_memos(
+    *,
+    session: Session,
+    customer: str | None = None,
+    invoice: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int | None = 50,
+) -> list[CreditMemo]:
+    query = select(CreditMemo)
+    if customer:
+        query = query.where(
+            CreditMemo.customer_id == get_customer(session=session, code=customer).id
+        )
+    if invoice:
+        query = query.where(
+            CreditMemo.invoice_id == get_invoice(session=session, number=invoice).id
+        )
+    query = newest_first(
+        query,
+        model=CreditMemo,
+        date_column=CreditMemo.issue_date,
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+    )
+    return list(session.exec(query))

@@ -1,0 +1,237 @@
+"""Plain dicts of payments, refunds, credit memos, returns and billing agreements,
+with SPEC's JSON keys (see ``views.py`` for the documents of the sale itself)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from ordercli.books.settings import amount_of as _money
+from ordercli.books.settings import currency
+from ordercli.domain.money import pct_from_db, qty_from_db
+from ordercli.models import (
+    Allocation,
+    BillingAgreement,
+    CreditMemo,
+    CreditMemoLine,
+    Invoice,
+    Payment,
+    Refund,
+    Rma,
+    RmaLine,
+    SalesOrder,
+    Shipment,
+)
+from ordercli.views.records import (
+    _customer_codes,
+    _grouped,
+    _lines_of,
+    _numbers_by_id,
+    goods_line_view,
+)
+
+
+def payment_views(session: Session, payments: list[Payment]) -> list[dict]:
+    ids = [p.id for p in payments]
+    codes = _customer_codes(session, (p.customer_id for p in payments))
+    allocations = _grouped(
+        session,
+        lambda chunk: (
+            select(Allocation.payment_id, Allocation)
+            .where(Allocation.payment_id.in_(chunk))
+            .order_by(Allocation.id)
+        ),
+        ids,
+    )
+    used = [a for rows in allocations.values() for a in rows]
+    invoices = _numbers_by_id(session, Invoice, (a.invoice_id for a in used))
+    refunds = _numbers_by_id(session, Refund, (a.refund_id for a in used))
+    code = currency(session)
+    return [
+        {
+            "number": p.number,
+            "customer": codes[p.customer_id],
+            "date": p.received_on,
+            "currency": code,
+            "amount": _money(session, p.amount),
+            "method": p.method,
+            "reference": p.reference,
+            "allocations": [
+                {"invoice": invoices[a.invoice_id], "amount": _money(session, a.amount)}
+                | {"date": a.applied_on, "at_receipt": a.at_receipt}
+                for a in allocations.get(p.id, [])
+                if a.invoice_id is not None
+            ],
+            "refunds": [
+                {"refund": refunds[a.refund_id], "amount": _money(session, a.amount)}
+                for a in allocations.get(p.id, [])
+                if a.refund_id is not None
+            ],
+            "unapplied": _money(session, p.unapplied),
+        }
+        for p in payments
+    ]
+
+
+def payment_view(session: Session, payment: Payment) -> dict:
+    return payment_views(session, [payment])[0]
+
+
+def refund_view(session: Session, refund: Refund) -> dict:
+    memo = session.get(CreditMemo, refund.credit_memo_id) if refund.credit_memo_id else None
+    return {
+        "number": refund.number,
+        "customer": _customer_codes(session, [refund.customer_id])[refund.customer_id],
+        "date": refund.refunded_on,
+        "amount": _money(session, refund.amount),
+        "method": refund.method,
+        "reference": refund.reference,
+        "credit_memo": memo.number if memo else None,
+    }
+
+
+def credit_memo_views(
+    session: Session, memos: list[CreditMemo], *, with_lines: bool = True
+) -> list[dict]:
+    ids = [m.id for m in memos]
+    codes = _customer_codes(session, (m.customer_id for m in memos))
+    invoices = _numbers_by_id(session, Invoice, (m.invoice_id for m in memos))
+    orders = _numbers_by_id(session, SalesOrder, (m.order_id for m in memos))
+    returns = _numbers_by_id(session, Rma, (m.return_id for m in memos))
+    refunds = _grouped(
+        session,
+        lambda chunk: (
+            select(Refund.credit_memo_id, Refund.number)
+            .where(Refund.credit_memo_id.in_(chunk))
+            .order_by(Refund.id)
+        ),
+        ids,
+    )
+    if with_lines:
+        lines_of = _lines_of(session, CreditMemoLine, CreditMemoLine.credit_memo_id, ids)
+    code = currency(session)
+    documents = []
+    for m in memos:
+        view = {
+            "number": m.number,
+            "invoice": invoices[m.invoice_id],
+            "order": orders[m.order_id],
+            "customer": codes[m.customer_id],
+            "return": returns.get(m.return_id),
+            "issue_date": m.issue_date,
+            "currency": code,
+            "subtotal": _money(session, m.subtotal),
+            "tax": _money(session, m.tax),
+            "total": _money(session, m.total),
+            "settlement": m.settlement,
+            "applied_to_invoice": _money(session, m.applied),
+            "released": _money(session, m.released),
+            "refunded": _money(session, m.released if m.settlement == "refund" else 0),
+            "store_credit_left": _money(session, m.credit_left),
+            "refunds": refunds.get(m.id, []),
+            "restock": m.restock,
+            "reason": m.reason,
+        }
+        if with_lines:
+            view["lines"] = [
+                {
+                    "line": ln.position,
+                    "sku": ln.sku,
+                    "description": ln.description,
+                    "qty": qty_from_db(ln.qty),
+                    "unit_price": _money(session, ln.unit_price),
+                    "tax_rate": pct_from_db(ln.tax_rate),
+                    "net": _money(session, ln.net),
+                    "tax": _money(session, ln.tax),
+                    "total": _money(session, ln.net + ln.tax),
+                }
+                for ln in lines_of.get(m.id, [])
+            ]
+        documents.append(view)
+    return documents
+
+
+def credit_memo_view(session: Session, memo: CreditMemo, *, with_lines: bool = True) -> dict:
+    return credit_memo_views(session, [memo], with_lines=with_lines)[0]
+
+
+def return_views(session: Session, returns: list[Rma], *, with_lines: bool = True) -> list[dict]:
+    ids = [r.id for r in returns]
+    codes = _customer_codes(session, (r.customer_id for r in returns))
+    orders = _numbers_by_id(session, SalesOrder, (r.order_id for r in returns))
+    memos = _grouped(
+        session,
+        lambda chunk: (
+            select(CreditMemo.return_id, CreditMemo.number)
+            .where(CreditMemo.return_id.in_(chunk))
+            .order_by(CreditMemo.id)
+        ),
+        ids,
+    )
+    shipments = _grouped(
+        session,
+        lambda chunk: (
+            select(Shipment.return_id, Shipment.number)
+            .where(Shipment.return_id.in_(chunk))
+            .order_by(Shipment.id)
+        ),
+        ids,
+    )
+    if with_lines:
+        lines_of = _lines_of(session, RmaLine, RmaLine.rma_id, ids)
+    documents = []
+    for r in returns:
+        view = {
+            "number": r.number,
+            "order": orders[r.order_id],
+            "customer": codes[r.customer_id],
+            "status": r.status,
+            "reason": r.reason,
+            "requested_on": r.requested_on,
+            "restock": r.restock,
+            "resolution": r.resolution,
+            "credit_memos": memos.get(r.id, []),
+            "replacement": (shipments.get(r.id) or [None])[0],
+        }
+        if with_lines:
+            view["lines"] = [goods_line_view(ln) for ln in lines_of.get(r.id, [])]
+        documents.append(view)
+    return documents
+
+
+def return_view(session: Session, rma: Rma, *, with_lines: bool = True) -> dict:
+    return return_views(session, [rma], with_lines=with_lines)[0]
+
+
+def agreement_views(
+    session: Session, agreements: list[BillingAgreement], *, with_orders: bool = True
+) -> list[dict]:
+    ids = [a.id for a in agreements]
+    codes = _customer_codes(session, (a.customer_id for a in agreements))
+    orders = _grouped(
+        session,
+        lambda chunk: (
+            select(SalesOrder.billing_agreement_id, SalesOrder.number)
+            .where(SalesOrder.billing_agreement_id.in_(chunk))
+            .order_by(SalesOrder.id)
+        ),
+        ids,
+    )
+    documents = []
+    for a in agreements:
+        view = {
+            "number": a.number,
+            "id": a.number,
+            "customer": codes[a.customer_id],
+            "method": a.method,
+            "reference": a.reference,
+            "status": a.status,
+            "created_at": a.created_at,
+            "cancelled_at": a.cancelled_at,
+        }
+        view["orders"] = orders.get(a.id, []) if with_orders else len(orders.get(a.id, []))
+        documents.append(view)
+    return documents
+
+
+def agreement_view(session: Session, agreement: BillingAgreement) -> dict:
+    return agreement_views(session, [agreement])[0]
