@@ -155,84 +155,24 @@ def table(
         output.notice(empty)
         return
     status_keys = set(status_keys)
-    layout = []
+    grid = Table(title=Text(title) if title else None, title_justify="left", header_style="bold")
+    keys = []
     for key, header in columns:
         sample = next((row.get(key) for row in rows if row.get(key) is not None), None)
         numeric = isinstance(sample, Decimal | int) and not isinstance(sample, bool)
         no_wrap = numeric or key in status_keys or key in NO_WRAP or isinstance(sample, date)
-        layout.append((key, header, "right" if numeric else "left", no_wrap))
-    cells = [[fmt(row.get(key)) for key, *_ in layout] for row in rows]
-    styles = [STATUS_STYLES if key in status_keys else None for key, *_ in layout]
-    drawn = _drawn_table(title, layout, cells, styles, output.out.width)
-    if drawn is not None:
-        output.print(drawn, soft_wrap=True)
-        return
-    grid = Table(title=Text(title) if title else None, title_justify="left", header_style="bold")
-    for _key, header, justify, no_wrap in layout:
-        grid.add_column(header, justify=justify, no_wrap=no_wrap, overflow="fold")
-    for values in cells:
+        grid.add_column(
+            header, justify="right" if numeric else "left", no_wrap=no_wrap, overflow="fold"
+        )
+        keys.append((key, key in status_keys))
+    for row in rows:
         grid.add_row(
             *[
-                Text(value, style=style.get(value, "")) if style is not None else Text(value)
-                for value, style in zip(values, styles, strict=True)
+                status_text(row.get(key)) if status else Text(fmt(row.get(key)))
+                for key, status in keys
             ]
         )
     output.print(grid)
-
-
-def _drawn_table(title, layout, cells, styles, width: int) -> Text | None:
-    """The table exactly as Rich draws it when nothing has to wrap, drawn line by line.
-
-    Rich lays a table out cell by cell, measuring and wrapping each one: seconds for a
-    report of a few thousand customers. When every cell is one printable line and the
-    table fits the width, there is nothing to lay out, and the same characters come
-    from a few string joins. ``None`` when Rich has to do the layout itself."""
-    from rich.cells import cell_len
-
-    headers = [header for _key, header, _justify, _no_wrap in layout]
-    if not all(value.isprintable() for values in [headers, *cells] for value in values):
-        return None
-    widths = [cell_len(header) for header in headers]
-    lengths = [[cell_len(value) for value in values] for values in cells]
-    for row_lengths in lengths:
-        widths = [max(pair) for pair in zip(widths, row_lengths, strict=True)]
-    total = sum(widths) + 3 * len(widths) + 1
-    if total > width or (
-        title is not None and (not title.isprintable() or cell_len(title) > total)
-    ):
-        return None
-    right = [justify == "right" for _key, _header, justify, _no_wrap in layout]
-
-    def cell(value: str, length: int, column: int, style) -> None:
-        gap = " " * (widths[column] - length)
-        drawn.append(f" {gap}" if right[column] else " ")
-        drawn.append(value, style=style)
-        drawn.append(" │" if right[column] else f"{gap} │")
-
-    def rule(left: str, line: str, middle: str, end: str) -> str:
-        return left + middle.join(line * (w + 2) for w in widths) + end + "\n"
-
-    drawn = Text(end="")
-    if title is not None:
-        drawn.append(title + " " * (total - cell_len(title)), style="italic")
-        drawn.append("\n")
-    drawn.append(rule("┏", "━", "┳", "┓"))
-    drawn.append("┃")
-    for column, header in enumerate(headers):
-        gap = " " * (widths[column] - cell_len(header))
-        drawn.append(f" {gap}" if right[column] else " ")
-        drawn.append(header, style="bold")
-        drawn.append(" ┃" if right[column] else f"{gap} ┃")
-    drawn.append("\n")
-    drawn.append(rule("┡", "━", "╇", "┩"))
-    for values, row_lengths in zip(cells, lengths, strict=True):
-        drawn.append("│")
-        for column, value in enumerate(values):
-            style = styles[column]
-            cell(value, row_lengths[column], column, style.get(value) if style else None)
-        drawn.append("\n")
-    drawn.append(rule("└", "─", "┴", "┘").rstrip("\n"))
-    return drawn
 
 
 def card(title: str, fields: list[tuple[str, object]], *, status_keys=("status",)) -> None:
