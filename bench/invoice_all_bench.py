@@ -9,11 +9,10 @@ Alternating, `--runs` times:
 * ordercli, whole process: `ordercli invoice create --all` (its usual table
   of issued invoices goes to /dev/null);
 * ordercli, in process: ``invoicing.invoice_all`` in one unit of work on an
-  open ledger (set-based, in batches: ``services/sales/bulk_invoicing.py``);
-* with ``--reference``, ordercli in process the way it worked before the
-  batches: ``bulk_invoicing.invoice_each_order``, every order through
-  ``create_invoice`` as ``invoice create ORDER`` does (slow: about 90
-  invoices/s);
+  open ledger (set-based, in batches: ``services/sales/issuing.py``);
+* with ``--reference``, ordercli in process one order at a time: every order
+  through ``create_invoice`` as ``invoice create ORDER`` does, each a batch of
+  one of the same ``issue_invoices`` (slow);
 * anchor: plain ``sqlite3`` in one transaction with the ledger's durability
   settings (WAL, synchronous=FULL): one SELECT of the open lines of confirmed
   orders, then ``executemany`` of the same number of invoice and invoice_line
@@ -173,7 +172,7 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     parser.add_argument(
         "--reference",
         action="store_true",
-        help="also time invoicing order by order, as before the batches (slow)",
+        help="also time invoicing order by order, as `invoice create ORDER` does (slow)",
     )
     args = benchlib.finish_args(parser.parse_args(argv))
     orders = args.orders or (200 if args.quick else 10_000)
@@ -185,7 +184,15 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     from sqlalchemy import event
 
     from ordercli.db.engine import forget_ledger, open_ledger, resolve_location, unit_of_work
-    from ordercli.services.sales import bulk_invoicing, invoicing
+    from ordercli.models import SalesOrder
+    from ordercli.services.sales import invoicing
+
+    def invoice_each_order(*, session, progress=None):
+        """Every open order through ``create_invoice``, one at a time."""
+        numbers = list(session.scalars(invoicing.open_orders(SalesOrder.number)))
+        return [
+            invoicing.create_invoice(session=session, order_number=number) for number in numbers
+        ]
 
     folder = benchlib.work_dir("invoice-all")
     serial = [0]
@@ -260,7 +267,7 @@ def main(argv: list[str] | None = None) -> list[Figure]:
             sides.append(
                 (
                     "ordercli, in process, order by order",
-                    in_process(bulk_invoicing.invoice_each_order, "order by order"),
+                    in_process(invoice_each_order, "order by order"),
                 )
             )
         times = benchlib.alternate(sides, args.runs, warmup=False)

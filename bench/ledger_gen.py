@@ -127,7 +127,7 @@ FINISH = (
     "FROM order_line l JOIN sales_order o ON o.id = l.order_id "
     "WHERE l.product_id = product.id AND o.status IN ('confirmed', 'on_hold') "
     "AND o.confirmed_at IS NOT NULL), 0) WHERE service = 0",
-    # Backorders by stock.allocate_stock's rule, for every product at once.
+    # Backorders by levels.allocate_stock's rule, for every product at once.
     "UPDATE order_line SET qty_backordered = alloc.backordered FROM ("
     " SELECT id, CASE WHEN running - on_hand <= 0 THEN 0"
     " WHEN running - on_hand >= to_ship THEN to_ship ELSE running - on_hand END AS backordered"
@@ -1022,10 +1022,10 @@ def _write_master_files(folder: Path, rng: random.Random) -> tuple[Path, Path]:
 def _init_and_import(path: Path, customers: Path, products: Path, day: date) -> None:
     """``ordercli init`` and ``ordercli import customers|products``, in process (what the
     commands call), on the day before the first order."""
-    from ordercli.books.settings import init_ledger
     from ordercli.db.engine import forget_ledger, open_ledger, resolve_location, unit_of_work
     from ordercli.io.imports.customers import import_customers
     from ordercli.io.imports.products import import_products
+    from ordercli.services.parties.company import init_ledger
 
     url = resolve_location(str(path))
     before = os.environ.get("ORDERCLI_TODAY")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlmodel import Session
 
+from ordercli.books.integrity import chain_problems
 from ordercli.books.settings import minor_digits
 from ordercli.domain.money import from_minor, qty_from_db
 
@@ -370,7 +371,6 @@ def run_checks(*, session: Session) -> dict:
 def _chain_problems(session: Session) -> list[dict]:
     """Rule 4: issued documents are never edited. Each kind's hash chain is
     recomputed in one streamed pass (``books/integrity.py``)."""
-    from ordercli.books.integrity import chain_problems
 
     return [
         {"rule": "4", "check": "issued documents are never edited", "problem": problem}

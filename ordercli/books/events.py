@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from ordercli.books.clock import now, os_user
+from ordercli.db.bulk import bulk_insert
 from ordercli.models import Event
 
 
@@ -44,7 +45,6 @@ def record_events(*, session: Session, events: list[dict]) -> None:
     things happened."""
     if not events:
         return
-    from ordercli.db.bulk import bulk_insert
 
     session.flush()
     bulk_insert(

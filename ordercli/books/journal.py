@@ -19,6 +19,8 @@ from sqlmodel import Session, func, select
 
 from ordercli.books.clock import now
 from ordercli.books.settings import minor_digits
+from ordercli.db.bulk import bulk_insert
+from ordercli.db.lookup import chunks
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.domain.money import from_minor
 from ordercli.domain.text import clean_text
@@ -46,6 +48,95 @@ def account_ids(session: Session) -> dict[str, int]:
     return cached
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One journal entry before it is written: what it records and its postings."""
+
+    entry_date: date
+    source_kind: str
+    source_number: str
+    memo: str
+    postings: list[Posting]
+
+
+def post_entries(*, session: Session, entries: list[Entry]) -> list[int]:
+    """Write balanced entries, one statement per table however many; their ids, in order.
+
+    An unbalanced entry (or a negative side) is a bug: it raises before anything is
+    written and never reaches the ledger. Sides of zero are left out. ORM changes
+    pending in the session are flushed first, so rows go in in the order things
+    happened."""
+    checked = []
+    for entry in entries:
+        postings = [p for p in entry.postings if p.debit or p.credit]
+        debit = sum(p.debit for p in postings)
+        credit = sum(p.credit for p in postings)
+        if debit != credit or any(p.debit < 0 or p.credit < 0 for p in postings):
+            raise AssertionError(f"unbalanced journal entry for {entry.source_number}: {postings}")
+        checked.append(postings)
+    if not entries:
+        return []
+    session.flush()
+    moment = now()
+    bulk_insert(
+        session,
+        JournalEntry.__table__,
+        {
+            "entry_date": [entry.entry_date for entry in entries],
+            "source_kind": [entry.source_kind for entry in entries],
+            "source_number": [entry.source_number for entry in entries],
+            "memo": [entry.memo for entry in entries],
+            "created_at": moment,
+        },
+    )
+    ids = _ids_of(session, entries, moment)
+    accounts = account_ids(session)
+    rows = [
+        (entry_id, accounts[p.role], p.debit, p.credit, p.customer_id, p.invoice_id)
+        for entry_id, postings in zip(ids, checked, strict=True)
+        for p in postings
+    ]
+    columns = ("entry_id", "account_id", "debit", "credit", "customer_id", "invoice_id")
+    bulk_insert(
+        session,
+        JournalLine.__table__,
+        {name: [row[i] for row in rows] for i, name in enumerate(columns)},
+    )
+    return ids
+
+
+def _ids_of(session: Session, entries: list[Entry], moment) -> list[int]:
+    """The ids of ``entries``, just written at ``moment``, in their order.
+
+    An entry is found by its source and the instant it was written; rows go in in the
+    order given, so ids ascend with it when one source has several entries."""
+    wanted: dict[tuple[str, str], list[int]] = {}
+    for position, entry in enumerate(entries):
+        wanted.setdefault((entry.source_kind, entry.source_number), []).append(position)
+    ids = [0] * len(entries)
+    connection = session.connection()
+    for kind in {kind for kind, _ in wanted}:
+        numbers = sorted(number for k, number in wanted if k == kind)
+        for chunk in chunks(numbers):
+            rows = connection.execute(
+                select(JournalEntry.source_number, JournalEntry.id)
+                .where(
+                    JournalEntry.source_kind == kind,
+                    JournalEntry.source_number.in_(chunk),
+                    JournalEntry.created_at == moment,
+                )
+                .order_by(JournalEntry.id)
+            )
+            taken: dict[str, int] = {}
+            for number, entry_id in rows:
+                positions = wanted[(kind, number)]
+                seen = taken.get(number, 0)
+                if seen < len(positions):
+                    ids[positions[seen]] = entry_id
+                    taken[number] = seen + 1
+    return ids
+
+
 def post_entry(
     *,
     session: Session,
@@ -54,35 +145,10 @@ def post_entry(
     source_number: str,
     memo: str,
     postings: list[Posting],
-) -> JournalEntry:
-    """Write one balanced entry; an unbalanced one is a bug and never reaches the ledger."""
-    postings = [p for p in postings if p.debit or p.credit]
-    debit = sum(p.debit for p in postings)
-    credit = sum(p.credit for p in postings)
-    if debit != credit or any(p.debit < 0 or p.credit < 0 for p in postings):
-        raise AssertionError(f"unbalanced journal entry for {source_number}: {postings}")
-    entry = JournalEntry(
-        entry_date=entry_date,
-        source_kind=source_kind,
-        source_number=source_number,
-        memo=memo,
-        created_at=now(),
-    )
-    session.add(entry)
-    session.flush()
-    ids = account_ids(session)
-    for p in postings:
-        session.add(
-            JournalLine(
-                entry_id=entry.id,
-                account_id=ids[p.role],
-                debit=p.debit,
-                credit=p.credit,
-                customer_id=p.customer_id,
-                invoice_id=p.invoice_id,
-            )
-        )
-    return entry
+) -> int:
+    """Write one balanced entry (``post_entries`` of one); its id."""
+    entry = Entry(entry_date, source_kind, source_number, memo, postings)
+    return post_entries(session=session, entries=[entry])[0]
 
 
 def list_accounts(*, session: Session) -> list[Account]:

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from ordercli.domain.errors import InvalidInput, NotFound
+from ordercli.domain.text import document_number
 from ordercli.models import NumberSeries
 
 PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,15}$")
@@ -38,7 +39,7 @@ def next_number(*, session: Session, kind: str) -> str:
     if row is None:
         raise NotFound(f"no number series for {kind!r}")
     prefix, width, value = row
-    return f"{prefix}{value:0{width}d}"
+    return document_number(prefix, width, value)
 
 
 def next_numbers(*, session: Session, kind: str, count: int) -> list[str]:
@@ -59,7 +60,7 @@ def next_numbers(*, session: Session, kind: str, count: int) -> list[str]:
     if row is None:
         raise NotFound(f"no number series for {kind!r}")
     prefix, width, first = row
-    return [f"{prefix}{value:0{width}d}" for value in range(first, first + count)]
+    return [document_number(prefix, width, value) for value in range(first, first + count)]
 
 
 def lock_series(*, session: Session, kind: str) -> None:

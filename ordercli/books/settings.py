@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlmodel import Session, func, select
 
 from ordercli.domain.errors import InvalidInput, RuleViolation
+from ordercli.domain.money import from_minor
 from ordercli.models import Customer, Invoice, Product, Quote, SalesOrder, Setting
 
 
@@ -35,7 +36,6 @@ def minor_digits(session: Session) -> int:
 
 def amount_of(session: Session, units: int) -> Decimal:
     """Minor units from the database as an amount in the ledger's currency."""
-    from ordercli.domain.money import from_minor
 
     return from_minor(units, minor_digits(session))
 
@@ -71,30 +71,3 @@ def set_currency(*, session: Session, code: str) -> str:
     put_setting(session=session, key="minor_digits", value=str(get_currency_precision(code)))
     session.info.pop("minor_digits", None)
     return code
-
-
-def init_ledger(*, session: Session, company: str | None, currency: str | None, **profile) -> None:
-    """Set up a ledger: the company name, currency and any other company profile fields
-    given (``locale``, ``address``, ``tax_id``, ``email_from``; see
-    ``services/parties/company.py``). Options left out keep what is set, so init can run again."""
-    from ordercli.books.events import record_event
-    from ordercli.domain.text import clean_text
-    from ordercli.services.parties.company import update_company
-
-    changes = {field: value for field, value in profile.items() if value is not None}
-    company = clean_text(company, what="company name", max_length=200)
-    if company:
-        changes["name"] = company
-    if currency:
-        changes["currency"] = currency
-    if changes:
-        update_company(session, **changes)
-    name = get_setting(session=session, key="company_name")
-    code = get_setting(session=session, key="currency", default="EUR")
-    record_event(
-        session=session,
-        subject_kind="ledger",
-        subject_number="-",
-        action="init",
-        message=f"ledger initialised ({name or 'no name'}, {code})",
-    )

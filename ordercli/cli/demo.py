@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.rule import Rule
 from rich.text import Text
 
 from ordercli.cli.output import output
 from ordercli.domain.errors import RuleViolation
+from ordercli.domain.text import document_number
+
+if TYPE_CHECKING:
+    from typer.core import TyperGroup
 
 STEPS = [
     (
@@ -229,7 +234,7 @@ def _next_order_number(engine) -> str:
 
     with unit_of_work(engine, write=False) as session:
         series = session.get(NumberSeries, "order")
-        return f"{series.prefix}{series.next_value:0{series.width}d}"
+        return document_number(series.prefix, series.width, series.next_value)
 
 
 def _demo_path(path: str | None) -> Path:
@@ -260,8 +265,9 @@ def _clear_previous(target: Path) -> None:
         Path(f"{target}{suffix}").unlink(missing_ok=True)
 
 
-def run_demo(path: str | None) -> None:
-    from ordercli.cli.app import app
+def run_demo(path: str | None, *, root: TyperGroup) -> None:
+    """Build the demo ledger, then run each step through ``root``, the command line the
+    user typed ``ordercli demo`` into."""
     from ordercli.db.engine import forget_ledger, open_ledger, resolve_location, unit_of_work
     from ordercli.io.demo import sample_data_dir, seed_demo
 
@@ -282,7 +288,7 @@ def run_demo(path: str | None) -> None:
             output.print(Text(f"\n{explanation}", style="bold"))
         args = [_resolve(arg) for arg in args]
         output.print(Text(f"$ ordercli {shlex.join(args)}", style="cyan"))
-        app(["--db", str(target), *args], standalone_mode=False)
+        root.main(["--db", str(target), *args], standalone_mode=False)
     output.print(Rule("try it yourself"))
     import shutil
     import sys

@@ -14,10 +14,12 @@ from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import output, render, table
 from ordercli.cli.status import status as status_command
 from ordercli.domain.errors import RuleViolation
+from ordercli.domain.text import document_number
 
 checks = lazy_module("ordercli.books.checks")
 numbering = lazy_module("ordercli.books.numbering")
 settings = lazy_module("ordercli.books.settings")
+company_service = lazy_module("ordercli.services.parties.company")
 
 numbering_app = typer.Typer(help="Document number series: list, set.", no_args_is_help=True)
 
@@ -28,7 +30,7 @@ def _series_rows(session) -> list[dict]:
             "kind": s.kind,
             "prefix": s.prefix,
             "width": s.width,
-            "next": f"{s.prefix}{s.next_value:0{s.width}d}",
+            "next": document_number(s.prefix, s.width, s.next_value),
         }
         for s in numbering.list_series(session=session)
     ]
@@ -247,7 +249,7 @@ def register(app: typer.Typer) -> None:
         from ordercli.db.engine import describe_location, resolve_location
 
         with ledger(ctx) as session:
-            settings.init_ledger(
+            company_service.init_ledger(
                 session=session,
                 company=company,
                 currency=currency,
@@ -272,6 +274,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("demo")
     def demo(
+        ctx: typer.Context,
         path: Annotated[
             str | None,
             typer.Option(
@@ -290,7 +293,8 @@ def register(app: typer.Typer) -> None:
         """
         from ordercli.cli.demo import run_demo
 
-        run_demo(path)
+        # The demo types its commands into this same root command line.
+        run_demo(path, root=ctx.find_root().command)
 
 
 # The container the root command line loads the top-level commands from (cli/app.py).

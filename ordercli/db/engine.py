@@ -24,7 +24,10 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 
+from ordercli.db.migrations.runner import alembic_config, upgrade
 from ordercli.domain.errors import LedgerUnavailable, RuleViolation
+from ordercli.domain.paths import path_error
+from ordercli.models import metadata
 
 HEAD_REVISION = "0006"
 DEFAULT_BUSY_TIMEOUT_SECONDS = 30.0
@@ -111,7 +114,6 @@ def _lower(value):
 
 def _check_sqlite_file(url: str) -> None:
     path = Path(url.removeprefix("sqlite:///"))
-    from ordercli.domain.paths import path_error
 
     problem = path_error(path)
     if problem:
@@ -173,8 +175,6 @@ def _ensure_schema(engine: Engine) -> None:
     if revision is None and has_tables:
         raise LedgerUnavailable(f"{where} is not an ordercli ledger (it holds other tables)")
     from alembic.script import ScriptDirectory
-
-    from ordercli.db.migrations.runner import alembic_config, upgrade
 
     script = ScriptDirectory.from_config(alembic_config())
     if revision is not None and revision not in {r.revision for r in script.walk_revisions()}:
@@ -276,8 +276,6 @@ def _unique_columns(table: str, constraint: str, detail: str | None) -> list[str
     """The columns a unique constraint or index covers, as SQLite lists them; ``None``
     when it covers an expression (SQLite then names the index instead)."""
     import re
-
-    from ordercli.models import metadata
 
     declared = metadata.tables.get(table)
     if declared is not None:

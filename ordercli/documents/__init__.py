@@ -13,6 +13,9 @@ from datetime import date
 
 from sqlmodel import Session
 
+from ordercli.documents import context as contexts
+from ordercli.documents.pdf import html_to_pdf
+from ordercli.documents.templating import render_html, template_dirs
 from ordercli.domain.errors import InvalidInput
 
 KINDS = {
@@ -40,7 +43,6 @@ def safe_file_stem(text: str) -> str:
 
 
 def document_context(session: Session, kind: str, key: str, **options) -> dict:
-    from ordercli.documents import context as contexts
 
     builders = {
         "invoice": contexts.invoice_context,
@@ -87,7 +89,6 @@ class Page:
 
 
 def render_page(kind: str, key: str, context: dict, *, template_dir: str | None = None) -> Page:
-    from ordercli.documents.templating import render_html, template_dirs
 
     company = context["company"]
     dirs = template_dirs(template_dir, company.get("template_dir"))
@@ -107,7 +108,6 @@ def render_page(kind: str, key: str, context: dict, *, template_dir: str | None 
 
 
 def page_to_pdf(page: Page) -> Rendered:
-    from ordercli.documents.pdf import html_to_pdf
 
     pdf = html_to_pdf(page.html, title=page.title, author=page.author)
     return Rendered(f"{page.stem}.pdf", pdf, "application/pdf")

@@ -18,14 +18,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from ordercli.books.clock import today
 from ordercli.domain.money import qty_from_db
 from ordercli.models import Customer, OrderLine, Shipment, ShipmentLine
+from ordercli.reports.receivables import aging, statement
+from ordercli.services.parties.company import company_profile
+from ordercli.services.parties.customers import get_customer
+from ordercli.services.sales.fulfilment import get_shipment
+from ordercli.services.sales.invoicing import get_invoice
+from ordercli.services.sales.picking import pick_list
+from ordercli.services.sales.quoting import get_quote
+from ordercli.services.settlement.credit_memos import get_credit_memo
 from ordercli.views import records as views
+from ordercli.views.settlement import credit_memo_view
 
 
 def _company(session: Session) -> dict:
     """The company profile, with the logo as a ``data:`` URI the template can show."""
-    from ordercli.services.parties.company import company_profile
 
     profile = dict(company_profile(session))
     logo = profile.get("logo")
@@ -74,13 +83,11 @@ def _base(session: Session, kind: str, title: str, customer_id: int) -> dict:
 
 
 def _today() -> date:
-    from ordercli.books.clock import today
 
     return today()
 
 
 def invoice_context(session: Session, number: str) -> dict:
-    from ordercli.services.sales.invoicing import get_invoice
 
     return invoice_contexts(session, [get_invoice(session=session, number=number)])[0]
 
@@ -114,7 +121,6 @@ def invoice_contexts(session: Session, invoices: list) -> list[dict]:
 
 
 def quote_context(session: Session, number: str) -> dict:
-    from ordercli.services.sales.quoting import get_quote
 
     quote = get_quote(session=session, number=number)
     view = views.quote_view(session, quote)
@@ -129,9 +135,6 @@ def quote_context(session: Session, number: str) -> dict:
 
 
 def credit_memo_context(session: Session, number: str) -> dict:
-    from ordercli.services.sales.invoicing import get_invoice
-    from ordercli.services.settlement.credit_memos import get_credit_memo
-    from ordercli.views.settlement import credit_memo_view
 
     memo = get_credit_memo(session=session, number=number)
     view = credit_memo_view(session, memo)
@@ -150,7 +153,6 @@ def credit_memo_context(session: Session, number: str) -> dict:
 
 def packing_slip_context(session: Session, number: str) -> dict:
     """A shipment's goods, without prices, with what is still to come on the order."""
-    from ordercli.services.sales.fulfilment import get_shipment
 
     shipment = get_shipment(session=session, number=number)
     view = views.shipment_view(session, shipment)
@@ -194,8 +196,6 @@ def statement_context(
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> dict:
-    from ordercli.reports.receivables import aging, statement
-    from ordercli.services.parties.customers import get_customer
 
     report = statement(session=session, customer=customer, date_from=date_from, date_to=date_to)
     cust = get_customer(session=session, code=customer)
@@ -211,7 +211,6 @@ def statement_context(
 
 def pick_list_context(session: Session, warehouse: str | None) -> dict:
     """What to pick in one warehouse, for the people with the trolley: no customer, no prices."""
-    from ordercli.services.sales.picking import pick_list
 
     picks = pick_list(session=session, warehouse=warehouse)
     printed = _today()

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlmodel import Session
 
+from ordercli.db.queries import check_date_range
 from ordercli.documents import (
     Page,
     Rendered,
@@ -20,10 +21,13 @@ from ordercli.documents import (
     render_document,
     render_page,
 )
+from ordercli.documents.context import invoice_contexts
+from ordercli.documents.pdf import prepare
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.paths import check_path
 from ordercli.io.exports.files import _mode_for, atomic_file, check_target
 from ordercli.models import Invoice
+from ordercli.services.parties.customers import get_customer
 
 
 def write_rendered(
@@ -76,7 +80,6 @@ _WORKERS = min(os.cpu_count() or 1, 4)
 def invoice_ids(
     session: Session, *, date_from: date | None, date_to: date | None, customer: str | None
 ) -> list[int]:
-    from ordercli.db.queries import check_date_range
 
     check_date_range(date_from, date_to)
     query = select(Invoice.id).order_by(Invoice.id)
@@ -85,8 +88,6 @@ def invoice_ids(
     if date_to:
         query = query.where(Invoice.issue_date <= date_to)
     if customer:
-        from ordercli.services.parties.customers import get_customer
-
         query = query.where(Invoice.customer_id == get_customer(session=session, code=customer).id)
     return list(session.scalars(query))
 
@@ -115,7 +116,6 @@ def _pool(count: int):
 
     if _WORKERS < 2 or count < 8 or "fork" not in multiprocessing.get_all_start_methods():
         return None
-    from ordercli.documents.pdf import prepare
 
     # Loaded once here rather than in every worker: parsing the fonts and
     # importing ReportLab cost as much as laying out dozens of invoices.
@@ -288,7 +288,6 @@ def write_invoice_batch(
         raise InvalidInput(
             f"cannot write into {target}: the directory {target.parent} does not exist"
         )
-    from ordercli.documents.context import invoice_contexts
 
     ids = invoice_ids(session, date_from=date_from, date_to=date_to, customer=customer)
     target.mkdir(exist_ok=True)

@@ -30,8 +30,16 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from ordercli.books.clock import now
+from ordercli.books.events import record_event
+from ordercli.documents import render_document
 from ordercli.domain.errors import InvalidInput, OrderCliError, RuleViolation
-from ordercli.services.parties.company import PASSWORD_VARIABLE, smtp_password
+from ordercli.domain.money import qty_from_db, qty_str
+from ordercli.io.exports.files import atomic_file, check_target
+from ordercli.models import Customer, SalesOrder
+from ordercli.services.parties.company import PASSWORD_VARIABLE, company_profile, smtp_password
+from ordercli.services.sales import fulfilment, invoicing
+from ordercli.views.records import invoice_view
 
 TIMEOUT_SECONDS = 30
 IMPLICIT_TLS_PORT = 465
@@ -74,7 +82,6 @@ class Delivery:
 
 def _profile(session: Session) -> dict:
     """The company profile: the name, footer, bank details and SMTP settings."""
-    from ordercli.services.parties.company import company_profile
 
     return company_profile(session)
 
@@ -193,8 +200,6 @@ def _recipient(customer, to: str | None) -> Address:
 def _new_message(profile: dict, recipient: Address, subject: str, body: str) -> EmailMessage:
     from email.utils import format_datetime, make_msgid
 
-    from ordercli.books.clock import now
-
     sender = _sender(profile)
     message = EmailMessage()  # email.policy.default: RFC 2047 for names, folded lines
     message["Subject"] = flat(subject)
@@ -243,10 +248,6 @@ def _signature(profile: dict) -> list[str]:
 
 def invoice_message(session: Session, number: str, to: str | None = None) -> EmailMessage:
     """The email of an invoice, its PDF attached: to ``to`` or the customer's address."""
-    from ordercli.documents import render_document
-    from ordercli.models import Customer
-    from ordercli.services.sales import invoicing
-    from ordercli.views.records import invoice_view
 
     invoice = invoicing.get_invoice(session=session, number=number)
     customer = session.get(Customer, invoice.customer_id)
@@ -286,9 +287,6 @@ def invoice_message(session: Session, number: str, to: str | None = None) -> Ema
 
 def shipment_message(session: Session, number: str, to: str | None = None) -> EmailMessage:
     """The notice of a shipment: carrier, tracking number and the lines shipped."""
-    from ordercli.domain.money import qty_from_db, qty_str
-    from ordercli.models import Customer, SalesOrder
-    from ordercli.services.sales import fulfilment
 
     shipment = fulfilment.get_shipment(session=session, number=number)
     customer = session.get(Customer, shipment.customer_id)
@@ -337,8 +335,6 @@ def deliver(
 ) -> Delivery:
     """Send the message over SMTP, or with ``dry_run_path`` write it there as ``.eml``."""
     if dry_run_path is not None:
-        from ordercli.io.exports.files import atomic_file, check_target
-
         path = check_target(Path(dry_run_path))
         data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
         with atomic_file(path) as handle:
@@ -474,8 +470,6 @@ def _hint(exc: BaseException) -> str | None:
 
 def record_delivery(*, session: Session, kind: str, number: str, message: EmailMessage) -> None:
     """Log a sent message against its document and order (SPEC rule 4)."""
-    from ordercli.books.events import record_event
-    from ordercli.services.sales import fulfilment, invoicing
 
     if kind == "invoice":
         document = invoicing.get_invoice(session=session, number=number)
@@ -509,7 +503,6 @@ def send_document(
     the message needs) and, after a real send, once to record the event. A dry
     run writes ``output`` (default ``NUMBER.eml`` in the current directory) and
     records nothing."""
-    from ordercli.services.sales import fulfilment, invoicing
 
     if output is not None and not dry_run:
         raise InvalidInput("-o names the .eml file of a dry run; add --dry-run")
@@ -523,8 +516,6 @@ def send_document(
         settings = smtp_settings(session, dry_run=dry_run)
         target = None
         if dry_run:
-            from ordercli.io.exports.files import check_target
-
             if output is not None and not str(output).strip():
                 raise InvalidInput("-o needs a file name")
             target = check_target(Path(output) if output is not None else Path(f"{number}.eml"))

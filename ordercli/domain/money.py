@@ -229,3 +229,32 @@ def portion_amounts(
     net = min(line_net(qty, unit_price, discount_pct, minor_digits), net_left)
     tax = min(line_tax(net, tax_rate, minor_digits), tax_left)
     return net, tax
+
+
+def portion_units(
+    *,
+    qty: int,
+    unit_price: int,
+    discount: int,
+    tax_rate: int,
+    net_left: int,
+    tax_left: int,
+    completes: bool,
+    minor_digits: int = DEFAULT_MINOR_DIGITS,
+) -> tuple[int, int]:
+    """``portion_amounts`` on the ledger's integer units (quantity, price, percentages and
+    what is left as stored): the net and tax of a portion, in minor units. The portion
+    that completes its line takes what is left, with no arithmetic at all."""
+    if completes:
+        return net_left, tax_left
+    net, tax = portion_amounts(
+        qty=qty_from_db(qty),
+        unit_price=from_minor(unit_price, minor_digits),
+        discount_pct=pct_from_db(discount),
+        tax_rate=pct_from_db(tax_rate),
+        net_left=from_minor(net_left, minor_digits),
+        tax_left=from_minor(tax_left, minor_digits),
+        completes=False,
+        minor_digits=minor_digits,
+    )
+    return to_minor(net, minor_digits), to_minor(tax, minor_digits)

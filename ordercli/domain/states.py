@@ -1,4 +1,10 @@
-"""Document states and the transitions allowed between them (SPEC rules 5–8)."""
+"""Document states and the transitions allowed between them (SPEC rules 5–8).
+
+An order's lifecycle is data here: ``ORDER_ACTIONS`` says, for every action, in
+which statuses it is allowed and why it is refused in each other one. The
+services refuse with these reasons (``refusal``) and ``order explain`` reads the
+same table to say what can happen next, so a rule is written once.
+"""
 
 from __future__ import annotations
 
@@ -49,6 +55,86 @@ class InvoiceStatus(StrEnum):
 class ShipmentStatus(StrEnum):
     SHIPPED = "shipped"
     DELIVERED = "delivered"
+
+
+class ReturnStatus(StrEnum):
+    REQUESTED = "requested"
+    AUTHORIZED = "authorized"
+    RECEIVED = "received"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+
+
+# A return still open: the goods it asks back are promised to it.
+RETURN_OPEN = (ReturnStatus.REQUESTED, ReturnStatus.AUTHORIZED)
+
+
+# Why an action is refused in a status; a status an action leaves out allows it.
+# ``{hold_reason}`` is the order's own. SPEC rules 6 (drafts), 7 (holds, cancelling)
+# and 8 (completed).
+_ON_HOLD = "it is on hold ({hold_reason}); release it first"
+ORDER_ACTIONS: dict[str, dict[OrderStatus, str | None]] = {
+    # invoice or ship (rules 6, 7): only a confirmed order is worked on.
+    "work": {
+        OrderStatus.DRAFT: "it is a draft; confirm it first",
+        OrderStatus.CONFIRMED: None,
+        OrderStatus.ON_HOLD: _ON_HOLD,
+        OrderStatus.COMPLETED: "it is completed: fully invoiced and shipped",
+        OrderStatus.CANCELLED: "it is cancelled",
+    },
+    # add, edit or remove lines (rules 6, 7): drafts freely, confirmed orders within limits.
+    "edit": {
+        OrderStatus.DRAFT: None,
+        OrderStatus.CONFIRMED: None,
+        OrderStatus.ON_HOLD: _ON_HOLD,
+        OrderStatus.COMPLETED: "it is completed",
+        OrderStatus.CANCELLED: "it is cancelled",
+    },
+    "confirm": {
+        OrderStatus.DRAFT: None,
+        OrderStatus.CONFIRMED: "it is confirmed, not draft",
+        OrderStatus.ON_HOLD: "it is on hold ({hold_reason})",
+        OrderStatus.COMPLETED: "it is completed, not draft",
+        OrderStatus.CANCELLED: "it is cancelled, not draft",
+    },
+    "hold": {
+        OrderStatus.DRAFT: None,
+        OrderStatus.CONFIRMED: None,
+        OrderStatus.ON_HOLD: "it is on_hold",
+        OrderStatus.COMPLETED: "it is completed",
+        OrderStatus.CANCELLED: "it is cancelled",
+    },
+    "release": {
+        OrderStatus.DRAFT: "it is draft, not on hold",
+        OrderStatus.CONFIRMED: "it is confirmed, not on hold",
+        OrderStatus.ON_HOLD: None,
+        OrderStatus.COMPLETED: "it is completed, not on hold",
+        OrderStatus.CANCELLED: "it is cancelled, not on hold",
+    },
+    # cancel (rule 7): any order not yet finished, while nothing on it is invoiced or shipped.
+    "cancel": {
+        OrderStatus.DRAFT: None,
+        OrderStatus.CONFIRMED: None,
+        OrderStatus.ON_HOLD: None,
+        OrderStatus.COMPLETED: "it is completed",
+        OrderStatus.CANCELLED: "it is cancelled",
+    },
+}
+
+
+def refusal(action: str, status: str, *, hold_reason: str | None = None) -> str | None:
+    """Why ``action`` is refused on an order in ``status``, or None when it is allowed."""
+    reason = ORDER_ACTIONS[action][OrderStatus(status)]
+    return None if reason is None else reason.format(hold_reason=hold_reason)
+
+
+def allows(action: str, status: str) -> bool:
+    return ORDER_ACTIONS[action][OrderStatus(status)] is None
+
+
+def line_finished(*, qty: int, invoiced: int, shipped: int) -> bool:
+    """An order line is finished when it is fully invoiced and fully shipped (rule 8)."""
+    return invoiced >= qty and shipped >= qty
 
 
 def progress_status(done: list, ordered: list, none, partly, fully):

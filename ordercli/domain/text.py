@@ -65,3 +65,9 @@ def parse_status(enum_type: type[E], text: str, *, what: str) -> E:
     except ValueError:
         known = ", ".join(str(member.value) for member in enum_type)
         raise InvalidInput(f"unknown {what} status {text!r} (one of {known})") from None
+
+
+def document_number(prefix: str, width: int, value: int) -> str:
+    """A document's number as people read it: the series' prefix and the value padded
+    to its width (``INV-`` 5 12 → ``INV-00012``); the one place numbers are formatted."""
+    return f"{prefix}{value:0{width}d}"

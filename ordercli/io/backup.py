@@ -18,6 +18,8 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ordercli.books.checks import run_checks
+from ordercli.db.engine import forget_ledger, open_ledger, unit_of_work
 from ordercli.domain.errors import InvalidInput, LedgerUnavailable, RuleViolation
 from ordercli.domain.paths import check_path
 
@@ -82,8 +84,6 @@ def _integrity(path: Path) -> str:
 
 def _checked_copy(source: Path, folder: Path) -> Path:
     """A private copy of ``source`` at the current schema whose every check passes."""
-    from ordercli.books.checks import run_checks
-    from ordercli.db.engine import forget_ledger, open_ledger, unit_of_work
 
     if not source.is_file():
         raise InvalidInput(f"{source} does not exist or is not a file")
@@ -138,7 +138,6 @@ def restore_ledger(*, url: str, source: str) -> dict:
             _copy(ledger, kept)
         else:
             ledger.parent.mkdir(parents=True, exist_ok=True)
-        from ordercli.db.engine import forget_ledger
 
         forget_ledger(url)
         try:

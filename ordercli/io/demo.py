@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from ordercli.books.settings import put_setting
 from ordercli.domain.errors import InvalidInput
+from ordercli.io.imports import import_file
 
 
 def sample_data_dir() -> Path:
@@ -23,7 +24,6 @@ def sample_data_dir() -> Path:
 
 def seed_demo(*, session: Session, folder: Path) -> tuple[int, int]:
     """Load the sample customers and catalog through the importer, as a user would."""
-    from ordercli.io.imports import import_file
 
     put_setting(session=session, key="demo", value="1")
     created = []

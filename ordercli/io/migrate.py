@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 
+from ordercli.books.checks import run_checks
+from ordercli.db.engine import describe_location, forget_ledger, open_ledger, unit_of_work
 from ordercli.domain.errors import InvalidInput, RuleViolation
+from ordercli.models import metadata
 
 CHUNK = 5_000
 # Tables a fresh ledger fills itself (settings, number series, chart of accounts,
@@ -22,7 +25,6 @@ SEEDED = {"setting", "number_series", "account", "warehouse", "event"}
 
 
 def _tables():
-    from ordercli.models import metadata
 
     return [t for t in metadata.sorted_tables if t.name != "alembic_version"]
 
@@ -48,8 +50,6 @@ def _counts(engine: Engine) -> dict[str, int]:
 
 
 def migrate_ledger(*, source_url: str, target_url: str, progress=None) -> dict:
-    from ordercli.books.checks import run_checks
-    from ordercli.db.engine import describe_location, forget_ledger, open_ledger, unit_of_work
 
     if not target_url or not target_url.strip():
         raise InvalidInput("migrate-to needs the URL of the target database")

@@ -1,7 +1,7 @@
 """`report backorders`: confirmed order lines waiting for stock, by product and customer.
 
 A line is backordered for what it still has to ship beyond the stock left for
-it once earlier-confirmed lines are covered (``stock.allocate_stock``). Per
+it once earlier-confirmed lines are covered (``levels.allocate_stock``). Per
 product the report shows on hand, reserved and available, how much is
 backordered (what must be received to clear it), and which orders wait; per
 customer how many lines and units wait. Read from the order-line view of

@@ -176,7 +176,7 @@ def lines_as_of(orders, day: date):
             OrderLine.position.label("position"),
             case((waits_for_stock, to_ship), else_=0).label("claim"),
             func.coalesce(on_hand.c.qty, 0).label("on_hand"),
-            # Stock goes to the open lines earliest confirmed first (stock.allocate_stock).
+            # Stock goes to the open lines earliest confirmed first (levels.allocate_stock).
             func.sum(case((waits_for_stock, to_ship), else_=0))
             .over(
                 partition_by=OrderLine.product_id,

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, func, select
 
+from ordercli.books.events import events_for
 from ordercli.books.settings import amount_of, currency
 from ordercli.domain.money import qty_from_db
-from ordercli.domain.states import InvoiceStatus, OrderStatus
+from ordercli.domain.states import RETURN_OPEN, InvoiceStatus, OrderStatus, allows
 from ordercli.models import (
     CreditMemo,
     Customer,
@@ -36,8 +37,9 @@ from ordercli.models import (
     ShipmentLine,
 )
 from ordercli.services.sales import invoicing, ordering
+from ordercli.views.records import event_view
 
-OPEN_RETURNS = ("requested", "authorized")
+OPEN_RETURNS = tuple(status.value for status in RETURN_OPEN)
 
 
 @dataclass
@@ -359,7 +361,7 @@ def _next_steps(session: Session, facts: _Facts, credit: dict | None) -> list[di
 
     if order.status == OrderStatus.CANCELLED:
         return steps
-    if order.status == OrderStatus.ON_HOLD:
+    if allows("release", order.status):
         step(f"take it off hold ({order.hold_reason})", "order release", number)
     elif facts.draft:
         if not facts.lines:
@@ -382,7 +384,7 @@ def _next_steps(session: Session, facts: _Facts, credit: dict | None) -> list[di
                 "order confirm",
                 number,
             )
-    if order.status == OrderStatus.CONFIRMED:
+    if allows("work", order.status):
         _work_steps(facts, step, number)
     for shipment in facts.shipments.values():
         if shipment.delivered_at is None:
@@ -394,9 +396,7 @@ def _next_steps(session: Session, facts: _Facts, credit: dict | None) -> list[di
     _money_steps(session, facts, step)
     _return_steps(facts, step, number)
     untouched = not any(ln.qty_invoiced or ln.qty_shipped for ln in facts.lines)
-    if order.status in (OrderStatus.DRAFT, OrderStatus.CONFIRMED, OrderStatus.ON_HOLD) and (
-        untouched
-    ):
+    if allows("cancel", order.status) and untouched:
         step(
             "nothing is invoiced or shipped yet, so it can still be cancelled (rule 7)",
             "order cancel",
@@ -678,8 +678,6 @@ def event_name(kind: str, action: str) -> str:
 def order_timeline(*, session: Session, number: str) -> tuple[str, list[dict]]:
     """Every event of the order, its quote and its documents, oldest first, each with
     its step (``event``) and, for shipments, carrier and tracking."""
-    from ordercli.books.events import events_for
-    from ordercli.views.records import event_view
 
     order = ordering.get_order(session=session, number=number)
     carriers = {

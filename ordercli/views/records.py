@@ -12,6 +12,7 @@ from collections import defaultdict
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
+from ordercli.books.journal import customer_positions
 from ordercli.books.settings import amount_of as _money
 from ordercli.books.settings import currency, minor_digits
 from ordercli.domain.money import from_minor, pct_from_db, qty_from_db
@@ -30,13 +31,14 @@ from ordercli.models import (
     SalesOrder,
     Shipment,
     ShipmentLine,
+    Warehouse,
 )
+from ordercli.services.inventory.warehouses import stock_by_warehouse
 from ordercli.services.sales import invoicing, ordering, quoting
 
 
 def customer_views(session: Session, customers: list[Customer], as_of=None) -> list[dict]:
     """Views of many customers; their balances come from one grouped journal query."""
-    from ordercli.books.journal import customer_positions
 
     positions = customer_positions(
         session=session, customer_ids=[c.id for c in customers], as_of=as_of
@@ -382,7 +384,6 @@ def shipment_views(
     codes = _customer_codes(session, (s.customer_id for s in shipments))
     if with_lines:
         lines_of = _lines_of(session, ShipmentLine, ShipmentLine.shipment_id, ids)
-    from ordercli.models import Warehouse
 
     places = dict(session.execute(sa_select(Warehouse.id, Warehouse.code)).all())
     documents = []
@@ -430,7 +431,6 @@ def event_view(event) -> dict:
 
 
 def stock_move_views(session: Session, moves) -> list[dict]:
-    from ordercli.models import Warehouse
 
     codes = dict(session.execute(sa_select(Warehouse.id, Warehouse.code)).all())
     return [
@@ -448,7 +448,6 @@ def stock_move_views(session: Session, moves) -> list[dict]:
 def stock_level_views(session: Session, products, warehouse=None) -> list[dict]:
     """Products with on hand per warehouse (one grouped query); with ``warehouse``, the
     on hand shown is that warehouse's."""
-    from ordercli.services.inventory.warehouses import stock_by_warehouse
 
     levels = stock_by_warehouse(session, [p.id for p in products])
     views = []

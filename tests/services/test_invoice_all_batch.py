@@ -1,16 +1,17 @@
-"""`invoice create --all` in batches writes exactly the ledger that invoicing order after
-order writes (``services/sales/bulk_invoicing.py``).
+"""`invoice create --all` issues in batches exactly what invoicing order after order issues.
 
-The reference is ``invoice_each_order``: every open order through ``create_invoice``,
-the path `invoice create ORDER` takes. Both run on the same ledger under a frozen clock,
-and every row of every table must come out the same, ids and timestamps included:
-invoice numbers and their order, lines and amounts, due dates, chain hashes, journal
-entries and lines, events, order line counters and order statuses. The scenario holds
-what `--all` must take (partly invoiced, partly shipped, services, discounts, tax at 19,
-7 and 0 %, an order that invoices to zero, payment terms from 0 to 60 days) and what it
-must leave (a draft, an order on hold, a cancelled, a completed and a fully invoiced
-one). A Hypothesis test does the same over random sets of orders, and spawned processes
-check that `--all` beside concurrent single invoices issues every number once, in order.
+Both are ``issue_invoices`` (``services/sales/issuing.py``): ``invoice create ORDER`` a
+batch of one, ``--all`` batches of up to ``BATCH`` orders. These tests hold the batching
+itself to account: the same orders invoiced one at a time through ``create_invoice``
+and all at once through ``invoice_all`` (in batches of 500, 3 or 2) must leave the same
+ledger, row for row, ids and timestamps included: invoice numbers and their order, lines
+and amounts, due dates, chain hashes, journal entries and lines, events, order line
+counters and order statuses. The scenario holds what `--all` must take (partly invoiced,
+partly shipped, services, discounts, tax at 19, 7 and 0 %, an order that invoices to
+zero, payment terms from 0 to 60 days) and what it must leave (a draft, an order on
+hold, a cancelled, a completed and a fully invoiced one). A Hypothesis test does the
+same over random sets of orders, and spawned processes check that `--all` beside
+concurrent single invoices issues every number once, in order.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from ordercli.db.engine import open_ledger, resolve_location, unit_of_work
 from ordercli.domain.errors import InvalidInput, NotFound
 from ordercli.models import Invoice, SalesOrder, metadata
 from ordercli.services.inventory import catalog
-from ordercli.services.sales import bulk_invoicing, fulfilment, invoicing, ordering
+from ordercli.services.parties import customers
+from ordercli.services.sales import fulfilment, invoicing, issuing, ordering
 
 D = Decimal
 # Imported by name, "conftest" could be tests/cli's when both folders are collected.
@@ -42,7 +44,30 @@ ON_POSTGRESQL = os.environ.get("ORDERCLI_TEST_BACKEND", "").strip().lower() == "
 TODAY = "2026-03-02"
 FROZEN = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC)
 EACH, BATCH = "each order", "batch"
-PATHS = {EACH: bulk_invoicing.invoice_each_order, BATCH: invoicing.invoice_all}
+
+
+def invoice_each_order(*, session, customer=None, issue_date=None, progress=None):
+    """Every open order through ``create_invoice``, one at a time, as `invoice create ORDER`
+    would one command after the other."""
+    customer_id = None
+    if customer is not None:
+        customer_id = customers.get_customer(session=session, code=customer).id
+    numbers = list(
+        session.scalars(invoicing.open_orders(SalesOrder.number, customer_id=customer_id))
+    )
+    if progress is not None:
+        progress.start(len(numbers))
+    issued = []
+    for number in numbers:
+        issued.append(
+            invoicing.create_invoice(session=session, order_number=number, issue_date=issue_date)
+        )
+        if progress is not None:
+            progress.advance()
+    return issued
+
+
+PATHS = {EACH: invoice_each_order, BATCH: invoicing.invoice_all}
 
 
 @pytest.fixture
@@ -245,7 +270,7 @@ def test_batch_writes_the_ledger_invoicing_each_order_writes(twins, ledger_ok):
 
 def test_batches_continue_one_another(twins, monkeypatch):
     """Numbers and the hash chain run on from one batch into the next."""
-    monkeypatch.setattr(bulk_invoicing, "BATCH", 3)
+    monkeypatch.setattr(issuing, "BATCH", 3)
     issued = invoice_twins(twins)
     assert issued[BATCH] == issued[EACH]
     assert len(issued[BATCH]) == 10
@@ -405,11 +430,11 @@ def test_any_set_of_orders_is_invoiced_as_order_after_order(seeded, frozen_clock
         expected = ledger_rows(connection)
         reference.rollback()
         put_back(connection, sequences)
-        bulk_invoicing.BATCH, batch_size = 2, bulk_invoicing.BATCH
+        issuing.BATCH, batch_size = 2, issuing.BATCH
         try:
             batch = issue(session, BATCH, customer=customer)
         finally:
-            bulk_invoicing.BATCH = batch_size
+            issuing.BATCH = batch_size
         assert batch == each
         assert_same_ledger(expected, ledger_rows(connection))
         report = checks.run_checks(session=session)

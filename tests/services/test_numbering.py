@@ -12,7 +12,7 @@ from ordercli.books import numbering
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.models import Invoice, NumberSeries
 from ordercli.services.parties import customers
-from ordercli.services.sales import fulfilment, invoicing, ordering, quoting
+from ordercli.services.sales import fulfilment, invoicing, issuing, ordering, quoting
 
 D = Decimal
 
@@ -96,10 +96,10 @@ def test_a_command_failing_after_it_took_a_number_gives_it_back(
     # The invoice is built, numbered and flushed; then its last step fails.
     with monkeypatch.context() as patch:
 
-        def fail(**_):
+        def fail(*_, **__):
             raise RuleViolation("simulated failure after numbering")
 
-        patch.setattr(invoicing, "refresh_order_status", fail)
+        patch.setattr(issuing, "_count_invoiced", fail)
         with unchanged():
             with pytest.raises(RuleViolation, match="simulated failure"):
                 with uow() as session:

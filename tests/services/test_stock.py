@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from ordercli.domain.errors import RuleViolation
 from ordercli.models import Product, StockMove
-from ordercli.services.inventory import catalog, stock
+from ordercli.services.inventory import catalog, levels, stock
 from ordercli.services.sales import fulfilment, ordering
 from ordercli.views import records as views
 
@@ -105,7 +105,7 @@ def test_stock_reserved_for_one_order_cannot_be_shipped_twice(make_order, uow, r
 def test_stock_never_goes_negative(seeded, refused):
     def take_too_much(session):
         product = catalog.get_product(session=session, sku="DESK-OAK")
-        stock.move_stock(
+        levels.move_stock(
             session=session, product=product, qty=-13000, kind="adjust", reference=None
         )
 
@@ -139,7 +139,9 @@ def test_services_are_shipped_without_touching_stock(make_order, uow, stock_of, 
 def test_services_hold_no_stock(seeded, refused):
     def receive(session):
         product = catalog.get_product(session=session, sku="INSTALL")
-        stock.move_stock(session=session, product=product, qty=1000, kind="receive", reference=None)
+        levels.move_stock(
+            session=session, product=product, qty=1000, kind="receive", reference=None
+        )
 
     refused(RuleViolation, "INSTALL is a service and holds no stock", receive)
 

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent
 
 
 def alembic_config() -> Config:
+    # Alembic is imported only when a ledger's revision is read or upgraded: most
+    # commands open a ledger that is already current and never need it.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
@@ -44,6 +50,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
                 )
             config.attributes["connection"] = connection
+            from alembic import command
+
             command.upgrade(config, revision)
             if sqlite:
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

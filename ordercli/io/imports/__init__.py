@@ -8,6 +8,9 @@ from pathlib import Path
 from sqlmodel import Session
 
 from ordercli.domain.errors import InvalidInput
+from ordercli.io.imports.customers import import_customers
+from ordercli.io.imports.orders import import_orders
+from ordercli.io.imports.products import import_products
 from ordercli.io.imports.result import ImportResult, Progress
 
 KINDS = ("customers", "products", "orders")
@@ -28,8 +31,6 @@ def import_file(
     if override_credit is not None and kind != "orders":
         raise InvalidInput("--override-credit applies to import orders only")
     if kind == "orders":
-        from ordercli.io.imports.orders import import_orders
-
         return import_orders(
             session=session,
             path=path,
@@ -38,13 +39,10 @@ def import_file(
             progress=progress,
             override_credit=override_credit,
         )
-    if kind == "customers":
-        from ordercli.io.imports.customers import import_customers as run
-    elif kind == "products":
-        from ordercli.io.imports.products import import_products as run
-    else:
+    keyed = {"customers": import_customers, "products": import_products}
+    if kind not in keyed:
         raise InvalidInput(f"unknown import kind {kind!r} (one of {', '.join(KINDS)})")
-    return run(session=session, path=path, fmt=fmt, dry_run=dry_run, progress=progress)
+    return keyed[kind](session=session, path=path, fmt=fmt, dry_run=dry_run, progress=progress)
 
 
 __all__ = ["KINDS", "ImportResult", "Progress", "import_file"]

@@ -33,10 +33,14 @@ from ordercli.db.bulk import bulk_insert
 from ordercli.db.lookup import chunks, lookup
 from ordercli.domain.money import MAX_MINOR_UNITS, from_minor, line_amounts_units
 from ordercli.domain.states import OrderStatus
+from ordercli.domain.text import clean_text
 from ordercli.io.imports.fields import Columns
 from ordercli.io.imports.reader import Problem, read_table
 from ordercli.io.imports.result import ImportResult, Progress
 from ordercli.models import Customer, OrderLine, Product, SalesOrder
+from ordercli.services.inventory.levels import allocate_stock, lock_products, reserve
+from ordercli.services.parties.customers import lock_customer
+from ordercli.services.sales.ordering import credit_exposure
 
 COLUMNS = (
     "order_ref",
@@ -92,7 +96,6 @@ def import_orders(
     progress: Progress | None = None,
     override_credit: str | None = None,
 ) -> ImportResult:
-    from ordercli.domain.text import clean_text
 
     override_credit = clean_text(override_credit, what="override reason", max_length=500)
     progress = progress or Progress()
@@ -278,8 +281,6 @@ def _check_credit(
     """Rule 16 for the orders the file confirms, in file order, on top of what is owed.
 
     Returns, with ``override``, what each order past the limit is logged with."""
-    from ordercli.services.parties.customers import lock_customer
-    from ordercli.services.sales.ordering import credit_exposure
 
     confirming = [o for o in orders if o.confirm and o.customer_id]
     customer_ids = sorted({o.customer_id for o in confirming})
@@ -422,7 +423,6 @@ def _write(
 
 def _reserve(session: Session, rows: Rows, orders: list[OrderIn]) -> None:
     """Confirmed orders reserve their goods; backorders follow, per product, set-based."""
-    from ordercli.services.inventory.stock import allocate_stock, lock_products, reserve
 
     wanted: dict[int, int] = {}
     for order in orders:

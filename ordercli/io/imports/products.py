@@ -26,6 +26,7 @@ from ordercli.io.imports.reader import Problem
 from ordercli.io.imports.result import ImportResult, Progress
 from ordercli.models import Product, StockMove
 from ordercli.services.inventory.catalog import edit_product
+from ordercli.services.inventory.warehouses import default_warehouse
 
 COLUMNS = ("sku", "name", "unit_price", "tax_rate", "stock", "service")
 REQUIRED = ("sku", "name", "unit_price")
@@ -118,7 +119,6 @@ def _write(session: Session, new: list[dict], changed, file_name: str, digits: i
             Product.__table__.c.id, sort_by_parameter_order=True
         )
         ids.extend(connection.execute(statement, chunk).scalars())
-    from ordercli.services.inventory.warehouses import default_warehouse
 
     warehouse_id = default_warehouse(session).id
     moves = [

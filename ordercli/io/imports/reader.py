@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ordercli.domain.cells import restore
 from ordercli.domain.errors import InvalidInput
+from ordercli.domain.paths import check_path
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "csv", ".tsv": "csv"}
 DELIMITERS = (",", ";", "\t", "|")
@@ -94,7 +95,6 @@ def read_table(path: Path, *, fmt: str | None, known: tuple[str, ...], required:
 
 
 def _decode(path: Path) -> str:
-    from ordercli.domain.paths import check_path
 
     check_path(path)
     if path.is_dir():

@@ -14,7 +14,7 @@ from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.domain.money import pct_to_db, qty_to_db, to_minor
 from ordercli.domain.text import clean_code, clean_text
 from ordercli.models import Product
-from ordercli.services.inventory.stock import move_stock
+from ordercli.services.inventory.levels import move_stock
 
 
 def add_product(

@@ -14,6 +14,7 @@ from ordercli.books.clock import now
 from ordercli.books.events import record_event
 from ordercli.books.settings import get_setting, put_setting
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
+from ordercli.domain.money import qty_from_db
 from ordercli.domain.text import clean_code, clean_text
 from ordercli.models import StockMove, Warehouse
 
@@ -115,7 +116,6 @@ def stock_by_warehouse(session: Session, product_ids: list[int]) -> dict[int, di
 
 def holdings(session: Session) -> dict[int, dict]:
     """Per warehouse: how many products it holds and how many units (one grouped query)."""
-    from ordercli.domain.money import qty_from_db
 
     per_product = (
         select(

@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from ordercli.books import settings
+from ordercli.books.events import record_event
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.text import CONTROL, clean_text
 from ordercli.models import Setting
@@ -136,7 +137,6 @@ def update_company(session: Session, **changes) -> dict:
     currency changes only while no priced record exists (``set_currency``).
     One event lists the fields that changed (rule 4).
     """
-    from ordercli.books.events import record_event
 
     unknown = sorted(set(changes) - set(FIELDS))
     if unknown:
@@ -398,3 +398,26 @@ def _logo(value: str | Path) -> str:
             f"logo file {shown!r} is a damaged {pillow_format} image ({exc})"
         ) from None
     return f"{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def init_ledger(*, session: Session, company: str | None, currency: str | None, **profile) -> None:
+    """Set up a ledger: the company name, currency and any other company profile fields
+    given (``locale``, ``address``, ``tax_id``, ``email_from``; see
+    ``update_company``). Options left out keep what is set, so init can run again."""
+    changes = {field: value for field, value in profile.items() if value is not None}
+    company = clean_text(company, what="company name", max_length=200)
+    if company:
+        changes["name"] = company
+    if currency:
+        changes["currency"] = currency
+    if changes:
+        update_company(session, **changes)
+    name = settings.get_setting(session=session, key="company_name")
+    code = settings.get_setting(session=session, key="currency", default="EUR")
+    record_event(
+        session=session,
+        subject_kind="ledger",
+        subject_number="-",
+        action="init",
+        message=f"ledger initialised ({name or 'no name'}, {code})",
+    )

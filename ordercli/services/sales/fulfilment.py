@@ -25,7 +25,8 @@ from ordercli.domain.money import qty_from_db
 from ordercli.domain.states import ShipmentStatus
 from ordercli.domain.text import clean_text, parse_status
 from ordercli.models import Customer, SalesOrder, Shipment, ShipmentLine
-from ordercli.services.inventory.stock import allocate_stock, lock_products, move_stock, reserve
+from ordercli.services.inventory.levels import allocate_stock, lock_products, move_stock, reserve
+from ordercli.services.inventory.warehouses import get_warehouse, on_hand_in
 from ordercli.services.parties.customers import get_customer
 from ordercli.services.sales.ordering import (
     allocate_lines,
@@ -47,7 +48,6 @@ def create_shipment(
     warehouse: str | None = None,
 ) -> Shipment:
     """Ship from ``warehouse`` (default: the default warehouse), which must hold the goods."""
-    from ordercli.services.inventory.warehouses import get_warehouse, on_hand_in
 
     carrier = clean_text(carrier, what="carrier", max_length=100)
     tracking = clean_text(tracking, what="tracking number", max_length=100)

@@ -3,7 +3,8 @@
 An invoice takes quantities from order lines: everything still uninvoiced, or
 ``--line SKU=QTY`` portions. It is numbered in the same transaction that
 issues it, sealed by its hash chain (``books/integrity.py``), and never
-changes afterwards. Each portion is priced by rule 10 on
+changes afterwards; how an invoice is issued, for one order or for every
+open one, is ``services/sales/issuing.py``. Each portion is priced by rule 10 on
 its own; the portion that completes a line takes what is left of the order
 line's rounded net and tax (``domain.money.portion_amounts``), so all invoices
 of a line add up to the order line to the cent, however it is split. Due
@@ -13,37 +14,25 @@ balance and due date.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
-from ordercli.books.clock import now, today
-from ordercli.books.events import record_event
-from ordercli.books.integrity import seal
-from ordercli.books.journal import Posting, post_entry
-from ordercli.books.numbering import next_number
-from ordercli.books.settings import minor_digits
+from ordercli.books.clock import today
 from ordercli.db.queries import by_number, newest_first
 from ordercli.domain.errors import InvalidInput, NotFound
-from ordercli.domain.money import (
-    from_minor,
-    pct_from_db,
-    portion_amounts,
-    qty_from_db,
-    to_minor,
-)
-from ordercli.domain.states import InvoiceStatus, invoice_status
+from ordercli.domain.states import InvoiceStatus, OrderStatus, invoice_status
 from ordercli.domain.text import parse_status
-from ordercli.models import Customer, Invoice, InvoiceLine, Product, SalesOrder
+from ordercli.models import Invoice, InvoiceLine, OrderLine, SalesOrder
 from ordercli.services.parties.customers import get_customer
+from ordercli.services.sales.issuing import issue_invoices
 from ordercli.services.sales.ordering import (
     allocate_lines,
     check_workable,
     get_order,
     order_lines,
-    refresh_order_status,
 )
 
 
@@ -54,106 +43,24 @@ def create_invoice(
     lines: list[tuple[str, Decimal]] | None = None,
     issue_date: date | None = None,
 ) -> Invoice:
+    """Invoice a confirmed order: every open quantity, or the ``SKU=QTY`` portions given
+    (rules 6, 7, 9); issued as a batch of one (``services/sales/issuing.py``)."""
     order = get_order(session=session, number=order_number, for_update=True)
     check_workable(order, "invoice")
-    all_lines = order_lines(session=session, order=order)
     taken = allocate_lines(
         session=session,
         order=order,
-        lines=all_lines,
+        lines=order_lines(session=session, order=order),
         requests=lines,
         done_attr="qty_invoiced",
         verb="invoice",
     )
-    customer = session.get(Customer, order.customer_id)
-    digits = minor_digits(session)
-    issued = issue_date or today()
-    invoice_lines = []
-    moment = now()
-    for position, (line, qty) in enumerate(taken, start=1):
-        net, tax = portion_amounts(
-            qty=qty_from_db(qty),
-            unit_price=from_minor(line.unit_price, digits),
-            discount_pct=pct_from_db(line.discount),
-            tax_rate=pct_from_db(line.tax_rate),
-            net_left=from_minor(line.net - line.net_invoiced, digits),
-            tax_left=from_minor(line.tax - line.tax_invoiced, digits),
-            completes=line.qty_invoiced + qty == line.qty,
-            minor_digits=digits,
-        )
-        product = session.get(Product, line.product_id)
-        invoice_lines.append(
-            InvoiceLine(
-                order_line_id=line.id,
-                position=position,
-                product_id=line.product_id,
-                sku=product.sku,
-                description=line.description,
-                qty=qty,
-                unit_price=line.unit_price,
-                discount=line.discount,
-                tax_rate=line.tax_rate,
-                net=to_minor(net, digits),
-                tax=to_minor(tax, digits),
-            )
-        )
-        line.qty_invoiced += qty
-        line.net_invoiced += to_minor(net, digits)
-        line.tax_invoiced += to_minor(tax, digits)
-        line.last_state_change = moment
-        session.add(line)
-    subtotal = sum(il.net for il in invoice_lines)
-    tax_total = sum(il.tax for il in invoice_lines)
-    invoice = Invoice(
-        number=next_number(session=session, kind="invoice"),
-        order_id=order.id,
-        customer_id=customer.id,
-        issue_date=issued,
-        due_date=issued + timedelta(days=customer.terms_days),
-        subtotal=subtotal,
-        tax=tax_total,
-        total=subtotal + tax_total,
-        created_at=moment,
-    )
-    seal(
-        session,
-        invoice,
-        refs={"order": order.number, "customer": customer.code},
-        lines=invoice_lines,
-    )
-    session.add(invoice)
-    session.flush()
-    for il in invoice_lines:
-        il.invoice_id = invoice.id
-        session.add(il)
-    post_entry(
+    (invoice,) = issue_invoices(
         session=session,
-        entry_date=issued,
-        source_kind="invoice",
-        source_number=invoice.number,
-        memo=f"invoice {invoice.number} to {customer.code}",
-        postings=[
-            Posting(
-                "receivable",
-                debit=invoice.total,
-                customer_id=customer.id,
-                invoice_id=invoice.id,
-            ),
-            Posting("revenue", credit=subtotal),
-            Posting("sales_tax", credit=tax_total),
-        ],
+        order_ids=[order.id],
+        portions={line.id: qty for line, qty in taken},
+        issue_date=issue_date,
     )
-    record_event(
-        session=session,
-        subject_kind="invoice",
-        subject_number=invoice.number,
-        action="issued",
-        order_id=order.id,
-        message=f"invoice {invoice.number} issued for {order.number}: "
-        f"{len(invoice_lines)} line(s), total {from_minor(invoice.total, digits)}, "
-        f"due {invoice.due_date}",
-    )
-    refresh_order_status(session=session, order=order, lines=all_lines)
     return invoice
 
 
@@ -248,13 +155,42 @@ def invoices_of_order(*, session: Session, order: SalesOrder) -> list[Invoice]:
     )
 
 
+def open_orders(*columns, customer_id: int | None = None):
+    """``columns`` of the confirmed orders with something still uninvoiced, oldest first."""
+    query = (
+        select(*columns)
+        .where(SalesOrder.status == OrderStatus.CONFIRMED)
+        .where(
+            select(OrderLine.id)
+            .where(OrderLine.order_id == SalesOrder.id, OrderLine.qty > OrderLine.qty_invoiced)
+            .exists()
+        )
+        .order_by(SalesOrder.id)
+    )
+    if customer_id is not None:
+        query = query.where(SalesOrder.customer_id == customer_id)
+    return query
+
+
 def invoice_all(
     *, session: Session, customer: str | None = None, issue_date: date | None = None, progress=None
 ) -> list[Invoice]:
-    """Invoice everything open on every confirmed order, in the caller's one transaction:
-    set-based, in batches (``services/sales/bulk_invoicing.py``)."""
-    from ordercli.services.sales.bulk_invoicing import invoice_open_orders
+    """Invoice everything open on every confirmed order (of ``customer``), in the caller's
+    one transaction, in batches (``services/sales/issuing.py``): rules 2 (gapless
+    numbers, in order id order), 3, 4, 9–11 and 18.
 
-    return invoice_open_orders(
-        session=session, customer=customer, issue_date=issue_date, progress=progress
+    Every such order is locked up front, in id order, before the invoice number series
+    (the order ``create_invoice`` takes its locks in), so a concurrent ``invoice
+    create`` waits for this command or this command for it, and neither deadlocks. An
+    order put on hold or completed by someone else before the lock is granted is not
+    taken."""
+    # An empty --customer (an unset shell variable) is refused, never read as "everyone".
+    customer_id = None if customer is None else get_customer(session=session, code=customer).id
+    session.flush()  # what the caller changed is written before the orders are read
+    # NO KEY UPDATE, as get_order(for_update=True): rows that only reference an order
+    # (invoices, events) need not wait for it.
+    locked = open_orders(SalesOrder.id, customer_id=customer_id).with_for_update(key_share=True)
+    order_ids = list(session.connection().execute(locked).scalars())
+    return issue_invoices(
+        session=session, order_ids=order_ids, issue_date=issue_date, progress=progress
     )

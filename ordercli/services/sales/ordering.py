@@ -20,18 +20,21 @@ from ordercli.books.numbering import next_number
 from ordercli.books.settings import minor_digits
 from ordercli.db.queries import by_number, newest_first
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
-from ordercli.domain.money import from_minor, qty_from_db, qty_to_db, to_minor
+from ordercli.domain.money import from_minor, pct_to_db, qty_from_db, qty_to_db, to_minor
 from ordercli.domain.states import (
     BillingStatus,
     FulfilmentStatus,
     OrderStatus,
+    line_finished,
     progress_status,
+    refusal,
 )
 from ordercli.domain.text import clean_text, parse_status
 from ordercli.models import Customer, OrderLine, Product, SalesOrder
 from ordercli.services.inventory.catalog import get_product
-from ordercli.services.inventory.stock import allocate_stock, lock_product, lock_products, reserve
-from ordercli.services.parties.customers import get_customer, open_invoice_total
+from ordercli.services.inventory.levels import allocate_stock, lock_product, lock_products, reserve
+from ordercli.services.parties.billing_agreements import agreement_for_order
+from ordercli.services.parties.customers import get_customer, lock_customer, open_invoice_total
 from ordercli.services.sales.pricing import price_line, reprice, totals
 
 PAST_TENSE = {"invoice": "invoiced", "ship": "shipped"}
@@ -106,8 +109,6 @@ def new_order(
         )
     agreement = None
     if billing_agreement is not None:
-        from ordercli.services.parties.billing_agreements import agreement_for_order
-
         agreement = agreement_for_order(
             session=session, number=billing_agreement, customer=customer
         )
@@ -142,16 +143,9 @@ def _refresh_totals(session: Session, order: SalesOrder, lines: list[OrderLine])
 
 
 def _check_editable(order: SalesOrder, action: str) -> None:
-    if order.status == OrderStatus.DRAFT:
-        return
-    if order.status == OrderStatus.CONFIRMED:
-        return
-    reason = {
-        OrderStatus.ON_HOLD: f"it is on hold ({order.hold_reason}); release it first",
-        OrderStatus.COMPLETED: "it is completed",
-        OrderStatus.CANCELLED: "it is cancelled",
-    }[OrderStatus(order.status)]
-    raise RuleViolation(f"cannot {action} on {order.number}: {reason}")
+    refused = refusal("edit", order.status, hold_reason=order.hold_reason)
+    if refused:
+        raise RuleViolation(f"cannot {action} on {order.number}: {refused}")
 
 
 def _find_line(lines: list[OrderLine], order: SalesOrder, ref: str, session: Session) -> OrderLine:
@@ -281,8 +275,6 @@ def edit_order_line(
         line.unit_price = to_minor(price, digits)
         changes.append(f"price {price}")
     if discount is not None:
-        from ordercli.domain.money import pct_to_db
-
         line.discount = pct_to_db(discount)
         changes.append(f"discount {discount}%")
     if qty is not None:
@@ -413,7 +405,6 @@ def check_credit(
     counts ``added`` (a changed line of a confirmed order)."""
     if customer.credit_limit is None or added <= 0:
         return
-    from ordercli.services.parties.customers import lock_customer
 
     # Two confirmations for one customer must not both pass on the same exposure.
     customer = lock_customer(session, customer)
@@ -446,13 +437,13 @@ def confirm_order(
 ) -> SalesOrder:
     """Confirm a draft: needs a line (rule 6), keeps the credit limit (rule 16), reserves stock."""
     order = get_order(session=session, number=number, for_update=True)
-    if order.status == OrderStatus.ON_HOLD:
+    refused = refusal("confirm", order.status, hold_reason=order.hold_reason)
+    if refused:
+        held = order.status == OrderStatus.ON_HOLD
         raise RuleViolation(
-            f"cannot confirm {order.number}: it is on hold ({order.hold_reason})",
-            hint=f"`ordercli order release {order.number}` first",
+            f"cannot confirm {order.number}: {refused}",
+            hint=f"`ordercli order release {order.number}` first" if held else None,
         )
-    if order.status != OrderStatus.DRAFT:
-        raise RuleViolation(f"cannot confirm {order.number}: it is {order.status}, not draft")
     lines = order_lines(session=session, order=order)
     if not lines:
         raise RuleViolation(
@@ -498,8 +489,9 @@ def hold_order(*, session: Session, number: str, reason: str) -> SalesOrder:
     """Put an order on hold (rule 7): no invoicing, shipping or confirming until released."""
     reason = clean_text(reason, what="hold reason", required=True, max_length=500)
     order = get_order(session=session, number=number, for_update=True)
-    if order.status not in {OrderStatus.DRAFT, OrderStatus.CONFIRMED}:
-        raise RuleViolation(f"cannot hold {order.number}: it is {order.status}")
+    refused = refusal("hold", order.status)
+    if refused:
+        raise RuleViolation(f"cannot hold {order.number}: {refused}")
     order.status_before_hold = order.status
     order.status = OrderStatus.ON_HOLD
     order.hold_reason = reason
@@ -517,8 +509,9 @@ def hold_order(*, session: Session, number: str, reason: str) -> SalesOrder:
 
 def release_order(*, session: Session, number: str) -> SalesOrder:
     order = get_order(session=session, number=number, for_update=True)
-    if order.status != OrderStatus.ON_HOLD:
-        raise RuleViolation(f"cannot release {order.number}: it is {order.status}, not on hold")
+    refused = refusal("release", order.status)
+    if refused:
+        raise RuleViolation(f"cannot release {order.number}: {refused}")
     order.status = order.status_before_hold or OrderStatus.CONFIRMED
     reason, order.hold_reason, order.status_before_hold = order.hold_reason, None, None
     session.add(order)
@@ -537,8 +530,9 @@ def cancel_order(*, session: Session, number: str, reason: str | None = None) ->
     """Cancel while nothing is invoiced or shipped (rule 7); releases reservations."""
     reason = clean_text(reason, what="cancel reason", max_length=500)
     order = get_order(session=session, number=number, for_update=True)
-    if order.status in {OrderStatus.CANCELLED, OrderStatus.COMPLETED}:
-        raise RuleViolation(f"cannot cancel {order.number}: it is {order.status}")
+    refused = refusal("cancel", order.status)
+    if refused:
+        raise RuleViolation(f"cannot cancel {order.number}: {refused}")
     lines = order_lines(session=session, order=order)
     invoiced = sum(ln.qty_invoiced for ln in lines)
     shipped = sum(ln.qty_shipped for ln in lines)
@@ -578,7 +572,9 @@ def refresh_order_status(
     if order.status != OrderStatus.CONFIRMED:
         return
     lines = lines if lines is not None else order_lines(session=session, order=order)
-    if lines and all(ln.qty_invoiced >= ln.qty and ln.qty_shipped >= ln.qty for ln in lines):
+    if lines and all(
+        line_finished(qty=ln.qty, invoiced=ln.qty_invoiced, shipped=ln.qty_shipped) for ln in lines
+    ):
         order.status = OrderStatus.COMPLETED
         session.add(order)
         record_event(
@@ -677,12 +673,6 @@ def allocate_lines(
 
 def check_workable(order: SalesOrder, verb: str) -> None:
     """Only a confirmed order can be invoiced or shipped (rules 6, 7)."""
-    if order.status == OrderStatus.CONFIRMED:
-        return
-    reason = {
-        OrderStatus.DRAFT: "it is a draft; confirm it first",
-        OrderStatus.ON_HOLD: f"it is on hold ({order.hold_reason}); release it first",
-        OrderStatus.COMPLETED: "it is completed: fully invoiced and shipped",
-        OrderStatus.CANCELLED: "it is cancelled",
-    }[OrderStatus(order.status)]
-    raise RuleViolation(f"cannot {verb} {order.number}: {reason}")
+    refused = refusal("work", order.status, hold_reason=order.hold_reason)
+    if refused:
+        raise RuleViolation(f"cannot {verb} {order.number}: {refused}")

@@ -40,6 +40,7 @@ from ordercli.domain.money import (
 )
 from ordercli.domain.text import clean_text
 from ordercli.models import (
+    Allocation,
     CreditMemo,
     CreditMemoLine,
     Customer,
@@ -47,11 +48,16 @@ from ordercli.models import (
     InvoiceLine,
     OrderLine,
     Rma,
+    RmaLine,
     SalesOrder,
 )
+from ordercli.services.inventory.catalog import get_product
+from ordercli.services.inventory.levels import allocate_stock, lock_products, move_stock
 from ordercli.services.parties.customers import get_customer
 from ordercli.services.sales.invoicing import get_invoice, invoice_lines
 from ordercli.services.sales.ordering import lock_order
+from ordercli.services.settlement.open_returns import pending_returns
+from ordercli.services.settlement.payments import refund_credit
 
 SETTLEMENTS = ("refund", "store_credit")
 
@@ -90,7 +96,6 @@ def _by_quantity(line: InvoiceLine, qty: int, digits: int) -> _Portion:
 def _portions_for_lines(
     session: Session, invoice: Invoice, lines: list[InvoiceLine], requests, digits: int
 ) -> list[_Portion]:
-    from ordercli.services.inventory.catalog import get_product
 
     portions = []
     for sku, qty in requests:
@@ -300,8 +305,6 @@ def create_credit_memo(
         + (", goods restocked" if restock else ""),
     )
     if released and settlement == "refund":
-        from ordercli.services.settlement.payments import refund_credit
-
         refund_credit(
             session=session,
             customer=customer,
@@ -318,7 +321,6 @@ def _check_memo_date(session: Session, invoice: Invoice, issued: date) -> None:
     """A memo splits into what it takes off the balance and what it gives back by
     the invoice as it stands now, so it cannot be dated before anything that
     already settled the invoice (nor before the invoice, nor in the future)."""
-    from ordercli.models import Allocation
 
     if issued > today():
         raise InvalidInput(f"credit memo date {issued} is in the future")
@@ -344,7 +346,6 @@ def _check_memo_date(session: Session, invoice: Invoice, issued: date) -> None:
 def _check_not_awaiting_return(session: Session, invoice: Invoice, portions) -> None:
     """Goods on a received return are credited by resolving that return; crediting
     them by hand first would leave the return unresolvable."""
-    from ordercli.models import Rma, RmaLine
 
     order_line_ids = {p.line.order_line_id for p in portions if p.qty}
     if not order_line_ids:
@@ -404,7 +405,6 @@ def _write_lines(
     restock: bool,
     moment,
 ) -> None:
-    from ordercli.services.inventory.stock import allocate_stock, lock_products, move_stock
 
     order_line_ids = {p.line.order_line_id for p in portions}
     order_lines = {
@@ -414,8 +414,6 @@ def _write_lines(
     products = lock_products(session, (p.line.product_id for p in portions)) if restock else {}
     pending = {}
     if restock:
-        from ordercli.services.settlement.returns import pending_returns
-
         pending = pending_returns(session, order_line_ids)
     restocked = set()
     for p, item in zip(portions, items, strict=True):

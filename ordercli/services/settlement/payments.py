@@ -26,9 +26,9 @@ from ordercli.books.journal import Posting, post_entry
 from ordercli.books.numbering import next_number
 from ordercli.books.settings import amount_of as _money
 from ordercli.books.settings import minor_digits
-from ordercli.db.queries import by_number, check_limit, newest_first
+from ordercli.db.queries import by_number, check_date_range, check_limit, newest_first
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
-from ordercli.domain.money import from_minor, to_minor
+from ordercli.domain.money import from_minor, parse_money, to_minor
 from ordercli.domain.text import clean_text
 from ordercli.models import Allocation, CreditMemo, Customer, Invoice, Payment, Refund
 from ordercli.services.parties.customers import get_customer, lock_customer
@@ -131,7 +131,6 @@ def parse_invoice_specs(
     specs: list[str] | None, minor: int
 ) -> list[tuple[str, Decimal | None]] | None:
     """``["INV-00001", "INV-00002=50"]`` → ``[("INV-00001", None), ("INV-00002", 50)]``."""
-    from ordercli.domain.money import parse_money
 
     if not specs:
         return None
@@ -620,7 +619,6 @@ def transactions(
 ) -> list[dict]:
     """Every money movement, newest first: payments in, refunds out, credit used
     on invoices later, and store credit granted by credit memos."""
-    from ordercli.db.queries import check_date_range
 
     check_limit(limit)
     check_date_range(date_from, date_to)

@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from ordercli.books.clock import now, today
 from ordercli.books.events import record_event
@@ -25,6 +24,7 @@ from ordercli.books.numbering import next_number
 from ordercli.db.queries import by_number, newest_first
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.domain.money import qty_from_db, qty_to_db
+from ordercli.domain.states import RETURN_OPEN, ReturnStatus, ShipmentStatus
 from ordercli.domain.text import clean_text, parse_status
 from ordercli.models import (
     CreditMemo,
@@ -39,32 +39,18 @@ from ordercli.models import (
     Shipment,
     ShipmentLine,
 )
+from ordercli.services.inventory.catalog import get_product
+from ordercli.services.inventory.levels import (
+    allocate_stock,
+    available,
+    lock_products,
+    move_stock,
+)
+from ordercli.services.inventory.warehouses import default_warehouse
 from ordercli.services.parties.customers import get_customer
-from ordercli.services.sales.ordering import get_order, order_lines
-
-
-class ReturnStatus(StrEnum):
-    REQUESTED = "requested"
-    AUTHORIZED = "authorized"
-    RECEIVED = "received"
-    RESOLVED = "resolved"
-    REJECTED = "rejected"
-
-
-OPEN = (ReturnStatus.REQUESTED, ReturnStatus.AUTHORIZED)
-
-
-def pending_returns(session: Session, order_line_ids, exclude: int | None = None) -> dict[int, int]:
-    """Quantities already asked back by returns not yet received, per order line."""
-    query = (
-        select(RmaLine.order_line_id, func.sum(RmaLine.qty))
-        .join(Rma, Rma.id == RmaLine.rma_id)
-        .where(Rma.status.in_(list(OPEN)), RmaLine.order_line_id.in_(list(order_line_ids)))
-        .group_by(RmaLine.order_line_id)
-    )
-    if exclude is not None:
-        query = query.where(Rma.id != exclude)
-    return dict(session.exec(query).all())
+from ordercli.services.sales.ordering import get_order, lock_order, order_lines
+from ordercli.services.settlement.credit_memos import create_credit_memo
+from ordercli.services.settlement.open_returns import pending_returns
 
 
 def _returnable(line: OrderLine) -> int:
@@ -79,7 +65,6 @@ def request_return(
     reason: str,
     requested_on: date | None = None,
 ) -> Rma:
-    from ordercli.services.inventory.catalog import get_product
 
     reason = clean_text(reason, what="reason", required=True, max_length=500)
     if not lines:
@@ -155,7 +140,6 @@ def get_return(*, session: Session, number: str, for_update: bool = False) -> Rm
 
 def _locked(session: Session, number: str) -> Rma:
     """The return and its order, locked order first as every counter change does."""
-    from ordercli.services.sales.ordering import lock_order
 
     lock_order(session, get_return(session=session, number=number).order_id)
     return get_return(session=session, number=number, for_update=True)
@@ -199,7 +183,7 @@ def authorize_return(*, session: Session, number: str) -> Rma:
 def reject_return(*, session: Session, number: str, reason: str | None = None) -> Rma:
     reason = clean_text(reason, what="reason", max_length=500)
     rma = get_return(session=session, number=number, for_update=True)
-    _move(rma, ReturnStatus.REJECTED, OPEN, "reject")
+    _move(rma, ReturnStatus.REJECTED, RETURN_OPEN, "reject")
     session.add(rma)
     _log(
         session,
@@ -212,7 +196,6 @@ def reject_return(*, session: Session, number: str, reason: str | None = None) -
 
 def receive_return(*, session: Session, number: str, restock: bool = False) -> Rma:
     """The goods are back: count them returned; with ``restock``, back into stock."""
-    from ordercli.services.inventory.stock import allocate_stock, lock_products, move_stock
 
     rma = _locked(session, number)
     if rma.status == ReturnStatus.REQUESTED:
@@ -274,7 +257,7 @@ def resolve_return(
     if credit_memo == replace:
         raise InvalidInput("resolve with either --credit-memo or --replace")
     rma = _locked(session, number)
-    if rma.status in OPEN:
+    if rma.status in RETURN_OPEN:
         raise RuleViolation(
             f"cannot resolve {rma.number}: it is {rma.status}; the goods must be received first",
             hint=f"`ordercli return receive {rma.number}`",
@@ -300,7 +283,6 @@ def resolve_return(
 
 def _credit(session: Session, rma: Rma, lines: list[RmaLine], settlement) -> list[CreditMemo]:
     """One credit memo per invoice that billed the returned goods, oldest invoice first."""
-    from ordercli.services.settlement.credit_memos import create_credit_memo
 
     wanted: dict[int, int] = defaultdict(int)
     for ln in lines:
@@ -347,13 +329,6 @@ def _credit(session: Session, rma: Rma, lines: list[RmaLine], settlement) -> lis
 
 def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking) -> Shipment:
     """Send the returned goods again, from stock that no other order has reserved."""
-    from ordercli.domain.states import ShipmentStatus
-    from ordercli.services.inventory.stock import (
-        allocate_stock,
-        available,
-        lock_products,
-        move_stock,
-    )
 
     carrier = clean_text(carrier, what="carrier", max_length=100)
     tracking = clean_text(tracking, what="tracking number", max_length=100)
@@ -369,7 +344,6 @@ def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking
                 f"{qty_from_db(max(available(product), 0))} available (on hand and not reserved)",
                 hint="receive stock first, or resolve with --credit-memo",
             )
-    from ordercli.services.inventory.warehouses import default_warehouse
 
     # Replacements leave the default warehouse, as restocked returns arrive there.
     source = default_warehouse(session)

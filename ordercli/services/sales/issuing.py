@@ -1,0 +1,399 @@
+"""Issuing invoices: the one way an invoice comes to be (SPEC rules 2, 4, 9–11, 18).
+
+``invoice create ORDER`` issues a batch of one; ``invoice create --all`` batches of up
+to ``BATCH`` orders. Either way the caller has locked the orders (and checked that
+they can be invoiced); ``issue_invoices`` then, per batch:
+
+1. reads the orders' lines after the lock (with SKU, customer code and terms), so
+   they are the ones to invoice: an order whose lines someone invoiced while the
+   caller waited for its lock has nothing open and gets no invoice;
+2. prices each portion by rule 10 (``domain.money.portion_units``): the portion
+   that completes its line takes what is left of the order line's rounded net and
+   tax, so all invoices of a line add up to the order line to the cent;
+3. takes the batch's consecutive numbers in one ``UPDATE … RETURNING`` (the series'
+   row lock, rule 2) and chains each invoice's hash to the one before it
+   (``books/integrity.py``);
+4. writes invoices and their lines with one statement per table
+   (``db/bulk.py``), posts each invoice's balanced journal entry
+   (``books.journal.post_entries``: receivable debited with the total, revenue and
+   sales tax credited, rule 18) and records an ``issued`` event per invoice;
+5. adds the portions to the order lines' invoiced counters and completes every order
+   now fully invoiced and fully shipped, with a ``completed`` event (rule 8).
+
+Due date = issue date + the customer's payment terms (rule 11).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session
+
+from ordercli.books.clock import now, today
+from ordercli.books.events import record_events
+from ordercli.books.integrity import ZERO, chain_hash, content_of
+from ordercli.books.journal import Entry, Posting, post_entries
+from ordercli.books.numbering import next_numbers
+from ordercli.books.settings import minor_digits
+from ordercli.db.bulk import bulk_insert
+from ordercli.db.lookup import chunks
+from ordercli.domain.money import from_minor, portion_units
+from ordercli.domain.states import OrderStatus, line_finished
+from ordercli.models import Customer, Invoice, InvoiceLine, OrderLine, Product, SalesOrder
+
+# Orders per batch: each batch's ids and numbers go into one IN (...) list, within every
+# database's parameter limit, and a batch's rows are a few hundred kilobytes.
+BATCH = 500
+
+
+@dataclass
+class _Run:
+    """What every batch of one issue shares."""
+
+    session: Session
+    issued: date
+    moment: datetime
+    digits: int
+    previous_hash: str | None = None  # the chain's latest hash, once the series is locked
+
+
+@dataclass
+class _Draft:
+    """One order's invoice before it is written: its lines are invoice line rows."""
+
+    order_id: int
+    order_number: str
+    customer_id: int
+    customer_code: str
+    terms_days: int
+    lines: list[dict] = field(default_factory=list)
+    finished: list[int] = field(default_factory=list)  # order lines invoiced to the end
+    partial: list[dict] = field(default_factory=list)  # lines invoiced in part
+    completes: bool = True  # fully invoiced and fully shipped once issued
+
+
+def issue_invoices(
+    *,
+    session: Session,
+    order_ids: list[int],
+    portions: dict[int, int] | None = None,
+    issue_date: date | None = None,
+    progress=None,
+) -> list[Invoice]:
+    """Issue an invoice for each of ``order_ids`` (locked, confirmed, in issue order) that
+    has something to invoice, and return the invoices in number order.
+
+    ``portions`` maps an order line's id to the quantity (in stored units) to invoice
+    of it, and lines it leaves out are not invoiced; without it every line's whole
+    open quantity is."""
+    session.flush()  # what the caller changed is written before the lines are read
+    run = _Run(
+        session=session, issued=issue_date or today(), moment=now(), digits=minor_digits(session)
+    )
+    if progress is not None:
+        progress.start(len(order_ids))
+    invoice_ids: list[int] = []
+    for batch in chunks(order_ids, BATCH):
+        drafts = _drafts(run, batch, portions)
+        if drafts:
+            invoice_ids += _issue(run, drafts)
+        if progress is not None:
+            progress.advance(len(batch))
+    invoices: list[Invoice] = []
+    for chunk in chunks(invoice_ids):
+        invoices += session.scalars(
+            select(Invoice).where(Invoice.id.in_(chunk)).order_by(Invoice.id)
+        )
+    return invoices
+
+
+def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) -> list[_Draft]:
+    """The invoices of a batch of locked orders, in the order of ``order_ids``."""
+    rows = (
+        run.session.connection()
+        .execute(
+            select(
+                OrderLine.order_id,
+                SalesOrder.number,
+                SalesOrder.customer_id,
+                Customer.code,
+                Customer.terms_days,
+                OrderLine.id,
+                OrderLine.product_id,
+                Product.sku,
+                OrderLine.description,
+                OrderLine.qty,
+                OrderLine.qty_invoiced,
+                OrderLine.qty_shipped,
+                OrderLine.unit_price,
+                OrderLine.discount,
+                OrderLine.tax_rate,
+                OrderLine.net - OrderLine.net_invoiced,
+                OrderLine.tax - OrderLine.tax_invoiced,
+            )
+            .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+            .join(Customer, Customer.id == SalesOrder.customer_id)
+            .join(Product, Product.id == OrderLine.product_id)
+            .where(OrderLine.order_id.in_(order_ids))
+            .order_by(OrderLine.order_id, OrderLine.position)
+        )
+        .all()
+    )
+    by_order: dict[int, _Draft] = {}
+    for (
+        order_id,
+        order_number,
+        customer_id,
+        code,
+        terms,
+        line_id,
+        product_id,
+        sku,
+        description,
+        ordered,
+        invoiced,
+        shipped,
+        unit_price,
+        discount,
+        tax_rate,
+        net_left,
+        tax_left,
+    ) in rows:
+        draft = by_order.get(order_id)
+        if draft is None:
+            draft = by_order[order_id] = _Draft(order_id, order_number, customer_id, code, terms)
+        open_qty = ordered - invoiced
+        qty = open_qty if portions is None else min(portions.get(line_id, 0), open_qty)
+        if not line_finished(qty=ordered, invoiced=invoiced + qty, shipped=shipped):
+            draft.completes = False
+        if qty <= 0:
+            continue
+        net, tax = portion_units(
+            qty=qty,
+            unit_price=unit_price,
+            discount=discount,
+            tax_rate=tax_rate,
+            net_left=net_left,
+            tax_left=tax_left,
+            completes=qty == open_qty,
+            minor_digits=run.digits,
+        )
+        line = {
+            "order_line_id": line_id,
+            "position": len(draft.lines) + 1,
+            "product_id": product_id,
+            "sku": sku,
+            "description": description,
+            "qty": qty,
+            "unit_price": unit_price,
+            "discount": discount,
+            "tax_rate": tax_rate,
+            "net": net,
+            "tax": tax,
+        }
+        draft.lines.append(line)
+        if qty == open_qty:
+            draft.finished.append(line_id)
+        else:
+            draft.partial.append(line)
+    drafts = [by_order[id_] for id_ in order_ids if id_ in by_order]
+    return [draft for draft in drafts if draft.lines]
+
+
+def _issue(run: _Run, drafts: list[_Draft]) -> list[int]:
+    """Number, seal and write a batch of invoices with everything they post; their ids."""
+    session = run.session
+    connection = session.connection()
+    numbers = next_numbers(session=session, kind="invoice", count=len(drafts))
+    if run.previous_hash is None:
+        # Read under the series lock just taken: no other invoice can chain in between.
+        latest = select(Invoice.chain_hash).order_by(Invoice.id.desc()).limit(1)
+        run.previous_hash = connection.execute(latest).scalar() or ZERO
+    headers = []
+    for draft, number in zip(drafts, numbers, strict=True):
+        subtotal = sum(line["net"] for line in draft.lines)
+        tax = sum(line["tax"] for line in draft.lines)
+        header = {
+            "number": number,
+            "issue_date": run.issued,
+            "due_date": run.issued + timedelta(days=draft.terms_days),
+            "subtotal": subtotal,
+            "tax": tax,
+            "total": subtotal + tax,
+            "order": draft.order_number,
+            "customer": draft.customer_code,
+        }
+        run.previous_hash = header["chain_hash"] = chain_hash(
+            run.previous_hash, content_of("invoice", header, draft.lines)
+        )
+        headers.append(header)
+    bulk_insert(
+        session,
+        Invoice.__table__,
+        {
+            "number": numbers,
+            "order_id": [draft.order_id for draft in drafts],
+            "customer_id": [draft.customer_id for draft in drafts],
+            "issue_date": run.issued,
+            "due_date": [h["due_date"] for h in headers],
+            "subtotal": [h["subtotal"] for h in headers],
+            "tax": [h["tax"] for h in headers],
+            "total": [h["total"] for h in headers],
+            "paid": 0,
+            "credited": 0,
+            "created_at": run.moment,
+            "chain_hash": [h["chain_hash"] for h in headers],
+        },
+    )
+    invoice_id = dict(
+        connection.execute(
+            select(Invoice.number, Invoice.id).where(Invoice.number.in_(numbers))
+        ).all()
+    )
+    ids = [invoice_id[number] for number in numbers]
+    lines = [(id_, line) for id_, draft in zip(ids, drafts, strict=True) for line in draft.lines]
+    bulk_insert(
+        session,
+        InvoiceLine.__table__,
+        {
+            "invoice_id": [id_ for id_, _ in lines],
+            # The drafts' line dicts are invoice line rows: their keys are the columns.
+            **{name: [line[name] for _, line in lines] for name in lines[0][1]},
+            "qty_credited": 0,
+            "net_credited": 0,
+            "tax_credited": 0,
+        },
+    )
+    post_entries(
+        session=session,
+        entries=[
+            Entry(
+                entry_date=run.issued,
+                source_kind="invoice",
+                source_number=header["number"],
+                memo=f"invoice {header['number']} to {draft.customer_code}",
+                postings=[
+                    Posting(
+                        "receivable",
+                        debit=header["total"],
+                        customer_id=draft.customer_id,
+                        invoice_id=invoice_id,
+                    ),
+                    Posting("revenue", credit=header["subtotal"]),
+                    Posting("sales_tax", credit=header["tax"]),
+                ],
+            )
+            for draft, header, invoice_id in zip(drafts, headers, ids, strict=True)
+        ],
+    )
+    _record(run, drafts, headers)
+    _count_invoiced(run, drafts)
+    _update_loaded(run, drafts)
+    return ids
+
+
+def _record(run: _Run, drafts: list[_Draft], headers: list[dict]) -> None:
+    """An ``issued`` event per invoice, and a ``completed`` one per order it completes."""
+    events = []
+    for draft, header in zip(drafts, headers, strict=True):
+        number = header["number"]
+        events.append(
+            {
+                "subject_kind": "invoice",
+                "subject_number": number,
+                "action": "issued",
+                "order_id": draft.order_id,
+                "message": f"invoice {number} issued for {draft.order_number}: "
+                f"{len(draft.lines)} line(s), total {from_minor(header['total'], run.digits)}, "
+                f"due {header['due_date']}",
+            }
+        )
+        if draft.completes:
+            events.append(
+                {
+                    "subject_kind": "order",
+                    "subject_number": draft.order_number,
+                    "action": "completed",
+                    "order_id": draft.order_id,
+                    "message": f"order {draft.order_number} completed: fully invoiced and shipped",
+                }
+            )
+    record_events(session=run.session, events=events)
+
+
+def _count_invoiced(run: _Run, drafts: list[_Draft]) -> None:
+    """Add each portion to its order line's invoiced counters; complete the orders."""
+    connection = run.session.connection()
+    table = OrderLine.__table__
+    columns = table.c
+    finished = [line_id for draft in drafts for line_id in draft.finished]
+    partial = [line for draft in drafts for line in draft.partial]
+    # A line invoiced to the end: its counters become the line's own quantity, net and
+    # tax (what adding the portions gives), in one statement per slice.
+    for chunk in chunks(finished):
+        connection.execute(
+            update(table)
+            .where(columns.id.in_(chunk))
+            .values(
+                qty_invoiced=columns.qty,
+                net_invoiced=columns.net,
+                tax_invoiced=columns.tax,
+                last_state_change=run.moment,
+            )
+        )
+    if partial:
+        connection.execute(
+            update(table)
+            .where(columns.id == bindparam("line_id"))
+            .values(
+                qty_invoiced=columns.qty_invoiced + bindparam("add_qty"),
+                net_invoiced=columns.net_invoiced + bindparam("add_net"),
+                tax_invoiced=columns.tax_invoiced + bindparam("add_tax"),
+                last_state_change=run.moment,
+            ),
+            [
+                {
+                    "line_id": line["order_line_id"],
+                    "add_qty": line["qty"],
+                    "add_net": line["net"],
+                    "add_tax": line["tax"],
+                }
+                for line in partial
+            ],
+        )
+    completed = [draft.order_id for draft in drafts if draft.completes]
+    for chunk in chunks(completed):
+        connection.execute(
+            update(SalesOrder.__table__)
+            .where(SalesOrder.__table__.c.id.in_(chunk))
+            .values(status=OrderStatus.COMPLETED.value)
+        )
+
+
+def _update_loaded(run: _Run, drafts: list[_Draft]) -> None:
+    """Order and line objects the caller already holds show what was just written.
+
+    The counters and statuses were changed by set-based statements, which the ORM does
+    not see; each value the session had loaded is set to what the row now holds, and
+    a value it had not loaded is read from the row when first used."""
+    lines = {line["order_line_id"]: line for draft in drafts for line in draft.lines}
+    completed = {draft.order_id for draft in drafts if draft.completes}
+    for instance in list(run.session.identity_map.values()):
+        loaded = instance.__dict__
+        if isinstance(instance, OrderLine) and instance.id in lines:
+            line = lines[instance.id]
+            for counter, amount in (
+                ("qty_invoiced", line["qty"]),
+                ("net_invoiced", line["net"]),
+                ("tax_invoiced", line["tax"]),
+            ):
+                if counter in loaded:
+                    set_committed_value(instance, counter, loaded[counter] + amount)
+            if "last_state_change" in loaded:
+                set_committed_value(instance, "last_state_change", run.moment)
+        elif isinstance(instance, SalesOrder) and instance.id in completed:
+            if "status" in loaded:
+                set_committed_value(instance, "status", OrderStatus.COMPLETED.value)
