@@ -18,6 +18,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -rP -n auto
 
 # The whole suite again on PostgreSQL: each test on a fresh database of its own on the
@@ -28,13 +29,15 @@ test-pg: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The soak job also explores new Hypothesis examples (the default suite repeats its own).
 soak: $(STAMP)
-	$(BIN)/python -m pytest -q -rP -m soak
+	ORDERCLI_HYPOTHESIS_RANDOM=1 $(BIN)/python -m pytest -q -rP -m soak
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

@@ -6,7 +6,7 @@ Rows are only ever inserted. ``order timeline`` reads them back; later reports
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ordercli.books.clock import now, os_user
 from ordercli.db.bulk import bulk_insert
@@ -49,7 +49,8 @@ def record_events(*, session: Session, events: list[dict]) -> None:
     session.flush()
     bulk_insert(
         session,
-        Event.__table__,
+        # The mapping sets __table__, but SQLModel does not declare it to type checkers.
+        Event.__table__,  # type: ignore[attr-defined]
         {
             "at": now(),
             "os_user": os_user(),
@@ -64,7 +65,7 @@ def record_events(*, session: Session, events: list[dict]) -> None:
 
 
 def events_for(*, session: Session, order_id: int, quote_id: int | None) -> list[Event]:
-    condition = Event.order_id == order_id
+    condition = col(Event.order_id) == order_id
     if quote_id is not None:
-        condition = condition | (Event.quote_id == quote_id)
-    return list(session.exec(select(Event).where(condition).order_by(Event.id)))
+        condition = condition | (col(Event.quote_id) == quote_id)
+    return list(session.exec(select(Event).where(condition).order_by(col(Event.id))))

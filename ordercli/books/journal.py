@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import case
-from sqlmodel import Session, func, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, func, select
 
 from ordercli.books.clock import now
 from ordercli.books.settings import minor_digits
@@ -80,7 +81,8 @@ def post_entries(*, session: Session, entries: list[Entry]) -> list[int]:
     moment = now()
     bulk_insert(
         session,
-        JournalEntry.__table__,
+        # The mapping sets __table__, but SQLModel does not declare it to type checkers.
+        JournalEntry.__table__,  # type: ignore[attr-defined]
         {
             "entry_date": [entry.entry_date for entry in entries],
             "source_kind": [entry.source_kind for entry in entries],
@@ -99,7 +101,7 @@ def post_entries(*, session: Session, entries: list[Entry]) -> list[int]:
     columns = ("entry_id", "account_id", "debit", "credit", "customer_id", "invoice_id")
     bulk_insert(
         session,
-        JournalLine.__table__,
+        JournalLine.__table__,  # type: ignore[attr-defined]  # as JournalEntry.__table__ above
         {name: [row[i] for row in rows] for i, name in enumerate(columns)},
     )
     return ids
@@ -122,10 +124,10 @@ def _ids_of(session: Session, entries: list[Entry], moment) -> list[int]:
                 select(JournalEntry.source_number, JournalEntry.id)
                 .where(
                     JournalEntry.source_kind == kind,
-                    JournalEntry.source_number.in_(chunk),
+                    col(JournalEntry.source_number).in_(chunk),
                     JournalEntry.created_at == moment,
                 )
-                .order_by(JournalEntry.id)
+                .order_by(col(JournalEntry.id))
             )
             taken: dict[str, int] = {}
             for number, entry_id in rows:
@@ -167,33 +169,37 @@ def set_account(
         raise InvalidInput("give --code and/or --name to change")
     if code is not None:
         code = clean_text(code, what="account code", required=True, max_length=20)
+        assert code is not None  # required=True never returns None
         other = session.exec(select(Account).where(Account.code == code)).first()
         if other is not None and other.id != account.id:
             raise RuleViolation(f"account code {code} is already used by {other.name}")
         account.code = code
     if name is not None:
-        account.name = clean_text(name, what="account name", required=True, max_length=100)
+        name = clean_text(name, what="account name", required=True, max_length=100)
+        assert name is not None  # required=True never returns None
+        account.name = name
     session.add(account)
     return account
 
 
 def trial_balance(*, session: Session, as_of: date | None = None) -> dict:
     """Debits, credits and balance (debit − credit) per account; they sum to zero."""
-    totals = select(
+    per_account = select(
         JournalLine.account_id,
         func.sum(JournalLine.debit).label("debit"),
         func.sum(JournalLine.credit).label("credit"),
-    ).group_by(JournalLine.account_id)
+    ).group_by(col(JournalLine.account_id))
     if as_of is not None:
-        totals = totals.join(JournalEntry, JournalEntry.id == JournalLine.entry_id).where(
-            JournalEntry.entry_date <= as_of
-        )
-    totals = totals.subquery()
-    rows = session.exec(
-        select(
-            Account.role,
-            Account.code,
-            Account.name,
+        per_account = per_account.join(
+            JournalEntry, col(JournalEntry.id) == JournalLine.entry_id
+        ).where(JournalEntry.entry_date <= as_of)
+    totals = per_account.subquery()
+    # SQLAlchemy's select (the same SQL): SQLModel's select() is typed for four columns at most.
+    rows = session.execute(
+        sa_select(
+            col(Account.role),
+            col(Account.code),
+            col(Account.name),
             func.coalesce(totals.c.debit, 0),
             func.coalesce(totals.c.credit, 0),
         )
@@ -230,7 +236,7 @@ def signed_amount():
 
 def role_filter(session: Session, *roles: str):
     ids = account_ids(session)
-    return JournalLine.account_id.in_([ids[role] for role in roles])
+    return col(JournalLine.account_id).in_([ids[role] for role in roles])
 
 
 def customer_position(
@@ -272,7 +278,7 @@ def _positions_query(session: Session, customer_ids: list[int] | None, as_of: da
             func.coalesce(
                 func.sum(
                     case(
-                        (JournalLine.account_id == ids["receivable"], signed_amount()),
+                        (col(JournalLine.account_id) == ids["receivable"], signed_amount()),
                         else_=0,
                     )
                 ),
@@ -281,20 +287,20 @@ def _positions_query(session: Session, customer_ids: list[int] | None, as_of: da
             func.coalesce(
                 func.sum(
                     case(
-                        (JournalLine.account_id == ids["customer_credit"], -signed_amount()),
+                        (col(JournalLine.account_id) == ids["customer_credit"], -signed_amount()),
                         else_=0,
                     )
                 ),
                 0,
             ),
         )
-        .where(JournalLine.customer_id.is_not(None))
-        .group_by(JournalLine.customer_id)
+        .where(col(JournalLine.customer_id).is_not(None))
+        .group_by(col(JournalLine.customer_id))
     )
     if customer_ids is not None:
-        query = query.where(JournalLine.customer_id.in_(customer_ids))
+        query = query.where(col(JournalLine.customer_id).in_(customer_ids))
     if as_of is not None:
-        query = query.join(JournalEntry, JournalEntry.id == JournalLine.entry_id).where(
+        query = query.join(JournalEntry, col(JournalEntry.id) == JournalLine.entry_id).where(
             JournalEntry.entry_date <= as_of
         )
     return query

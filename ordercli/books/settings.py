@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import overload
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from ordercli.domain.errors import InvalidInput, RuleViolation
 from ordercli.domain.money import from_minor
 from ordercli.models import Customer, Invoice, Product, Quote, SalesOrder, Setting
 
 
+# Given a default, the answer is never None.
+@overload
+def get_setting(*, session: Session, key: str, default: str) -> str: ...
+@overload
+def get_setting(*, session: Session, key: str, default: str | None = None) -> str | None: ...
 def get_setting(*, session: Session, key: str, default: str | None = None) -> str | None:
     row = session.get(Setting, key)
     return row.value if row is not None else default
@@ -59,7 +65,9 @@ def set_currency(*, session: Session, code: str) -> str:
             for model in (Product, Quote, SalesOrder, Invoice)
         )
         + session.exec(
-            select(func.count()).select_from(Customer).where(Customer.credit_limit.is_not(None))
+            select(func.count())
+            .select_from(Customer)
+            .where(col(Customer.credit_limit).is_not(None))
         ).one()
     )
     if used:

@@ -19,7 +19,7 @@ import typer.main
 from typer.core import TyperGroup
 
 if TYPE_CHECKING:
-    from typer._click import Command, HelpFormatter
+    from typer._click import Command, Context, HelpFormatter
 
 from ordercli.cli.common import state
 from ordercli.domain.errors import OrderCliError
@@ -77,10 +77,10 @@ TOP_LEVEL_COMMANDS = (
 class LazyCommandGroup(TyperGroup):
     """The root group: builds a noun's commands the first time the noun is asked for."""
 
-    def list_commands(self, ctx: typer.Context) -> list[str]:
+    def list_commands(self, ctx: Context) -> list[str]:
         return [*NOUN_MODULES, *TOP_LEVEL_COMMANDS]
 
-    def get_command(self, ctx: typer.Context, name: str) -> Command | None:
+    def get_command(self, ctx: Context, name: str) -> Command | None:
         if name not in self.commands:
             if name in NOUN_MODULES:
                 self.commands[name] = self._build(NOUN_MODULES[name], name)
@@ -88,7 +88,7 @@ class LazyCommandGroup(TyperGroup):
                 self.commands.update(self._build("ordercli.cli.misc", None).commands)
         return self.commands.get(name)
 
-    def format_commands(self, ctx: typer.Context, formatter: HelpFormatter) -> None:
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
         """The list in ``ordercli --help``: each command's help line, read from its Typer
         app, without building every noun's commands (a test compares the two)."""
         from typer._click.utils import make_default_short_help
@@ -124,7 +124,7 @@ def _command_summaries():
 
 
 class ErrorBoundaryGroup(LazyCommandGroup):
-    def invoke(self, ctx: typer.Context):
+    def invoke(self, ctx: Context):
         try:
             return super().invoke(ctx)
         except OrderCliError as exc:

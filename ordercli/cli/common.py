@@ -15,6 +15,7 @@ from ordercli.domain.money import parse_money, parse_pct, parse_qty
 
 if TYPE_CHECKING:
     from sqlmodel import Session
+    from typer._click import Context
 
 
 @dataclass
@@ -23,7 +24,7 @@ class AppState:
     traceback: bool = False
 
 
-def state(ctx: typer.Context) -> AppState:
+def state(ctx: Context) -> AppState:
     root = ctx.find_root()
     if not isinstance(root.obj, AppState):
         root.obj = AppState()

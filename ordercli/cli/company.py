@@ -158,7 +158,7 @@ def set_(
 
     Example: ordercli company set --name "Widgets & Co" --address "1 Mill Road\\nLeeds LS1 4AB"
     """
-    changes = {
+    changes: dict[str, str | int | bool | None] = {
         key: value
         for key, value in {
             "name": name,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,6 +10,9 @@ from ordercli.cli.common import AllOpt, JsonOpt, LimitOpt, day, ledger, list_lim
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, render, table
 from ordercli.domain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 customers = lazy_module("ordercli.services.parties.customers")
 views = lazy_module("ordercli.views.records")
@@ -172,7 +175,7 @@ def edit(
     Example: ordercli customer edit ACME --terms 30 --credit-limit 5000
     """
     with ledger(ctx) as session:
-        changes = {
+        changes: dict[str, str | int | Decimal | None] = {
             key: value
             for key, value in {
                 "name": name,

@@ -18,7 +18,7 @@ from ordercli.domain.errors import RuleViolation
 from ordercli.domain.text import document_number
 
 if TYPE_CHECKING:
-    from typer.core import TyperGroup
+    from typer._click import Command
 
 STEPS = [
     (
@@ -234,6 +234,8 @@ def _next_order_number(engine) -> str:
 
     with unit_of_work(engine, write=False) as session:
         series = session.get(NumberSeries, "order")
+        # Every ledger is created with its number series (the migrations seed them).
+        assert series is not None
         return document_number(series.prefix, series.width, series.next_value)
 
 
@@ -265,7 +267,7 @@ def _clear_previous(target: Path) -> None:
         Path(f"{target}{suffix}").unlink(missing_ok=True)
 
 
-def run_demo(path: str | None, *, root: TyperGroup) -> None:
+def run_demo(path: str | None, *, root: Command) -> None:
     """Build the demo ledger, then run each step through ``root``, the command line the
     user typed ``ordercli demo`` into."""
     from ordercli.db.engine import forget_ledger, open_ledger, resolve_location, unit_of_work

@@ -14,10 +14,14 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 STATUS_STYLES = {
     "draft": "dim",
@@ -90,7 +94,7 @@ class ProgressBar:
         self.description = description
         shown = enabled and output.err.is_terminal and output.out.is_terminal
         self.bar = Progress(console=output.err, transient=True, disable=not shown)
-        self.task = None
+        self.task: TaskID | None = None
         self.started = False
 
     def start(self, total: int, description: str | None = None) -> None:
@@ -190,7 +194,10 @@ def card(title: str, fields: list[tuple[str, object]], *, status_keys=("status",
     output.print(grid)
 
 
-def render(document, as_json: bool, human: Callable[[object], None]) -> None:
+T = TypeVar("T")
+
+
+def render(document: T, as_json: bool, human: Callable[[T], None]) -> None:
     if as_json:
         output.json(document)
     else:

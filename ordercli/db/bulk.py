@@ -10,7 +10,9 @@ dialect's own bind processors, and the rows go to the driver's
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from itertools import repeat
+from typing import Any
 
 from sqlalchemy import Table, insert
 from sqlmodel import Session
@@ -36,7 +38,7 @@ def bulk_insert(session: Session, table: Table, columns: dict[str, object]) -> N
         # A driver with named parameters, or defaults the caller left out: Core does it.
         connection.execute(insert(table), _rows(columns, count))
         return
-    values = []
+    values: list[Iterable[object]] = []
     for key in order:
         column = columns[key]
         process = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
@@ -57,10 +59,10 @@ def _rows(columns: dict[str, object], count: int) -> list[dict]:
     return [dict(zip(lists, row, strict=True)) for row in zip(*lists.values(), strict=True)]
 
 
-def _memoised(process):
+def _memoised(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     seen: dict = {}
 
-    def convert(value):
+    def convert(value: Any) -> Any:
         try:
             return seen[value]
         except KeyError:

@@ -19,6 +19,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -28,6 +29,9 @@ from ordercli.db.migrations.runner import alembic_config, upgrade
 from ordercli.domain.errors import LedgerUnavailable, RuleViolation
 from ordercli.domain.paths import path_error
 from ordercli.models import metadata
+
+if TYPE_CHECKING:
+    from sqlalchemy.schema import ColumnCollectionConstraint, Index
 
 HEAD_REVISION = "0006"
 DEFAULT_BUSY_TIMEOUT_SECONDS = 30.0
@@ -279,7 +283,13 @@ def _unique_columns(table: str, constraint: str, detail: str | None) -> list[str
 
     declared = metadata.tables.get(table)
     if declared is not None:
-        for candidate in (*declared.constraints, *declared.indexes):
+        # Table.constraints is typed as the Constraint base, but every constraint a
+        # table holds (primary key, foreign key, unique, check) covers columns.
+        candidates = cast(
+            "tuple[ColumnCollectionConstraint | Index, ...]",
+            (*declared.constraints, *declared.indexes),
+        )
+        for candidate in candidates:
             if candidate.name == constraint:
                 return [column.name for column in candidate.columns] or None
     # Not declared by ordercli (made by hand in the database): PostgreSQL's detail

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ordercli.books.clock import today
 from ordercli.domain.money import qty_from_db
@@ -73,11 +73,14 @@ def tax_breakdown(lines: list[dict]) -> list[dict]:
 
 
 def _base(session: Session, kind: str, title: str, customer_id: int) -> dict:
+    company = _company(session)
+    customer = session.get(Customer, customer_id)
+    assert customer is not None  # customer_id is a NOT NULL foreign key to it
     return {
         "kind": kind,
         "title": title,
-        "company": _company(session),
-        "customer": _party(session.get(Customer, customer_id)),
+        "company": company,
+        "customer": _party(customer),
         "printed_on": _today(),
     }
 
@@ -99,7 +102,7 @@ def invoice_contexts(session: Session, invoices: list) -> list[dict]:
     customers = {
         c.id: _party(c)
         for c in session.scalars(
-            select(Customer).where(Customer.id.in_({i.customer_id for i in invoices}))
+            select(Customer).where(col(Customer.id).in_({i.customer_id for i in invoices}))
         )
     }
     contexts = []
@@ -161,19 +164,19 @@ def packing_slip_context(session: Session, number: str) -> dict:
     earlier = aliased(ShipmentLine)
     shipped_by_then = (
         select(func.coalesce(func.sum(earlier.qty), 0))
-        .join(Shipment, Shipment.id == earlier.shipment_id)
+        .join(Shipment, col(Shipment.id) == col(earlier.shipment_id))
         .where(
-            earlier.order_line_id == ShipmentLine.order_line_id,
-            earlier.shipment_id <= shipment.id,
-            Shipment.return_id.is_(None),
+            col(earlier.order_line_id) == col(ShipmentLine.order_line_id),
+            col(earlier.shipment_id) <= shipment.id,
+            col(Shipment.return_id).is_(None),
         )
         .scalar_subquery()
     )
     still_open = dict(
         session.execute(
-            select(ShipmentLine.position, OrderLine.qty - shipped_by_then)
-            .join(OrderLine, OrderLine.id == ShipmentLine.order_line_id)
-            .where(ShipmentLine.shipment_id == shipment.id)
+            select(col(ShipmentLine.position), col(OrderLine.qty) - shipped_by_then)
+            .join(OrderLine, col(OrderLine.id) == col(ShipmentLine.order_line_id))
+            .where(col(ShipmentLine.shipment_id) == shipment.id)
         ).all()
     )
     if shipment.return_id is not None:
@@ -199,6 +202,7 @@ def statement_context(
 
     report = statement(session=session, customer=customer, date_from=date_from, date_to=date_to)
     cust = get_customer(session=session, code=customer)
+    assert cust.id is not None  # a stored customer
     buckets = aging(session=session, as_of=report["to"], customer=cust.code)["customers"]
     context = _base(session, "statement", f"Statement for {cust.name}", cust.id)
     context.update(

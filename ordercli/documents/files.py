@@ -8,9 +8,10 @@ import tempfile
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ordercli.db.queries import check_date_range
 from ordercli.documents import (
@@ -82,14 +83,17 @@ def invoice_ids(
 ) -> list[int]:
 
     check_date_range(date_from, date_to)
-    query = select(Invoice.id).order_by(Invoice.id)
+    query = select(col(Invoice.id)).order_by(col(Invoice.id))
     if date_from:
-        query = query.where(Invoice.issue_date >= date_from)
+        query = query.where(col(Invoice.issue_date) >= date_from)
     if date_to:
-        query = query.where(Invoice.issue_date <= date_to)
+        query = query.where(col(Invoice.issue_date) <= date_to)
     if customer:
-        query = query.where(Invoice.customer_id == get_customer(session=session, code=customer).id)
-    return list(session.scalars(query))
+        query = query.where(
+            col(Invoice.customer_id) == get_customer(session=session, code=customer).id
+        )
+    # Invoice.id is the primary key: never NULL in a row
+    return cast("list[int]", list(session.scalars(query)))
 
 
 FIRST_CHUNK = 16
@@ -300,7 +304,9 @@ def write_invoice_batch(
         for start, stop in _chunks(len(ids)):
             chunk = list(
                 session.scalars(
-                    select(Invoice).where(Invoice.id.in_(ids[start:stop])).order_by(Invoice.id)
+                    select(Invoice)
+                    .where(col(Invoice.id).in_(ids[start:stop]))
+                    .order_by(col(Invoice.id))
                 )
             )
             for context in invoice_contexts(session, chunk):

@@ -36,7 +36,7 @@ from ordercli.documents import render_document
 from ordercli.domain.errors import InvalidInput, OrderCliError, RuleViolation
 from ordercli.domain.money import qty_from_db, qty_str
 from ordercli.io.exports.files import atomic_file, check_target
-from ordercli.models import Customer, SalesOrder
+from ordercli.models import Customer, Invoice, SalesOrder, Shipment
 from ordercli.services.parties.company import PASSWORD_VARIABLE, company_profile, smtp_password
 from ordercli.services.sales import fulfilment, invoicing
 from ordercli.views.records import invoice_view
@@ -251,6 +251,7 @@ def invoice_message(session: Session, number: str, to: str | None = None) -> Ema
 
     invoice = invoicing.get_invoice(session=session, number=number)
     customer = session.get(Customer, invoice.customer_id)
+    assert customer is not None  # customer_id is a NOT NULL foreign key to it
     recipient = _recipient(customer, to)
     profile = _profile(session)
     view = invoice_view(session, invoice, with_lines=False)
@@ -290,9 +291,11 @@ def shipment_message(session: Session, number: str, to: str | None = None) -> Em
 
     shipment = fulfilment.get_shipment(session=session, number=number)
     customer = session.get(Customer, shipment.customer_id)
+    assert customer is not None  # customer_id is a NOT NULL foreign key to it
     recipient = _recipient(customer, to)
     profile = _profile(session)
     order = session.get(SalesOrder, shipment.order_id)
+    assert order is not None  # order_id is a NOT NULL foreign key to it
     company = (profile.get("name") or "").strip()
     subject = f"Order {order.number} shipped ({shipment.number})" + (
         f" from {company}" if company else ""
@@ -323,7 +326,7 @@ def shipment_message(session: Session, number: str, to: str | None = None) -> Em
 # --- sending -------------------------------------------------------------------------
 
 
-def attachment_of(message: EmailMessage) -> tuple[str, int] | None:
+def attachment_of(message: EmailMessage) -> tuple[str | None, int] | None:
     """The first attachment's file name and size in bytes, if there is one."""
     for part in message.iter_attachments():
         return part.get_filename(), len(part.get_content())
@@ -341,11 +344,12 @@ def deliver(
             handle.write(data)
         return Delivery(sent=False, eml=path)
     _check_sendable(settings)
+    assert settings.host is not None  # _check_sendable refuses settings without one
     import smtplib
     import ssl
 
     step = "connecting"
-    client = None
+    client: smtplib.SMTP | None = None
     try:
         context = ssl.create_default_context()
         if settings.port == IMPLICIT_TLS_PORT:
@@ -471,6 +475,7 @@ def _hint(exc: BaseException) -> str | None:
 def record_delivery(*, session: Session, kind: str, number: str, message: EmailMessage) -> None:
     """Log a sent message against its document and order (SPEC rule 4)."""
 
+    document: Invoice | Shipment
     if kind == "invoice":
         document = invoicing.get_invoice(session=session, number=number)
         action = "sent"

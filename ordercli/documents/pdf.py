@@ -389,6 +389,7 @@ class _Layout:
         # Each cell's font, alignment and colour are set on its own style object
         # rather than by table commands: a command costs ReportLab a pass over
         # its cells, and a batch lays out tens of thousands of cells.
+        styles: list[tuple[object, ...]]  # table commands, of different lengths
         data, cell_styles, styles = [], [], []
         for r, row in enumerate(rows):
             cells = _cells(row)
@@ -529,7 +530,7 @@ def _cells(row: Node) -> list[Node]:
     return [c for c in row.children if isinstance(c, Node) and c.tag in {"td", "th"}]
 
 
-def _align(classes: set[str]) -> str:
+def _align(classes: frozenset[str]) -> str:
     return "RIGHT" if "right" in classes or "totals" in classes else "LEFT"
 
 
@@ -632,7 +633,7 @@ def _numbered_canvas(footer: list[str], margin: float, title: str):
     from reportlab.pdfgen.canvas import Canvas
 
     class NumberedCanvas(Canvas):
-        def __init__(self, *args, **kwargs):
+        def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict] = []
 

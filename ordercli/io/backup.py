@@ -58,9 +58,9 @@ def backup_ledger(*, url: str, target: str) -> dict:
         raise InvalidInput(f"cannot write {path}: the directory {path.parent} does not exist")
     if path.resolve() == ledger.resolve():
         raise InvalidInput("the backup cannot be the ledger itself")
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     os.close(handle)
-    temporary = Path(temporary)
+    temporary = Path(name)
     try:
         _copy(ledger, temporary)
         verdict = _integrity(temporary)

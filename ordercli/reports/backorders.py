@@ -11,8 +11,9 @@ customer how many lines and units wait. Read from the order-line view of
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from ordercli.domain.money import qty_from_db
 from ordercli.models import Customer, OrderLine, Product, SalesOrder
@@ -27,15 +28,19 @@ from ordercli.reports.line_history import (
 
 
 def backorder_report(*, session: Session, as_of: date | None = None) -> dict:
+    # SQLAlchemy's select (the same SQL) for `waiting`: SQLModel's select() is typed for four
+    # columns at most. Imported here, as this module does not import SQLAlchemy itself.
+    from sqlalchemy import select as sa_select
+
     if as_of is None:
         # Now, the kept counter says it: no need for the whole order-line view.
         lines = None
         short = (
             select(
-                OrderLine.product_id.label("product_id"),
-                OrderLine.order_id.label("order_id"),
-                OrderLine.position.label("position"),
-                OrderLine.qty_backordered.label("backordered"),
+                col(OrderLine.product_id).label("product_id"),
+                col(OrderLine.order_id).label("order_id"),
+                col(OrderLine.position).label("position"),
+                col(OrderLine.qty_backordered).label("backordered"),
             )
             .where(OrderLine.qty_backordered > 0)
             .subquery("backordered_now")
@@ -48,22 +53,22 @@ def backorder_report(*, session: Session, as_of: date | None = None) -> dict:
             .subquery("backordered_then")
         )
     waiting = (
-        select(
-            Product.id,
-            Product.sku,
-            Product.name,
-            SalesOrder.number,
-            SalesOrder.confirmed_at,
-            Customer.code,
+        sa_select(
+            col(Product.id),
+            col(Product.sku),
+            col(Product.name),
+            col(SalesOrder.number),
+            col(SalesOrder.confirmed_at),
+            col(Customer.code),
             short.c.position,
             short.c.backordered,
         )
-        .join(Product, Product.id == short.c.product_id)
-        .join(SalesOrder, SalesOrder.id == short.c.order_id)
-        .join(Customer, Customer.id == SalesOrder.customer_id)
-        .order_by(Product.sku, SalesOrder.confirmed_at, SalesOrder.id, short.c.position)
+        .join(Product, col(Product.id) == short.c.product_id)
+        .join(SalesOrder, col(SalesOrder.id) == short.c.order_id)
+        .join(Customer, col(Customer.id) == SalesOrder.customer_id)
+        .order_by(Product.sku, col(SalesOrder.confirmed_at), col(SalesOrder.id), short.c.position)
     )
-    rows = session.exec(waiting).all()
+    rows = session.execute(waiting).all()
     product_ids = sorted({row[0] for row in rows})
     levels = _levels(session, lines, product_ids, as_of)
     products: dict[str, dict] = {}
@@ -99,7 +104,7 @@ def backorder_report(*, session: Session, as_of: date | None = None) -> dict:
         entry["to_receive"] = entry["backordered"] = qty_from_db(entry["backordered"])
     for who in customers.values():
         who["backordered"] = qty_from_db(who["backordered"])
-    document = {
+    document: dict[str, Any] = {
         "as_of": as_of,
         "products": list(products.values()),
         "customers": sorted(customers.values(), key=lambda c: (-c["backordered"], c["customer"])),
@@ -120,7 +125,7 @@ def _levels(session: Session, lines, product_ids: list[int], as_of: date | None)
         return {}
     if as_of is None:
         query = select(Product.id, Product.on_hand, Product.reserved).where(
-            Product.id.in_(product_ids)
+            col(Product.id).in_(product_ids)
         )
         return {pid: (on_hand, reserved) for pid, on_hand, reserved in session.exec(query)}
     on_hand = on_hand_as_of(as_of)
@@ -134,6 +139,6 @@ def _levels(session: Session, lines, product_ids: list[int], as_of: date | None)
         select(Product.id, func.coalesce(on_hand.c.qty, 0), func.coalesce(reserved.c.qty, 0))
         .outerjoin(on_hand, on_hand.c.product_id == Product.id)
         .outerjoin(reserved, reserved.c.product_id == Product.id)
-        .where(Product.id.in_(product_ids))
+        .where(col(Product.id).in_(product_ids))
     )
     return {pid: (int(held), int(kept)) for pid, held, kept in session.exec(query)}

@@ -29,9 +29,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case, union_all
-from sqlmodel import Session, func, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, func, select
 
 from ordercli.books.clock import today
 from ordercli.books.journal import account_ids, signed_amount
@@ -60,6 +62,9 @@ from ordercli.reports.line_history import (
     orders_as_of,
     orders_now,
 )
+
+if TYPE_CHECKING:
+    from sqlmodel.sql.expression import Select
 
 DEFAULT_LOW_STOCK = Decimal(5)
 LISTED = 5
@@ -126,7 +131,7 @@ def _backorders(session: Session, lines) -> dict:
         select(Product.sku, Product.name, units)
         .join(Product, Product.id == lines.c.product_id)
         .where(lines.c.backordered > 0)
-        .group_by(Product.id, Product.sku, Product.name)
+        .group_by(col(Product.id), Product.sku, Product.name)
     )
     rows = session.exec(by_product.order_by(units.desc(), Product.sku)).all()
     return {
@@ -143,12 +148,13 @@ def _low_stock(session: Session, lines, threshold: int, day: date | None) -> dic
     """Stocked, active products whose available (on hand − reserved) is at or below
     ``threshold``. As of a day, on hand is the sum of the moves up to then and the
     reservation what the orders open then still had to ship."""
+    stock_query: Select[int, int, int]  # product id, on hand, reserved
     if day is None:
-        stock = select(
-            Product.id.label("product_id"),
-            Product.on_hand.label("on_hand"),
-            Product.reserved.label("reserved"),
-        ).where(Product.service.is_(False), Product.active.is_(True))
+        stock_query = select(
+            col(Product.id).label("product_id"),
+            col(Product.on_hand).label("on_hand"),
+            col(Product.reserved).label("reserved"),
+        ).where(col(Product.service).is_(False), col(Product.active).is_(True))
     else:
         on_hand = on_hand_as_of(day)
         reserved = (
@@ -162,37 +168,38 @@ def _low_stock(session: Session, lines, threshold: int, day: date | None) -> dic
             .group_by(lines.c.product_id)
             .subquery("reserved_as_of")
         )
-        stock = (
+        stock_query = (
             select(
-                Product.id.label("product_id"),
+                col(Product.id).label("product_id"),
                 func.coalesce(on_hand.c.qty, 0).label("on_hand"),
                 func.coalesce(reserved.c.qty, 0).label("reserved"),
             )
             .outerjoin(on_hand, on_hand.c.product_id == Product.id)
             .outerjoin(reserved, reserved.c.product_id == Product.id)
             .where(
-                Product.service.is_(False),
-                Product.active.is_(True),
+                col(Product.service).is_(False),
+                col(Product.active).is_(True),
                 Product.created_at < end_of(day),
             )
         )
-    stock = stock.subquery("stock")
+    stock = stock_query.subquery("stock")
     available = stock.c.on_hand - stock.c.reserved
+    # SQLAlchemy's select (the same SQL): SQLModel's select() is typed for four columns at most.
     low = (
-        select(
-            Product.sku,
-            Product.name,
+        sa_select(
+            col(Product.sku),
+            col(Product.name),
             stock.c.on_hand,
             stock.c.reserved,
             available,
             func.count().over(),
         )
-        .join(Product, Product.id == stock.c.product_id)
+        .join(Product, col(Product.id) == stock.c.product_id)
         .where(available <= threshold)
         .order_by(available, Product.sku)
         .limit(LISTED)
     )
-    rows = session.exec(low).all()
+    rows = session.execute(low).all()
     return {
         "threshold": qty_from_db(threshold),
         "products": rows[0][5] if rows else 0,
@@ -216,30 +223,31 @@ def _money_sections(session: Session, day: date, digits: int, now: bool = False)
     ids = account_ids(session)
     if now:
         balances = select(
-            Invoice.id.label("invoice_id"),
-            (Invoice.total - Invoice.paid - Invoice.credited).label("balance"),
+            col(Invoice.id).label("invoice_id"),
+            (col(Invoice.total) - Invoice.paid - Invoice.credited).label("balance"),
         ).subquery("invoice_balances")
     else:
         balances = (
             select(
-                JournalLine.invoice_id.label("invoice_id"),
+                col(JournalLine.invoice_id).label("invoice_id"),
                 func.sum(signed_amount()).label("balance"),
             )
-            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .join(JournalEntry, col(JournalEntry.id) == JournalLine.entry_id)
             .where(JournalLine.account_id == ids["receivable"], JournalEntry.entry_date <= day)
-            .group_by(JournalLine.invoice_id)
+            .group_by(col(JournalLine.invoice_id))
             .subquery("invoice_balances")
         )
-    overdue = Invoice.due_date < day
-    open_ = session.exec(
-        select(
+    overdue = col(Invoice.due_date) < day
+    # SQLAlchemy's select (the same SQL): SQLModel's select() is typed for four columns at most.
+    open_ = session.execute(
+        sa_select(
             func.count(),
             func.coalesce(func.sum(balances.c.balance), 0),
             func.coalesce(func.sum(case((overdue, 1), else_=0)), 0),
             func.coalesce(func.sum(case((overdue, balances.c.balance), else_=0)), 0),
             func.min(case((overdue, Invoice.due_date), else_=None)),
         )
-        .join(Invoice, Invoice.id == balances.c.invoice_id)
+        .join(Invoice, col(Invoice.id) == balances.c.invoice_id)
         .where(balances.c.balance > 0)
     ).one()
     oldest = None
@@ -248,12 +256,15 @@ def _money_sections(session: Session, day: date, digits: int, now: bool = False)
             select(Invoice.number)
             .join(balances, balances.c.invoice_id == Invoice.id)
             .where(balances.c.balance > 0, Invoice.due_date == open_[4])
-            .order_by(Invoice.id)
+            .order_by(col(Invoice.id))
             .limit(1)
         ).one()
     if now:
         held = union_all(
-            select(Payment.customer_id.label("customer_id"), Payment.unapplied.label("left")),
+            select(
+                col(Payment.customer_id).label("customer_id"),
+                col(Payment.unapplied).label("left"),
+            ),
             select(CreditMemo.customer_id, CreditMemo.credit_left),
         ).subquery("credit_held")
         credits = (
@@ -264,12 +275,12 @@ def _money_sections(session: Session, day: date, digits: int, now: bool = False)
     else:
         credits = (
             select(
-                JournalLine.customer_id.label("customer_id"),
+                col(JournalLine.customer_id).label("customer_id"),
                 (-func.sum(signed_amount())).label("credit"),
             )
-            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .join(JournalEntry, col(JournalEntry.id) == JournalLine.entry_id)
             .where(JournalLine.account_id == ids["customer_credit"], JournalEntry.entry_date <= day)
-            .group_by(JournalLine.customer_id)
+            .group_by(col(JournalLine.customer_id))
             .subquery("customer_credit")
         )
     credit = session.exec(
@@ -308,8 +319,9 @@ def _activity(session: Session, day: date, digits: int) -> dict:
             .scalar_subquery()
         )
 
-    row = session.exec(
-        select(
+    # SQLAlchemy's select (the same SQL): SQLModel's select() is typed for four columns at most.
+    row = session.execute(
+        sa_select(
             count(SalesOrder, SalesOrder.order_date),
             count(Invoice, Invoice.issue_date),
             total(Invoice, Invoice.issue_date, Invoice.total),

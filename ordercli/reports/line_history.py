@@ -22,7 +22,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, exists
-from sqlmodel import Session, func, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, func, select
 
 from ordercli.domain.states import OrderStatus
 from ordercli.models import (
@@ -63,21 +64,21 @@ def orders_as_of(day: date):
     end = end_of(day)
     events = (
         select(
-            Event.order_id.label("order_id"),
-            func.max(case((Event.action == "cancelled", 1), else_=0)).label("cancelled"),
-            func.max(case((Event.action == "held", Event.id), else_=0)).label("held"),
-            func.max(case((Event.action == "released", Event.id), else_=0)).label("released"),
+            col(Event.order_id).label("order_id"),
+            func.max(case((col(Event.action) == "cancelled", 1), else_=0)).label("cancelled"),
+            func.max(case((col(Event.action) == "held", Event.id), else_=0)).label("held"),
+            func.max(case((col(Event.action) == "released", Event.id), else_=0)).label("released"),
         )
         .where(
             Event.subject_kind == "order",
-            Event.order_id.is_not(None),
-            Event.action.in_(["cancelled", "held", "released"]),
+            col(Event.order_id).is_not(None),
+            col(Event.action).in_(["cancelled", "held", "released"]),
             Event.at < end,
         )
-        .group_by(Event.order_id)
+        .group_by(col(Event.order_id))
         .subquery("order_events")
     )
-    confirmed = and_(SalesOrder.confirmed_at.is_not(None), SalesOrder.confirmed_at < end)
+    confirmed = and_(col(SalesOrder.confirmed_at).is_not(None), col(SalesOrder.confirmed_at) < end)
     state = case(
         (func.coalesce(events.c.cancelled, 0) == 1, OrderStatus.CANCELLED.value),
         (
@@ -89,7 +90,7 @@ def orders_as_of(day: date):
     )
     return (
         select(
-            SalesOrder.id.label("order_id"),
+            col(SalesOrder.id).label("order_id"),
             state.label("state"),
             case((confirmed, SalesOrder.confirmed_at), else_=None).label("confirmed_at"),
         )
@@ -124,9 +125,9 @@ def lines_now(orders):
 
 def on_hand_as_of(day: date):
     return (
-        select(StockMove.product_id.label("product_id"), func.sum(StockMove.qty).label("qty"))
+        select(col(StockMove.product_id).label("product_id"), func.sum(StockMove.qty).label("qty"))
         .where(StockMove.at < end_of(day))
-        .group_by(StockMove.product_id)
+        .group_by(col(StockMove.product_id))
         .subquery("on_hand_as_of")
     )
 
@@ -134,10 +135,10 @@ def on_hand_as_of(day: date):
 def lines_as_of(orders, day: date):
     shipped = (
         select(ShipmentLine.order_line_id, func.sum(ShipmentLine.qty).label("qty"))
-        .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
+        .join(Shipment, col(Shipment.id) == ShipmentLine.shipment_id)
         # A replacement for returned goods never counts as shipped again.
-        .where(Shipment.ship_date <= day, Shipment.return_id.is_(None))
-        .group_by(ShipmentLine.order_line_id)
+        .where(Shipment.ship_date <= day, col(Shipment.return_id).is_(None))
+        .group_by(col(ShipmentLine.order_line_id))
         .subquery("shipped_as_of")
     )
     invoiced = (
@@ -147,9 +148,9 @@ def lines_as_of(orders, day: date):
             func.sum(InvoiceLine.net).label("net"),
             func.sum(InvoiceLine.tax).label("tax"),
         )
-        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .join(Invoice, col(Invoice.id) == InvoiceLine.invoice_id)
         .where(Invoice.issue_date <= day)
-        .group_by(InvoiceLine.order_line_id)
+        .group_by(col(InvoiceLine.order_line_id))
         .subquery("invoiced_as_of")
     )
     on_hand = on_hand_as_of(day)
@@ -157,36 +158,37 @@ def lines_as_of(orders, day: date):
     waits_for_stock = and_(
         orders.c.state.in_(OPEN_STATES),
         orders.c.confirmed_at.is_not(None),
-        Product.service.is_(False),
+        col(Product.service).is_(False),
     )
+    # SQLAlchemy's select (the same SQL): SQLModel's select() is typed for four columns at most.
     base = (
-        select(
-            OrderLine.order_id.label("order_id"),
-            OrderLine.product_id.label("product_id"),
+        sa_select(
+            col(OrderLine.order_id).label("order_id"),
+            col(OrderLine.product_id).label("product_id"),
             orders.c.state.label("state"),
-            Product.service.label("service"),
+            col(Product.service).label("service"),
             to_ship.label("to_ship"),
             (OrderLine.qty - func.coalesce(invoiced.c.qty, 0)).label("to_invoice"),
-            OrderLine.net.label("net"),
-            OrderLine.tax.label("tax"),
+            col(OrderLine.net).label("net"),
+            col(OrderLine.tax).label("tax"),
             (OrderLine.net - func.coalesce(invoiced.c.net, 0)).label("open_net"),
             (OrderLine.tax - func.coalesce(invoiced.c.tax, 0)).label("open_tax"),
             orders.c.confirmed_at.is_not(None).label("confirmed"),
-            OrderLine.id.label("line_id"),
-            OrderLine.position.label("position"),
+            col(OrderLine.id).label("line_id"),
+            col(OrderLine.position).label("position"),
             case((waits_for_stock, to_ship), else_=0).label("claim"),
             func.coalesce(on_hand.c.qty, 0).label("on_hand"),
             # Stock goes to the open lines earliest confirmed first (levels.allocate_stock).
             func.sum(case((waits_for_stock, to_ship), else_=0))
             .over(
-                partition_by=OrderLine.product_id,
-                order_by=(orders.c.confirmed_at, OrderLine.order_id, OrderLine.position),
+                partition_by=col(OrderLine.product_id),
+                order_by=(orders.c.confirmed_at, col(OrderLine.order_id), col(OrderLine.position)),
                 rows=(None, 0),
             )
             .label("running"),
         )
         .join(orders, orders.c.order_id == OrderLine.order_id)
-        .join(Product, Product.id == OrderLine.product_id)
+        .join(Product, col(Product.id) == OrderLine.product_id)
         .outerjoin(shipped, shipped.c.order_line_id == OrderLine.id)
         .outerjoin(invoiced, invoiced.c.order_line_id == OrderLine.id)
         .outerjoin(on_hand, on_hand.c.product_id == OrderLine.product_id)
@@ -199,7 +201,7 @@ def lines_as_of(orders, day: date):
         (short >= base.c.claim, base.c.claim),
         else_=short,
     )
-    return select(
+    return sa_select(
         base.c.order_id,
         base.c.product_id,
         base.c.state,
@@ -248,11 +250,11 @@ def lines_changed_after(session: Session, day: date) -> bool:
     return session.exec(
         select(
             exists().where(
-                Event.order_id == SalesOrder.id,
-                SalesOrder.order_date <= day,
-                Event.subject_kind == "order",
-                Event.action.in_(LINE_CHANGES),
-                Event.at >= end_of(day),
+                col(Event.order_id) == SalesOrder.id,
+                col(SalesOrder.order_date) <= day,
+                col(Event.subject_kind) == "order",
+                col(Event.action).in_(LINE_CHANGES),
+                col(Event.at) >= end_of(day),
             )
         )
     ).one()

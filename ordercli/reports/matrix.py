@@ -16,9 +16,10 @@ are dated, so the matrix as of a past day is rebuilt from them.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import and_, case, literal, or_
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from ordercli.books.clock import today
 from ordercli.domain.states import OrderStatus
@@ -70,28 +71,28 @@ def order_matrix(*, session: Session, as_of: date | None = None) -> dict:
     )
     shipped = (
         select(ShipmentLine.order_line_id, func.max(Shipment.ship_date).label("last"))
-        .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
+        .join(Shipment, col(Shipment.id) == ShipmentLine.shipment_id)
         .where(Shipment.ship_date <= day)
-        .group_by(ShipmentLine.order_line_id)
+        .group_by(col(ShipmentLine.order_line_id))
         .subquery("line_shipped")
     )
     invoiced = (
         select(InvoiceLine.order_line_id, func.max(Invoice.issue_date).label("last"))
-        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .join(Invoice, col(Invoice.id) == InvoiceLine.invoice_id)
         .where(Invoice.issue_date <= day)
-        .group_by(InvoiceLine.order_line_id)
+        .group_by(col(InvoiceLine.order_line_id))
         .subquery("line_invoiced")
     )
     events = (
         select(Event.order_id, func.max(Event.at).label("last"))
-        .where(Event.order_id.is_not(None), Event.action.in_(CHANGES), Event.at < end)
-        .group_by(Event.order_id)
+        .where(col(Event.order_id).is_not(None), col(Event.action).in_(CHANGES), Event.at < end)
+        .group_by(col(Event.order_id))
         .subquery("order_changed")
     )
 
     def changed_since(first_day: date):
         return or_(
-            SalesOrder.order_date >= first_day,
+            col(SalesOrder.order_date) >= first_day,
             shipped.c.last >= first_day,
             invoiced.c.last >= first_day,
             events.c.last >= _start_of(first_day),
@@ -114,11 +115,11 @@ def order_matrix(*, session: Session, as_of: date | None = None) -> dict:
     counts = {(row_state, row_age): count for row_state, row_age, count in session.exec(query)}
     rows = []
     for name in STATES:
-        row = {"state": name, **{a: counts.get((name, a), 0) for a in AGES}}
+        row: dict[str, Any] = {"state": name, **{a: counts.get((name, a), 0) for a in AGES}}
         row["total"] = sum(row[a] for a in AGES)
         rows.append(row)
     totals = {a: sum(row[a] for row in rows) for a in (*AGES, "total")}
-    document = {"as_of": as_of, "day": day, "rows": rows, "totals": totals}
+    document: dict[str, Any] = {"as_of": as_of, "day": day, "rows": rows, "totals": totals}
     if as_of is not None:
         # Lines edited after the day show today's quantities (see line_history).
         document["as_of_exact"] = not lines_changed_after(session, as_of)

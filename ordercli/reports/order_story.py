@@ -17,7 +17,7 @@ import shlex
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from ordercli.books.events import events_for
 from ordercli.books.settings import amount_of, currency
@@ -84,37 +84,48 @@ class _Facts:
 
 
 def _read(session: Session, number: str) -> _Facts:
+    # SQLAlchemy's select (the same SQL) for the lines: SQLModel's select() is typed for four
+    # columns at most. Imported here, as this module does not import SQLAlchemy itself.
+    from sqlalchemy import select as sa_select
+
     order = ordering.get_order(session=session, number=number)
     customer = session.get(Customer, order.customer_id)
+    assert customer is not None  # an order's customer_id is a NOT NULL foreign key
     lines = [
         _Line(row, sku, service, on_hand, on_hand - reserved)
-        for row, sku, service, on_hand, reserved in session.exec(
-            select(OrderLine, Product.sku, Product.service, Product.on_hand, Product.reserved)
-            .join(Product, Product.id == OrderLine.product_id)
-            .where(OrderLine.order_id == order.id)
-            .order_by(OrderLine.position)
+        for row, sku, service, on_hand, reserved in session.execute(
+            sa_select(
+                OrderLine,
+                col(Product.sku),
+                col(Product.service),
+                col(Product.on_hand),
+                col(Product.reserved),
+            )
+            .join(Product, col(Product.id) == OrderLine.product_id)
+            .where(col(OrderLine.order_id) == order.id)
+            .order_by(col(OrderLine.position))
         )
     ]
     invoices = list(
-        session.exec(select(Invoice).where(Invoice.order_id == order.id).order_by(Invoice.id))
+        session.exec(select(Invoice).where(Invoice.order_id == order.id).order_by(col(Invoice.id)))
     )
     facts = _Facts(order, customer, lines, invoices)
     for shipment, item in session.exec(
         select(Shipment, ShipmentLine)
-        .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
+        .join(ShipmentLine, col(ShipmentLine.shipment_id) == Shipment.id)
         .where(Shipment.order_id == order.id)
-        .order_by(Shipment.id, ShipmentLine.position)
+        .order_by(col(Shipment.id), col(ShipmentLine.position))
     ):
         facts.shipments[shipment.number] = shipment
         facts.shipment_items.setdefault(shipment.number, []).append(item)
-    for rma, item in session.exec(
+    for rma, rma_item in session.exec(
         select(Rma, RmaLine)
-        .join(RmaLine, RmaLine.rma_id == Rma.id)
+        .join(RmaLine, col(RmaLine.rma_id) == Rma.id)
         .where(Rma.order_id == order.id)
-        .order_by(Rma.id, RmaLine.position)
+        .order_by(col(Rma.id), col(RmaLine.position))
     ):
         facts.returns[rma.number] = rma
-        facts.return_items.setdefault(rma.number, []).append(item)
+        facts.return_items.setdefault(rma.number, []).append(rma_item)
     return facts
 
 
@@ -306,7 +317,7 @@ def _blockers(facts: _Facts, credit: dict | None) -> list[dict]:
     order = facts.order
     if order.status == OrderStatus.CANCELLED:
         return [{"kind": "cancelled", "message": "the order is cancelled: nothing more happens"}]
-    blocked = []
+    blocked: list[dict] = []
     if order.status == OrderStatus.ON_HOLD:
         blocked.append(
             {"kind": "on_hold", "message": f"on hold: {order.hold_reason}; release it first"}
@@ -680,6 +691,7 @@ def order_timeline(*, session: Session, number: str) -> tuple[str, list[dict]]:
     its step (``event``) and, for shipments, carrier and tracking."""
 
     order = ordering.get_order(session=session, number=number)
+    assert order.id is not None  # read from the ledger, so it has its id
     carriers = {
         row[0]: (row[1], row[2])
         for row in session.exec(

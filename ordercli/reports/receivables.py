@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import case
-from sqlmodel import Session, func, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, func, select
 
 from ordercli.books.clock import today
 from ordercli.books.journal import account_ids, signed_amount
@@ -30,15 +31,15 @@ def aging(*, session: Session, as_of: date | None = None, customer: str | None =
     ids = account_ids(session)
     open_balance = (
         select(
-            JournalLine.invoice_id.label("invoice_id"),
+            col(JournalLine.invoice_id).label("invoice_id"),
             func.sum(signed_amount()).label("balance"),
         )
-        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .join(JournalEntry, col(JournalEntry.id) == JournalLine.entry_id)
         .where(JournalLine.account_id == ids["receivable"], JournalEntry.entry_date <= as_of)
-        .group_by(JournalLine.invoice_id)
+        .group_by(col(JournalLine.invoice_id))
         .subquery()
     )
-    due = Invoice.due_date
+    due = col(Invoice.due_date)
     bucket = case(
         (due >= as_of, "current"),
         (due >= as_of - timedelta(days=30), "d1_30"),
@@ -48,8 +49,8 @@ def aging(*, session: Session, as_of: date | None = None, customer: str | None =
     )
     query = (
         select(Customer.code, Customer.name, bucket, func.sum(open_balance.c.balance))
-        .join(Invoice, Invoice.id == open_balance.c.invoice_id)
-        .join(Customer, Customer.id == Invoice.customer_id)
+        .join(Invoice, col(Invoice.id) == open_balance.c.invoice_id)
+        .join(Customer, col(Customer.id) == Invoice.customer_id)
         .where(open_balance.c.balance != 0)
         .group_by(Customer.code, Customer.name, bucket)
         .order_by(Customer.code)
@@ -93,49 +94,50 @@ def statement(
         raise InvalidInput(f"--from {date_from} is after the statement date {date_to}")
     ids = account_ids(session)
     owed = case(
-        (JournalLine.account_id == ids["receivable"], signed_amount()),
-        (JournalLine.account_id == ids["customer_credit"], signed_amount()),
+        (col(JournalLine.account_id) == ids["receivable"], signed_amount()),
+        (col(JournalLine.account_id) == ids["customer_credit"], signed_amount()),
         else_=0,
     )
+    # SQLAlchemy's select (the same SQL): SQLModel's select() is typed for four columns at most.
     base = (
-        select(
-            JournalEntry.id,
-            JournalEntry.entry_date,
-            JournalEntry.source_kind,
-            JournalEntry.source_number,
-            JournalEntry.memo,
+        sa_select(
+            col(JournalEntry.id),
+            col(JournalEntry.entry_date),
+            col(JournalEntry.source_kind),
+            col(JournalEntry.source_number),
+            col(JournalEntry.memo),
             func.sum(owed),
         )
-        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .join(JournalEntry, col(JournalEntry.id) == JournalLine.entry_id)
         .where(
-            JournalLine.customer_id == cust.id,
-            JournalLine.account_id.in_([ids["receivable"], ids["customer_credit"]]),
-            JournalEntry.entry_date <= date_to,
+            col(JournalLine.customer_id) == cust.id,
+            col(JournalLine.account_id).in_([ids["receivable"], ids["customer_credit"]]),
+            col(JournalEntry.entry_date) <= date_to,
         )
         .group_by(
-            JournalEntry.id,
-            JournalEntry.entry_date,
-            JournalEntry.source_kind,
-            JournalEntry.source_number,
-            JournalEntry.memo,
+            col(JournalEntry.id),
+            col(JournalEntry.entry_date),
+            col(JournalEntry.source_kind),
+            col(JournalEntry.source_number),
+            col(JournalEntry.memo),
         )
-        .order_by(JournalEntry.entry_date, JournalEntry.id)
+        .order_by(col(JournalEntry.entry_date), col(JournalEntry.id))
     )
     digits = minor_digits(session)
     opening = 0
     if date_from:
         opening = session.exec(
             select(func.coalesce(func.sum(owed), 0))
-            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .join(JournalEntry, col(JournalEntry.id) == JournalLine.entry_id)
             .where(
                 JournalLine.customer_id == cust.id,
                 JournalEntry.entry_date < date_from,
             )
         ).one()
-        base = base.where(JournalEntry.entry_date >= date_from)
+        base = base.where(col(JournalEntry.entry_date) >= date_from)
     running = opening
     lines = []
-    for _, on, kind, number, memo, amount in session.exec(base).all():
+    for _, on, kind, number, memo, amount in session.execute(base).all():
         if amount == 0:
             continue
         running += amount

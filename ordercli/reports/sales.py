@@ -20,7 +20,8 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import extract, literal, union_all
-from sqlmodel import Session, func, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, func, select
 
 from ordercli.books.settings import currency, minor_digits
 from ordercli.db.queries import check_date_range
@@ -41,39 +42,40 @@ def _document_lines(grouping: str, date_from: date | None, date_to: date | None)
         return customer_column if grouping == "customer" else product_column
 
     zero = literal(0)
+    # SQLAlchemy's select (the same SQL): SQLModel's select() is typed for four columns at most.
     invoiced = (
-        select(
+        sa_select(
             key_of(Invoice.issue_date, Invoice.customer_id, InvoiceLine.product_id).label("key"),
-            InvoiceLine.net.label("invoiced_net"),
-            InvoiceLine.tax.label("invoiced_tax"),
+            col(InvoiceLine.net).label("invoiced_net"),
+            col(InvoiceLine.tax).label("invoiced_tax"),
             zero.label("credited_net"),
             zero.label("credited_tax"),
         )
         .select_from(InvoiceLine)
-        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .join(Invoice, col(Invoice.id) == InvoiceLine.invoice_id)
     )
     credited = (
-        select(
+        sa_select(
             key_of(CreditMemo.issue_date, CreditMemo.customer_id, InvoiceLine.product_id).label(
                 "key"
             ),
             zero.label("invoiced_net"),
             zero.label("invoiced_tax"),
-            CreditMemoLine.net.label("credited_net"),
-            CreditMemoLine.tax.label("credited_tax"),
+            col(CreditMemoLine.net).label("credited_net"),
+            col(CreditMemoLine.tax).label("credited_tax"),
         )
         .select_from(CreditMemoLine)
-        .join(CreditMemo, CreditMemo.id == CreditMemoLine.credit_memo_id)
+        .join(CreditMemo, col(CreditMemo.id) == CreditMemoLine.credit_memo_id)
     )
     if grouping == "product":
         # A credit memo line reaches its product through the invoice line it credits.
-        credited = credited.join(InvoiceLine, InvoiceLine.id == CreditMemoLine.invoice_line_id)
+        credited = credited.join(InvoiceLine, col(InvoiceLine.id) == CreditMemoLine.invoice_line_id)
     if date_from is not None:
-        invoiced = invoiced.where(Invoice.issue_date >= date_from)
-        credited = credited.where(CreditMemo.issue_date >= date_from)
+        invoiced = invoiced.where(col(Invoice.issue_date) >= date_from)
+        credited = credited.where(col(CreditMemo.issue_date) >= date_from)
     if date_to is not None:
-        invoiced = invoiced.where(Invoice.issue_date <= date_to)
-        credited = credited.where(CreditMemo.issue_date <= date_to)
+        invoiced = invoiced.where(col(Invoice.issue_date) <= date_to)
+        credited = credited.where(col(CreditMemo.issue_date) <= date_to)
     return union_all(invoiced, credited).subquery("document_lines")
 
 
@@ -86,7 +88,7 @@ def _grouped_query(grouping: str, date_from: date | None, date_to: date | None):
         func.sum(lines.c.credited_tax),
     )
     if grouping == "month":
-        return select(lines.c.key, literal(None), *sums).group_by(lines.c.key)
+        return sa_select(lines.c.key, literal(None), *sums).group_by(lines.c.key)
     # Sum by id first, then name the few groups: grouping a million lines by code
     # and name too costs a third more.
     totals = (
@@ -98,10 +100,10 @@ def _grouped_query(grouping: str, date_from: date | None, date_to: date | None):
         .subquery("sales_totals")
     )
     model = Customer if grouping == "customer" else Product
-    code = Customer.code if grouping == "customer" else Product.sku
-    return select(code, model.name, totals.c.s0, totals.c.s1, totals.c.s2, totals.c.s3).join(
-        model, model.id == totals.c.key
-    )
+    code = col(Customer.code) if grouping == "customer" else col(Product.sku)
+    return sa_select(
+        code, col(model.name), totals.c.s0, totals.c.s1, totals.c.s2, totals.c.s3
+    ).join(model, col(model.id) == totals.c.key)
 
 
 def _month_key(yyyymm) -> str:

@@ -8,9 +8,10 @@ them as JSON or tables without doing any arithmetic of its own.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ordercli.books.journal import customer_positions
 from ordercli.books.settings import amount_of as _money
@@ -36,16 +37,24 @@ from ordercli.models import (
 from ordercli.services.inventory.warehouses import stock_by_warehouse
 from ordercli.services.sales import invoicing, ordering, quoting
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
+    from sqlmodel.sql.expression import Select
+
+K = TypeVar("K")  # the ids a grouped query is keyed by
+
 
 def customer_views(session: Session, customers: list[Customer], as_of=None) -> list[dict]:
     """Views of many customers; their balances come from one grouped journal query."""
 
     positions = customer_positions(
-        session=session, customer_ids=[c.id for c in customers], as_of=as_of
+        session=session, customer_ids=[c.id for c in customers if c.id is not None], as_of=as_of
     )
     digits = minor_digits(session)
     views = []
     for customer in customers:
+        assert customer.id is not None  # a stored customer
         receivable, credit = positions.get(customer.id, (0, 0))
         views.append(
             _customer_fields(
@@ -112,8 +121,9 @@ def _sku_map(session: Session, product_ids) -> dict[int, str]:
     ids = set(product_ids)
     if not ids:
         return {}
-    rows = session.exec(select(Product.id, Product.sku).where(Product.id.in_(ids)))
-    return dict(rows.all())
+    rows = session.exec(select(Product.id, Product.sku).where(col(Product.id).in_(ids)))
+    # Product.id is the primary key: never NULL in a row
+    return dict(cast("Sequence[tuple[int, str]]", rows.all()))
 
 
 def _priced_line(session: Session, line, sku: str) -> dict:
@@ -132,11 +142,13 @@ def _priced_line(session: Session, line, sku: str) -> dict:
 
 
 def _customer_code(session: Session, customer_id: int) -> str:
-    return session.get(Customer, customer_id).code
+    customer = session.get(Customer, customer_id)
+    assert customer is not None  # customer_id is a NOT NULL foreign key to it
+    return customer.code
 
 
 def quote_view(session: Session, quote: Quote, *, with_lines: bool = True) -> dict:
-    view = {
+    view: dict[str, object] = {
         "number": quote.number,
         "customer": _customer_code(session, quote.customer_id),
         "status": quoting.quote_status(quote).value,
@@ -179,9 +191,11 @@ def order_line_view(session: Session, line: OrderLine, sku: str, service: bool) 
 CHUNK = 500  # ids per IN (...) list, well under every database's parameter limit
 
 
-def _grouped(session: Session, query_for, ids) -> dict[int, list]:
+def _grouped(
+    session: Session, query_for: Callable[[list[K]], Select[Any, Any]], ids: Iterable[K]
+) -> dict[K, list[Any]]:
     """Rows of ``query_for(chunk_of_ids)`` grouped by their first column, in query order."""
-    grouped: dict[int, list] = defaultdict(list)
+    grouped: dict[K, list[Any]] = defaultdict(list)
     ids = list(dict.fromkeys(ids))
     for start in range(0, len(ids), CHUNK):
         for row in session.exec(query_for(ids[start : start + CHUNK])):
@@ -189,7 +203,7 @@ def _grouped(session: Session, query_for, ids) -> dict[int, list]:
     return grouped
 
 
-def _lines_of(session: Session, line_model, parent_column, ids) -> dict[int, list]:
+def _lines_of(session: Session, line_model, parent_column, ids: Iterable[K]) -> dict[K, list[Any]]:
     """The lines of many documents, grouped by document id, in line order."""
     return _grouped(
         session,
@@ -202,7 +216,9 @@ def _lines_of(session: Session, line_model, parent_column, ids) -> dict[int, lis
     )
 
 
-def _numbers_by_id(session: Session, model, ids) -> dict[int, str]:
+def _numbers_by_id(session: Session, model, ids: Iterable[int | None]) -> dict[int | None, str]:
+    # Keyed by ``int | None`` because it is looked up by optional foreign keys; None is
+    # never a key, so ``.get(None)`` is None.
     rows = _grouped(
         session,
         lambda chunk: select(model.id, model.number).where(model.id.in_(chunk)),
@@ -211,9 +227,11 @@ def _numbers_by_id(session: Session, model, ids) -> dict[int, str]:
     return {key: values[0] for key, values in rows.items()}
 
 
-def _customer_codes(session: Session, ids) -> dict[int, str]:
+def _customer_codes(session: Session, ids: Iterable[int]) -> dict[int, str]:
     rows = _grouped(
-        session, lambda chunk: select(Customer.id, Customer.code).where(Customer.id.in_(chunk)), ids
+        session,
+        lambda chunk: select(Customer.id, Customer.code).where(col(Customer.id).in_(chunk)),
+        ids,
     )
     return {key: values[0] for key, values in rows.items()}
 
@@ -235,7 +253,7 @@ def order_views(
             p.id: p
             for rows in _grouped(
                 session,
-                lambda chunk: select(Product.id, Product).where(Product.id.in_(chunk)),
+                lambda chunk: select(Product.id, Product).where(col(Product.id).in_(chunk)),
                 product_ids,
             ).values()
             for p in rows
@@ -244,8 +262,8 @@ def order_views(
             session,
             lambda chunk: (
                 select(Invoice.order_id, Invoice.number)
-                .where(Invoice.order_id.in_(chunk))
-                .order_by(Invoice.id)
+                .where(col(Invoice.order_id).in_(chunk))
+                .order_by(col(Invoice.id))
             ),
             ids,
         )
@@ -253,8 +271,8 @@ def order_views(
             session,
             lambda chunk: (
                 select(Shipment.order_id, Shipment.number)
-                .where(Shipment.order_id.in_(chunk))
-                .order_by(Shipment.id)
+                .where(col(Shipment.order_id).in_(chunk))
+                .order_by(col(Shipment.id))
             ),
             ids,
         )
@@ -262,22 +280,24 @@ def order_views(
             session,
             lambda chunk: (
                 select(CreditMemo.order_id, CreditMemo.number)
-                .where(CreditMemo.order_id.in_(chunk))
-                .order_by(CreditMemo.id)
+                .where(col(CreditMemo.order_id).in_(chunk))
+                .order_by(col(CreditMemo.id))
             ),
             ids,
         )
         returns = _grouped(
             session,
             lambda chunk: (
-                select(Rma.order_id, Rma.number).where(Rma.order_id.in_(chunk)).order_by(Rma.id)
+                select(Rma.order_id, Rma.number)
+                .where(col(Rma.order_id).in_(chunk))
+                .order_by(col(Rma.id))
             ),
             ids,
         )
     documents = []
     for order in orders:
         lines = lines_of.get(order.id, [])
-        view = {
+        view: dict[str, object] = {
             "number": order.number,
             "customer": codes[order.customer_id],
             "status": order.status,
@@ -323,8 +343,8 @@ def invoice_views(
             session,
             lambda chunk: (
                 select(CreditMemo.invoice_id, CreditMemo.number)
-                .where(CreditMemo.invoice_id.in_(chunk))
-                .order_by(CreditMemo.id)
+                .where(col(CreditMemo.invoice_id).in_(chunk))
+                .order_by(col(CreditMemo.id))
             ),
             ids,
         )
@@ -332,16 +352,16 @@ def invoice_views(
             session,
             lambda chunk: (
                 select(Allocation.invoice_id, Payment.number)
-                .join(Payment, Payment.id == Allocation.payment_id)
-                .where(Allocation.invoice_id.in_(chunk))
-                .order_by(Allocation.id)
+                .join(Payment, col(Payment.id) == col(Allocation.payment_id))
+                .where(col(Allocation.invoice_id).in_(chunk))
+                .order_by(col(Allocation.id))
             ),
             ids,
         )
     code = currency(session)
     documents = []
     for invoice in invoices:
-        view = {
+        view: dict[str, object] = {
             "number": invoice.number,
             "order": orders[invoice.order_id],
             "customer": codes[invoice.customer_id],
@@ -385,10 +405,12 @@ def shipment_views(
     if with_lines:
         lines_of = _lines_of(session, ShipmentLine, ShipmentLine.shipment_id, ids)
 
-    places = dict(session.execute(sa_select(Warehouse.id, Warehouse.code)).all())
+    places: dict[int | None, str] = dict(
+        session.execute(sa_select(col(Warehouse.id), col(Warehouse.code))).all()
+    )
     documents = []
     for shipment in shipments:
-        view = {
+        view: dict[str, object] = {
             "number": shipment.number,
             "order": orders[shipment.order_id],
             "customer": codes[shipment.customer_id],
@@ -432,7 +454,9 @@ def event_view(event) -> dict:
 
 def stock_move_views(session: Session, moves) -> list[dict]:
 
-    codes = dict(session.execute(sa_select(Warehouse.id, Warehouse.code)).all())
+    codes: dict[int, str] = dict(
+        session.execute(sa_select(col(Warehouse.id), col(Warehouse.code))).all()
+    )
     return [
         {
             "at": move.at,

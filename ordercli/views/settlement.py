@@ -3,7 +3,7 @@ with SPEC's JSON keys (see ``views.py`` for the documents of the sale itself).""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ordercli.books.settings import amount_of as _money
 from ordercli.books.settings import currency
@@ -37,8 +37,8 @@ def payment_views(session: Session, payments: list[Payment]) -> list[dict]:
         session,
         lambda chunk: (
             select(Allocation.payment_id, Allocation)
-            .where(Allocation.payment_id.in_(chunk))
-            .order_by(Allocation.id)
+            .where(col(Allocation.payment_id).in_(chunk))
+            .order_by(col(Allocation.id))
         ),
         ids,
     )
@@ -101,8 +101,8 @@ def credit_memo_views(
         session,
         lambda chunk: (
             select(Refund.credit_memo_id, Refund.number)
-            .where(Refund.credit_memo_id.in_(chunk))
-            .order_by(Refund.id)
+            .where(col(Refund.credit_memo_id).in_(chunk))
+            .order_by(col(Refund.id))
         ),
         ids,
     )
@@ -111,7 +111,7 @@ def credit_memo_views(
     code = currency(session)
     documents = []
     for m in memos:
-        view = {
+        view: dict[str, object] = {
             "number": m.number,
             "invoice": invoices[m.invoice_id],
             "order": orders[m.order_id],
@@ -162,8 +162,8 @@ def return_views(session: Session, returns: list[Rma], *, with_lines: bool = Tru
         session,
         lambda chunk: (
             select(CreditMemo.return_id, CreditMemo.number)
-            .where(CreditMemo.return_id.in_(chunk))
-            .order_by(CreditMemo.id)
+            .where(col(CreditMemo.return_id).in_(chunk))
+            .order_by(col(CreditMemo.id))
         ),
         ids,
     )
@@ -171,8 +171,8 @@ def return_views(session: Session, returns: list[Rma], *, with_lines: bool = Tru
         session,
         lambda chunk: (
             select(Shipment.return_id, Shipment.number)
-            .where(Shipment.return_id.in_(chunk))
-            .order_by(Shipment.id)
+            .where(col(Shipment.return_id).in_(chunk))
+            .order_by(col(Shipment.id))
         ),
         ids,
     )
@@ -180,7 +180,7 @@ def return_views(session: Session, returns: list[Rma], *, with_lines: bool = Tru
         lines_of = _lines_of(session, RmaLine, RmaLine.rma_id, ids)
     documents = []
     for r in returns:
-        view = {
+        view: dict[str, object] = {
             "number": r.number,
             "order": orders[r.order_id],
             "customer": codes[r.customer_id],
@@ -211,14 +211,14 @@ def agreement_views(
         session,
         lambda chunk: (
             select(SalesOrder.billing_agreement_id, SalesOrder.number)
-            .where(SalesOrder.billing_agreement_id.in_(chunk))
-            .order_by(SalesOrder.id)
+            .where(col(SalesOrder.billing_agreement_id).in_(chunk))
+            .order_by(col(SalesOrder.id))
         ),
         ids,
     )
     documents = []
     for a in agreements:
-        view = {
+        view: dict[str, object] = {
             "number": a.number,
             "id": a.number,
             "customer": codes[a.customer_id],

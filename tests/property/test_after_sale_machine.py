@@ -185,7 +185,8 @@ def read_state(engine) -> State:
             "+ (SELECT COALESCE(SUM(credit_left), 0) FROM credit_memo m "
             "WHERE m.customer_id = c.id) AS credit FROM customer c",
         ):
-            state.credit[row["code"]] = row["credit"]
+            # PostgreSQL sums integers as numeric (a Decimal); the ledger's units are ints.
+            state.credit[row["code"]] = int(row["credit"])
         for rma in _rows(
             conn,
             "SELECT r.id, r.number, r.status, o.number AS order_number FROM rma r "

@@ -43,7 +43,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             # SQLite rebuilds a changed table by copy, drop and rename, which
             # foreign keys would refuse; they are off for the migration (the
             # pragma only works outside a transaction) and verified before commit.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            driver = connection.connection.driver_connection
+            assert driver is not None  # a connection checked out of the pool has one
+            driver.execute("PRAGMA foreign_keys=OFF")
         try:
             if not sqlite:
                 connection.execute(
@@ -61,4 +63,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         finally:
             if sqlite:
                 connection.rollback()
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                driver = connection.connection.driver_connection
+                assert driver is not None  # a connection checked out of the pool has one
+                driver.execute("PRAGMA foreign_keys=ON")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from contextlib import closing
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
@@ -72,6 +72,7 @@ def resolve_format(kind: str, fmt: str | None, path: Path | None) -> str:
         if fmt not in FORMATS:
             raise InvalidInput(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
         if implied is not None and implied != fmt:
+            assert path is not None  # implied is its extension's format
             raise InvalidInput(
                 f"--format {fmt} does not match the file name {path.name} ({implied})",
                 hint=f"drop --format, or name the file *.{fmt}",
@@ -117,6 +118,7 @@ def export(
     path = Path(out) if isinstance(out, str | Path) else None
     fmt = check_request(kind=kind, fmt=fmt, path=path, date_from=date_from, date_to=date_to)
     if path is None:
+        assert not isinstance(out, Path)  # path is None exactly when out is a stream
         return _write(session, kind, fmt, date_from, date_to, out)
     with atomic_file(path) as handle:
         return _write(session, kind, fmt, date_from, date_to, handle)
@@ -156,7 +158,7 @@ def _text_batches(session: Session, query):
         result.close()
 
 
-def _write(session, kind, fmt, date_from, date_to, out: BinaryIO) -> int:
+def _write(session, kind, fmt, date_from, date_to, out: IO[bytes]) -> int:
     digits = minor_digits(session)
     table = queries.TABLES[kind](
         today=today(), currency=currency(session), date_from=date_from, date_to=date_to

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.paths import check_path
@@ -47,7 +47,7 @@ def _mode_for(path: Path) -> int:
 
 
 @contextmanager
-def atomic_file(path: Path) -> Iterator[BinaryIO]:
+def atomic_file(path: Path) -> Iterator[IO[bytes]]:
     """A binary file that becomes ``path`` when the block ends without an error."""
     try:
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below in every case

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
-from typing import BinaryIO
+from typing import IO, Any
 
 from ordercli.io.exports.values import money_text
 
@@ -116,14 +116,14 @@ def _period(book: Book) -> str:
     return "all entries"
 
 
-def _entries(rows: Iterable) -> Iterable[tuple[object, list]]:
+def _entries(rows: Iterable) -> Iterable[tuple[Any, list]]:
     """Journal lines (in entry order) grouped into entries: a few lines held at a time."""
-    for _, lines in groupby(rows, key=lambda row: row.entry):
-        lines = list(lines)
+    for _, group in groupby(rows, key=lambda row: row.entry):
+        lines = list(group)
         yield lines[0], lines
 
 
-def _writer(out: BinaryIO):
+def _writer(out: IO[bytes]):
     def write(text: str) -> None:
         out.write(text.encode("utf-8"))
 
@@ -152,7 +152,7 @@ def _hl_tags(pairs: Iterable[tuple[str, object]]) -> str:
     return f"  ; {tags}" if tags else ""
 
 
-def write_hledger(out: BinaryIO, book: Book, rows: Iterable) -> int:
+def write_hledger(out: IO[bytes], book: Book, rows: Iterable) -> int:
     width = max((len(a.path) for a in book.accounts.values()), default=20)
     write = _writer(out)
 
@@ -164,7 +164,11 @@ def write_hledger(out: BinaryIO, book: Book, rows: Iterable) -> int:
     sample = "1000" + ("." + "0" * book.minor_digits if book.minor_digits else ".")
     write(f"commodity {sample} {book.currency}\n\n")
     for account in book.accounts.values():
-        tags = [("type", account.type), ("code", account.code), ("role", account.role)]
+        tags: list[tuple[str, object]] = [
+            ("type", account.type),
+            ("code", account.code),
+            ("role", account.role),
+        ]
         write(f"account {account.path}{_hl_tags(tags)}\n")
     if book.opening:
         write(f"\n{book.date_from} * opening balances | all entries before {book.date_from}\n")
@@ -200,7 +204,7 @@ def _bc_string(text) -> str:
     return f'"{escaped}"'
 
 
-def write_beancount(out: BinaryIO, book: Book, rows: Iterable) -> int:
+def write_beancount(out: IO[bytes], book: Book, rows: Iterable) -> int:
     width = max((len(a.path) for a in book.accounts.values()), default=20)
     write = _writer(out)
 

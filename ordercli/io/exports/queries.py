@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import String, case, cast, func, literal, select
 from sqlalchemy.sql import Select
@@ -68,7 +69,9 @@ class Table:
         )
 
 
-def _table(spec: list[tuple[str, ColumnType, object]], build) -> tuple[list[Column], Select]:
+# The expressions are SQL column expressions; mypy sees a model's columns as the plain
+# values they hold (``Invoice.number: str``), hence ``Any``.
+def _table(spec: list[tuple[str, ColumnType, Any]], build) -> tuple[list[Column], Select]:
     columns = [Column(name, column_type) for name, column_type, _ in spec]
     return columns, build(select(*(expr.label(name) for name, _, expr in spec)))
 
@@ -87,11 +90,13 @@ def _window(query: Select, column, date_from: date | None, date_to: date | None)
 
 
 def invoices(*, today: date, currency: str, date_from=None, date_to=None, **_) -> Table:
-    balance = Invoice.total - Invoice.paid - Invoice.credited
+    from sqlmodel import col
+
+    balance = col(Invoice.total) - col(Invoice.paid) - col(Invoice.credited)
     status = case(
         (balance <= 0, InvoiceStatus.PAID.value),
-        (Invoice.due_date < today, InvoiceStatus.OVERDUE.value),
-        (Invoice.paid > 0, InvoiceStatus.PARTIALLY_PAID.value),
+        (col(Invoice.due_date) < today, InvoiceStatus.OVERDUE.value),
+        (col(Invoice.paid) > 0, InvoiceStatus.PARTIALLY_PAID.value),
         else_=InvoiceStatus.OPEN.value,
     )
     columns, query = _table(
@@ -117,11 +122,13 @@ def invoices(*, today: date, currency: str, date_from=None, date_to=None, **_) -
             .join(Customer, Customer.id == Invoice.customer_id)
         ),
     )
-    query = _window(query, Invoice.issue_date, date_from, date_to).order_by(Invoice.id)
+    query = _window(query, Invoice.issue_date, date_from, date_to).order_by(col(Invoice.id))
     return Table(columns, query)
 
 
 def invoice_lines(*, date_from=None, date_to=None, **_) -> Table:
+    from sqlmodel import col
+
     columns, query = _table(
         [
             ("invoice", TEXT, Invoice.number),
@@ -148,10 +155,12 @@ def invoice_lines(*, date_from=None, date_to=None, **_) -> Table:
         ),
     )
     query = _window(query, Invoice.issue_date, date_from, date_to)
-    return Table(columns, query.order_by(Invoice.id, InvoiceLine.position))
+    return Table(columns, query.order_by(col(Invoice.id), col(InvoiceLine.position)))
 
 
 def payments(*, currency: str, date_from=None, date_to=None, **_) -> Table:
+    from sqlmodel import col
+
     columns, query = _table(
         [
             ("number", TEXT, Payment.number),
@@ -167,11 +176,13 @@ def payments(*, currency: str, date_from=None, date_to=None, **_) -> Table:
         ],
         lambda q: q.select_from(Payment).join(Customer, Customer.id == Payment.customer_id),
     )
-    query = _window(query, Payment.received_on, date_from, date_to).order_by(Payment.id)
+    query = _window(query, Payment.received_on, date_from, date_to).order_by(col(Payment.id))
     return Table(columns, query)
 
 
 def credit_memos(*, date_from=None, date_to=None, **_) -> Table:
+    from sqlmodel import col
+
     columns, query = _table(
         [
             ("number", TEXT, CreditMemo.number),
@@ -193,12 +204,14 @@ def credit_memos(*, date_from=None, date_to=None, **_) -> Table:
             .join(Customer, Customer.id == CreditMemo.customer_id)
         ),
     )
-    query = _window(query, CreditMemo.issue_date, date_from, date_to).order_by(CreditMemo.id)
+    query = _window(query, CreditMemo.issue_date, date_from, date_to).order_by(col(CreditMemo.id))
     return Table(columns, query)
 
 
 def orders(*, date_from=None, date_to=None, **_) -> Table:
     """One row per order line, in the columns `import orders` reads first."""
+    from sqlmodel import col
+
     columns, query = _table(
         [
             ("order_ref", TEXT, func.coalesce(SalesOrder.order_ref, SalesOrder.number)),
@@ -209,7 +222,7 @@ def orders(*, date_from=None, date_to=None, **_) -> Table:
             ("unit_price", MONEY, OrderLine.unit_price),
             ("discount_pct", PCT, OrderLine.discount),
             ("tax_rate", PCT, OrderLine.tax_rate),
-            ("confirm", BOOL, SalesOrder.status.in_([s.value for s in CONFIRMED_STATES])),
+            ("confirm", BOOL, col(SalesOrder.status).in_([s.value for s in CONFIRMED_STATES])),
             ("number", TEXT, SalesOrder.number),
             ("status", TEXT, SalesOrder.status),
             ("position", INT, OrderLine.position),
@@ -226,11 +239,13 @@ def orders(*, date_from=None, date_to=None, **_) -> Table:
         ),
     )
     query = _window(query, SalesOrder.order_date, date_from, date_to)
-    return Table(columns, query.order_by(SalesOrder.id, OrderLine.position))
+    return Table(columns, query.order_by(col(SalesOrder.id), col(OrderLine.position)))
 
 
 def journal(*, date_from=None, date_to=None, **_) -> Table:
     """Every journal line with its entry, in date order (entries of a day in posting order)."""
+    from sqlmodel import col
+
     columns, query = _table(
         [
             ("entry", INT, JournalEntry.id),
@@ -254,7 +269,10 @@ def journal(*, date_from=None, date_to=None, **_) -> Table:
         ),
     )
     query = _window(query, JournalEntry.entry_date, date_from, date_to)
-    return Table(columns, query.order_by(JournalEntry.entry_date, JournalEntry.id, JournalLine.id))
+    return Table(
+        columns,
+        query.order_by(col(JournalEntry.entry_date), col(JournalEntry.id), col(JournalLine.id)),
+    )
 
 
 def journal_window(date_from=None, date_to=None) -> Select:
@@ -266,12 +284,14 @@ def journal_window(date_from=None, date_to=None) -> Select:
 
 def balances_before(day: date) -> Select:
     """Each account's balance (debit − credit) from all entries before ``day``."""
+    from sqlmodel import col
+
     return (
-        select(Account.code, func.sum(JournalLine.debit - JournalLine.credit))
+        select(col(Account.code), func.sum(JournalLine.debit - JournalLine.credit))
         .select_from(JournalLine)
-        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-        .join(Account, Account.id == JournalLine.account_id)
-        .where(JournalEntry.entry_date < day)
+        .join(JournalEntry, col(JournalEntry.id) == col(JournalLine.entry_id))
+        .join(Account, col(Account.id) == col(JournalLine.account_id))
+        .where(col(JournalEntry.entry_date) < day)
         .group_by(Account.code)
         .order_by(Account.code)
     )
@@ -279,7 +299,11 @@ def balances_before(day: date) -> Select:
 
 def accounts() -> Select:
     """The chart of accounts (a handful of rows)."""
-    return select(Account.code, Account.name, Account.kind, Account.role).order_by(Account.code)
+    from sqlmodel import col
+
+    return select(
+        col(Account.code), col(Account.name), col(Account.kind), col(Account.role)
+    ).order_by(Account.code)
 
 
 TABLES = {

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from decimal import Decimal
 from itertools import chain
-from typing import BinaryIO
+from typing import IO
 
 from ordercli.domain.cells import neutralise
 from ordercli.io.exports.values import SCALED, Column, ColumnType, number_text
@@ -30,7 +30,7 @@ Converter = Callable[[object], object]
 Batches = Iterable[Sequence[Sequence]]
 
 
-def write_csv(out: BinaryIO, columns: Sequence[Column], batches: Batches, **_) -> int:
+def write_csv(out: IO[bytes], columns: Sequence[Column], batches: Batches, **_) -> int:
     """RFC 4180 CSV in UTF-8 (no BOM), a header row, one line per row.
 
     The cells arrive as the text to write (``Table.text_query``, neutralised),
@@ -50,7 +50,7 @@ def write_csv(out: BinaryIO, columns: Sequence[Column], batches: Batches, **_) -
     return count
 
 
-def write_jsonl(out: BinaryIO, columns: Sequence[Column], batches: Batches, **_) -> int:
+def write_jsonl(out: IO[bytes], columns: Sequence[Column], batches: Batches, **_) -> int:
     """One JSON object per line; money and quantities as decimal strings (SPEC).
 
     The cells arrive as JSON carries them (``Table.text_query``, not neutralised),
@@ -96,7 +96,7 @@ SHEET_ROWS = 1_048_576
 
 
 def write_xlsx(
-    out: BinaryIO,
+    out: IO[bytes],
     columns: Sequence[Column],
     batches: Batches,
     *,

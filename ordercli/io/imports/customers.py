@@ -119,7 +119,8 @@ def _write(session: Session, new: list[dict], changed, file_name: str, digits: i
     ]
     connection = session.connection()
     for chunk in chunks(rows, 5000):
-        connection.execute(insert(Customer.__table__), chunk)
+        # SQLModel gives each table class its __table__ but does not declare it.
+        connection.execute(insert(Customer.__table__), chunk)  # type: ignore[attr-defined]
     record_events(
         session=session,
         events=[

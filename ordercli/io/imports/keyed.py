@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from ordercli.books.settings import minor_digits
 from ordercli.db.lookup import chunks, lookup
@@ -52,7 +52,7 @@ def import_keyed(
     key_column = getattr(model, key)
     existing = lookup(session, key_column, {r[key] for _, r in records}, (model.id,))
     # Load the known records in slices, so comparing each row needs no query of its own.
-    known = {}
+    known: dict[int, SQLModel] = {}
     for chunk in chunks([found[0] for found in existing.values()]):
         known.update(
             (item.id, item) for item in session.scalars(select(model).where(model.id.in_(chunk)))

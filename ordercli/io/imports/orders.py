@@ -21,9 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ordercli.books.clock import now, today
 from ordercli.books.events import record_events
@@ -41,6 +42,11 @@ from ordercli.models import Customer, OrderLine, Product, SalesOrder
 from ordercli.services.inventory.levels import allocate_stock, lock_products, reserve
 from ordercli.services.parties.customers import lock_customer
 from ordercli.services.sales.ordering import credit_exposure
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from sqlalchemy import ScalarResult
 
 COLUMNS = (
     "order_ref",
@@ -181,7 +187,12 @@ def _check_same_order(
     columns: Columns, line: int, order: OrderIn, customer_code, order_date, confirm
 ) -> None:
     where = f"order {order.ref} (line {order.line})"
-    if None in (customer_code, order.customer_code, order_date, order.order_date):
+    if (
+        customer_code is None
+        or order.customer_code is None
+        or order_date is None
+        or order.order_date is None
+    ):
         return
     if customer_code.lower() != order.customer_code.lower():
         columns.fail(line, f"{where} is for customer {order.customer_code}, not {customer_code}")
@@ -199,14 +210,18 @@ def _existing_refs(session: Session, refs: list[str]) -> set[str]:
     connection = session.connection()
     for chunk in chunks(refs):
         found.update(
-            connection.execute(
-                select(SalesOrder.order_ref).where(SalesOrder.order_ref.in_(chunk))
-            ).scalars()
+            # order_ref IN (...) matches no NULL.
+            cast(
+                "ScalarResult[str]",
+                connection.execute(
+                    select(col(SalesOrder.order_ref)).where(col(SalesOrder.order_ref).in_(chunk))
+                ).scalars(),
+            )
         )
         found.update(
             connection.execute(
-                select(SalesOrder.number).where(
-                    SalesOrder.number.in_(chunk), SalesOrder.order_ref.is_(None)
+                select(col(SalesOrder.number)).where(
+                    col(SalesOrder.number).in_(chunk), col(SalesOrder.order_ref).is_(None)
                 )
             ).scalars()
         )
@@ -225,7 +240,7 @@ def _resolve(session: Session, rows: Rows, orders: list[OrderIn], problems) -> N
     products = lookup(
         session,
         Product.sku,
-        {skus[i] for o in orders for i in o.rows if skus[i]},
+        {sku for o in orders for i in o.rows if (sku := skus[i])},
         (Product.id, Product.sku, Product.name, Product.active, Product.tax_rate),
     )
     count = len(rows.lines)
@@ -235,7 +250,7 @@ def _resolve(session: Session, rows: Rows, orders: list[OrderIn], problems) -> N
     rows.taxes = [0] * count
     lines, bad = rows.lines, rows.bad
     for order in orders:
-        found = customers.get(order.customer_code)
+        found = None if order.customer_code is None else customers.get(order.customer_code)
         if order.customer_code is None:
             pass
         elif found is None:
@@ -248,11 +263,12 @@ def _resolve(session: Session, rows: Rows, orders: list[OrderIn], problems) -> N
             order.customer_id = found[0]
         total = 0
         for i in order.rows:
-            if skus[i] is None:
+            code = skus[i]
+            if code is None:
                 continue
-            product = products.get(skus[i])
+            product = products.get(code)
             if product is None:
-                problems.append(Problem(lines[i], f"unknown SKU {skus[i]!r}"))
+                problems.append(Problem(lines[i], f"unknown SKU {code!r}"))
                 continue
             product_id, sku, name, active, tax_rate = product
             if not active:
@@ -263,9 +279,11 @@ def _resolve(session: Session, rows: Rows, orders: list[OrderIn], problems) -> N
                 continue
             if rows.tax_rates[i] is None:
                 rows.tax_rates[i] = tax_rate
-            net, tax = line_amounts_units(
-                rows.qtys[i], rows.prices[i], rows.discounts[i] or 0, rows.tax_rates[i]
-            )
+            qty, price, rate = rows.qtys[i], rows.prices[i], rows.tax_rates[i]
+            # Set on every row not in ``bad`` (qty and price are required, the
+            # product's rate stands in for an empty tax_rate).
+            assert qty is not None and price is not None and rate is not None
+            net, tax = line_amounts_units(qty, price, rows.discounts[i] or 0, rate)
             rows.nets[i], rows.taxes[i] = net, tax
             total += net + tax
             if net + tax >= MAX_MINOR_UNITS:
@@ -287,14 +305,18 @@ def _check_credit(
     limited: dict[int, list] = {}
     connection = session.connection()
     for chunk in chunks(customer_ids):
-        for customer_id, limit in connection.execute(
-            select(Customer.id, Customer.credit_limit).where(
-                Customer.id.in_(chunk), Customer.credit_limit.is_not(None)
-            )
+        # Rows of a primary key and a credit limit the query keeps only when not NULL.
+        for customer_id, limit_units in cast(
+            "Iterable[tuple[int, int]]",
+            connection.execute(
+                select(col(Customer.id), col(Customer.credit_limit)).where(
+                    col(Customer.id).in_(chunk), col(Customer.credit_limit).is_not(None)
+                )
+            ),
         ):
-            customer = lock_customer(session, session.get(Customer, customer_id))
+            customer = lock_customer(session, session.get_one(Customer, customer_id))
             exposure = credit_exposure(session=session, customer=customer)
-            limited[customer_id] = [customer, limit, exposure]
+            limited[customer_id] = [customer, limit_units, exposure]
     overridden: dict[str, str] = {}
     for order in confirming:
         if order.customer_id not in limited:
@@ -327,7 +349,7 @@ def _write(
     order_taxes = [sum(taxes[i] for i in order.rows) for order in orders]
     bulk_insert(
         session,
-        SalesOrder.__table__,
+        SalesOrder.__table__,  # type: ignore[attr-defined]  # SQLModel does not declare it
         {
             "number": numbers,
             "customer_id": [order.customer_id for order in orders],
@@ -352,15 +374,21 @@ def _write(
     id_of: dict[str, int] = {}
     for chunk in chunks([order.ref for order in orders]):
         id_of.update(
-            connection.execute(
-                select(SalesOrder.order_ref, SalesOrder.id).where(SalesOrder.order_ref.in_(chunk))
-            ).all()
+            # Rows of a matched (so not NULL) order_ref and a primary key.
+            cast(
+                "Sequence[tuple[str, int]]",
+                connection.execute(
+                    select(col(SalesOrder.order_ref), col(SalesOrder.id)).where(
+                        col(SalesOrder.order_ref).in_(chunk)
+                    )
+                ).all(),
+            )
         )
     ids = [id_of[order.ref] for order in orders]
     taken = [i for order in orders for i in order.rows]
     bulk_insert(
         session,
-        OrderLine.__table__,
+        OrderLine.__table__,  # type: ignore[attr-defined]  # SQLModel does not declare it
         {
             "order_id": [id_ for order, id_ in zip(orders, ids, strict=True) for _ in order.rows],
             "position": [n for order in orders for n in range(1, len(order.rows) + 1)],
@@ -427,8 +455,9 @@ def _reserve(session: Session, rows: Rows, orders: list[OrderIn]) -> None:
     wanted: dict[int, int] = {}
     for order in orders:
         for i in order.rows:
-            product_id = rows.product_ids[i]
-            wanted[product_id] = wanted.get(product_id, 0) + rows.qtys[i]
+            product_id, qty = rows.product_ids[i], rows.qtys[i]
+            assert qty is not None  # orders with an empty or refused qty are never written
+            wanted[product_id] = wanted.get(product_id, 0) + qty
     products = lock_products(session, wanted)
     for product_id, qty in wanted.items():
         product = products[product_id]

@@ -113,10 +113,12 @@ def _write(session: Session, new: list[dict], changed, file_name: str, digits: i
         }
         for r in new
     ]
-    ids = []
+    ids: list[int] = []
     for chunk in chunks(rows, 5000):
-        statement = insert(Product.__table__).returning(
-            Product.__table__.c.id, sort_by_parameter_order=True
+        # SQLModel gives each table class its __table__ but does not declare it.
+        statement = insert(Product.__table__).returning(  # type: ignore[attr-defined]
+            Product.__table__.c.id,  # type: ignore[attr-defined]
+            sort_by_parameter_order=True,
         )
         ids.extend(connection.execute(statement, chunk).scalars())
 
@@ -134,7 +136,7 @@ def _write(session: Session, new: list[dict], changed, file_name: str, digits: i
         if row["on_hand"]
     ]
     if moves:
-        connection.execute(insert(StockMove.__table__), moves)
+        connection.execute(insert(StockMove.__table__), moves)  # type: ignore[attr-defined]
     record_events(
         session=session,
         events=[

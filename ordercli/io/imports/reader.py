@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -47,7 +48,8 @@ class Table:
     off the apostrophe an export put before a formula-like text."""
 
     columns: list[str]
-    rows: list[tuple[int, list[str | None]]] = field(default_factory=list)
+    # CSV rows are lists of str; JSON Lines rows have None for a null or missing key.
+    rows: list[tuple[int, Sequence[str | None]]] = field(default_factory=list)
     # Where each known column is in a row's list of cells (None: not in the file).
     positions: dict[str, int | None] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
@@ -83,7 +85,9 @@ def normalise_column(name: str) -> str:
     return name.strip().strip("\ufeff").strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def read_table(path: Path, *, fmt: str | None, known: tuple[str, ...], required: tuple[str, ...]):
+def read_table(
+    path: Path, *, fmt: str | None, known: tuple[str, ...], required: tuple[str, ...]
+) -> Table:
     """Read ``path`` into a ``Table`` whose columns are ``known`` (in that order)."""
     kind = file_format(path, fmt)
     text = _decode(path)

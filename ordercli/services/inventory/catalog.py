@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from ordercli.books.clock import now
 from ordercli.books.events import record_event
@@ -29,7 +29,9 @@ def add_product(
     location: str | None = None,
 ) -> Product:
     sku = clean_code(sku, what="SKU")
-    name = clean_text(name, what="product name", required=True, max_length=200)
+    cleaned = clean_text(name, what="product name", required=True, max_length=200)
+    assert cleaned is not None  # required=True never returns None
+    name = cleaned
     location = clean_text(location, what="location", max_length=64)
     if service and location:
         raise InvalidInput(f"{sku} is a service: services are never stocked, drop --location")
@@ -100,7 +102,9 @@ def edit_product(*, session: Session, sku: str, changes: dict) -> Product:
         )
     for key, value in changes.items():
         if key == "name":
-            product.name = clean_text(value, what="product name", required=True, max_length=200)
+            name = clean_text(value, what="product name", required=True, max_length=200)
+            assert name is not None  # required=True never returns None
+            product.name = name
         elif key == "price":
             product.unit_price = to_minor(value, minor_digits(session))
         elif key == "tax_rate":
@@ -143,7 +147,7 @@ def list_products(
         )
     if services is not None:
         query = query.where(Product.service == services)
-    query = query.order_by(Product.id.desc())
+    query = query.order_by(col(Product.id).desc())
     if limit is not None:
         query = query.limit(limit)
     return list(session.exec(query))

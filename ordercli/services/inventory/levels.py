@@ -10,9 +10,11 @@ are never stocked or reserved.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from sqlalchemy import text
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ordercli.books.clock import now
 from ordercli.books.events import record_events
@@ -21,6 +23,9 @@ from ordercli.domain.money import qty_from_db
 from ordercli.models import OrderLine, Product, SalesOrder, StockMove
 from ordercli.services.inventory.warehouses import default_warehouse, on_hand_in
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
 
 def lock_product(session: Session, product_id: int) -> Product:
     """The product row, locked for this transaction (PostgreSQL) and freshly read.
@@ -28,9 +33,11 @@ def lock_product(session: Session, product_id: int) -> Product:
     Stock and reservations are read-modify-write; on SQLite BEGIN IMMEDIATE
     already serialises writers, on PostgreSQL this row lock does.
     """
-    return session.get(
+    product = session.get(
         Product, product_id, with_for_update={"key_share": True}, populate_existing=True
     )
+    assert product is not None  # products are never deleted; callers pass a line's product
+    return product
 
 
 def lock_products(session: Session, product_ids) -> dict[int, Product]:
@@ -44,12 +51,16 @@ def lock_products(session: Session, product_ids) -> dict[int, Product]:
         return {}
     query = (
         select(Product)
-        .where(Product.id.in_(ids))
-        .order_by(Product.id)
+        .where(col(Product.id).in_(ids))
+        .order_by(col(Product.id))
         .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
-    return {product.id: product for product in session.exec(query)}
+    locked: dict[int, Product] = {}
+    for product in session.exec(query):
+        assert product.id is not None  # a row read from the table has its key
+        locked[product.id] = product
+    return locked
 
 
 def move_stock(
@@ -66,6 +77,7 @@ def move_stock(
 
     if product.service:
         raise RuleViolation(f"{product.sku} is a service and holds no stock")
+    assert product.id is not None  # a stored product: its row is locked
     warehouse = warehouse or default_warehouse(session)
     if qty < 0:
         session.flush()
@@ -166,11 +178,10 @@ def _log_backorder_changes(session: Session, product: Product, rows) -> None:
     numbers: dict[int, str] = {}
     for start in range(0, len(order_ids), 500):
         chunk = order_ids[start : start + 500]
-        numbers.update(
-            session.exec(
-                select(SalesOrder.id, SalesOrder.number).where(SalesOrder.id.in_(chunk))
-            ).all()
-        )
+        found = session.exec(
+            select(col(SalesOrder.id), SalesOrder.number).where(col(SalesOrder.id).in_(chunk))
+        ).all()
+        numbers.update(cast("Sequence[tuple[int, str]]", found))  # ids: primary keys, never NULL
     events = []
     for _, backordered, order_id, position in rows:
         state = f"backordered {qty_from_db(backordered)}" if backordered else "covered by stock"

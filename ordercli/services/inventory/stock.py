@@ -7,7 +7,7 @@ Each command finds the product in the catalog and changes on hand only through
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ordercli.books.events import record_event
 from ordercli.db.queries import check_limit
@@ -63,7 +63,9 @@ def adjust_stock(
     """A counted correction (breakage, stocktake): signed, with a reason; never below zero
     in the warehouse (default: the default one)."""
 
-    reason = clean_text(reason, what="reason", required=True, max_length=200)
+    cleaned = clean_text(reason, what="reason", required=True, max_length=200)
+    assert cleaned is not None  # required=True never returns None
+    reason = cleaned
     if qty == 0:
         raise InvalidInput("adjustment quantity must not be zero")
     place = _active_warehouse(session, warehouse)
@@ -130,7 +132,9 @@ def stock_moves(
     check_limit(limit)
     product = get_product(session=session, sku=sku)
     query = (
-        select(StockMove).where(StockMove.product_id == product.id).order_by(StockMove.id.desc())
+        select(StockMove)
+        .where(StockMove.product_id == product.id)
+        .order_by(col(StockMove.id).desc())
     )
     if warehouse is not None:
         query = query.where(

@@ -8,7 +8,7 @@ product is the sum of that product's stock moves there, never a stored number.
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ordercli.books.clock import now
 from ordercli.books.events import record_event
@@ -22,10 +22,13 @@ DEFAULT_KEY = "default_warehouse_id"
 
 
 def default_warehouse(session: Session) -> Warehouse:
-    cached = session.info.get("default_warehouse")
+    cached: Warehouse | None = session.info.get("default_warehouse")
     if cached is None:
-        warehouse_id = int(get_setting(session=session, key=DEFAULT_KEY, default="1"))
+        setting = get_setting(session=session, key=DEFAULT_KEY, default="1")
+        assert setting is not None  # a default is given
+        warehouse_id = int(setting)
         cached = session.get(Warehouse, warehouse_id)
+        assert cached is not None  # the default warehouse always exists (module docstring)
         session.info["default_warehouse"] = cached
     return cached
 
@@ -54,7 +57,9 @@ def list_warehouses(*, session: Session) -> list[Warehouse]:
 
 def add_warehouse(*, session: Session, code: str, name: str) -> Warehouse:
     code = clean_code(code, what="warehouse code")
-    name = clean_text(name, what="warehouse name", required=True, max_length=200)
+    cleaned = clean_text(name, what="warehouse name", required=True, max_length=200)
+    assert cleaned is not None  # required=True never returns None
+    name = cleaned
     if _by_code(session, code) is not None:
         raise RuleViolation(f"warehouse {code} already exists")
     warehouse = Warehouse(code=code, name=name, active=True, created_at=now())
@@ -88,11 +93,13 @@ def set_default_warehouse(*, session: Session, code: str) -> Warehouse:
 
 def on_hand_in(session: Session, product_id: int, warehouse_id: int) -> int:
     """What a warehouse holds of a product (thousandths): the sum of its moves there."""
-    return session.scalar(
+    held = session.scalar(
         select(func.coalesce(func.sum(StockMove.qty), 0)).where(
-            StockMove.product_id == product_id, StockMove.warehouse_id == warehouse_id
+            col(StockMove.product_id) == product_id, col(StockMove.warehouse_id) == warehouse_id
         )
     )
+    assert held is not None  # an aggregate without GROUP BY always returns its one row
+    return held
 
 
 def stock_by_warehouse(session: Session, product_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -102,11 +109,11 @@ def stock_by_warehouse(session: Session, product_ids: list[int]) -> dict[int, di
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         query = (
-            select(StockMove.product_id, Warehouse.code, func.sum(StockMove.qty))
-            .join(Warehouse, Warehouse.id == StockMove.warehouse_id)
-            .where(StockMove.product_id.in_(chunk))
-            .group_by(StockMove.product_id, Warehouse.code)
-            .order_by(Warehouse.code)
+            select(col(StockMove.product_id), col(Warehouse.code), func.sum(StockMove.qty))
+            .join(Warehouse, col(Warehouse.id) == StockMove.warehouse_id)
+            .where(col(StockMove.product_id).in_(chunk))
+            .group_by(col(StockMove.product_id), col(Warehouse.code))
+            .order_by(col(Warehouse.code))
         )
         for product_id, code, qty in session.execute(query):
             if qty:
@@ -119,10 +126,10 @@ def holdings(session: Session) -> dict[int, dict]:
 
     per_product = (
         select(
-            StockMove.warehouse_id.label("warehouse_id"),
+            col(StockMove.warehouse_id).label("warehouse_id"),
             func.sum(StockMove.qty).label("qty"),
         )
-        .group_by(StockMove.warehouse_id, StockMove.product_id)
+        .group_by(col(StockMove.warehouse_id), col(StockMove.product_id))
         .subquery()
     )
     query = select(

@@ -8,7 +8,7 @@ no longer be attached.
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ordercli.books.clock import now
 from ordercli.books.events import record_event
@@ -26,8 +26,11 @@ CANCELLED = "cancelled"
 def add_agreement(
     *, session: Session, customer_code: str, method: str, reference: str
 ) -> BillingAgreement:
-    method = clean_text(method, what="method", required=True, max_length=100)
-    reference = clean_text(reference, what="reference", required=True, max_length=200)
+    cleaned_method = clean_text(method, what="method", required=True, max_length=100)
+    cleaned_reference = clean_text(reference, what="reference", required=True, max_length=200)
+    # required=True never returns None
+    assert cleaned_method is not None and cleaned_reference is not None
+    method, reference = cleaned_method, cleaned_reference
     customer = get_customer(session=session, code=customer_code)
     if not customer.active:
         raise RuleViolation(f"customer {customer.code} is inactive")
@@ -43,6 +46,7 @@ def add_agreement(
         raise RuleViolation(
             f"{customer.code} already has active agreement {twin} for {method} {reference}"
         )
+    assert customer.id is not None  # a stored customer
     agreement = BillingAgreement(
         number=next_number(session=session, kind="billing_agreement"),
         customer_id=customer.id,
@@ -127,7 +131,7 @@ def list_agreements(
         if status not in (ACTIVE, CANCELLED):
             raise InvalidInput(f"unknown billing agreement status {status!r} (active or cancelled)")
         query = query.where(BillingAgreement.status == status)
-    query = query.order_by(BillingAgreement.id.desc())
+    query = query.order_by(col(BillingAgreement.id).desc())
     if limit is not None:
         query = query.limit(limit)
     return list(session.exec(query))
@@ -138,6 +142,6 @@ def orders_using(*, session: Session, agreement: BillingAgreement) -> list[Sales
         session.exec(
             select(SalesOrder)
             .where(SalesOrder.billing_agreement_id == agreement.id)
-            .order_by(SalesOrder.id)
+            .order_by(col(SalesOrder.id))
         )
     )

@@ -100,7 +100,7 @@ def company_profile(session: Session) -> dict:
     def get(field: str) -> str | None:
         return settings.get_setting(session=session, key=SETTING_KEYS[field])
 
-    profile = {field: get(field) for field in ONE_LINE | MULTI_LINE}
+    profile: dict[str, object] = {field: get(field) for field in ONE_LINE | MULTI_LINE}
     port = get("smtp_port")
     starttls = get("smtp_starttls")
     profile |= {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from ordercli.books.clock import now
 from ordercli.books.events import record_event
@@ -44,7 +44,9 @@ def add_customer(
     terms_days: int | None = None,
     credit_limit: Decimal | None = None,
 ) -> Customer:
-    name = clean_text(name, what="customer name", required=True, max_length=200)
+    cleaned = clean_text(name, what="customer name", required=True, max_length=200)
+    assert cleaned is not None  # required=True never returns None
+    name = cleaned
     email = clean_text(email, what="email", max_length=254)
     check_email(email)
     check_terms(terms_days)
@@ -112,9 +114,11 @@ def get_customer(*, session: Session, code: str) -> Customer:
 def lock_customer(session: Session, customer: Customer) -> Customer:
     """The customer row locked for this transaction (PostgreSQL): what checks the
     customer's whole position (credit limit, duplicate payments) takes it first."""
-    return session.get(
+    locked = session.get(
         Customer, customer.id, with_for_update={"key_share": True}, populate_existing=True
     )
+    assert locked is not None  # customers are never deleted
+    return locked
 
 
 def edit_customer(*, session: Session, code: str, changes: dict) -> Customer:
@@ -188,7 +192,7 @@ def list_customers(
         query = query.where(
             func.lower(Customer.name).like(pattern) | func.lower(Customer.code).like(pattern)
         )
-    query = query.order_by(Customer.id.desc())
+    query = query.order_by(col(Customer.id).desc())
     if limit is not None:
         query = query.limit(limit)
     return list(session.exec(query))

@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ordercli.books.clock import now, today
 from ordercli.books.events import record_event
@@ -54,8 +54,10 @@ def create_shipment(
     source = get_warehouse(session=session, code=warehouse)
     if not source.active:
         raise RuleViolation(f"warehouse {source.code} is inactive")
+    assert source.id is not None  # a stored warehouse
     order = get_order(session=session, number=order_number, for_update=True)
     check_workable(order, "ship")
+    assert order.id is not None  # a stored order
     all_lines = order_lines(session=session, order=order)
     taken = allocate_lines(
         session=session,
@@ -99,23 +101,28 @@ def create_shipment(
         warehouse_id=source.id if needed else None,
         created_at=moment,
     )
-    items = [
-        ShipmentLine(
-            order_line_id=line.id,
-            position=position,
-            product_id=line.product_id,
-            sku=products[line.product_id].sku,
-            description=line.description,
-            qty=qty,
+    items: list[ShipmentLine] = []
+    for position, (line, qty) in enumerate(taken, start=1):
+        assert line.id is not None  # a stored order line
+        items.append(
+            # shipment_id is set below, once the shipment is flushed and has its id.
+            ShipmentLine(  # type: ignore[call-arg]
+                order_line_id=line.id,
+                position=position,
+                product_id=line.product_id,
+                sku=products[line.product_id].sku,
+                description=line.description,
+                qty=qty,
+            )
         )
-        for position, (line, qty) in enumerate(taken, start=1)
-    ]
+    customer = session.get(Customer, order.customer_id)
+    assert customer is not None  # customers are never deleted
     seal(
         session,
         shipment,
         refs={
             "order": order.number,
-            "customer": session.get(Customer, order.customer_id).code,
+            "customer": customer.code,
             "warehouse": source.code if needed else None,
             "return": None,
         },
@@ -123,6 +130,7 @@ def create_shipment(
     )
     session.add(shipment)
     session.flush()
+    assert shipment.id is not None  # just flushed
     for item, (line, qty) in zip(items, taken, strict=True):
         product = products[line.product_id]
         item.shipment_id = shipment.id
@@ -173,7 +181,7 @@ def shipment_lines(*, session: Session, shipment: Shipment) -> list[ShipmentLine
         session.exec(
             select(ShipmentLine)
             .where(ShipmentLine.shipment_id == shipment.id)
-            .order_by(ShipmentLine.position)
+            .order_by(col(ShipmentLine.position))
         )
     )
 
@@ -230,5 +238,7 @@ def list_shipments(
 
 def shipments_of_order(*, session: Session, order: SalesOrder) -> list[Shipment]:
     return list(
-        session.exec(select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id))
+        session.exec(
+            select(Shipment).where(Shipment.order_id == order.id).order_by(col(Shipment.id))
+        )
     )

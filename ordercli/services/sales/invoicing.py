@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ordercli.books.clock import today
 from ordercli.db.queries import by_number, newest_first
@@ -47,6 +47,7 @@ def create_invoice(
     (rules 6, 7, 9); issued as a batch of one (``services/sales/issuing.py``)."""
     order = get_order(session=session, number=order_number, for_update=True)
     check_workable(order, "invoice")
+    assert order.id is not None  # a stored order
     taken = allocate_lines(
         session=session,
         order=order,
@@ -55,10 +56,14 @@ def create_invoice(
         done_attr="qty_invoiced",
         verb="invoice",
     )
+    portions: dict[int, int] = {}
+    for line, qty in taken:
+        assert line.id is not None  # a stored order line
+        portions[line.id] = qty
     (invoice,) = issue_invoices(
         session=session,
         order_ids=[order.id],
-        portions={line.id: qty for line, qty in taken},
+        portions=portions,
         issue_date=issue_date,
     )
     return invoice
@@ -84,7 +89,7 @@ def invoice_lines(*, session: Session, invoice: Invoice) -> list[InvoiceLine]:
         session.exec(
             select(InvoiceLine)
             .where(InvoiceLine.invoice_id == invoice.id)
-            .order_by(InvoiceLine.position)
+            .order_by(col(InvoiceLine.position))
         )
     )
 
@@ -111,26 +116,26 @@ def list_invoices(
     date_to: date | None = None,
     limit: int | None = 50,
 ) -> list[Invoice]:
-    balance = Invoice.total - Invoice.paid - Invoice.credited
+    balance = col(Invoice.total) - Invoice.paid - Invoice.credited
     on = today()
     query = select(Invoice)
     if unpaid:
         query = query.where(balance > 0)
     if overdue:
-        query = query.where(balance > 0, Invoice.due_date < on)
+        query = query.where(balance > 0, col(Invoice.due_date) < on)
     if status:
         wanted = parse_status(InvoiceStatus, status, what="invoice")
         query = query.where(
             {
                 InvoiceStatus.PAID: balance <= 0,
-                InvoiceStatus.OVERDUE: and_(balance > 0, Invoice.due_date < on),
+                InvoiceStatus.OVERDUE: and_(balance > 0, col(Invoice.due_date) < on),
                 InvoiceStatus.PARTIALLY_PAID: and_(
-                    balance > 0, Invoice.due_date >= on, Invoice.paid > 0
+                    balance > 0, col(Invoice.due_date) >= on, col(Invoice.paid) > 0
                 ),
                 InvoiceStatus.OPEN: and_(
                     balance > 0,
-                    Invoice.due_date >= on,
-                    or_(Invoice.paid == 0, Invoice.paid.is_(None)),
+                    col(Invoice.due_date) >= on,
+                    or_(col(Invoice.paid) == 0, col(Invoice.paid).is_(None)),
                 ),
             }[wanted]
         )
@@ -151,7 +156,7 @@ def list_invoices(
 
 def invoices_of_order(*, session: Session, order: SalesOrder) -> list[Invoice]:
     return list(
-        session.exec(select(Invoice).where(Invoice.order_id == order.id).order_by(Invoice.id))
+        session.exec(select(Invoice).where(Invoice.order_id == order.id).order_by(col(Invoice.id)))
     )
 
 

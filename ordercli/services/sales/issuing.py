@@ -27,10 +27,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ordercli.books.clock import now, today
 from ordercli.books.events import record_events
@@ -43,6 +44,11 @@ from ordercli.db.lookup import chunks
 from ordercli.domain.money import from_minor, portion_units
 from ordercli.domain.states import OrderStatus, line_finished
 from ordercli.models import Customer, Invoice, InvoiceLine, OrderLine, Product, SalesOrder
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy import Table
 
 # Orders per batch: each batch's ids and numbers go into one IN (...) list, within every
 # database's parameter limit, and a batch's rows are a few hundred kilobytes.
@@ -105,7 +111,7 @@ def issue_invoices(
     invoices: list[Invoice] = []
     for chunk in chunks(invoice_ids):
         invoices += session.scalars(
-            select(Invoice).where(Invoice.id.in_(chunk)).order_by(Invoice.id)
+            select(Invoice).where(col(Invoice.id).in_(chunk)).order_by(col(Invoice.id))
         )
     return invoices
 
@@ -116,29 +122,29 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
         run.session.connection()
         .execute(
             select(
-                OrderLine.order_id,
-                SalesOrder.number,
-                SalesOrder.customer_id,
-                Customer.code,
-                Customer.terms_days,
-                OrderLine.id,
-                OrderLine.product_id,
-                Product.sku,
-                OrderLine.description,
-                OrderLine.qty,
-                OrderLine.qty_invoiced,
-                OrderLine.qty_shipped,
-                OrderLine.unit_price,
-                OrderLine.discount,
-                OrderLine.tax_rate,
-                OrderLine.net - OrderLine.net_invoiced,
-                OrderLine.tax - OrderLine.tax_invoiced,
+                col(OrderLine.order_id),
+                col(SalesOrder.number),
+                col(SalesOrder.customer_id),
+                col(Customer.code),
+                col(Customer.terms_days),
+                col(OrderLine.id),
+                col(OrderLine.product_id),
+                col(Product.sku),
+                col(OrderLine.description),
+                col(OrderLine.qty),
+                col(OrderLine.qty_invoiced),
+                col(OrderLine.qty_shipped),
+                col(OrderLine.unit_price),
+                col(OrderLine.discount),
+                col(OrderLine.tax_rate),
+                col(OrderLine.net) - OrderLine.net_invoiced,
+                col(OrderLine.tax) - OrderLine.tax_invoiced,
             )
-            .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
-            .join(Customer, Customer.id == SalesOrder.customer_id)
-            .join(Product, Product.id == OrderLine.product_id)
-            .where(OrderLine.order_id.in_(order_ids))
-            .order_by(OrderLine.order_id, OrderLine.position)
+            .join(SalesOrder, col(SalesOrder.id) == OrderLine.order_id)
+            .join(Customer, col(Customer.id) == SalesOrder.customer_id)
+            .join(Product, col(Product.id) == OrderLine.product_id)
+            .where(col(OrderLine.order_id).in_(order_ids))
+            .order_by(col(OrderLine.order_id), col(OrderLine.position))
         )
         .all()
     )
@@ -162,6 +168,7 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
         net_left,
         tax_left,
     ) in rows:
+        assert line_id is not None  # a primary key
         draft = by_order.get(order_id)
         if draft is None:
             draft = by_order[order_id] = _Draft(order_id, order_number, customer_id, code, terms)
@@ -210,7 +217,7 @@ def _issue(run: _Run, drafts: list[_Draft]) -> list[int]:
     numbers = next_numbers(session=session, kind="invoice", count=len(drafts))
     if run.previous_hash is None:
         # Read under the series lock just taken: no other invoice can chain in between.
-        latest = select(Invoice.chain_hash).order_by(Invoice.id.desc()).limit(1)
+        latest = select(col(Invoice.chain_hash)).order_by(col(Invoice.id).desc()).limit(1)
         run.previous_hash = connection.execute(latest).scalar() or ZERO
     headers = []
     for draft, number in zip(drafts, numbers, strict=True):
@@ -232,7 +239,8 @@ def _issue(run: _Run, drafts: list[_Draft]) -> list[int]:
         headers.append(header)
     bulk_insert(
         session,
-        Invoice.__table__,
+        # The mapping sets __table__, but SQLModel does not declare it to type checkers.
+        Invoice.__table__,  # type: ignore[attr-defined]
         {
             "number": numbers,
             "order_id": [draft.order_id for draft in drafts],
@@ -248,16 +256,15 @@ def _issue(run: _Run, drafts: list[_Draft]) -> list[int]:
             "chain_hash": [h["chain_hash"] for h in headers],
         },
     )
-    invoice_id = dict(
-        connection.execute(
-            select(Invoice.number, Invoice.id).where(Invoice.number.in_(numbers))
-        ).all()
-    )
+    written = connection.execute(
+        select(col(Invoice.number), col(Invoice.id)).where(col(Invoice.number).in_(numbers))
+    ).all()
+    invoice_id = dict(cast("Sequence[tuple[str, int]]", written))  # ids: primary keys, never NULL
     ids = [invoice_id[number] for number in numbers]
     lines = [(id_, line) for id_, draft in zip(ids, drafts, strict=True) for line in draft.lines]
     bulk_insert(
         session,
-        InvoiceLine.__table__,
+        InvoiceLine.__table__,  # type: ignore[attr-defined]  # as Invoice.__table__ above
         {
             "invoice_id": [id_ for id_, _ in lines],
             # The drafts' line dicts are invoice line rows: their keys are the columns.
@@ -327,7 +334,8 @@ def _record(run: _Run, drafts: list[_Draft], headers: list[dict]) -> None:
 def _count_invoiced(run: _Run, drafts: list[_Draft]) -> None:
     """Add each portion to its order line's invoiced counters; complete the orders."""
     connection = run.session.connection()
-    table = OrderLine.__table__
+    # The mapping sets __table__, but SQLModel does not declare it to type checkers.
+    table: Table = OrderLine.__table__  # type: ignore[attr-defined]
     columns = table.c
     finished = [line_id for draft in drafts for line_id in draft.finished]
     partial = [line for draft in drafts for line in draft.partial]
@@ -367,8 +375,8 @@ def _count_invoiced(run: _Run, drafts: list[_Draft]) -> None:
     completed = [draft.order_id for draft in drafts if draft.completes]
     for chunk in chunks(completed):
         connection.execute(
-            update(SalesOrder.__table__)
-            .where(SalesOrder.__table__.c.id.in_(chunk))
+            update(SalesOrder.__table__)  # type: ignore[attr-defined]  # as OrderLine's above
+            .where(SalesOrder.__table__.c.id.in_(chunk))  # type: ignore[attr-defined]
             .values(status=OrderStatus.COMPLETED.value)
         )
 

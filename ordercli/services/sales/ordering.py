@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from ordercli.books.clock import now, today
 from ordercli.books.events import record_event
@@ -58,15 +58,19 @@ def get_order(*, session: Session, number: str, for_update: bool = False) -> Sal
 def lock_order(session: Session, order_id: int) -> SalesOrder:
     """The order row locked for this transaction (PostgreSQL): everything that
     changes an order's line counters takes this lock first."""
-    return session.get(
+    order = session.get(
         SalesOrder, order_id, with_for_update={"key_share": True}, populate_existing=True
     )
+    assert order is not None  # orders are never deleted
+    return order
 
 
 def order_lines(*, session: Session, order: SalesOrder) -> list[OrderLine]:
     return list(
         session.exec(
-            select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.position)
+            select(OrderLine)
+            .where(OrderLine.order_id == order.id)
+            .order_by(col(OrderLine.position))
         )
     )
 
@@ -112,6 +116,7 @@ def new_order(
         agreement = agreement_for_order(
             session=session, number=billing_agreement, customer=customer
         )
+    assert customer.id is not None  # a stored customer
     order = SalesOrder(
         number=next_number(session=session, kind="order"),
         customer_id=customer.id,
@@ -194,6 +199,7 @@ def add_order_line(
         minor_digits=minor_digits(session),
     )
     lines = order_lines(session=session, order=order)
+    assert order.id is not None and product.id is not None  # stored rows
     line = OrderLine(
         order_id=order.id,
         position=max((ln.position for ln in lines), default=0) + 1,
@@ -208,10 +214,12 @@ def add_order_line(
         last_state_change=now(),
     )
     if order.status == OrderStatus.CONFIRMED:
+        customer = session.get(Customer, order.customer_id)
+        assert customer is not None  # customers are never deleted
         check_credit(
             session=session,
             order=order,
-            customer=session.get(Customer, order.customer_id),
+            customer=customer,
             added=from_minor(priced.net + priced.tax, minor_digits(session)),
             what="this line",
             verb="add a line to",
@@ -309,10 +317,12 @@ def edit_order_line(
         )
     if order.status == OrderStatus.CONFIRMED:
         session.add(line)
+        customer = session.get(Customer, order.customer_id)
+        assert customer is not None  # customers are never deleted
         check_credit(
             session=session,
             order=order,
-            customer=session.get(Customer, order.customer_id),
+            customer=customer,
             added=from_minor(line.net + line.tax - total_before, minor_digits(session)),
             what="this change",
             verb="change a line on",
@@ -369,6 +379,7 @@ def remove_order_line(*, session: Session, number: str, line_ref: str) -> OrderL
 
 def credit_exposure(*, session: Session, customer: Customer) -> Decimal:
     """Open invoice balances plus confirmed orders' value not yet invoiced (rule 16)."""
+    assert customer.id is not None  # a stored customer
     balance = open_invoice_total(session=session, customer_id=customer.id)
     unbilled = session.exec(
         select(
@@ -379,11 +390,11 @@ def credit_exposure(*, session: Session, customer: Customer) -> Decimal:
                 0,
             )
         )
-        .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+        .join(SalesOrder, col(SalesOrder.id) == OrderLine.order_id)
         .where(
             SalesOrder.customer_id == customer.id,
-            SalesOrder.confirmed_at.is_not(None),
-            SalesOrder.status.in_([OrderStatus.CONFIRMED, OrderStatus.ON_HOLD]),
+            col(SalesOrder.confirmed_at).is_not(None),
+            col(SalesOrder.status).in_([OrderStatus.CONFIRMED, OrderStatus.ON_HOLD]),
         )
     ).one()
     return balance + from_minor(unbilled, minor_digits(session))
@@ -408,6 +419,10 @@ def check_credit(
 
     # Two confirmations for one customer must not both pass on the same exposure.
     customer = lock_customer(session, customer)
+    # The row was read again under the lock: on PostgreSQL another command may have
+    # removed the limit meanwhile, and then there is nothing to keep.
+    if customer.credit_limit is None:
+        return
     limit = from_minor(customer.credit_limit, minor_digits(session))
     exposure = credit_exposure(session=session, customer=customer)
     before = exposure - added if included else exposure
@@ -451,6 +466,7 @@ def confirm_order(
             hint=f"`ordercli order add-line {order.number} SKU QTY`",
         )
     customer = session.get(Customer, order.customer_id)
+    assert customer is not None  # customers are never deleted
     if not customer.active:
         raise RuleViolation(f"cannot confirm {order.number}: customer {customer.code} is inactive")
     override_credit = clean_text(override_credit, what="override reason")
@@ -487,7 +503,9 @@ def confirm_order(
 
 def hold_order(*, session: Session, number: str, reason: str) -> SalesOrder:
     """Put an order on hold (rule 7): no invoicing, shipping or confirming until released."""
-    reason = clean_text(reason, what="hold reason", required=True, max_length=500)
+    cleaned = clean_text(reason, what="hold reason", required=True, max_length=500)
+    assert cleaned is not None  # required=True never returns None
+    reason = cleaned
     order = get_order(session=session, number=number, for_update=True)
     refused = refusal("hold", order.status)
     if refused:
@@ -635,7 +653,9 @@ def allocate_lines(
         return line.qty - getattr(line, done_attr)
 
     if requests is None:
-        taken = [(line, open_qty(line)) for line in lines if open_qty(line) > 0]
+        taken: list[tuple[OrderLine, int]] = [
+            (line, open_qty(line)) for line in lines if open_qty(line) > 0
+        ]
         if not taken:
             raise RuleViolation(
                 f"nothing left to {verb} on {order.number}: every line is fully {past}"
@@ -644,9 +664,10 @@ def allocate_lines(
     merged: dict[int, tuple[Product, Decimal]] = {}
     for sku, qty in requests:
         product = get_product(session=session, sku=sku)
+        assert product.id is not None  # a stored product
         _, before = merged.get(product.id, (product, Decimal(0)))
         merged[product.id] = (product, before + qty)
-    taken: list[tuple[OrderLine, int]] = []
+    taken = []
     for product, qty in merged.values():
         matching = [line for line in lines if line.product_id == product.id]
         if not matching:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ordercli.books.clock import now, os_user, today
 from ordercli.books.events import record_event
@@ -53,14 +53,18 @@ def get_quote(*, session: Session, number: str) -> Quote:
 def quote_lines(*, session: Session, quote: Quote) -> list[QuoteLine]:
     return list(
         session.exec(
-            select(QuoteLine).where(QuoteLine.quote_id == quote.id).order_by(QuoteLine.position)
+            select(QuoteLine)
+            .where(QuoteLine.quote_id == quote.id)
+            .order_by(col(QuoteLine.position))
         )
     )
 
 
 def quote_notes(*, session: Session, quote: Quote) -> list[QuoteNote]:
     return list(
-        session.exec(select(QuoteNote).where(QuoteNote.quote_id == quote.id).order_by(QuoteNote.id))
+        session.exec(
+            select(QuoteNote).where(QuoteNote.quote_id == quote.id).order_by(col(QuoteNote.id))
+        )
     )
 
 
@@ -71,6 +75,7 @@ def new_quote(*, session: Session, customer_code: str, valid_days: int = 30) -> 
     if not 0 <= valid_days <= MAX_VALID_DAYS:
         raise InvalidInput(f"--valid-days {valid_days} must be between 0 and {MAX_VALID_DAYS}")
     issued = today()
+    assert customer.id is not None  # a stored customer
     quote = Quote(
         number=next_number(session=session, kind="quote"),
         customer_id=customer.id,
@@ -120,6 +125,7 @@ def add_quote_line(
         minor_digits=minor_digits(session),
     )
     lines = quote_lines(session=session, quote=quote)
+    assert quote.id is not None and product.id is not None  # stored rows
     line = QuoteLine(
         quote_id=quote.id,
         position=max((ln.position for ln in lines), default=0) + 1,
@@ -196,6 +202,7 @@ def reject_quote(*, session: Session, number: str, reason: str | None = None) ->
     quote.status = QuoteStatus.REJECTED
     session.add(quote)
     if reason:
+        assert quote.id is not None  # a stored quote
         session.add(
             QuoteNote(quote_id=quote.id, at=now(), author="buyer", os_user=os_user(), text=reason)
         )
@@ -214,11 +221,14 @@ def add_quote_note(
     *, session: Session, number: str, text: str, author: str = "seller"
 ) -> QuoteNote:
     """Append to the negotiation thread; notes are kept whatever the quote's state."""
-    text = clean_text(text, what="note", required=True, max_length=5000)
+    cleaned = clean_text(text, what="note", required=True, max_length=5000)
+    assert cleaned is not None  # required=True never returns None
+    text = cleaned
     author = (author or "").strip().lower()
     if author not in NOTE_AUTHORS:
         raise InvalidInput(f"note author {author!r} must be seller or buyer")
     quote = get_quote(session=session, number=number)
+    assert quote.id is not None  # a stored quote
     note = QuoteNote(quote_id=quote.id, at=now(), author=author, os_user=os_user(), text=text)
     session.add(note)
     record_event(
@@ -248,6 +258,7 @@ def convert_quote(*, session: Session, number: str) -> SalesOrder:
             hint=f"`ordercli quote accept {quote.number}` first",
         )
     customer = session.get(Customer, quote.customer_id)
+    assert customer is not None  # customers are never deleted
     order = new_order(
         session=session,
         customer_code=customer.code,
@@ -256,6 +267,7 @@ def convert_quote(*, session: Session, number: str) -> SalesOrder:
     )
     moment = now()
     lines = quote_lines(session=session, quote=quote)
+    assert order.id is not None  # new_order flushed it
     for line in lines:
         session.add(
             OrderLine(
@@ -302,7 +314,7 @@ def list_quotes(
         wanted = parse_status(QuoteStatus, status, what="quote")
         open_states = [QuoteStatus.DRAFT, QuoteStatus.SENT]
         if wanted == QuoteStatus.EXPIRED:
-            query = query.where(Quote.status.in_(open_states), Quote.valid_until < today())
+            query = query.where(col(Quote.status).in_(open_states), Quote.valid_until < today())
         elif wanted in open_states:
             query = query.where(Quote.status == wanted, Quote.valid_until >= today())
         else:

@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from ordercli.books.clock import now, today
 from ordercli.books.events import record_event
@@ -146,7 +147,8 @@ def _portions_for_amount(
     if amount == creditable:
         return [_Portion(line, 0, net, tax) for line, net, tax in lefts if net or tax]
     # Largest-remainder shares so they add up to the amount exactly.
-    shares = []
+    # [line, net left, tax left, whole share, remainder]
+    shares: list[list[Any]] = []
     for line, net, tax in lefts:
         exact = Decimal(amount) * (net + tax) / creditable
         shares.append([line, net, tax, int(exact), exact - int(exact)])
@@ -225,12 +227,13 @@ def create_credit_memo(
             f"cannot credit {from_minor(total, digits)} on {invoice.number}: only "
             f"{from_minor(invoice.total - invoice.credited, digits)} is not yet credited"
         )
-    customer = session.get(Customer, invoice.customer_id)
+    customer = session.get_one(Customer, invoice.customer_id)
     balance = invoice.total - invoice.paid - invoice.credited
     applied = min(total, balance)
     released = total - applied
     settlement = settlement or "store_credit"
     moment = now()
+    assert invoice.id is not None  # a stored invoice
     memo = CreditMemo(
         number=next_number(session=session, kind="credit_memo"),
         invoice_id=invoice.id,
@@ -250,8 +253,9 @@ def create_credit_memo(
         created_at=moment,
     )
     items = [
-        CreditMemoLine(
-            invoice_line_id=p.line.id,
+        # credit_memo_id is set by _write_lines, once the memo is flushed and has its id.
+        CreditMemoLine(  # type: ignore[call-arg]
+            invoice_line_id=cast(int, p.line.id),  # a stored line: its id is set
             order_line_id=p.line.order_line_id,
             position=position,
             sku=p.line.sku,
@@ -269,9 +273,9 @@ def create_credit_memo(
         memo,
         refs={
             "invoice": invoice.number,
-            "order": session.get(SalesOrder, invoice.order_id).number,
+            "order": session.get_one(SalesOrder, invoice.order_id).number,
             "customer": customer.code,
-            "return": session.get(Rma, return_id).number if return_id is not None else None,
+            "return": session.get_one(Rma, return_id).number if return_id is not None else None,
         },
         lines=items,
     )
@@ -353,16 +357,16 @@ def _check_not_awaiting_return(session: Session, invoice: Invoice, portions) -> 
     awaiting = dict(
         session.exec(
             select(RmaLine.order_line_id, func.sum(RmaLine.qty))
-            .join(Rma, Rma.id == RmaLine.rma_id)
-            .where(Rma.status == "received", RmaLine.order_line_id.in_(order_line_ids))
-            .group_by(RmaLine.order_line_id)
+            .join(Rma, col(Rma.id) == RmaLine.rma_id)
+            .where(Rma.status == "received", col(RmaLine.order_line_id).in_(order_line_ids))
+            .group_by(col(RmaLine.order_line_id))
         ).all()
     )
     if not awaiting:
         return
     lines = {
         line.id: line
-        for line in session.exec(select(OrderLine).where(OrderLine.id.in_(list(awaiting))))
+        for line in session.exec(select(OrderLine).where(col(OrderLine.id).in_(list(awaiting))))
     }
     asked: dict[int, int] = {}
     for p in portions:
@@ -373,7 +377,7 @@ def _check_not_awaiting_return(session: Session, invoice: Invoice, portions) -> 
         if asked.get(order_line_id, 0) > free:
             rma = session.exec(
                 select(Rma.number)
-                .join(RmaLine, RmaLine.rma_id == Rma.id)
+                .join(RmaLine, col(RmaLine.rma_id) == Rma.id)
                 .where(Rma.status == "received", RmaLine.order_line_id == order_line_id)
             ).first()
             raise RuleViolation(
@@ -409,13 +413,14 @@ def _write_lines(
     order_line_ids = {p.line.order_line_id for p in portions}
     order_lines = {
         line.id: line
-        for line in session.exec(select(OrderLine).where(OrderLine.id.in_(order_line_ids)))
+        for line in session.exec(select(OrderLine).where(col(OrderLine.id).in_(order_line_ids)))
     }
     products = lock_products(session, (p.line.product_id for p in portions)) if restock else {}
     pending = {}
     if restock:
         pending = pending_returns(session, order_line_ids)
-    restocked = set()
+    restocked: set[int] = set()
+    assert memo.id is not None  # flushed by create_credit_memo
     for p, item in zip(portions, items, strict=True):
         line = p.line
         item.credit_memo_id = memo.id
@@ -430,6 +435,7 @@ def _write_lines(
         if restock and p.qty:
             product = products[line.product_id]
             if not product.service:
+                assert order_line.id is not None  # a stored line
                 asked = pending.get(order_line.id, 0)
                 returnable = (
                     order_line.qty_shipped
@@ -453,6 +459,7 @@ def _write_lines(
                     kind="credit_restock",
                     reference=memo.number,
                 )
+                assert product.id is not None  # a stored product
                 restocked.add(product.id)
         session.add(order_line)
     session.flush()

@@ -7,7 +7,7 @@ sits below both.
 
 from __future__ import annotations
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from ordercli.domain.states import RETURN_OPEN
 from ordercli.models import Rma, RmaLine
@@ -17,9 +17,12 @@ def pending_returns(session: Session, order_line_ids, exclude: int | None = None
     """Quantities already asked back by returns not yet received, per order line."""
     query = (
         select(RmaLine.order_line_id, func.sum(RmaLine.qty))
-        .join(Rma, Rma.id == RmaLine.rma_id)
-        .where(Rma.status.in_(list(RETURN_OPEN)), RmaLine.order_line_id.in_(list(order_line_ids)))
-        .group_by(RmaLine.order_line_id)
+        .join(Rma, col(Rma.id) == RmaLine.rma_id)
+        .where(
+            col(Rma.status).in_(list(RETURN_OPEN)),
+            col(RmaLine.order_line_id).in_(list(order_line_ids)),
+        )
+        .group_by(col(RmaLine.order_line_id))
     )
     if exclude is not None:
         query = query.where(Rma.id != exclude)

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import cast as typing_cast
 
 from sqlalchemy import Integer, String, and_, cast, literal, null, union_all
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from ordercli.books.clock import now, today
 from ordercli.books.events import record_event
@@ -76,6 +77,7 @@ def _allocate(
         )
     invoice.paid += amount
     session.add(invoice)
+    assert customer.id is not None  # a stored customer
     allocation = Allocation(
         customer_id=customer.id,
         payment_id=payment.id if payment else None,
@@ -97,12 +99,15 @@ def lock_invoices(session: Session, invoice_ids) -> dict[int, Invoice]:
         return {}
     query = (
         select(Invoice)
-        .where(Invoice.id.in_(ids))
-        .order_by(Invoice.id)
+        .where(col(Invoice.id).in_(ids))
+        .order_by(col(Invoice.id))
         .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
-    return {invoice.id: invoice for invoice in session.exec(query)}
+    # Stored rows: every id is set.
+    return typing_cast(
+        "dict[int, Invoice]", {invoice.id: invoice for invoice in session.exec(query)}
+    )
 
 
 def open_invoices(*, session: Session, customer: Customer) -> list[Invoice]:
@@ -204,10 +209,11 @@ def record_payment(
             except NotFound as missing:
                 found.append(missing)
         locked = lock_invoices(session, (i.id for i in found if isinstance(i, Invoice)))
-        for (_, wanted), invoice in zip(invoices, found, strict=True):
-            if isinstance(invoice, NotFound):
-                raise invoice
-            invoice = locked[invoice.id]
+        for (_, wanted), named in zip(invoices, found, strict=True):
+            if isinstance(named, NotFound):
+                raise named
+            assert named.id is not None  # a stored invoice
+            invoice = locked[named.id]
             _check_invoice_of(invoice, customer)
             _check_dated(invoice, received_on, "a payment")
             balance = invoice_balance(invoice)
@@ -234,6 +240,7 @@ def record_payment(
                 )
             plan.append((invoice, take))
             left -= take
+    assert customer.id is not None  # a stored customer
     payment = Payment(
         number=next_number(session=session, kind="payment"),
         customer_id=customer.id,
@@ -318,7 +325,7 @@ def credit_sources(
             Payment.unapplied > 0,
             Payment.received_on <= on,
         )
-        .order_by(Payment.received_on, Payment.id)
+        .order_by(col(Payment.received_on), col(Payment.id))
         .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
@@ -329,7 +336,7 @@ def credit_sources(
             CreditMemo.credit_left > 0,
             CreditMemo.issue_date <= on,
         )
-        .order_by(CreditMemo.issue_date, CreditMemo.id)
+        .order_by(col(CreditMemo.issue_date), col(CreditMemo.id))
         .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
@@ -457,6 +464,7 @@ def refund_credit(
             f"credit is {_money(session, credit)}"
         )
     refunded_on = refunded_on or today()
+    assert customer.id is not None  # a stored customer
     refund = Refund(
         number=next_number(session=session, kind="refund"),
         customer_id=customer.id,
@@ -674,7 +682,9 @@ def transactions(
             null(),
             Allocation.invoice_id,
             source_number,
-        ).where(and_(Allocation.invoice_id.is_not(None), Allocation.at_receipt.is_(False))),
+        ).where(
+            and_(col(Allocation.invoice_id).is_not(None), col(Allocation.at_receipt).is_(False))
+        ),
         "store_credit": _movement(
             "store_credit",
             CreditMemo.issue_date,
@@ -704,14 +714,14 @@ def transactions(
     codes = dict(
         session.exec(
             select(Customer.id, Customer.code).where(
-                Customer.id.in_({row.customer_id for row in rows})
+                col(Customer.id).in_({row.customer_id for row in rows})
             )
         ).all()
     )
     invoices = dict(
         session.exec(
             select(Invoice.id, Invoice.number).where(
-                Invoice.id.in_({row.invoice_id for row in rows if row.invoice_id})
+                col(Invoice.id).in_({row.invoice_id for row in rows if row.invoice_id})
             )
         ).all()
     )

@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ordercli.books.clock import now, today
 from ordercli.books.events import record_event
@@ -66,7 +67,9 @@ def request_return(
     requested_on: date | None = None,
 ) -> Rma:
 
-    reason = clean_text(reason, what="reason", required=True, max_length=500)
+    cleaned = clean_text(reason, what="reason", required=True, max_length=500)
+    assert cleaned is not None  # required: empty text is refused
+    reason = cleaned
     if not lines:
         raise InvalidInput("a return needs at least one --line SKU=QTY")
     order = get_order(session=session, number=order_number, for_update=True)
@@ -81,7 +84,8 @@ def request_return(
         wanted = qty_to_db(qty)
         shipped = sum(line.qty_shipped + line.qty_replaced for line in matching)
         returned = sum(line.qty_returned for line in matching)
-        asked = sum(pending.get(line.id, 0) for line in matching)
+        # Stored lines: every id is set.
+        asked = sum(pending.get(cast(int, line.id), 0) for line in matching)
         left = shipped - returned - asked
         if wanted > left:
             raise RuleViolation(
@@ -91,11 +95,13 @@ def request_return(
                 + f", left {qty_from_db(max(left, 0))}"
             )
         for line in matching:
+            assert line.id is not None  # a stored line
             take = min(wanted, _returnable(line) - pending.get(line.id, 0))
             if take > 0:
                 taken.append((line, take))
                 wanted -= take
     moment = now()
+    assert order.id is not None  # a stored order
     rma = Rma(
         number=next_number(session=session, kind="return"),
         order_id=order.id,
@@ -108,8 +114,10 @@ def request_return(
     )
     session.add(rma)
     session.flush()
-    for position, (line, qty) in enumerate(sorted(taken, key=lambda t: t[0].position), start=1):
-        product = session.get(Product, line.product_id)
+    assert rma.id is not None  # flushed just above
+    for position, (line, take) in enumerate(sorted(taken, key=lambda t: t[0].position), start=1):
+        product = session.get_one(Product, line.product_id)
+        assert line.id is not None  # a stored line
         session.add(
             RmaLine(
                 rma_id=rma.id,
@@ -118,7 +126,7 @@ def request_return(
                 product_id=line.product_id,
                 sku=product.sku,
                 description=line.description,
-                qty=qty,
+                qty=take,
             )
         )
     _log(session, rma, "requested", f"return {rma.number} requested for {order.number}: {reason}")
@@ -147,7 +155,9 @@ def _locked(session: Session, number: str) -> Rma:
 
 def return_lines(*, session: Session, rma: Rma) -> list[RmaLine]:
     return list(
-        session.exec(select(RmaLine).where(RmaLine.rma_id == rma.id).order_by(RmaLine.position))
+        session.exec(
+            select(RmaLine).where(RmaLine.rma_id == rma.id).order_by(col(RmaLine.position))
+        )
     )
 
 
@@ -209,7 +219,7 @@ def receive_return(*, session: Session, number: str, restock: bool = False) -> R
     order_line_map = {
         line.id: line
         for line in session.exec(
-            select(OrderLine).where(OrderLine.id.in_([ln.order_line_id for ln in lines]))
+            select(OrderLine).where(col(OrderLine.id).in_([ln.order_line_id for ln in lines]))
         )
     }
     products = lock_products(session, (ln.product_id for ln in lines))
@@ -291,11 +301,11 @@ def _credit(session: Session, rma: Rma, lines: list[RmaLine], settlement) -> lis
         select(
             Invoice.number, InvoiceLine.order_line_id, InvoiceLine.qty - InvoiceLine.qty_credited
         )
-        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-        .where(InvoiceLine.order_line_id.in_(list(wanted)))
-        .order_by(Invoice.id, InvoiceLine.position)
+        .join(Invoice, col(Invoice.id) == InvoiceLine.invoice_id)
+        .where(col(InvoiceLine.order_line_id).in_(list(wanted)))
+        .order_by(col(Invoice.id), col(InvoiceLine.position))
     ).all()
-    creditable = defaultdict(int)
+    creditable: defaultdict[int, int] = defaultdict(int)
     plan: dict[str, dict[int, int]] = {}
     left = dict(wanted)
     for invoice_number, order_line_id, open_qty in rows:
@@ -347,7 +357,8 @@ def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking
 
     # Replacements leave the default warehouse, as restocked returns arrive there.
     source = default_warehouse(session)
-    order = session.get(SalesOrder, rma.order_id)
+    order = session.get_one(SalesOrder, rma.order_id)
+    assert order.id is not None  # a stored order
     number = next_number(session=session, kind="shipment")
     moment = now()
     shipment = Shipment(
@@ -363,7 +374,8 @@ def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking
         created_at=moment,
     )
     items = [
-        ShipmentLine(
+        # shipment_id is set below, once the shipment is flushed and has its id.
+        ShipmentLine(  # type: ignore[call-arg]
             order_line_id=ln.order_line_id,
             position=position,
             product_id=ln.product_id,
@@ -378,7 +390,7 @@ def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking
         shipment,
         refs={
             "order": order.number,
-            "customer": session.get(Customer, order.customer_id).code,
+            "customer": session.get_one(Customer, order.customer_id).code,
             "warehouse": source.code if shipment.warehouse_id is not None else None,
             "return": rma.number,
         },
@@ -386,6 +398,7 @@ def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking
     )
     session.add(shipment)
     session.flush()
+    assert shipment.id is not None  # flushed just above
     for item, ln in zip(items, lines, strict=True):
         product = products[ln.product_id]
         item.shipment_id = shipment.id
@@ -399,7 +412,7 @@ def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking
                 reference=number,
                 warehouse=source,
             )
-        order_line = session.get(OrderLine, ln.order_line_id)
+        order_line = session.get_one(OrderLine, ln.order_line_id)
         order_line.qty_replaced += ln.qty
         order_line.last_state_change = moment
         session.add(order_line)
