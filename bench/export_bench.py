@@ -49,7 +49,7 @@ def money(column: str, digits: int) -> str:
 
 
 def trimmed(column: str, digits: int) -> str:
-    """Decimal text without trailing zeros (``values.decimal_text(trim=True)``)."""
+    """Decimal text without trailing zeros (``domain.money.decimal_text(trim=True)``)."""
     scale = 10**digits
     return (
         f"CASE WHEN {column} % {scale} = 0 THEN CAST({column} / {scale} AS TEXT) "

@@ -509,7 +509,7 @@ def reports(year_ago: date) -> list[Report]:
     from ordercli.reports import matrix as order_matrix
     from ordercli.reports import sales as sales_report
     from ordercli.services.parties import customers
-    from ordercli.views import records as views
+    from ordercli.views import parties as views
 
     def sales(by):
         return Report(

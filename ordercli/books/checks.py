@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from ordercli.books.integrity import chain_problems
 from ordercli.books.settings import minor_digits
-from ordercli.domain.money import from_minor, qty_from_db
+from ordercli.domain.money import from_minor, qty_text
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,6 @@ class Check:
     title: str
     sql: str
     describe: Callable[..., str]
-
-
-def _q(units) -> str:
-    return str(qty_from_db(int(units)))
 
 
 CHECKS = [
@@ -44,7 +40,8 @@ CHECKS = [
         "WHERE l.qty_invoiced > l.qty OR l.qty_shipped > l.qty "
         "OR l.qty_invoiced < 0 OR l.qty_shipped < 0",
         lambda m, number, pos, qty, inv, ship: (
-            f"{number} line {pos}: ordered {_q(qty)}, invoiced {_q(inv)}, shipped {_q(ship)}"
+            f"{number} line {pos}: ordered {qty_text(qty)}, invoiced {qty_text(inv)}, "
+            f"shipped {qty_text(ship)}"
         ),
     ),
     Check(
@@ -58,8 +55,8 @@ CHECKS = [
         "WHERE l.qty_invoiced <> COALESCE(i.q, 0) OR l.net_invoiced <> COALESCE(i.n, 0) "
         "OR l.tax_invoiced <> COALESCE(i.t, 0)",
         lambda m, number, pos, kept, found, amount, found_amount: (
-            f"{number} line {pos}: says invoiced {_q(kept)} for {m(amount)}, "
-            f"its invoices hold {_q(found)} for {m(found_amount)}"
+            f"{number} line {pos}: says invoiced {qty_text(kept)} for {m(amount)}, "
+            f"its invoices hold {qty_text(found)} for {m(found_amount)}"
         ),
     ),
     Check(
@@ -85,8 +82,8 @@ CHECKS = [
         "WHERE l.qty_shipped <> COALESCE(s.shipped, 0) "
         "OR l.qty_replaced <> COALESCE(s.replaced, 0)",
         lambda m, number, pos, kept, found, kept_r, found_r: (
-            f"{number} line {pos}: says shipped {_q(kept)} (replaced {_q(kept_r)}), "
-            f"its shipments hold {_q(found)} (replacements {_q(found_r)})"
+            f"{number} line {pos}: says shipped {qty_text(kept)} (replaced {qty_text(kept_r)}), "
+            f"its shipments hold {qty_text(found)} (replacements {qty_text(found_r)})"
         ),
     ),
     Check(
@@ -179,8 +176,8 @@ CHECKS = [
         "OR il.tax_credited <> COALESCE(c.t, 0) OR il.qty_credited > il.qty "
         "OR il.net_credited > il.net OR il.tax_credited > il.tax",
         lambda m, number, pos, sku, qty, kept, found, amount, credited, found_amount: (
-            f"{number} line {pos} ({sku}): invoiced {_q(qty)} for {m(amount)}, says credited "
-            f"{_q(kept)} for {m(credited)}, its credit memos hold {_q(found)} "
+            f"{number} line {pos} ({sku}): invoiced {qty_text(qty)} for {m(amount)}, says credited "
+            f"{qty_text(kept)} for {m(credited)}, its credit memos hold {qty_text(found)} "
             f"for {m(found_amount)}"
         ),
     ),
@@ -215,7 +212,8 @@ CHECKS = [
         "GROUP BY order_line_id) c ON c.order_line_id = l.id "
         "WHERE l.qty_credited <> COALESCE(c.q, 0) OR l.qty_credited > l.qty_invoiced",
         lambda m, number, pos, kept, found: (
-            f"{number} line {pos}: says credited {_q(kept)}, its credit memos hold {_q(found)}"
+            f"{number} line {pos}: says credited {qty_text(kept)}, "
+            f"its credit memos hold {qty_text(found)}"
         ),
     ),
     Check(
@@ -234,8 +232,8 @@ CHECKS = [
         "WHERE l.qty_returned <> COALESCE(r.q, 0) + COALESCE(c.q, 0) "
         "OR l.qty_returned > l.qty_shipped + l.qty_replaced",
         lambda m, number, pos, kept, found, shipped: (
-            f"{number} line {pos}: says returned {_q(kept)}, returns and restocks hold "
-            f"{_q(found)}, shipped {_q(shipped)}"
+            f"{number} line {pos}: says returned {qty_text(kept)}, returns and restocks hold "
+            f"{qty_text(found)}, shipped {qty_text(shipped)}"
         ),
     ),
     Check(
@@ -246,7 +244,7 @@ CHECKS = [
         "ON s.product_id = p.id WHERE p.on_hand <> COALESCE(s.q, 0) OR p.on_hand < 0 "
         "OR p.reserved < 0",
         lambda m, sku, on_hand, moved: (
-            f"{sku}: on hand {_q(on_hand)}, its moves sum to {_q(moved)}"
+            f"{sku}: on hand {qty_text(on_hand)}, its moves sum to {qty_text(moved)}"
         ),
     ),
     Check(
@@ -259,7 +257,8 @@ CHECKS = [
         "AND so.confirmed_at IS NOT NULL GROUP BY l.product_id) o ON o.product_id = p.id "
         "WHERE p.service = :no AND p.reserved <> COALESCE(o.q, 0)",
         lambda m, sku, reserved, open_qty: (
-            f"{sku}: reserved {_q(reserved)}, confirmed orders still have to ship {_q(open_qty)}"
+            f"{sku}: reserved {qty_text(reserved)}, "
+            f"confirmed orders still have to ship {qty_text(open_qty)}"
         ),
     ),
     Check(
@@ -268,7 +267,7 @@ CHECKS = [
         "SELECT p.sku, w.code, SUM(m.qty) FROM stock_move m "
         "JOIN product p ON p.id = m.product_id JOIN warehouse w ON w.id = m.warehouse_id "
         "GROUP BY p.sku, w.code HAVING SUM(m.qty) < 0",
-        lambda m, sku, code, held: f"{sku}: {_q(held)} on hand in {code}",
+        lambda m, sku, code, held: f"{sku}: {qty_text(held)} on hand in {code}",
     ),
     Check(
         "12",

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from decimal import Decimal
 
 customers = lazy_module("ordercli.services.parties.customers")
-views = lazy_module("ordercli.views.records")
+views = lazy_module("ordercli.views.parties")
 
 app = typer.Typer(help="Customers: add, list, show, edit, deactivate.", no_args_is_help=True)
 

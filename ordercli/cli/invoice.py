@@ -28,7 +28,7 @@ from ordercli.domain.lines import parse_line_specs
 
 invoicing = lazy_module("ordercli.services.sales.invoicing")
 documents = lazy_module("ordercli.documents.files")
-views = lazy_module("ordercli.views.records")
+views = lazy_module("ordercli.views.sales")
 
 app = typer.Typer(
     help="Invoices: create (whole or partial), show, list, pdf, send.", no_args_is_help=True

@@ -26,7 +26,7 @@ from ordercli.cli.screens import show_events, show_explanation, show_order, show
 
 ordering = lazy_module("ordercli.services.sales.ordering")
 order_story = lazy_module("ordercli.reports.order_story")
-views = lazy_module("ordercli.views.records")
+views = lazy_module("ordercli.views.sales")
 
 app = typer.Typer(
     help="Sales orders: new, add-line, edit-line, remove-line, confirm, hold, release, cancel, "

@@ -25,7 +25,7 @@ from ordercli.cli.screens import show_invoice
 invoicing = lazy_module("ordercli.services.sales.invoicing")
 payments = lazy_module("ordercli.services.settlement.payments")
 settings = lazy_module("ordercli.books.settings")
-views = lazy_module("ordercli.views.records")
+views = lazy_module("ordercli.views.sales")
 settlement_views = lazy_module("ordercli.views.settlement")
 
 app = typer.Typer(

@@ -11,7 +11,7 @@ from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, render, table
 
 catalog = lazy_module("ordercli.services.inventory.catalog")
-views = lazy_module("ordercli.views.records")
+views = lazy_module("ordercli.views.inventory")
 
 app = typer.Typer(help="Products and services: add, list, show, edit.", no_args_is_help=True)
 

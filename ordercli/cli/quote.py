@@ -26,7 +26,7 @@ from ordercli.cli.output import render, table
 from ordercli.cli.screens import show_order, show_quote
 
 quoting = lazy_module("ordercli.services.sales.quoting")
-views = lazy_module("ordercli.views.records")
+views = lazy_module("ordercli.views.sales")
 
 app = typer.Typer(
     help="Quotes: new, add-line, send, accept, reject, note, convert, show, list, pdf.",

@@ -27,7 +27,7 @@ from ordercli.domain.errors import InvalidInput, OrderCliError
 from ordercli.domain.lines import parse_line_specs
 
 fulfilment = lazy_module("ordercli.services.sales.fulfilment")
-views = lazy_module("ordercli.views.records")
+views = lazy_module("ordercli.views.sales")
 picking = lazy_module("ordercli.services.sales.picking")
 
 app = typer.Typer(

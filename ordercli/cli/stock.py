@@ -14,7 +14,7 @@ from ordercli.domain.money import parse_qty
 
 catalog = lazy_module("ordercli.services.inventory.catalog")
 stock = lazy_module("ordercli.services.inventory.stock")
-views = lazy_module("ordercli.views.records")
+views = lazy_module("ordercli.views.inventory")
 warehouses = lazy_module("ordercli.services.inventory.warehouses")
 
 app = typer.Typer(

@@ -29,7 +29,7 @@ from ordercli.services.sales.invoicing import get_invoice
 from ordercli.services.sales.picking import pick_list
 from ordercli.services.sales.quoting import get_quote
 from ordercli.services.settlement.credit_memos import get_credit_memo
-from ordercli.views import records as views
+from ordercli.views import sales as views
 from ordercli.views.settlement import credit_memo_view
 
 

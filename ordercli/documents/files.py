@@ -26,7 +26,7 @@ from ordercli.documents.context import invoice_contexts
 from ordercli.documents.pdf import prepare
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.paths import check_path
-from ordercli.io.exports.files import _mode_for, atomic_file, check_target
+from ordercli.io.files import atomic_file, check_target, file_mode
 from ordercli.models import Invoice
 from ordercli.services.parties.customers import get_customer
 
@@ -205,7 +205,7 @@ class _Staging:
                 self._sync(_sync_file_system)
             while self.staged:
                 temporary, final = self.staged[0]
-                os.chmod(temporary, _mode_for(Path(final)))
+                os.chmod(temporary, file_mode(Path(final)))
                 os.replace(temporary, final)
                 self.staged.pop(0)
                 self.files.append(final)

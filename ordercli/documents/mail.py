@@ -35,11 +35,11 @@ from ordercli.books.events import record_event
 from ordercli.documents import render_document
 from ordercli.domain.errors import InvalidInput, OrderCliError, RuleViolation
 from ordercli.domain.money import qty_from_db, qty_str
-from ordercli.io.exports.files import atomic_file, check_target
+from ordercli.io.files import atomic_file, check_target
 from ordercli.models import Customer, Invoice, SalesOrder, Shipment
 from ordercli.services.parties.company import PASSWORD_VARIABLE, company_profile, smtp_password
 from ordercli.services.sales import fulfilment, invoicing
-from ordercli.views.records import invoice_view
+from ordercli.views.sales import invoice_view
 
 TIMEOUT_SECONDS = 30
 IMPLICIT_TLS_PORT = 465

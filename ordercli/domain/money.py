@@ -195,6 +195,38 @@ def pct_from_db(units: int) -> Decimal:
     return normalize_qty(Decimal(units).scaleb(-PCT_DIGITS))
 
 
+# --- decimal text of stored units ---------------------------------------------------
+# Integer arithmetic alone (division and remainder by a power of ten, never a float):
+# what exports write, and what messages quote.
+
+
+def decimal_text(units: int | Decimal, digits: int, *, trim: bool = False) -> str:
+    """``units`` × 10^-digits as plain decimal text; ``trim`` drops trailing zeros."""
+    units = int(units)  # PostgreSQL hands sums of integers back as numeric (a Decimal)
+    if digits == 0:
+        return str(units)
+    sign = "-" if units < 0 else ""
+    whole, fraction = divmod(abs(units), 10**digits)
+    decimals = f"{fraction:0{digits}d}"
+    if trim:
+        decimals = decimals.rstrip("0")
+        if not decimals:
+            return f"{sign}{whole}"
+    return f"{sign}{whole}.{decimals}"
+
+
+def money_text(units: int, minor_digits: int) -> str:
+    return decimal_text(units, minor_digits)
+
+
+def qty_text(units: int | Decimal) -> str:
+    return decimal_text(units, QTY_DIGITS, trim=True)
+
+
+def pct_text(units: int) -> str:
+    return decimal_text(units, PCT_DIGITS, trim=True)
+
+
 def money_str(amount: Decimal, minor_digits: int = DEFAULT_MINOR_DIGITS) -> str:
     """The JSON form of an amount: a plain decimal string with the minor digits."""
     return f"{quantize_money(amount, minor_digits):f}"

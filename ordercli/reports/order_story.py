@@ -21,8 +21,8 @@ from sqlmodel import Session, col, func, select
 
 from ordercli.books.events import events_for
 from ordercli.books.settings import amount_of, currency
-from ordercli.domain.money import qty_from_db
-from ordercli.domain.states import RETURN_OPEN, InvoiceStatus, OrderStatus, allows
+from ordercli.domain.money import qty_from_db, qty_text
+from ordercli.domain.states import RETURN_OPEN, InvoiceStatus, OrderStatus, allows, refusal
 from ordercli.models import (
     CreditMemo,
     Customer,
@@ -37,7 +37,7 @@ from ordercli.models import (
     ShipmentLine,
 )
 from ordercli.services.sales import invoicing, ordering
-from ordercli.views.records import event_view
+from ordercli.views.events import event_view
 
 OPEN_RETURNS = tuple(status.value for status in RETURN_OPEN)
 
@@ -129,10 +129,6 @@ def _read(session: Session, number: str) -> _Facts:
     return facts
 
 
-def _q(units: int) -> str:
-    return f"{qty_from_db(units):f}"
-
-
 def _balance(invoice: Invoice) -> int:
     return invoice.total - invoice.paid - invoice.credited
 
@@ -193,8 +189,8 @@ def _line_story(facts: _Facts, line: _Line) -> dict:
     done = line.qty_invoiced >= line.qty and line.qty_shipped >= line.qty
     shipped_word = "delivered (a service)" if line.service else "shipped"
     why = [
-        f"{_q(line.qty_invoiced)} of {_q(line.qty)} invoiced",
-        f"{_q(line.qty_shipped)} of {_q(line.qty)} {shipped_word}",
+        f"{qty_text(line.qty_invoiced)} of {qty_text(line.qty)} invoiced",
+        f"{qty_text(line.qty_shipped)} of {qty_text(line.qty)} {shipped_word}",
     ]
     for units, what in (
         (line.qty_credited, "credited"),
@@ -202,7 +198,7 @@ def _line_story(facts: _Facts, line: _Line) -> dict:
         (line.qty_replaced, "sent again as replacement"),
     ):
         if units:
-            why.append(f"{_q(units)} {what}")
+            why.append(f"{qty_text(units)} {what}")
     if facts.order.status == OrderStatus.CANCELLED:
         state, why = "cancelled", ["the order is cancelled: nothing to invoice or ship"]
     elif facts.draft:
@@ -212,11 +208,11 @@ def _line_story(facts: _Facts, line: _Line) -> dict:
         state = "done"
     else:
         if reserved:
-            why.append(f"{_q(reserved)} reserved for it")
+            why.append(f"{qty_text(reserved)} reserved for it")
         if line.qty_backordered:
             why.append(
-                f"{_q(line.qty_backordered)} backordered: {line.sku} has {_q(line.on_hand)} "
-                f"on hand, {_q(line.available)} available"
+                f"{qty_text(line.qty_backordered)} backordered: {line.sku} has "
+                f"{qty_text(line.on_hand)} on hand, {qty_text(line.available)} available"
             )
         to_invoice, to_ship = line.qty_invoiced < line.qty, line.qty_shipped < line.qty
         if facts.order.status == OrderStatus.ON_HOLD:
@@ -279,12 +275,12 @@ def _progress_why(facts: _Facts, status: str, attr: str, verb: str) -> str:
     """The numbers behind a billing or fulfilment status (rules 8 and 9)."""
     if not facts.lines:
         return f"{status}: the order has no lines (rule 8)"
-    counts = [f"{_q(getattr(ln, attr))} of {_q(ln.qty)} {ln.sku}" for ln in facts.lines]
+    counts = [f"{qty_text(getattr(ln, attr))} of {qty_text(ln.qty)} {ln.sku}" for ln in facts.lines]
     if status.startswith("not_"):
         return f"{status}: nothing {verb} yet ({', '.join(counts)}) (rule 8)"
     if status.startswith("partially_"):
         parts = [
-            f"line {ln.position} ({ln.sku}) not {verb}, 0 of {_q(ln.qty)}"
+            f"line {ln.position} ({ln.sku}) not {verb}, 0 of {qty_text(ln.qty)}"
             if getattr(ln, attr) == 0
             else f"{count} {verb}"
             for ln, count in zip(facts.lines, counts, strict=True)
@@ -314,18 +310,18 @@ def _credit_check(session: Session, facts: _Facts) -> dict | None:
 
 
 def _blockers(facts: _Facts, credit: dict | None) -> list[dict]:
+    """What keeps the order from being invoiced or shipped: the reason ``invoice create``
+    and ``shipment create`` would give (``domain.states``), then what else stands in the
+    way (no lines, the credit limit, backorders)."""
     order = facts.order
+    refused = refusal("work", order.status, hold_reason=order.hold_reason)
     if order.status == OrderStatus.CANCELLED:
-        return [{"kind": "cancelled", "message": "the order is cancelled: nothing more happens"}]
+        return [{"kind": "cancelled", "message": f"{refused}: nothing more happens"}]
     blocked: list[dict] = []
     if order.status == OrderStatus.ON_HOLD:
-        blocked.append(
-            {"kind": "on_hold", "message": f"on hold: {order.hold_reason}; release it first"}
-        )
+        blocked.append({"kind": "on_hold", "message": refused})
     if facts.draft:
-        blocked.append(
-            {"kind": "draft", "message": "a draft: confirm it before invoicing or shipping"}
-        )
+        blocked.append({"kind": "draft", "message": refusal("work", OrderStatus.DRAFT)})
         if not facts.lines:
             blocked.append({"kind": "no_lines", "message": "it has no lines to confirm"})
         if credit:
@@ -335,8 +331,9 @@ def _blockers(facts: _Facts, credit: dict | None) -> list[dict]:
             blocked.append(
                 {
                     "kind": "backorder",
-                    "message": f"backordered {_q(line.qty_backordered)} × {line.sku} on line "
-                    f"{line.position}: {_q(line.on_hand)} on hand, {_q(line.available)} available",
+                    "message": f"backordered {qty_text(line.qty_backordered)} × {line.sku} "
+                    f"on line {line.position}: {qty_text(line.on_hand)} on hand, "
+                    f"{qty_text(line.available)} available",
                     "line": line.position,
                     "sku": line.sku,
                     "qty": qty_from_db(line.qty_backordered),
@@ -345,9 +342,7 @@ def _blockers(facts: _Facts, credit: dict | None) -> list[dict]:
                 }
             )
     if order.status == OrderStatus.COMPLETED:
-        blocked.append(
-            {"kind": "nothing_left", "message": "nothing left to invoice or ship: it is completed"}
-        )
+        blocked.append({"kind": "nothing_left", "message": refused})
     return blocked
 
 
@@ -356,11 +351,11 @@ def _cmd(*words: str) -> str:
 
 
 def _lines_opt(per_sku: dict[str, int]) -> list[str]:
-    return [f"--line {shlex.quote(f'{sku}={_q(units)}')}" for sku, units in per_sku.items()]
+    return [f"--line {shlex.quote(f'{sku}={qty_text(units)}')}" for sku, units in per_sku.items()]
 
 
 def _listing(per_sku: dict[str, int]) -> str:
-    return ", ".join(f"{_q(units)} × {sku}" for sku, units in per_sku.items())
+    return ", ".join(f"{qty_text(units)} × {sku}" for sku, units in per_sku.items())
 
 
 def _next_steps(session: Session, facts: _Facts, credit: dict | None) -> list[dict]:
@@ -446,10 +441,10 @@ def _work_steps(facts: _Facts, step, number: str) -> None:
         )
     for sku, units in short.items():
         step(
-            f"receive stock: {_q(units)} × {sku} backordered on this order",
+            f"receive stock: {qty_text(units)} × {sku} backordered on this order",
             "stock receive",
             shlex.quote(sku),
-            _q(units),
+            qty_text(units),
         )
 
 

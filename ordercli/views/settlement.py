@@ -21,19 +21,14 @@ from ordercli.models import (
     SalesOrder,
     Shipment,
 )
-from ordercli.views.records import (
-    _customer_codes,
-    _grouped,
-    _lines_of,
-    _numbers_by_id,
-    goods_line_view,
-)
+from ordercli.views.reads import customer_codes, grouped, lines_by_parent, numbers_by_id
+from ordercli.views.sales import goods_line_view
 
 
 def payment_views(session: Session, payments: list[Payment]) -> list[dict]:
     ids = [p.id for p in payments]
-    codes = _customer_codes(session, (p.customer_id for p in payments))
-    allocations = _grouped(
+    codes = customer_codes(session, (p.customer_id for p in payments))
+    allocations = grouped(
         session,
         lambda chunk: (
             select(Allocation.payment_id, Allocation)
@@ -43,8 +38,8 @@ def payment_views(session: Session, payments: list[Payment]) -> list[dict]:
         ids,
     )
     used = [a for rows in allocations.values() for a in rows]
-    invoices = _numbers_by_id(session, Invoice, (a.invoice_id for a in used))
-    refunds = _numbers_by_id(session, Refund, (a.refund_id for a in used))
+    invoices = numbers_by_id(session, Invoice, (a.invoice_id for a in used))
+    refunds = numbers_by_id(session, Refund, (a.refund_id for a in used))
     code = currency(session)
     return [
         {
@@ -80,7 +75,7 @@ def refund_view(session: Session, refund: Refund) -> dict:
     memo = session.get(CreditMemo, refund.credit_memo_id) if refund.credit_memo_id else None
     return {
         "number": refund.number,
-        "customer": _customer_codes(session, [refund.customer_id])[refund.customer_id],
+        "customer": customer_codes(session, [refund.customer_id])[refund.customer_id],
         "date": refund.refunded_on,
         "amount": _money(session, refund.amount),
         "method": refund.method,
@@ -93,11 +88,11 @@ def credit_memo_views(
     session: Session, memos: list[CreditMemo], *, with_lines: bool = True
 ) -> list[dict]:
     ids = [m.id for m in memos]
-    codes = _customer_codes(session, (m.customer_id for m in memos))
-    invoices = _numbers_by_id(session, Invoice, (m.invoice_id for m in memos))
-    orders = _numbers_by_id(session, SalesOrder, (m.order_id for m in memos))
-    returns = _numbers_by_id(session, Rma, (m.return_id for m in memos))
-    refunds = _grouped(
+    codes = customer_codes(session, (m.customer_id for m in memos))
+    invoices = numbers_by_id(session, Invoice, (m.invoice_id for m in memos))
+    orders = numbers_by_id(session, SalesOrder, (m.order_id for m in memos))
+    returns = numbers_by_id(session, Rma, (m.return_id for m in memos))
+    refunds = grouped(
         session,
         lambda chunk: (
             select(Refund.credit_memo_id, Refund.number)
@@ -107,7 +102,7 @@ def credit_memo_views(
         ids,
     )
     if with_lines:
-        lines_of = _lines_of(session, CreditMemoLine, CreditMemoLine.credit_memo_id, ids)
+        lines_of = lines_by_parent(session, CreditMemoLine, CreditMemoLine.credit_memo_id, ids)
     code = currency(session)
     documents = []
     for m in memos:
@@ -156,9 +151,9 @@ def credit_memo_view(session: Session, memo: CreditMemo, *, with_lines: bool = T
 
 def return_views(session: Session, returns: list[Rma], *, with_lines: bool = True) -> list[dict]:
     ids = [r.id for r in returns]
-    codes = _customer_codes(session, (r.customer_id for r in returns))
-    orders = _numbers_by_id(session, SalesOrder, (r.order_id for r in returns))
-    memos = _grouped(
+    codes = customer_codes(session, (r.customer_id for r in returns))
+    orders = numbers_by_id(session, SalesOrder, (r.order_id for r in returns))
+    memos = grouped(
         session,
         lambda chunk: (
             select(CreditMemo.return_id, CreditMemo.number)
@@ -167,7 +162,7 @@ def return_views(session: Session, returns: list[Rma], *, with_lines: bool = Tru
         ),
         ids,
     )
-    shipments = _grouped(
+    shipments = grouped(
         session,
         lambda chunk: (
             select(Shipment.return_id, Shipment.number)
@@ -177,7 +172,7 @@ def return_views(session: Session, returns: list[Rma], *, with_lines: bool = Tru
         ids,
     )
     if with_lines:
-        lines_of = _lines_of(session, RmaLine, RmaLine.rma_id, ids)
+        lines_of = lines_by_parent(session, RmaLine, RmaLine.rma_id, ids)
     documents = []
     for r in returns:
         view: dict[str, object] = {
@@ -206,8 +201,8 @@ def agreement_views(
     session: Session, agreements: list[BillingAgreement], *, with_orders: bool = True
 ) -> list[dict]:
     ids = [a.id for a in agreements]
-    codes = _customer_codes(session, (a.customer_id for a in agreements))
-    orders = _grouped(
+    codes = customer_codes(session, (a.customer_id for a in agreements))
+    orders = grouped(
         session,
         lambda chunk: (
             select(SalesOrder.billing_agreement_id, SalesOrder.number)

@@ -28,7 +28,8 @@ from ordercli.db.engine import open_ledger, resolve_location, unit_of_work
 from ordercli.io.demo import sample_data_dir, seed_demo
 from ordercli.models import Event, Product
 from ordercli.services.sales import ordering
-from ordercli.views import records as views
+from ordercli.views import inventory as inventory_views
+from ordercli.views import sales as sales_views
 
 ON_POSTGRESQL = os.environ.get("ORDERCLI_TEST_BACKEND", "").strip().lower() == "postgresql"
 
@@ -131,7 +132,9 @@ def order_state(uow):
 
     def read(number: str) -> dict:
         with uow(write=False) as session:
-            return views.order_view(session, ordering.get_order(session=session, number=number))
+            return sales_views.order_view(
+                session, ordering.get_order(session=session, number=number)
+            )
 
     return read
 
@@ -143,7 +146,7 @@ def stock_of(uow):
     def read(sku: str) -> tuple[Decimal, Decimal]:
         with uow(write=False) as session:
             product = session.exec(select(Product).where(Product.sku == sku)).one()
-            view = views.product_view(session, product)
+            view = inventory_views.product_view(session, product)
             return view["on_hand"], view["reserved"]
 
     return read

@@ -24,12 +24,12 @@ from sqlalchemy import BigInteger, Date, String, insert, literal, select, update
 from ordercli.books.clock import today
 from ordercli.books.settings import currency, put_setting
 from ordercli.domain.cells import neutralise
+from ordercli.domain.money import decimal_text
 from ordercli.io import exports
 from ordercli.io.exports import queries, tabular
 from ordercli.io.exports.values import (
     SCALED,
     ColumnType,
-    decimal_text,
     iso_date,
     number_text,
     sql_decimal_text,

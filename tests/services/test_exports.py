@@ -19,11 +19,20 @@ from hypothesis import strategies as st
 from sqlalchemy import event, insert, select
 
 from ordercli.domain.errors import InvalidInput
-from ordercli.domain.money import from_minor, money_str, pct_from_db, qty_from_db, qty_str
-from ordercli.io import exports
-from ordercli.io.exports import files, queries, tabular
+from ordercli.domain.money import (
+    decimal_text,
+    from_minor,
+    money_str,
+    money_text,
+    pct_from_db,
+    pct_text,
+    qty_from_db,
+    qty_str,
+    qty_text,
+)
+from ordercli.io import exports, files
+from ordercli.io.exports import queries, tabular
 from ordercli.io.exports.ledger_formats import account_component, ledger_accounts
-from ordercli.io.exports.values import decimal_text, money_text, pct_text, qty_text
 from ordercli.models import Account, JournalEntry, JournalLine
 from ordercli.services.sales import invoicing
 from ordercli.services.settlement import payments

@@ -26,7 +26,7 @@ from ordercli.models import Customer, NumberSeries, Product, SalesOrder
 from ordercli.services.inventory import catalog
 from ordercli.services.parties import customers
 from ordercli.services.sales import invoicing, ordering
-from ordercli.views import records as views
+from ordercli.views import sales as views
 
 TODAY = "2026-06-15"
 ORDER_HEADER = "order_ref,customer_code,order_date,sku,qty,unit_price,discount_pct,tax_rate,confirm"

@@ -20,7 +20,7 @@ from ordercli.services.inventory import stock
 from ordercli.services.parties import customers
 from ordercli.services.sales import fulfilment, invoicing, ordering
 from ordercli.services.settlement import payments, returns
-from ordercli.views import records as views
+from ordercli.views import sales as views
 
 TODAY = "2026-03-10"
 

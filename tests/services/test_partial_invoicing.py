@@ -12,7 +12,7 @@ from sqlmodel import select
 from ordercli.models import InvoiceLine, OrderLine
 from ordercli.services.inventory import catalog
 from ordercli.services.sales import invoicing, ordering
-from ordercli.views import records as views
+from ordercli.views import sales as views
 
 D = Decimal
 CENT = D("0.01")

@@ -26,7 +26,7 @@ from ordercli.models import Invoice, NumberSeries, Product
 from ordercli.services.inventory import catalog
 from ordercli.services.parties import customers
 from ordercli.services.sales import fulfilment, invoicing, ordering
-from ordercli.views import records as views
+from ordercli.views import sales as views
 
 PG_URL = os.environ.get("ORDERCLI_TEST_PG_URL", "")
 LOCK_FILE = Path(tempfile.gettempdir()) / "ordercli-test-postgres.lock"

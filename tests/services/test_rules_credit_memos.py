@@ -15,7 +15,7 @@ from ordercli.models import Refund, StockMove
 from ordercli.services.inventory import catalog
 from ordercli.services.sales import fulfilment, invoicing
 from ordercli.services.settlement import credit_memos, payments
-from ordercli.views import records as views
+from ordercli.views import sales as views
 from ordercli.views.settlement import credit_memo_view, refund_view
 
 D = Decimal

@@ -13,7 +13,7 @@ from ordercli.domain.errors import RuleViolation
 from ordercli.services.inventory import catalog
 from ordercli.services.parties import customers
 from ordercli.services.sales import fulfilment, invoicing, ordering, quoting
-from ordercli.views import records as views
+from ordercli.views import sales as views
 
 D = Decimal
 

@@ -15,7 +15,8 @@ from ordercli.models import Allocation, Payment, Refund
 from ordercli.services.parties import customers
 from ordercli.services.sales import invoicing, ordering
 from ordercli.services.settlement import credit_memos, payments
-from ordercli.views import records as views
+from ordercli.views import parties as parties_views
+from ordercli.views import sales as sales_views
 from ordercli.views.settlement import payment_view
 
 D = Decimal
@@ -38,7 +39,9 @@ def pay(uow, customer: str, amount: str, *invoices: str, **kw) -> dict:
 
 def invoice_of(uow, number: str) -> dict:
     with uow(write=False) as session:
-        return views.invoice_view(session, invoicing.get_invoice(session=session, number=number))
+        return sales_views.invoice_view(
+            session, invoicing.get_invoice(session=session, number=number)
+        )
 
 
 def allocations(view: dict) -> list[tuple[str, Decimal]]:
@@ -136,7 +139,9 @@ def test_overpayment_is_kept_as_unapplied_credit(three_invoices, uow, ledger_ok)
     assert balances["customer_credit"] == D("-927.33")
     assert balances["cash"] == D("2000.00")
     with uow(write=False) as session:
-        acme = views.customer_view(session, customers.get_customer(session=session, code="ACME"))
+        acme = parties_views.customer_view(
+            session, customers.get_customer(session=session, code="ACME")
+        )
     assert (acme["open_invoices"], acme["unapplied_credit"], acme["balance"]) == (
         D(0),
         D("927.33"),

@@ -9,7 +9,7 @@ import pytest
 from ordercli.domain.errors import RuleViolation
 from ordercli.services.inventory import catalog
 from ordercli.services.sales import ordering, quoting
-from ordercli.views import records as views
+from ordercli.views import sales as views
 
 D = Decimal
 

@@ -13,7 +13,7 @@ from ordercli.models import Refund, StockMove
 from ordercli.services.inventory import catalog, stock
 from ordercli.services.sales import fulfilment, invoicing
 from ordercli.services.settlement import payments, returns
-from ordercli.views import records as views
+from ordercli.views import sales as views
 from ordercli.views.settlement import credit_memo_view, return_view
 
 D = Decimal

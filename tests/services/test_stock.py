@@ -12,7 +12,7 @@ from ordercli.domain.errors import RuleViolation
 from ordercli.models import Product, StockMove
 from ordercli.services.inventory import catalog, levels, stock
 from ordercli.services.sales import fulfilment, ordering
-from ordercli.views import records as views
+from ordercli.views import sales as views
 
 D = Decimal
 

@@ -15,7 +15,8 @@ from ordercli.domain.errors import LedgerUnavailable
 from ordercli.services.inventory import catalog
 from ordercli.services.parties import customers
 from ordercli.services.sales import invoicing, ordering
-from ordercli.views import records as views
+from ordercli.views import inventory as inventory_views
+from ordercli.views import sales as sales_views
 
 pytestmark = pytest.mark.sqlite_only("the ledger file: creation, PRAGMA set-up, non-ledger files")
 
@@ -140,8 +141,10 @@ def test_money_round_trips_exactly(fresh, price):
     forget(url)  # read back through a new engine and new connections
     engine = open_ledger(url)
     with unit_of_work(engine, write=False) as session:
-        product = views.product_view(session, catalog.get_product(session=session, sku="P"))
-        invoice = views.invoice_view(
+        product = inventory_views.product_view(
+            session, catalog.get_product(session=session, sku="P")
+        )
+        invoice = sales_views.invoice_view(
             session, invoicing.get_invoice(session=session, number="INV-00001")
         )
     assert product["unit_price"] == D(price)

@@ -33,7 +33,7 @@ from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.services.inventory import catalog, stock, warehouses
 from ordercli.services.sales import fulfilment, invoicing, ordering, picking
 from ordercli.services.settlement import credit_memos, returns
-from ordercli.views import records as views
+from ordercli.views import sales as views
 
 D = Decimal
 FIXTURES = Path(__file__).parent.parent / "fixtures"

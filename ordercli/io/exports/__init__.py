@@ -25,7 +25,7 @@ from ordercli.books.settings import currency, get_setting, minor_digits
 from ordercli.db.queries import check_date_range
 from ordercli.domain.errors import InvalidInput
 from ordercli.io.exports import ledger_formats, queries, tabular
-from ordercli.io.exports.files import atomic_file, check_target
+from ordercli.io.files import atomic_file, check_target
 
 KINDS = tuple(queries.TABLES)
 TABULAR_FORMATS = ("csv", "jsonl", "xlsx")

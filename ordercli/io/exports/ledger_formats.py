@@ -24,7 +24,7 @@ from datetime import date
 from itertools import groupby
 from typing import IO, Any
 
-from ordercli.io.exports.values import money_text
+from ordercli.domain.money import money_text
 
 # An account's kind → the top-level account both tools know, and hledger's type code.
 ROOTS = {

@@ -8,7 +8,7 @@ power of ten, never a float: money keeps the currency's minor digits
 zeros (``3``, ``2.5``, ``19``).
 
 The text is written twice over, once per side, and both must agree to the
-byte: ``decimal_text`` in Python, and ``sql_cell`` as a SQL expression, so
+byte: ``domain.money.decimal_text`` in Python, and ``sql_cell`` as a SQL expression, so
 that CSV and JSON Lines rows leave the database as finished text (a million
 lines formatted in Python cost more than the query itself). ``sql_cell`` also
 neutralises formula-like text (``domain.cells``) and writes dates and booleans
@@ -25,7 +25,13 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from ordercli.domain.cells import FORMULA_STARTS
-from ordercli.domain.money import PCT_DIGITS, QTY_DIGITS
+from ordercli.domain.money import (
+    PCT_DIGITS,
+    QTY_DIGITS,
+    decimal_text,
+    pct_text,
+    qty_text,
+)
 
 
 class ColumnType(StrEnum):
@@ -42,32 +48,6 @@ class ColumnType(StrEnum):
 class Column:
     name: str
     type: ColumnType
-
-
-def decimal_text(units: int, digits: int, *, trim: bool = False) -> str:
-    """``units`` × 10^-digits as plain decimal text; ``trim`` drops trailing zeros."""
-    if digits == 0:
-        return str(units)
-    sign = "-" if units < 0 else ""
-    whole, fraction = divmod(abs(units), 10**digits)
-    decimals = f"{fraction:0{digits}d}"
-    if trim:
-        decimals = decimals.rstrip("0")
-        if not decimals:
-            return f"{sign}{whole}"
-    return f"{sign}{whole}.{decimals}"
-
-
-def money_text(units: int, minor_digits: int) -> str:
-    return decimal_text(units, minor_digits)
-
-
-def qty_text(units: int) -> str:
-    return decimal_text(units, QTY_DIGITS, trim=True)
-
-
-def pct_text(units: int) -> str:
-    return decimal_text(units, PCT_DIGITS, trim=True)
 
 
 def number_text(column_type: ColumnType, minor_digits: int):

@@ -205,12 +205,7 @@ def add_order_line(
         position=max((ln.position for ln in lines), default=0) + 1,
         product_id=product.id,
         description=product.name,
-        qty=priced.qty,
-        unit_price=priced.unit_price,
-        discount=priced.discount,
-        tax_rate=priced.tax_rate,
-        net=priced.net,
-        tax=priced.tax,
+        **priced.columns(),
         last_state_change=now(),
     )
     if order.status == OrderStatus.CONFIRMED:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from ordercli.domain.errors import InvalidInput
@@ -29,6 +29,10 @@ class PricedLine:
     tax_rate: int
     net: int
     tax: int
+
+    def columns(self) -> dict[str, int]:
+        """The priced columns a quote or order line stores."""
+        return asdict(self)
 
 
 def price_line(

@@ -131,12 +131,7 @@ def add_quote_line(
         position=max((ln.position for ln in lines), default=0) + 1,
         product_id=product.id,
         description=product.name,
-        qty=priced.qty,
-        unit_price=priced.unit_price,
-        discount=priced.discount,
-        tax_rate=priced.tax_rate,
-        net=priced.net,
-        tax=priced.tax,
+        **priced.columns(),
     )
     session.add(line)
     quote.subtotal, quote.tax, quote.total = totals([*lines, line])
@@ -157,38 +152,29 @@ def add_quote_line(
 
 
 def send_quote(*, session: Session, number: str) -> Quote:
-    quote = get_quote(session=session, number=number)
-    _check_open(quote, "send")
-    if not quote_lines(session=session, quote=quote):
-        raise RuleViolation(f"cannot send {quote.number}: it has no lines")
-    quote.status = QuoteStatus.SENT
-    session.add(quote)
-    record_event(
-        session=session,
-        subject_kind="quote",
-        subject_number=quote.number,
-        action="sent",
-        quote_id=quote.id,
-        message=f"quote {quote.number} sent",
-    )
-    return quote
+    return _move_on(session, number, QuoteStatus.SENT, verb="send", done="sent")
 
 
 def accept_quote(*, session: Session, number: str) -> Quote:
     """The customer accepts (rule 5: never once expired)."""
+    return _move_on(session, number, QuoteStatus.ACCEPTED, verb="accept", done="accepted")
+
+
+def _move_on(session: Session, number: str, to: QuoteStatus, *, verb: str, done: str) -> Quote:
+    """Send or accept: an open quote with lines moves on to ``to``, and the log says so."""
     quote = get_quote(session=session, number=number)
-    _check_open(quote, "accept")
+    _check_open(quote, verb)
     if not quote_lines(session=session, quote=quote):
-        raise RuleViolation(f"cannot accept {quote.number}: it has no lines")
-    quote.status = QuoteStatus.ACCEPTED
+        raise RuleViolation(f"cannot {verb} {quote.number}: it has no lines")
+    quote.status = to
     session.add(quote)
     record_event(
         session=session,
         subject_kind="quote",
         subject_number=quote.number,
-        action="accepted",
+        action=done,
         quote_id=quote.id,
-        message=f"quote {quote.number} accepted",
+        message=f"quote {quote.number} {done}",
     )
     return quote
 

@@ -1,4 +1,4 @@
-"""Writing an export file whole or not at all.
+"""Writing a file whole or not at all: exports, documents, mail saved with --dry-run.
 
 The rows go to a hidden temporary file beside the target, which replaces the
 target (``os.replace``, atomic on one file system) only once everything is
@@ -36,7 +36,7 @@ def check_target(path: Path) -> Path:
     return path
 
 
-def _mode_for(path: Path) -> int:
+def file_mode(path: Path) -> int:
     """The existing file's permissions, else what the umask gives a new file."""
     try:
         return path.stat().st_mode & 0o7777
@@ -61,7 +61,7 @@ def atomic_file(path: Path) -> Iterator[IO[bytes]]:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, _mode_for(path))
+        os.chmod(temporary, file_mode(path))
         os.replace(temporary, path)
     except OSError as exc:
         temporary.unlink(missing_ok=True)

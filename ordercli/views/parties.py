@@ -1,0 +1,81 @@
+"""Customers as ``--json`` shows them (SPEC "JSON shapes": customer), with balances as of a day.
+
+Values are ``Decimal`` (money already at the currency's minor digits,
+quantities normalised), ``date``/``datetime`` or plain types; the CLI renders
+them as JSON or tables without doing any arithmetic of its own.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from ordercli.books.journal import customer_positions
+from ordercli.books.settings import amount_of as _money
+from ordercli.books.settings import currency, minor_digits
+from ordercli.domain.money import from_minor
+from ordercli.models import (
+    Customer,
+)
+from ordercli.services.sales import ordering
+
+if TYPE_CHECKING:
+    pass
+
+
+def customer_views(session: Session, customers: list[Customer], as_of=None) -> list[dict]:
+    """Views of many customers; their balances come from one grouped journal query."""
+
+    positions = customer_positions(
+        session=session, customer_ids=[c.id for c in customers if c.id is not None], as_of=as_of
+    )
+    digits = minor_digits(session)
+    views = []
+    for customer in customers:
+        assert customer.id is not None  # a stored customer
+        receivable, credit = positions.get(customer.id, (0, 0))
+        views.append(
+            _customer_fields(
+                session,
+                customer,
+                {
+                    "balance": from_minor(receivable - credit, digits),
+                    "open_invoices": from_minor(receivable, digits),
+                    "unapplied_credit": from_minor(credit, digits),
+                },
+            )
+        )
+    return views
+
+
+def customer_view(session: Session, customer: Customer, as_of=None) -> dict:
+    return customer_views(session, [customer], as_of)[0]
+
+
+def _customer_fields(session: Session, customer: Customer, position: dict) -> dict:
+    limit = customer.credit_limit
+    return {
+        "code": customer.code,
+        "name": customer.name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "billing_address": customer.billing_address,
+        "shipping_address": customer.shipping_address,
+        "tax_id": customer.tax_id,
+        "terms_days": customer.terms_days,
+        "credit_limit": None if limit is None else _money(session, limit),
+        "balance": position["balance"],
+        "open_invoices": position["open_invoices"],
+        "unapplied_credit": position["unapplied_credit"],
+        "active": customer.active,
+    }
+
+
+def customer_detail(session: Session, customer: Customer, as_of=None) -> dict:
+    view = customer_view(session, customer, as_of)
+    if as_of is not None:
+        view["as_of"] = as_of
+    view["exposure"] = ordering.credit_exposure(session=session, customer=customer)
+    view["currency"] = currency(session)
+    return view
