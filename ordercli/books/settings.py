@@ -11,6 +11,8 @@ from ordercli.domain.errors import InvalidInput, RuleViolation
 from ordercli.domain.money import from_minor
 from ordercli.models import Customer, Invoice, Product, Quote, SalesOrder, Setting
 
+# Babel is imported inside set_currency: only choosing a currency needs its tables.
+
 
 # Given a default, the answer is never None.
 @overload

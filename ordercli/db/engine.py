@@ -16,8 +16,10 @@ at the current revision opens without importing Alembic, so commands stay fast.
 from __future__ import annotations
 
 import os
+import re
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -32,6 +34,9 @@ from ordercli.models import metadata
 
 if TYPE_CHECKING:
     from sqlalchemy.schema import ColumnCollectionConstraint, Index
+
+# platformdirs and Alembic's script directory are imported inside the functions that
+# need them: a ledger given by --db, already at the current revision, needs neither.
 
 HEAD_REVISION = "0006"
 DEFAULT_BUSY_TIMEOUT_SECONDS = 30.0
@@ -204,13 +209,9 @@ def _backup_before_upgrade(engine: Engine, revision: str) -> None:
     database = engine.url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         return
-    import sqlite3
-
     target = Path(f"{database}.schema-{revision}.bak")
     if target.exists():
         return
-    from contextlib import closing
-
     try:
         with closing(sqlite3.connect(database)) as source, closing(sqlite3.connect(target)) as copy:
             source.backup(copy)
@@ -279,8 +280,6 @@ def _refusal_reason(exc: IntegrityError) -> str:
 def _unique_columns(table: str, constraint: str, detail: str | None) -> list[str] | None:
     """The columns a unique constraint or index covers, as SQLite lists them; ``None``
     when it covers an expression (SQLite then names the index instead)."""
-    import re
-
     declared = metadata.tables.get(table)
     if declared is not None:
         # Table.constraints is typed as the Constraint base, but every constraint a

@@ -30,6 +30,9 @@ from ordercli.io.files import atomic_file, check_target, file_mode
 from ordercli.models import Invoice
 from ordercli.services.parties.customers import get_customer
 
+# multiprocessing and ctypes are imported inside the functions that lay out a batch
+# of PDFs in worker processes or sync the file system: a single document needs neither.
+
 
 def write_rendered(
     rendered: Rendered, output: str | None, *, directory: Path | None = None

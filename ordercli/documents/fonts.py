@@ -16,6 +16,9 @@ from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+# ReportLab, arabic-reshaper and python-bidi are imported inside the functions that
+# need them: only commands that write a PDF load them.
+
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 REGULAR = "OrderCli-Sans"
 BOLD = "OrderCli-Sans-Bold"

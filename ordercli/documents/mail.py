@@ -41,6 +41,9 @@ from ordercli.services.parties.company import PASSWORD_VARIABLE, company_profile
 from ordercli.services.sales import fulfilment, invoicing
 from ordercli.views.sales import invoice_view
 
+# smtplib, ssl and Babel are imported inside the functions that send or format: only
+# commands that write an email load them.
+
 TIMEOUT_SECONDS = 30
 IMPLICIT_TLS_PORT = 465
 LINE_BREAK = re.compile(r"[\r\n]")

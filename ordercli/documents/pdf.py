@@ -29,6 +29,9 @@ from html.parser import HTMLParser
 from ordercli.documents import fonts
 from ordercli.domain.errors import InvalidInput
 
+# ReportLab is imported inside the functions that lay out a page: only commands that
+# write a PDF load it (tests/test_startup_imports.py checks the others do not).
+
 VOID = {"br", "hr", "img", "meta", "link", "col", "input", "source", "wbr"}
 SKIPPED = {"head", "style", "script", "title", "template", "noscript"}
 INLINE = {"b", "strong", "i", "em", "span", "small", "br", "a", "u", "code", "sup", "sub"}

@@ -21,6 +21,9 @@ from markupsafe import Markup, escape
 
 from ordercli.domain.errors import InvalidInput
 
+# Jinja2 and Babel's number and date formats are imported inside the functions that
+# render: only commands that write a document load them.
+
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "templates"
 INSTALLED_DIR = Path(sys.prefix) / "share" / "ordercli" / "templates"
 

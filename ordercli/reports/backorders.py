@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from ordercli.domain.money import qty_from_db
@@ -28,10 +29,6 @@ from ordercli.reports.line_history import (
 
 
 def backorder_report(*, session: Session, as_of: date | None = None) -> dict:
-    # SQLAlchemy's select (the same SQL) for `waiting`: SQLModel's select() is typed for four
-    # columns at most. Imported here, as this module does not import SQLAlchemy itself.
-    from sqlalchemy import select as sa_select
-
     if as_of is None:
         # Now, the kept counter says it: no need for the whole order-line view.
         lines = None

@@ -17,6 +17,7 @@ import shlex
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from ordercli.books.events import events_for
@@ -84,10 +85,6 @@ class _Facts:
 
 
 def _read(session: Session, number: str) -> _Facts:
-    # SQLAlchemy's select (the same SQL) for the lines: SQLModel's select() is typed for four
-    # columns at most. Imported here, as this module does not import SQLAlchemy itself.
-    from sqlalchemy import select as sa_select
-
     order = ordering.get_order(session=session, number=number)
     customer = session.get(Customer, order.customer_id)
     assert customer is not None  # an order's customer_id is a NOT NULL foreign key

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import String, case, cast, func, literal, select
 from sqlalchemy.sql import Select
+from sqlmodel import col
 
 from ordercli.domain.states import InvoiceStatus, OrderStatus
 from ordercli.io.exports.values import Column, ColumnType, sql_cell
@@ -90,8 +91,6 @@ def _window(query: Select, column, date_from: date | None, date_to: date | None)
 
 
 def invoices(*, today: date, currency: str, date_from=None, date_to=None, **_) -> Table:
-    from sqlmodel import col
-
     balance = col(Invoice.total) - col(Invoice.paid) - col(Invoice.credited)
     status = case(
         (balance <= 0, InvoiceStatus.PAID.value),
@@ -127,8 +126,6 @@ def invoices(*, today: date, currency: str, date_from=None, date_to=None, **_) -
 
 
 def invoice_lines(*, date_from=None, date_to=None, **_) -> Table:
-    from sqlmodel import col
-
     columns, query = _table(
         [
             ("invoice", TEXT, Invoice.number),
@@ -159,8 +156,6 @@ def invoice_lines(*, date_from=None, date_to=None, **_) -> Table:
 
 
 def payments(*, currency: str, date_from=None, date_to=None, **_) -> Table:
-    from sqlmodel import col
-
     columns, query = _table(
         [
             ("number", TEXT, Payment.number),
@@ -181,8 +176,6 @@ def payments(*, currency: str, date_from=None, date_to=None, **_) -> Table:
 
 
 def credit_memos(*, date_from=None, date_to=None, **_) -> Table:
-    from sqlmodel import col
-
     columns, query = _table(
         [
             ("number", TEXT, CreditMemo.number),
@@ -210,8 +203,6 @@ def credit_memos(*, date_from=None, date_to=None, **_) -> Table:
 
 def orders(*, date_from=None, date_to=None, **_) -> Table:
     """One row per order line, in the columns `import orders` reads first."""
-    from sqlmodel import col
-
     columns, query = _table(
         [
             ("order_ref", TEXT, func.coalesce(SalesOrder.order_ref, SalesOrder.number)),
@@ -244,8 +235,6 @@ def orders(*, date_from=None, date_to=None, **_) -> Table:
 
 def journal(*, date_from=None, date_to=None, **_) -> Table:
     """Every journal line with its entry, in date order (entries of a day in posting order)."""
-    from sqlmodel import col
-
     columns, query = _table(
         [
             ("entry", INT, JournalEntry.id),
@@ -284,8 +273,6 @@ def journal_window(date_from=None, date_to=None) -> Select:
 
 def balances_before(day: date) -> Select:
     """Each account's balance (debit − credit) from all entries before ``day``."""
-    from sqlmodel import col
-
     return (
         select(col(Account.code), func.sum(JournalLine.debit - JournalLine.credit))
         .select_from(JournalLine)
@@ -299,8 +286,6 @@ def balances_before(day: date) -> Select:
 
 def accounts() -> Select:
     """The chart of accounts (a handful of rows)."""
-    from sqlmodel import col
-
     return select(
         col(Account.code), col(Account.name), col(Account.kind), col(Account.role)
     ).order_by(Account.code)

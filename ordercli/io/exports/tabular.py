@@ -25,6 +25,8 @@ from typing import IO
 from ordercli.domain.cells import neutralise
 from ordercli.io.exports.values import SCALED, Column, ColumnType, number_text
 
+# openpyxl is imported inside the XLSX writer: CSV and JSON Lines exports never load it.
+
 Converter = Callable[[object], object]
 # Lists of rows, as ``Result.partitions`` hands them over.
 Batches = Iterable[Sequence[Sequence]]

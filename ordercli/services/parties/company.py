@@ -29,6 +29,9 @@ from ordercli.domain.errors import InvalidInput
 from ordercli.domain.text import CONTROL, clean_text
 from ordercli.models import Setting
 
+# Babel (locales), Pillow (the logo) and email.utils are imported inside the checks of
+# the fields that need them: only `company set` and `init` load them.
+
 PASSWORD_VARIABLE = "ORDERCLI_SMTP_PASSWORD"
 
 DEFAULT_LOCALE = "en_US"
