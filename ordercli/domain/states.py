@@ -132,7 +132,7 @@ def allows(action: str, status: str) -> bool:
     return ORDER_ACTIONS[action][OrderStatus(status)] is None
 
 
-def line_finished(*, qty: int, invoiced: int, shipped: int) -> bool:
+def line_finished(qty: int, invoiced: int, shipped: int) -> bool:
     """An order line is finished when it is fully invoiced and fully shipped (rule 8)."""
     return invoiced >= qty and shipped >= qty
 

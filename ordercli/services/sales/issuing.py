@@ -78,6 +78,7 @@ class _Draft:
     lines: list[dict] = field(default_factory=list)
     finished: list[int] = field(default_factory=list)  # order lines invoiced to the end
     partial: list[dict] = field(default_factory=list)  # lines invoiced in part
+    takes_all_open: bool = True  # every open line of the order is invoiced to the end
     completes: bool = True  # fully invoiced and fully shipped once issued
 
 
@@ -174,8 +175,10 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
             draft = by_order[order_id] = _Draft(order_id, order_number, customer_id, code, terms)
         open_qty = ordered - invoiced
         qty = open_qty if portions is None else min(portions.get(line_id, 0), open_qty)
-        if not line_finished(qty=ordered, invoiced=invoiced + qty, shipped=shipped):
+        if not line_finished(ordered, invoiced + qty, shipped):
             draft.completes = False
+        if qty < open_qty:
+            draft.takes_all_open = False
         if qty <= 0:
             continue
         net, tax = portion_units(
@@ -337,21 +340,26 @@ def _count_invoiced(run: _Run, drafts: list[_Draft]) -> None:
     # The mapping sets __table__, but SQLModel does not declare it to type checkers.
     table: Table = OrderLine.__table__  # type: ignore[attr-defined]
     columns = table.c
-    finished = [line_id for draft in drafts for line_id in draft.finished]
-    partial = [line for draft in drafts for line in draft.partial]
     # A line invoiced to the end: its counters become the line's own quantity, net and
-    # tax (what adding the portions gives), in one statement per slice.
-    for chunk in chunks(finished):
+    # tax (what adding the portions gives). Orders invoiced of everything still open (all
+    # of `--all`) are named by order, their other lines by line.
+    whole = [draft.order_id for draft in drafts if draft.takes_all_open]
+    finished = [i for draft in drafts if not draft.takes_all_open for i in draft.finished]
+    partial = [line for draft in drafts for line in draft.partial]
+    to_the_end = {
+        "qty_invoiced": columns.qty,
+        "net_invoiced": columns.net,
+        "tax_invoiced": columns.tax,
+        "last_state_change": run.moment,
+    }
+    for chunk in chunks(whole):
         connection.execute(
             update(table)
-            .where(columns.id.in_(chunk))
-            .values(
-                qty_invoiced=columns.qty,
-                net_invoiced=columns.net,
-                tax_invoiced=columns.tax,
-                last_state_change=run.moment,
-            )
+            .where(columns.order_id.in_(chunk), columns.qty_invoiced < columns.qty)
+            .values(**to_the_end)
         )
+    for chunk in chunks(finished):
+        connection.execute(update(table).where(columns.id.in_(chunk)).values(**to_the_end))
     if partial:
         connection.execute(
             update(table)
