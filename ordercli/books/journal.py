@@ -172,14 +172,12 @@ def set_account(
         raise InvalidInput("give --code and/or --name to change")
     if code is not None:
         code = clean_text(code, what="account code", required=True, max_length=20)
-        assert code is not None  # required=True never returns None
         other = session.exec(select(Account).where(Account.code == code)).first()
         if other is not None and other.id != account.id:
             raise RuleViolation(f"account code {code} is already used by {other.name}")
         account.code = code
     if name is not None:
         name = clean_text(name, what="account name", required=True, max_length=100)
-        assert name is not None  # required=True never returns None
         account.name = name
     session.add(account)
     return account

@@ -44,7 +44,6 @@ def minor_digits(session: Session) -> int:
 
 def amount_of(session: Session, units: int) -> Decimal:
     """Minor units from the database as an amount in the ledger's currency."""
-
     return from_minor(units, minor_digits(session))
 
 

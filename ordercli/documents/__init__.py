@@ -43,7 +43,6 @@ def safe_file_stem(text: str) -> str:
 
 
 def document_context(session: Session, kind: str, key: str, **options) -> dict:
-
     builders = {
         "invoice": contexts.invoice_context,
         "quote": contexts.quote_context,
@@ -89,7 +88,6 @@ class Page:
 
 
 def render_page(kind: str, key: str, context: dict, *, template_dir: str | None = None) -> Page:
-
     company = context["company"]
     dirs = template_dirs(template_dir, company.get("template_dir"))
     template, stem = KINDS[kind]
@@ -108,7 +106,6 @@ def render_page(kind: str, key: str, context: dict, *, template_dir: str | None 
 
 
 def page_to_pdf(page: Page) -> Rendered:
-
     pdf = html_to_pdf(page.html, title=page.title, author=page.author)
     return Rendered(f"{page.stem}.pdf", pdf, "application/pdf")
 

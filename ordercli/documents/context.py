@@ -35,7 +35,6 @@ from ordercli.views.settlement import credit_memo_view
 
 def _company(session: Session) -> dict:
     """The company profile, with the logo as a ``data:`` URI the template can show."""
-
     profile = dict(company_profile(session))
     logo = profile.get("logo")
     profile["logo_uri"] = (
@@ -86,12 +85,10 @@ def _base(session: Session, kind: str, title: str, customer_id: int) -> dict:
 
 
 def _today() -> date:
-
     return today()
 
 
 def invoice_context(session: Session, number: str) -> dict:
-
     return invoice_contexts(session, [get_invoice(session=session, number=number)])[0]
 
 
@@ -124,7 +121,6 @@ def invoice_contexts(session: Session, invoices: list) -> list[dict]:
 
 
 def quote_context(session: Session, number: str) -> dict:
-
     quote = get_quote(session=session, number=number)
     view = views.quote_view(session, quote)
     context = _base(session, "quote", f"Quote {view['number']}", quote.customer_id)
@@ -138,7 +134,6 @@ def quote_context(session: Session, number: str) -> dict:
 
 
 def credit_memo_context(session: Session, number: str) -> dict:
-
     memo = get_credit_memo(session=session, number=number)
     view = credit_memo_view(session, memo)
     invoice = views.invoice_view(
@@ -156,7 +151,6 @@ def credit_memo_context(session: Session, number: str) -> dict:
 
 def packing_slip_context(session: Session, number: str) -> dict:
     """A shipment's goods, without prices, with what is still to come on the order."""
-
     shipment = get_shipment(session=session, number=number)
     view = views.shipment_view(session, shipment)
     # What was still open right after this shipment left, so a reprint says what
@@ -215,7 +209,6 @@ def statement_context(
 
 def pick_list_context(session: Session, warehouse: str | None) -> dict:
     """What to pick in one warehouse, for the people with the trolley: no customer, no prices."""
-
     picks = pick_list(session=session, warehouse=warehouse)
     printed = _today()
     return {

@@ -85,7 +85,6 @@ class Delivery:
 
 def _profile(session: Session) -> dict:
     """The company profile: the name, footer, bank details and SMTP settings."""
-
     return company_profile(session)
 
 
@@ -251,7 +250,6 @@ def _signature(profile: dict) -> list[str]:
 
 def invoice_message(session: Session, number: str, to: str | None = None) -> EmailMessage:
     """The email of an invoice, its PDF attached: to ``to`` or the customer's address."""
-
     invoice = invoicing.get_invoice(session=session, number=number)
     customer = session.get(Customer, invoice.customer_id)
     assert customer is not None  # customer_id is a NOT NULL foreign key to it
@@ -291,7 +289,6 @@ def invoice_message(session: Session, number: str, to: str | None = None) -> Ema
 
 def shipment_message(session: Session, number: str, to: str | None = None) -> EmailMessage:
     """The notice of a shipment: carrier, tracking number and the lines shipped."""
-
     shipment = fulfilment.get_shipment(session=session, number=number)
     customer = session.get(Customer, shipment.customer_id)
     assert customer is not None  # customer_id is a NOT NULL foreign key to it
@@ -477,7 +474,6 @@ def _hint(exc: BaseException) -> str | None:
 
 def record_delivery(*, session: Session, kind: str, number: str, message: EmailMessage) -> None:
     """Log a sent message against its document and order (SPEC rule 4)."""
-
     document: Invoice | Shipment
     if kind == "invoice":
         document = invoicing.get_invoice(session=session, number=number)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import TypeVar
+from typing import Literal, TypeVar, overload
 
 from ordercli.domain.errors import InvalidInput
 
@@ -21,6 +21,18 @@ SURROGATE = re.compile(r"[\ud800-\udfff]")
 WHITESPACE = re.compile(r"\s")
 
 E = TypeVar("E", bound=Enum)
+
+
+@overload
+def clean_text(
+    value: str | None, *, what: str, required: Literal[True], max_length: int = MAX_TEXT
+) -> str: ...
+
+
+@overload
+def clean_text(
+    value: str | None, *, what: str, required: bool = False, max_length: int = MAX_TEXT
+) -> str | None: ...
 
 
 def clean_text(
@@ -50,7 +62,6 @@ def clean_text(
 def clean_code(value: str, *, what: str) -> str:
     """A code (customer, SKU, warehouse): required, one word, no '=' (``SKU=QTY`` parsing)."""
     code = clean_text(value, what=what, required=True, max_length=64)
-    assert code is not None  # required=True never returns None
     if WHITESPACE.search(code):
         raise InvalidInput(f"{what} {code!r} must not contain spaces")
     if "=" in code:

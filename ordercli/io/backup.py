@@ -84,7 +84,6 @@ def _integrity(path: Path) -> str:
 
 def _checked_copy(source: Path, folder: Path) -> Path:
     """A private copy of ``source`` at the current schema whose every check passes."""
-
     if not source.is_file():
         raise InvalidInput(f"{source} does not exist or is not a file")
     with source.open("rb") as handle:

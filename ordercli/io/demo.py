@@ -24,7 +24,6 @@ def sample_data_dir() -> Path:
 
 def seed_demo(*, session: Session, folder: Path) -> tuple[int, int]:
     """Load the sample customers and catalog through the importer, as a user would."""
-
     put_setting(session=session, key="demo", value="1")
     created = []
     for kind in ("customers", "products"):

@@ -25,7 +25,6 @@ SEEDED = {"setting", "number_series", "account", "warehouse", "event"}
 
 
 def _tables():
-
     return [t for t in metadata.sorted_tables if t.name != "alembic_version"]
 
 
@@ -50,7 +49,6 @@ def _counts(engine: Engine) -> dict[str, int]:
 
 
 def migrate_ledger(*, source_url: str, target_url: str, progress=None) -> dict:
-
     if not target_url or not target_url.strip():
         raise InvalidInput("migrate-to needs the URL of the target database")
     if target_url.strip() == source_url:

@@ -40,7 +40,6 @@ def product_view(session: Session, product: Product) -> dict:
 
 
 def stock_move_views(session: Session, moves) -> list[dict]:
-
     codes: dict[int, str] = dict(
         session.execute(sa_select(col(Warehouse.id), col(Warehouse.code))).all()
     )

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 def customer_views(session: Session, customers: list[Customer], as_of=None) -> list[dict]:
     """Views of many customers; their balances come from one grouped journal query."""
-
     positions = customer_positions(
         session=session, customer_ids=[c.id for c in customers if c.id is not None], as_of=as_of
     )

@@ -451,7 +451,6 @@ def _write(
 
 def _reserve(session: Session, rows: Rows, orders: list[OrderIn]) -> None:
     """Confirmed orders reserve their goods; backorders follow, per product, set-based."""
-
     wanted: dict[int, int] = {}
     for order in orders:
         for i in order.rows:

@@ -99,7 +99,6 @@ def read_table(
 
 
 def _decode(path: Path) -> str:
-
     check_path(path)
     if path.is_dir():
         raise InvalidInput(f"{path} is a directory, not a file to import")

@@ -29,9 +29,7 @@ def add_product(
     location: str | None = None,
 ) -> Product:
     sku = clean_code(sku, what="SKU")
-    cleaned = clean_text(name, what="product name", required=True, max_length=200)
-    assert cleaned is not None  # required=True never returns None
-    name = cleaned
+    name = clean_text(name, what="product name", required=True, max_length=200)
     location = clean_text(location, what="location", max_length=64)
     if service and location:
         raise InvalidInput(f"{sku} is a service: services are never stocked, drop --location")
@@ -103,7 +101,6 @@ def edit_product(*, session: Session, sku: str, changes: dict) -> Product:
     for key, value in changes.items():
         if key == "name":
             name = clean_text(value, what="product name", required=True, max_length=200)
-            assert name is not None  # required=True never returns None
             product.name = name
         elif key == "price":
             product.unit_price = to_minor(value, minor_digits(session))

@@ -50,7 +50,6 @@ def receive_stock(
 
 
 def _active_warehouse(session: Session, code: str | None):
-
     place = get_warehouse(session=session, code=code)
     if not place.active:
         raise RuleViolation(f"warehouse {place.code} is inactive")
@@ -63,9 +62,7 @@ def adjust_stock(
     """A counted correction (breakage, stocktake): signed, with a reason; never below zero
     in the warehouse (default: the default one)."""
 
-    cleaned = clean_text(reason, what="reason", required=True, max_length=200)
-    assert cleaned is not None  # required=True never returns None
-    reason = cleaned
+    reason = clean_text(reason, what="reason", required=True, max_length=200)
     if qty == 0:
         raise InvalidInput("adjustment quantity must not be zero")
     place = _active_warehouse(session, warehouse)
@@ -128,7 +125,6 @@ def stock_moves(
     *, session: Session, sku: str, limit: int | None = 50, warehouse: str | None = None
 ) -> list[StockMove]:
     """A product's moves, newest first; only one warehouse's when ``warehouse`` is given."""
-
     check_limit(limit)
     product = get_product(session=session, sku=sku)
     query = (

@@ -57,9 +57,7 @@ def list_warehouses(*, session: Session) -> list[Warehouse]:
 
 def add_warehouse(*, session: Session, code: str, name: str) -> Warehouse:
     code = clean_code(code, what="warehouse code")
-    cleaned = clean_text(name, what="warehouse name", required=True, max_length=200)
-    assert cleaned is not None  # required=True never returns None
-    name = cleaned
+    name = clean_text(name, what="warehouse name", required=True, max_length=200)
     if _by_code(session, code) is not None:
         raise RuleViolation(f"warehouse {code} already exists")
     warehouse = Warehouse(code=code, name=name, active=True, created_at=now())
@@ -123,7 +121,6 @@ def stock_by_warehouse(session: Session, product_ids: list[int]) -> dict[int, di
 
 def holdings(session: Session) -> dict[int, dict]:
     """Per warehouse: how many products it holds and how many units (one grouped query)."""
-
     per_product = (
         select(
             col(StockMove.warehouse_id).label("warehouse_id"),

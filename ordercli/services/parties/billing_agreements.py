@@ -26,11 +26,8 @@ CANCELLED = "cancelled"
 def add_agreement(
     *, session: Session, customer_code: str, method: str, reference: str
 ) -> BillingAgreement:
-    cleaned_method = clean_text(method, what="method", required=True, max_length=100)
-    cleaned_reference = clean_text(reference, what="reference", required=True, max_length=200)
-    # required=True never returns None
-    assert cleaned_method is not None and cleaned_reference is not None
-    method, reference = cleaned_method, cleaned_reference
+    method = clean_text(method, what="method", required=True, max_length=100)
+    reference = clean_text(reference, what="reference", required=True, max_length=200)
     customer = get_customer(session=session, code=customer_code)
     if not customer.active:
         raise RuleViolation(f"customer {customer.code} is inactive")

@@ -44,9 +44,7 @@ def add_customer(
     terms_days: int | None = None,
     credit_limit: Decimal | None = None,
 ) -> Customer:
-    cleaned = clean_text(name, what="customer name", required=True, max_length=200)
-    assert cleaned is not None  # required=True never returns None
-    name = cleaned
+    name = clean_text(name, what="customer name", required=True, max_length=200)
     email = clean_text(email, what="email", max_length=254)
     check_email(email)
     check_terms(terms_days)

@@ -48,7 +48,6 @@ def create_shipment(
     warehouse: str | None = None,
 ) -> Shipment:
     """Ship from ``warehouse`` (default: the default warehouse), which must hold the goods."""
-
     carrier = clean_text(carrier, what="carrier", max_length=100)
     tracking = clean_text(tracking, what="tracking number", max_length=100)
     source = get_warehouse(session=session, code=warehouse)

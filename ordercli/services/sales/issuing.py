@@ -290,13 +290,13 @@ def _issue(run: _Run, drafts: list[_Draft]) -> list[int]:
                         "receivable",
                         debit=header["total"],
                         customer_id=draft.customer_id,
-                        invoice_id=invoice_id,
+                        invoice_id=id_,
                     ),
                     Posting("revenue", credit=header["subtotal"]),
                     Posting("sales_tax", credit=header["tax"]),
                 ],
             )
-            for draft, header, invoice_id in zip(drafts, headers, ids, strict=True)
+            for draft, header, id_ in zip(drafts, headers, ids, strict=True)
         ],
     )
     _record(run, drafts, headers)

@@ -498,9 +498,7 @@ def confirm_order(
 
 def hold_order(*, session: Session, number: str, reason: str) -> SalesOrder:
     """Put an order on hold (rule 7): no invoicing, shipping or confirming until released."""
-    cleaned = clean_text(reason, what="hold reason", required=True, max_length=500)
-    assert cleaned is not None  # required=True never returns None
-    reason = cleaned
+    reason = clean_text(reason, what="hold reason", required=True, max_length=500)
     order = get_order(session=session, number=number, for_update=True)
     refused = refusal("hold", order.status)
     if refused:

@@ -207,9 +207,7 @@ def add_quote_note(
     *, session: Session, number: str, text: str, author: str = "seller"
 ) -> QuoteNote:
     """Append to the negotiation thread; notes are kept whatever the quote's state."""
-    cleaned = clean_text(text, what="note", required=True, max_length=5000)
-    assert cleaned is not None  # required=True never returns None
-    text = cleaned
+    text = clean_text(text, what="note", required=True, max_length=5000)
     author = (author or "").strip().lower()
     if author not in NOTE_AUTHORS:
         raise InvalidInput(f"note author {author!r} must be seller or buyer")

@@ -136,7 +136,6 @@ def parse_invoice_specs(
     specs: list[str] | None, minor: int
 ) -> list[tuple[str, Decimal | None]] | None:
     """``["INV-00001", "INV-00002=50"]`` → ``[("INV-00001", None), ("INV-00002", 50)]``."""
-
     if not specs:
         return None
     parsed = []

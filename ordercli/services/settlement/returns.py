@@ -67,9 +67,7 @@ def request_return(
     requested_on: date | None = None,
 ) -> Rma:
 
-    cleaned = clean_text(reason, what="reason", required=True, max_length=500)
-    assert cleaned is not None  # required: empty text is refused
-    reason = cleaned
+    reason = clean_text(reason, what="reason", required=True, max_length=500)
     if not lines:
         raise InvalidInput("a return needs at least one --line SKU=QTY")
     order = get_order(session=session, number=order_number, for_update=True)
@@ -148,7 +146,6 @@ def get_return(*, session: Session, number: str, for_update: bool = False) -> Rm
 
 def _locked(session: Session, number: str) -> Rma:
     """The return and its order, locked order first as every counter change does."""
-
     lock_order(session, get_return(session=session, number=number).order_id)
     return get_return(session=session, number=number, for_update=True)
 
@@ -206,7 +203,6 @@ def reject_return(*, session: Session, number: str, reason: str | None = None) -
 
 def receive_return(*, session: Session, number: str, restock: bool = False) -> Rma:
     """The goods are back: count them returned; with ``restock``, back into stock."""
-
     rma = _locked(session, number)
     if rma.status == ReturnStatus.REQUESTED:
         raise RuleViolation(
@@ -293,7 +289,6 @@ def resolve_return(
 
 def _credit(session: Session, rma: Rma, lines: list[RmaLine], settlement) -> list[CreditMemo]:
     """One credit memo per invoice that billed the returned goods, oldest invoice first."""
-
     wanted: dict[int, int] = defaultdict(int)
     for ln in lines:
         wanted[ln.order_line_id] += ln.qty
@@ -339,7 +334,6 @@ def _credit(session: Session, rma: Rma, lines: list[RmaLine], settlement) -> lis
 
 def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking) -> Shipment:
     """Send the returned goods again, from stock that no other order has reserved."""
-
     carrier = clean_text(carrier, what="carrier", max_length=100)
     tracking = clean_text(tracking, what="tracking number", max_length=100)
     products = lock_products(session, (ln.product_id for ln in lines))
