@@ -20,6 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ordercli"
 
 # Top to bottom: a module may import its own layer and the layers below it.
 LAYERS = (
+    "ordercli.__main__",  # `python -m ordercli`: the command line's entry point
     "ordercli.cli",
     "ordercli.documents",
     "ordercli.io",

@@ -72,6 +72,24 @@ def test_unknown_command_is_a_usage_error():
     assert "No such command 'invoices'" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("invoce", "'invoice'"), ("custmer", "'customer'"), ("stauts", "'status'")],
+)
+def test_a_top_level_typo_gets_the_names_it_is_close_to(typed, meant):
+    """As `order lst` does for verbs, though the root builds no noun before it is named."""
+    result = CliRunner().invoke(app, [typed, "list"])
+    assert result.exit_code == 2
+    assert f"No such command '{typed}'. Did you mean {meant}" in result.stderr
+
+
+def test_a_name_close_to_nothing_gets_no_suggestion():
+    result = CliRunner().invoke(app, ["zzzz"])
+    assert result.exit_code == 2
+    assert "No such command 'zzzz'." in result.stderr
+    assert "Did you mean" not in result.stderr
+
+
 def test_root_help_lists_what_the_built_commands_say():
     """`ordercli --help` reads each help line without building the commands; it must
     print exactly what Click prints from the built ones."""

@@ -8,6 +8,7 @@ only with ``--traceback``.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 import os
@@ -21,6 +22,7 @@ from typer.core import TyperGroup
 if TYPE_CHECKING:
     from typer._click import Command, Context, HelpFormatter
 
+from ordercli import __version__
 from ordercli.cli.common import state
 from ordercli.domain.errors import OrderCliError
 
@@ -87,6 +89,17 @@ class LazyCommandGroup(TyperGroup):
             elif name in TOP_LEVEL_COMMANDS:
                 self.commands.update(self._build("ordercli.cli.misc", None).commands)
         return self.commands.get(name)
+
+    def resolve_command(self, ctx: Context, args: list[str]):
+        """A name the root does not know is refused with the names it is close to, as a
+        noun's group does for its verbs (Typer looks only at commands already built)."""
+        name = args[0] if args else ""
+        known = self.list_commands(ctx)
+        if name and not name.startswith("-") and name not in known:
+            close = difflib.get_close_matches(name, known)
+            if close:
+                ctx.fail(f"No such command {name!r}. Did you mean {', '.join(map(repr, close))}?")
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
         """The list in ``ordercli --help``: each command's help line, read from its Typer
@@ -160,6 +173,12 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"ordercli {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
@@ -174,6 +193,15 @@ def root(
     ] = None,
     traceback: Annotated[
         bool, typer.Option("--traceback", help="Show the Python traceback of unexpected errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the ordercli version and exit.",
+            is_eager=True,
+            callback=_print_version,
+        ),
     ] = False,
 ) -> None:
     """Order-to-cash ledger for a small business: quotes, orders, invoices, shipments.

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
+from typer.testing import CliRunner
 
 from ordercli import __version__
+from ordercli.cli.app import app
 from ordercli.db.engine import dispose_all
 
 # --- version ---------------------------------------------------------------
@@ -18,6 +23,37 @@ def test_version(cli, human):
     assert human("version").strip() == f"ordercli {__version__}"
     wrong = cli.run("version", "--verbose")
     assert wrong.exit_code == 2 and "--verbose" in wrong.stderr
+
+
+def test_version_option_prints_the_version_and_does_nothing_else(tmp_path):
+    """`ordercli --version`, as Python tools answer it; no ledger is opened or created."""
+    ledger = tmp_path / "never.db"
+    result = CliRunner().invoke(app, ["--db", str(ledger), "--version", "customer", "list"])
+    assert (result.exit_code, result.stdout) == (0, f"ordercli {__version__}\n")
+    assert not ledger.exists()
+
+
+def test_python_dash_m_runs_the_same_command_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERCLI_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "ordercli", "--version"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (0, f"ordercli {__version__}\n")
+    typo = subprocess.run(
+        [sys.executable, "-m", "ordercli", "invoce", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert typo.returncode == 2
+    assert "Did you mean 'invoice'?" in typo.stderr
 
 
 # --- init ------------------------------------------------------------------
