@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-pg lint format soak bench bench-quick clean
+.PHONY: demo test test-pg wheel-check lint format soak bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test: $(STAMP)
 # server ORDERCLI_TEST_PG_URL names (tests that are SQLite by nature skip).
 test-pg: $(STAMP)
 	ORDERCLI_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -rP -n auto
+
+# Build the wheel, install it into a fresh venv with no checkout beside it (as pipx
+# does) and run the demo and a PDF from there.
+wheel-check: $(STAMP)
+	bash .ci/wheel-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

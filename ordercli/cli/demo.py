@@ -189,7 +189,7 @@ STEPS = [
     ("What was sold, net of credits:", ["report", "sales", "--by", "product"]),
     ("Everything waiting on someone, on one screen:", ["status"]),
     (
-        "Documents for the customer, as PDF (or --html) from the templates in templates/:",
+        "Documents for the customer, as PDF (or --html) from the bundled templates:",
         ["quote", "pdf", "Q-00001", "-o", "{docs:Q-00001.pdf}"],
     ),
     (None, ["invoice", "pdf", "INV-00001", "-o", "{docs:INV-00001.pdf}"]),
@@ -209,7 +209,7 @@ _DOCUMENTS_DIR = Path("demo-documents")
 
 def _resolve(arg: str) -> str:
     """``{days_ago:N}``: a date N days before today, so the demo always has history;
-    ``{sample:FILE}``: a file of ``sample_data/``; ``{docs:FILE}``: a file in the
+    ``{sample:FILE}``: a file of the bundled sample shop; ``{docs:FILE}``: a file in the
     folder of documents beside the demo ledger."""
     if arg.startswith("{sample:") and arg.endswith("}"):
         from ordercli.io.demo import sample_data_dir

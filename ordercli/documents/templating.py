@@ -2,7 +2,8 @@
 
 A user's template directory comes first (the ``--template-dir`` option, else
 ``$ORDERCLI_TEMPLATES``, else ``company set --template-dir``), the bundled
-``templates/`` second, so a user may replace one template and keep the rest.
+``ordercli/documents/templates/`` (package data) second, so a user may replace
+one template and keep the rest.
 Templates are autoescaped and undefined names are errors: a typo in a template
 is reported with the template's name and line, never printed as an empty space.
 """
@@ -10,11 +11,11 @@ is reported with the template's name and line, never printed as an empty space.
 from __future__ import annotations
 
 import os
-import sys
 import traceback
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from markupsafe import Markup, escape
@@ -24,13 +25,11 @@ from ordercli.domain.errors import InvalidInput
 # Jinja2 and Babel's number and date formats are imported inside the functions that
 # render: only commands that write a document load them.
 
-BUILTIN_DIR = Path(__file__).resolve().parents[2] / "templates"
-INSTALLED_DIR = Path(sys.prefix) / "share" / "ordercli" / "templates"
-
 
 def builtin_dir() -> Path:
-    """The bundled templates: beside the source tree, else where pip installed them."""
-    return BUILTIN_DIR if BUILTIN_DIR.is_dir() else INSTALLED_DIR
+    """The bundled templates: package data of ``ordercli.documents``, in a checkout and
+    in an installed wheel alike."""
+    return Path(str(resources.files("ordercli.documents") / "templates"))
 
 
 def template_dirs(explicit: str | None, configured: str | None) -> list[Path]:

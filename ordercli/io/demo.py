@@ -1,7 +1,8 @@
-"""Seeding the demo ledger from ``sample_data/`` (customers and catalog)."""
+"""Seeding the demo ledger from the bundled sample shop (customers and catalog)."""
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 from sqlmodel import Session
@@ -12,12 +13,13 @@ from ordercli.io.imports import import_file
 
 
 def sample_data_dir() -> Path:
-    """``sample_data/`` of the source checkout ordercli runs from."""
-    candidate = Path(__file__).resolve().parents[2] / "sample_data"
+    """The sample shop: package data of ``ordercli.io``, in a checkout and in an
+    installed wheel alike."""
+    candidate = Path(str(resources.files("ordercli.io") / "sample_data"))
     if not (candidate / "customers.csv").is_file():
         raise InvalidInput(
             f"sample data not found at {candidate}",
-            hint="run the demo from a checkout of ordercli (make demo)",
+            hint="reinstall ordercli: the sample shop is part of the package",
         )
     return candidate
 

@@ -54,7 +54,8 @@ LINES_PER_ORDER = 4
 
 
 def sample_products() -> list[tuple[str, str]]:
-    with (ROOT / "sample_data" / "products.csv").open(newline="", encoding="utf-8") as handle:
+    products = ROOT / "ordercli" / "io" / "sample_data" / "products.csv"
+    with products.open(newline="", encoding="utf-8") as handle:
         return [(row["sku"], row["unit_price"]) for row in csv.DictReader(handle)]
 
 
