@@ -758,11 +758,6 @@ class AfterSaleMachine(RuleBasedStateMachine):
                     )
             if not portions:
                 error, mentions = RuleViolation, f"nothing left to credit on {inv['number']}"
-        if error is None and mode != "amount" and not restock:
-            if sum(n + t for _, _, n, t in portions) == 0:
-                # Goods whose money is already credited: no memo of zero.
-                error, mentions = RuleViolation, f"nothing to credit on {inv['number']}"
-                event("zero credit memo refused")
         if error is None and mode in ("lines", "all"):
             # Goods on a received, unresolved return are credited by resolving it.
             awaiting: dict[int, int] = {}
@@ -782,6 +777,12 @@ class AfterSaleMachine(RuleBasedStateMachine):
                     error, mentions = RuleViolation, "which is received and not yet resolved"
                     event("credit of goods awaiting a return refused")
                     break
+        if error is None and mode != "amount" and not restock:
+            if sum(n + t for _, _, n, t in portions) == 0:
+                # Goods whose money is already credited: no memo of zero (asked only
+                # once no received return waits for them: resolving it is the way).
+                error, mentions = RuleViolation, f"nothing to credit on {inv['number']}"
+                event("zero credit memo refused")
         if error is None and restock and mode != "amount":
             for il, qty, _, _ in portions:
                 # Shipped, not yet returned, and not asked back by an open return.
