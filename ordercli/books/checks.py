@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -359,8 +360,14 @@ def run_checks(*, session: Session) -> dict:
     connection = session.connection()
     for check in CHECKS:
         for row in connection.execute(text(check.sql), {"yes": True, "no": False}):
+            # PostgreSQL sums integer columns as numeric; the ledger's units are integers.
+            values = [int(v) if isinstance(v, Decimal) and v % 1 == 0 else v for v in row]
             problems.append(
-                {"rule": check.rule, "check": check.title, "problem": check.describe(money, *row)}
+                {
+                    "rule": check.rule,
+                    "check": check.title,
+                    "problem": check.describe(money, *values),
+                }
             )
     problems.extend(_chain_problems(session))
     problems.extend(_storage_problems(session))

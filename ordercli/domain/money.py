@@ -200,9 +200,8 @@ def pct_from_db(units: int) -> Decimal:
 # what exports write, and what messages quote.
 
 
-def decimal_text(units: int | Decimal, digits: int, *, trim: bool = False) -> str:
+def decimal_text(units: int, digits: int, *, trim: bool = False) -> str:
     """``units`` × 10^-digits as plain decimal text; ``trim`` drops trailing zeros."""
-    units = int(units)  # PostgreSQL hands sums of integers back as numeric (a Decimal)
     if digits == 0:
         return str(units)
     sign = "-" if units < 0 else ""
@@ -219,7 +218,7 @@ def money_text(units: int, minor_digits: int) -> str:
     return decimal_text(units, minor_digits)
 
 
-def qty_text(units: int | Decimal) -> str:
+def qty_text(units: int) -> str:
     return decimal_text(units, QTY_DIGITS, trim=True)
 
 
