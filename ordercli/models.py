@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, MetaData, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Index, MetaData, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Named constraints survive SQLite's move-and-copy migrations.
@@ -58,6 +58,18 @@ class Event(SQLModel, table=True):
     quote_id: int | None = Field(default=None, foreign_key="quote.id", index=True)
 
 
+class PartySnapshot(SQLModel, table=True):
+    """A seller's or buyer's name, addresses and tax id as an issued document printed them.
+
+    ``content`` is canonical JSON; identical snapshots are stored once (``digest`` is
+    its SHA-256), so a thousand invoices to one customer share one row."""
+
+    __tablename__ = "party_snapshot"
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(unique=True, max_length=64)
+    content: str = Field(sa_type=Text)
+
+
 class Customer(SQLModel, table=True):
     __tablename__ = "customer"
     __table_args__ = (
@@ -92,6 +104,8 @@ class Product(SQLModel, table=True):
     unit_price: int = Field(sa_type=BigInteger)
     tax_rate: int = Field(default=0, sa_type=BigInteger)
     service: bool = False
+    # UN/ECE Recommendation 20 code of what one unit is (C62 one, KGM kilogram, HUR hour).
+    unit: str = Field(default="C62", max_length=3)
     on_hand: int = Field(default=0, sa_type=BigInteger)
     reserved: int = Field(default=0, sa_type=BigInteger)
     active: bool = True
@@ -155,6 +169,9 @@ class QuoteLine(SQLModel, table=True):
     position: int
     product_id: int = Field(foreign_key="product.id")
     description: str
+    # The product's unit when the line was written; a later change of the product
+    # never changes a document (UN/ECE Rec. 20 code).
+    unit: str = Field(max_length=3)
     qty: int = Field(sa_type=BigInteger)
     unit_price: int = Field(sa_type=BigInteger)
     discount: int = Field(default=0, sa_type=BigInteger)
@@ -230,6 +247,9 @@ class OrderLine(SQLModel, table=True):
     position: int
     product_id: int = Field(foreign_key="product.id", index=True)
     description: str
+    # The product's unit when the line was written; a later change of the product
+    # never changes a document (UN/ECE Rec. 20 code).
+    unit: str = Field(max_length=3)
     qty: int = Field(sa_type=BigInteger)
     unit_price: int = Field(sa_type=BigInteger)
     discount: int = Field(default=0, sa_type=BigInteger)
@@ -267,6 +287,9 @@ class Invoice(SQLModel, table=True):
     paid: int = Field(default=0, sa_type=BigInteger)
     credited: int = Field(default=0, sa_type=BigInteger)
     created_at: datetime
+    # Seller and buyer as they were when the document was issued (rule 4).
+    seller_id: int = Field(foreign_key="party_snapshot.id")
+    buyer_id: int = Field(foreign_key="party_snapshot.id")
     # SHA-256 chaining this document to the previous one of its kind (books/integrity.py).
     chain_hash: str | None = Field(default=None, max_length=64)
 
@@ -291,6 +314,9 @@ class InvoiceLine(SQLModel, table=True):
     product_id: int = Field(foreign_key="product.id")
     sku: str
     description: str
+    # The product's unit when the line was written; a later change of the product
+    # never changes a document (UN/ECE Rec. 20 code).
+    unit: str = Field(max_length=3)
     qty: int = Field(sa_type=BigInteger)
     unit_price: int = Field(sa_type=BigInteger)
     discount: int = Field(sa_type=BigInteger)
@@ -318,6 +344,9 @@ class Shipment(SQLModel, table=True):
     ship_date: date = Field(index=True)
     delivered_at: datetime | None = None
     created_at: datetime
+    # Seller and buyer as they were when the document was issued (rule 4).
+    seller_id: int = Field(foreign_key="party_snapshot.id")
+    buyer_id: int = Field(foreign_key="party_snapshot.id")
     # SHA-256 chaining this document to the previous one of its kind (books/integrity.py).
     chain_hash: str | None = Field(default=None, max_length=64)
 
@@ -332,6 +361,9 @@ class ShipmentLine(SQLModel, table=True):
     product_id: int = Field(foreign_key="product.id")
     sku: str
     description: str
+    # The product's unit when the line was written; a later change of the product
+    # never changes a document (UN/ECE Rec. 20 code).
+    unit: str = Field(max_length=3)
     qty: int = Field(sa_type=BigInteger)
 
 
@@ -405,6 +437,9 @@ class CreditMemo(SQLModel, table=True):
     restock: bool = False
     reason: str | None = None
     created_at: datetime
+    # Seller and buyer as they were when the document was issued (rule 4).
+    seller_id: int = Field(foreign_key="party_snapshot.id")
+    buyer_id: int = Field(foreign_key="party_snapshot.id")
     # SHA-256 chaining this document to the previous one of its kind (books/integrity.py).
     chain_hash: str | None = Field(default=None, max_length=64)
 
@@ -419,6 +454,9 @@ class CreditMemoLine(SQLModel, table=True):
     position: int
     sku: str
     description: str
+    # The product's unit when the line was written; a later change of the product
+    # never changes a document (UN/ECE Rec. 20 code).
+    unit: str = Field(max_length=3)
     # Zero for a credit by amount: money given back, no goods.
     qty: int = Field(sa_type=BigInteger)
     unit_price: int = Field(sa_type=BigInteger)
@@ -496,6 +534,9 @@ class RmaLine(SQLModel, table=True):
     product_id: int = Field(foreign_key="product.id")
     sku: str
     description: str
+    # The product's unit when the line was written; a later change of the product
+    # never changes a document (UN/ECE Rec. 20 code).
+    unit: str = Field(max_length=3)
     qty: int = Field(sa_type=BigInteger)
 
 

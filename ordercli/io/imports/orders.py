@@ -89,6 +89,7 @@ class Rows:
     bad: set[int]
     product_ids: list[int] = field(default_factory=list)
     descriptions: list[str] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)
     nets: list[int] = field(default_factory=list)
     taxes: list[int] = field(default_factory=list)
 
@@ -241,11 +242,12 @@ def _resolve(session: Session, rows: Rows, orders: list[OrderIn], problems) -> N
         session,
         Product.sku,
         {sku for o in orders for i in o.rows if (sku := skus[i])},
-        (Product.id, Product.sku, Product.name, Product.active, Product.tax_rate),
+        (Product.id, Product.sku, Product.name, Product.active, Product.tax_rate, Product.unit),
     )
     count = len(rows.lines)
     rows.product_ids = [0] * count
     rows.descriptions = [""] * count
+    rows.units = [""] * count
     rows.nets = [0] * count
     rows.taxes = [0] * count
     lines, bad = rows.lines, rows.bad
@@ -270,11 +272,12 @@ def _resolve(session: Session, rows: Rows, orders: list[OrderIn], problems) -> N
             if product is None:
                 problems.append(Problem(lines[i], f"unknown SKU {code!r}"))
                 continue
-            product_id, sku, name, active, tax_rate = product
+            product_id, sku, name, active, tax_rate, unit = product
             if not active:
                 problems.append(Problem(lines[i], f"product {sku} is inactive"))
                 continue
             rows.product_ids[i], rows.descriptions[i] = product_id, name
+            rows.units[i] = unit
             if lines[i] in bad:
                 continue
             if rows.tax_rates[i] is None:
@@ -394,6 +397,7 @@ def _write(
             "position": [n for order in orders for n in range(1, len(order.rows) + 1)],
             "product_id": [rows.product_ids[i] for i in taken],
             "description": [rows.descriptions[i] for i in taken],
+            "unit": [rows.units[i] for i in taken],
             "qty": [rows.qtys[i] for i in taken],
             "unit_price": [rows.prices[i] for i in taken],
             "discount": [rows.discounts[i] or 0 for i in taken],

@@ -28,6 +28,7 @@ from ordercli.models import Customer, SalesOrder, Shipment, ShipmentLine
 from ordercli.services.inventory.levels import allocate_stock, lock_products, move_stock, reserve
 from ordercli.services.inventory.warehouses import get_warehouse, on_hand_in
 from ordercli.services.parties.customers import get_customer
+from ordercli.services.parties.snapshots import freeze_parties_of
 from ordercli.services.sales.ordering import (
     allocate_lines,
     check_workable,
@@ -100,6 +101,7 @@ def create_shipment(
         warehouse_id=source.id if needed else None,
         created_at=moment,
     )
+    shipment.seller_id, shipment.buyer_id = freeze_parties_of(session, order.customer_id)
     items: list[ShipmentLine] = []
     for position, (line, qty) in enumerate(taken, start=1):
         assert line.id is not None  # a stored order line
@@ -111,6 +113,7 @@ def create_shipment(
                 product_id=line.product_id,
                 sku=products[line.product_id].sku,
                 description=line.description,
+                unit=line.unit,
                 qty=qty,
             )
         )

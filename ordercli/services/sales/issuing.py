@@ -44,6 +44,7 @@ from ordercli.db.lookup import chunks
 from ordercli.domain.money import from_minor, portion_units
 from ordercli.domain.states import OrderStatus, line_finished
 from ordercli.models import Customer, Invoice, InvoiceLine, OrderLine, Product, SalesOrder
+from ordercli.services.parties.snapshots import freeze_parties
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -132,6 +133,7 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
                 col(OrderLine.product_id),
                 col(Product.sku),
                 col(OrderLine.description),
+                col(OrderLine.unit),
                 col(OrderLine.qty),
                 col(OrderLine.qty_invoiced),
                 col(OrderLine.qty_shipped),
@@ -160,6 +162,7 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
         product_id,
         sku,
         description,
+        unit,
         ordered,
         invoiced,
         shipped,
@@ -197,6 +200,7 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
             "product_id": product_id,
             "sku": sku,
             "description": description,
+            "unit": unit,
             "qty": qty,
             "unit_price": unit_price,
             "discount": discount,
@@ -240,6 +244,7 @@ def _issue(run: _Run, drafts: list[_Draft]) -> list[int]:
             run.previous_hash, content_of("invoice", header, draft.lines)
         )
         headers.append(header)
+    seller_id, buyer_ids = freeze_parties(session, {draft.customer_id for draft in drafts})
     bulk_insert(
         session,
         # The mapping sets __table__, but SQLModel does not declare it to type checkers.
@@ -257,6 +262,8 @@ def _issue(run: _Run, drafts: list[_Draft]) -> list[int]:
             "credited": 0,
             "created_at": run.moment,
             "chain_hash": [h["chain_hash"] for h in headers],
+            "seller_id": seller_id,
+            "buyer_id": [buyer_ids[draft.customer_id] for draft in drafts],
         },
     )
     written = connection.execute(

@@ -205,6 +205,7 @@ def add_order_line(
         position=max((ln.position for ln in lines), default=0) + 1,
         product_id=product.id,
         description=product.name,
+        unit=product.unit,
         **priced.columns(),
         last_state_change=now(),
     )

@@ -131,6 +131,7 @@ def add_quote_line(
         position=max((ln.position for ln in lines), default=0) + 1,
         product_id=product.id,
         description=product.name,
+        unit=product.unit,
         **priced.columns(),
     )
     session.add(line)
@@ -259,6 +260,7 @@ def convert_quote(*, session: Session, number: str) -> SalesOrder:
                 position=line.position,
                 product_id=line.product_id,
                 description=line.description,
+                unit=line.unit,
                 qty=line.qty,
                 unit_price=line.unit_price,
                 discount=line.discount,

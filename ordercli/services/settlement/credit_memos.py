@@ -55,6 +55,7 @@ from ordercli.models import (
 from ordercli.services.inventory.catalog import get_product
 from ordercli.services.inventory.levels import allocate_stock, lock_products, move_stock
 from ordercli.services.parties.customers import get_customer
+from ordercli.services.parties.snapshots import freeze_parties_of
 from ordercli.services.sales.invoicing import get_invoice, invoice_lines
 from ordercli.services.sales.ordering import lock_order
 from ordercli.services.settlement.open_returns import pending_returns
@@ -252,6 +253,7 @@ def create_credit_memo(
         reason=reason,
         created_at=moment,
     )
+    memo.seller_id, memo.buyer_id = freeze_parties_of(session, invoice.customer_id)
     items = [
         # credit_memo_id is set by _write_lines, once the memo is flushed and has its id.
         CreditMemoLine(  # type: ignore[call-arg]
@@ -260,6 +262,7 @@ def create_credit_memo(
             position=position,
             sku=p.line.sku,
             description=p.line.description,
+            unit=p.line.unit,
             qty=p.qty,
             unit_price=p.line.unit_price,
             tax_rate=p.line.tax_rate,

@@ -49,6 +49,7 @@ from ordercli.services.inventory.levels import (
 )
 from ordercli.services.inventory.warehouses import default_warehouse
 from ordercli.services.parties.customers import get_customer
+from ordercli.services.parties.snapshots import freeze_parties_of
 from ordercli.services.sales.ordering import get_order, lock_order, order_lines
 from ordercli.services.settlement.credit_memos import create_credit_memo
 from ordercli.services.settlement.open_returns import pending_returns
@@ -124,6 +125,7 @@ def request_return(
                 product_id=line.product_id,
                 sku=product.sku,
                 description=line.description,
+                unit=line.unit,
                 qty=take,
             )
         )
@@ -367,6 +369,7 @@ def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking
         warehouse_id=source.id if any(not p.service for p in products.values()) else None,
         created_at=moment,
     )
+    shipment.seller_id, shipment.buyer_id = freeze_parties_of(session, order.customer_id)
     items = [
         # shipment_id is set below, once the shipment is flushed and has its id.
         ShipmentLine(  # type: ignore[call-arg]
@@ -375,6 +378,7 @@ def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking
             product_id=ln.product_id,
             sku=ln.sku,
             description=ln.description,
+            unit=ln.unit,
             qty=ln.qty,
         )
         for position, ln in enumerate(lines, start=1)

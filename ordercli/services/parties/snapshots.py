@@ -1,0 +1,115 @@
+"""Seller and buyer frozen on each issued document (SPEC rule 4).
+
+An invoice, credit memo or shipment prints the names, addresses and tax ids of
+both parties as they were when it was issued, so a reprint after the customer
+moves, or after the company changes its bank, shows what the customer received.
+Each document points at two ``party_snapshot`` rows; a snapshot is canonical
+JSON stored once per distinct content, so issuing in bulk adds a row only per
+customer whose details are new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from ordercli.books import settings
+from ordercli.db.lookup import chunks
+from ordercli.models import Customer, PartySnapshot
+
+# What a document prints of each party (migration 0007 backfills with the same fields).
+SELLER_FIELDS = ("name", "address", "tax_id", "bank_details", "footer")
+BUYER_FIELDS = ("code", "name", "email", "phone", "billing_address", "shipping_address", "tax_id")
+SELLER_KEYS = {field: f"company_{field}" for field in SELLER_FIELDS}
+
+
+def canonical(role: str, fields: dict) -> tuple[str, str]:
+    """(digest, content) of one party's snapshot."""
+    content = json.dumps({"role": role, **fields}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(content.encode("utf-8")).hexdigest(), content
+
+
+def seller_fields(session: Session) -> dict:
+    return {
+        field: settings.get_setting(session=session, key=key) for field, key in SELLER_KEYS.items()
+    }
+
+
+def buyer_fields(customer: Customer) -> dict:
+    return {field: getattr(customer, field) for field in BUYER_FIELDS}
+
+
+def _dialect_insert(session: Session):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
+def _store(session: Session, snapshots: dict[str, str]) -> dict[str, int]:
+    """The id of each snapshot by digest, inserting the ones not stored yet."""
+    ids: dict[str, int] = {}
+    digests = list(snapshots)
+    for chunk in chunks(digests):
+        for row in session.execute(
+            select(PartySnapshot.id, PartySnapshot.digest).where(
+                col(PartySnapshot.digest).in_(chunk)
+            )
+        ):
+            ids[row.digest] = row.id
+    missing = [d for d in digests if d not in ids]
+    if missing:
+        # Another writer may store the same snapshot at the same moment (PostgreSQL).
+        statement = _dialect_insert(session)(PartySnapshot).on_conflict_do_nothing(
+            index_elements=["digest"]
+        )
+        session.execute(statement, [{"digest": d, "content": snapshots[d]} for d in missing])
+        for chunk in chunks(missing):
+            for row in session.execute(
+                select(PartySnapshot.id, PartySnapshot.digest).where(
+                    col(PartySnapshot.digest).in_(chunk)
+                )
+            ):
+                ids[row.digest] = row.id
+    return ids
+
+
+def freeze_parties(session: Session, customer_ids: Iterable[int]) -> tuple[int, dict[int, int]]:
+    """The seller's snapshot id and each customer's (by customer id), stored as needed."""
+    seller_digest, seller_content = canonical("seller", seller_fields(session))
+    wanted = {seller_digest: seller_content}
+    by_customer: dict[int, str] = {}
+    wanted_ids = set(customer_ids)
+    for chunk in chunks(sorted(wanted_ids)):
+        for customer in session.scalars(select(Customer).where(col(Customer.id).in_(chunk))):
+            assert customer.id is not None  # a stored row
+            digest, content = canonical("buyer", buyer_fields(customer))
+            wanted[digest] = content
+            by_customer[customer.id] = digest
+    ids = _store(session, wanted)
+    return ids[seller_digest], {cid: ids[d] for cid, d in by_customer.items()}
+
+
+def freeze_parties_of(session: Session, customer_id: int) -> tuple[int, int]:
+    """(seller id, buyer id) of a document issued now to one customer."""
+    seller_id, buyers = freeze_parties(session, [customer_id])
+    return seller_id, buyers[customer_id]
+
+
+def snapshot_fields(session: Session, ids: Iterable[int]) -> dict[int, dict]:
+    """The fields of each snapshot by id (without its role)."""
+    found = {}
+    for row in session.execute(
+        select(PartySnapshot.id, PartySnapshot.content).where(col(PartySnapshot.id).in_(set(ids)))
+    ):
+        fields = json.loads(row.content)
+        fields.pop("role", None)
+        found[row.id] = fields
+    return found
