@@ -14,6 +14,11 @@ the templates use (see ``templates/README.md``):
 
 Every piece of text is escaped for ReportLab (``fonts.markup``), so markup a
 user typed (``<font>``, ``<img src=…>``, ``&``) prints literally.
+
+The HTML is read by the standard library's parser, and only ReportLab's public
+API lays it out: what must be fast uses the cheaper flowables (a table cell or
+a line of plain text is set as a string, without the paragraph parser), never
+ReportLab's internals, so a new ReportLab release cannot break it.
 """
 
 from __future__ import annotations
@@ -99,82 +104,9 @@ class _TreeBuilder(HTMLParser):
 
 def parse_html(html: str) -> tuple[Node, str]:
     builder = _TreeBuilder()
-    if not _parse_plain(html, builder):
-        builder = _TreeBuilder()
-        builder.feed(html)
-        builder.close()
+    builder.feed(html)
+    builder.close()
     return builder.root, " ".join(builder.title.split())
-
-
-# Well-formed HTML, as the templates write it, taken apart by one regular
-# expression: the standard parser's character-by-character loop cost more than
-# laying out the table. Anything else (a stray ``<``, a processing instruction,
-# an unclosed comment) is left to the standard parser, so the tree is the same.
-_SPACE = "[ \\t\\n\\r\\f]"  # HTML's own spaces: the standard parser reads others differently
-_TOKEN = re.compile(
-    rf"""
-    (                                            # the whole token
-      ([^<]+)                                    # text
-    | <!--.*?--\s*>                              # a comment
-    | <![dD][oO][cC][tT][yY][pP][eE][^>]*>       # the doctype
-    | </([a-zA-Z][a-zA-Z0-9]*){_SPACE}*>          # an end tag
-    | <([a-zA-Z][a-zA-Z0-9]*)                    # a start tag, its attributes, its slash
-      ((?:{_SPACE}+[a-zA-Z_:][-a-zA-Z0-9_:.]*
-        (?:{_SPACE}*={_SPACE}*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)
-      {_SPACE}*(/?)>
-    )
-    """,
-    re.S | re.X,
-)
-_ATTRIBUTE = re.compile(
-    rf"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:{_SPACE}*={_SPACE}*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?"""
-)
-_RAW_TEXT = ("script", "style")  # their content is text up to their end tag, as in browsers
-
-
-def _parse_plain(html: str, builder: _TreeBuilder) -> bool:
-    """Build the tree of well-formed HTML; False (having built part of it) for anything else."""
-    from html import unescape
-
-    tokens = _TOKEN.findall(html)
-    if sum(len(token[0]) for token in tokens) != len(html):
-        return False  # something no token matched: not ours to read
-    stack = builder.stack
-    raw_text = None  # inside a script or style element: its text, then its end tag
-    for _, text, end, start, spec, close in tokens:
-        if raw_text is not None:
-            if text and "&" not in text:
-                stack[-1].children.append(text)
-            elif end.lower() == raw_text:
-                builder.handle_endtag(raw_text)
-                raw_text = None
-            else:
-                return False  # markup or an entity in raw text: the standard parser's to read
-        elif text:
-            if "&" in text:
-                text = unescape(text)
-            top = stack[-1]
-            if top.tag == "title":
-                builder.title += text
-            top.children.append(text)
-        elif start:
-            tag = start.lower()
-            attrs = {}
-            if spec:
-                for name, value in _ATTRIBUTE.findall(spec):
-                    if value[:1] in {'"', "'"}:
-                        value = value[1:-1]
-                    attrs[name.lower()] = unescape(value) if "&" in value else value
-            node = Node(tag, attrs)
-            stack[-1].children.append(node)
-            if close or tag in VOID:
-                continue
-            stack.append(node)
-            if tag in _RAW_TEXT:
-                raw_text = tag
-        elif end:
-            builder.handle_endtag(end.lower())
-    return raw_text is None
 
 
 @cache
@@ -268,8 +200,8 @@ class _Layout:
         self.footer: list[str] = []
 
     def blocks(self, node: Node, width: float) -> list:
-        """The flowables of a node's children."""
-        from reportlab.platypus import Paragraph
+        """The flowables of a node's children (an empty one for none: a table cell needs one)."""
+        from reportlab.platypus import Preformatted
 
         story: list = []
         pending = Node("p")
@@ -278,22 +210,36 @@ class _Layout:
                 pending.children.append(child)
                 continue
             if pending.children:
-                story.extend(self._paragraph(pending, self.styles["p"]))
+                story.extend(self._paragraph(pending, self.styles["p"], width))
                 pending = Node("p")
             story.extend(self.block(child, width))
         if pending.children:
-            story.extend(self._paragraph(pending, self.styles["p"]))
-        return [f for f in story if f is not None] if story else [Paragraph("", self.styles["p"])]
+            story.extend(self._paragraph(pending, self.styles["p"], width))
+        return (
+            [f for f in story if f is not None] if story else [Preformatted("", self.styles["p"])]
+        )
 
-    def _paragraph(self, node: Node, style) -> list:
+    def _paragraph(self, node: Node, style, width: float) -> list:
+        from reportlab.platypus import Paragraph, Preformatted
+
+        if all(isinstance(child, str) and child.isspace() for child in node.children):
+            return []  # the indentation between two blocks
+        if "right" in node.classes or "num" in node.classes:
+            style = self.styles["right"] if style is self.styles["p"] else style
+        plain = _plain_lines(node) if style is not self.styles["right"] else None
+        if plain is not None:
+            lines, bold, muted = plain
+            look = _plain_style(style, bold, muted or "muted" in node.classes)
+            if all(_fits(line, look.fontName, width - 1, look.fontSize) for line in lines):
+                # Lines of plain text that fit are set as they are: ReportLab's markup
+                # parser and line breaking would cost more than the rest of the page.
+                return [Preformatted("\n".join(lines), look)]
         text = _strip_breaks(_inline_markup(node))
         if not text:
             return []
         if "muted" in node.classes:
             text = f'<font color="{MUTED}">{text}</font>'
-        if "right" in node.classes or "num" in node.classes:
-            style = self.styles["right"] if style is self.styles["p"] else style
-        return [_new_paragraph(text, style)]
+        return [Paragraph(text, style)]
 
     def block(self, node: Node, width: float) -> list:
         from reportlab.platypus import HRFlowable, KeepTogether, Spacer
@@ -305,7 +251,7 @@ class _Layout:
             self.footer.extend(line.strip() for line in node.text().splitlines() if line.strip())
             return []
         if tag in {"h1", "h2", "h3"}:
-            return self._paragraph(node, self.styles[tag])
+            return self._paragraph(node, self.styles[tag], width)
         if tag == "hr":
             return [
                 HRFlowable(
@@ -321,7 +267,7 @@ class _Layout:
         if tag == "div" and "spacer" in classes:
             return [Spacer(1, 4 * MM)]
         if tag in {"p", "address"} or _is_inline_only(node):
-            return self._paragraph(node, self.styles["p"])
+            return self._paragraph(node, self.styles["p"], width)
         flowables = self.blocks(node, width)
         if "keep" in classes:
             return [KeepTogether(flowables)]
@@ -374,7 +320,7 @@ class _Layout:
         return table
 
     def _table(self, node: Node, width: float):
-        from reportlab.platypus import Table, TableStyle
+        from reportlab.platypus import Paragraph, Table, TableStyle
 
         header_rows: list[Node] = []
         body_rows: list[Node] = []
@@ -388,15 +334,18 @@ class _Layout:
         declared = [c.attrs.get("width") for c in first][:columns]
         widths = _widths(declared + [None] * (columns - len(declared)), width)
         classes = node.classes
-        cell_style = _cell_style()
-        # Each cell's font, alignment and colour are set on its own style object
-        # rather than by table commands: a command costs ReportLab a pass over
-        # its cells, and a batch lays out tens of thousands of cells.
-        styles: list[tuple[object, ...]]  # table commands, of different lengths
-        data, cell_styles, styles = [], [], []
+        # A short cell without markup is drawn as a string, its look set by table
+        # commands: the same look as a paragraph at a fraction of the cost, which
+        # batches feel. The cells of each look are gathered into a few rectangles,
+        # one command each (a command costs a pass over the cells it covers).
+        bold_cells: set[tuple[int, int]] = set()
+        right_cells: set[tuple[int, int]] = set()
+        muted_cells: set[tuple[int, int]] = set()
+        styles: list[tuple[object, ...]] = list(_cell_commands())  # of different lengths
+        data = []
         for r, row in enumerate(rows):
             cells = _cells(row)
-            line, line_styles = [], []
+            line: list = []
             for c, cell in enumerate(cells):
                 numeric = "num" in cell.classes or "num" in row.classes
                 heading = cell.tag == "th" or r < len(header_rows)
@@ -406,18 +355,14 @@ class _Layout:
                 if plain is not None and plain[1]:
                     bold = True
                 font = fonts.BOLD if bold else fonts.REGULAR
-                looks = cell_style("")
-                line_styles.append(looks)
                 if plain is not None and _fits(plain[0], font, widths[c] - 6):
-                    # A short unstyled cell is drawn as a string: the same look as
-                    # a paragraph at a fraction of the cost, which batches feel.
                     line.append(plain[0])
                     if bold:
-                        looks.fontname = font
+                        bold_cells.add((r, c))
                     if numeric:
-                        looks.alignment = "RIGHT"
+                        right_cells.add((r, c))
                     if "muted" in cell.classes:
-                        looks.color = _color(MUTED)
+                        muted_cells.add((r, c))
                     continue
                 style = self.styles[("head" if heading else "cell") + ("_num" if numeric else "")]
                 text = _strip_breaks(_inline_markup(cell))
@@ -425,15 +370,19 @@ class _Layout:
                     text = f"<b>{text}</b>"
                 if "muted" in cell.classes and text:
                     text = f'<font color="{MUTED}">{text}</font>'
-                line.append(_new_paragraph(text, style))
+                line.append(Paragraph(text, style))
                 if span > 1:
                     styles.append(("SPAN", (c, r), (min(c + span - 1, columns - 1), r)))
             line += [""] * (columns - len(line))
-            line_styles += [cell_style("") for _ in range(columns - len(line_styles))]
             data.append(line)
-            cell_styles.append(line_styles)
             if "grand" in row.classes:
                 styles.append(("LINEABOVE", (0, r), (-1, r), 0.8, _color(INK)))
+        for command, value, where in (
+            ("FONTNAME", fonts.BOLD, bold_cells),
+            ("ALIGN", "RIGHT", right_cells),
+            ("TEXTCOLOR", _color(MUTED), muted_cells),
+        ):
+            styles += [(command, start, end, value) for start, end in _rectangles(where)]
         repeat = len(header_rows)
         if "lines" in classes:
             styles += [
@@ -445,59 +394,54 @@ class _Layout:
                     ("LINEBELOW", (0, repeat - 1), (-1, repeat - 1), 0.8, _color(INK)),
                 ]
         table = Table(
-            data,
-            colWidths=widths,
-            repeatRows=repeat,
-            hAlign=_align(classes),
-            splitInRow=1,
-            cellStyles=cell_styles,
+            data, colWidths=widths, repeatRows=repeat, hAlign=_align(classes), splitInRow=1
         )
         table.setStyle(TableStyle(styles))
         return table
 
 
-PARAGRAPHS_KEPT = 4_000
-_parsed_paragraphs: dict[tuple, list] = {}
-
-
-def _new_paragraph(text: str, style):
-    """A paragraph, its markup parsed once per process.
-
-    Most paragraphs of a batch are the same in every document (the company,
-    the headings, the payment terms); ReportLab's markup parser costs more than
-    laying them out. Each paragraph gets its own copy of the parsed fragments.
-    """
-    from reportlab.platypus import Paragraph
-
-    key = (text, style)  # the style itself: the fragments carry its font and colour
-    parsed = _parsed_paragraphs.get(key)
-    if parsed is not None:
-        return Paragraph(text, style, frags=[fragment.clone() for fragment in parsed])
-    paragraph = Paragraph(text, style)
-    if paragraph.style is style and not paragraph.bulletText:
-        if len(_parsed_paragraphs) >= PARAGRAPHS_KEPT:
-            _parsed_paragraphs.clear()
-        _parsed_paragraphs[key] = [fragment.clone() for fragment in paragraph.frags]
-    return paragraph
-
-
 @cache
-def _cell_style():
-    """The style every table cell starts from: the body text's font, size and colour."""
-    from reportlab.platypus.tables import CellStyle
+def _cell_commands() -> tuple[tuple[object, ...], ...]:
+    """The table commands every cell starts from: the body text's font, size and colour."""
+    everywhere = ((0, 0), (-1, -1))
+    return (
+        ("FONT", *everywhere, fonts.REGULAR, 9, 12),
+        ("TEXTCOLOR", *everywhere, _color(INK)),
+        ("VALIGN", *everywhere, "TOP"),
+        ("TOPPADDING", *everywhere, 2.5),
+        ("BOTTOMPADDING", *everywhere, 2.5),
+        ("LEFTPADDING", *everywhere, 3),
+        ("RIGHTPADDING", *everywhere, 3),
+    )
 
-    class DocumentCell(CellStyle):
-        fontname = fonts.REGULAR
-        fontsize = 9
-        leading = 12
-        color = _color(INK)
-        valign = "TOP"
-        topPadding = 2.5
-        bottomPadding = 2.5
-        leftPadding = 3
-        rightPadding = 3
 
-    return DocumentCell
+def _rectangles(cells: set[tuple[int, int]]):
+    """``(row, column)`` cells as a few ``((column, row), (column, row))`` rectangles.
+
+    Each column's runs of consecutive rows, and neighbouring columns with the same run
+    as one: a bold header row and a right-aligned column are one rectangle each.
+    """
+    rows_of: dict[int, list[int]] = {}
+    for row, column in sorted(cells):
+        rows_of.setdefault(column, []).append(row)
+    columns_of: dict[tuple[int, int], list[int]] = {}  # a run of rows: the columns it is in
+    for column in sorted(rows_of):
+        for run in _consecutive(rows_of[column]):
+            columns_of.setdefault(run, []).append(column)
+    for (first_row, last_row), columns in columns_of.items():
+        for first_column, last_column in _consecutive(columns):
+            yield (first_column, first_row), (last_column, last_row)
+
+
+def _consecutive(numbers: list[int]):
+    """Sorted numbers as (first, last) runs of consecutive ones: 1 2 3 5 is (1, 3), (5, 5)."""
+    first = last = numbers[0]
+    for number in numbers[1:]:
+        if number != last + 1:
+            yield first, last
+            first = number
+        last = number
+    yield first, last
 
 
 def _plain_text(cell: Node) -> tuple[str, bool] | None:
@@ -511,10 +455,60 @@ def _plain_text(cell: Node) -> tuple[str, bool] | None:
     return " ".join("".join(children).split()), bold
 
 
-def _fits(text: str, font: str, width: float) -> bool:
+def _fits(text: str, font: str, width: float, size: float = 9) -> bool:
+    """Whether ``text`` is drawn as it is, by the main font, on one line of ``width``."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    return fonts.main_glyphs().issuperset(map(ord, text)) and stringWidth(text, font, 9) <= width
+    return (
+        fonts.main_glyphs().issuperset(map(ord, text))
+        and fonts.visual(text) == text  # right-to-left text is reordered first
+        and stringWidth(text, font, size) <= width
+    )
+
+
+def _plain_lines(node: Node) -> tuple[list[str], bool, bool] | None:
+    """The lines of a paragraph of text and line breaks, and whether it is all bold or
+    all muted; None for anything else (other markup, an empty line between two)."""
+    children = node.children
+    bold = muted = False
+    if len(children) == 1 and isinstance(children[0], Node):
+        only = children[0]
+        bold = only.tag in {"b", "strong"}
+        muted = only.tag == "span" and "muted" in only.classes
+        if bold or muted:
+            children = only.children
+    lines = [""]
+    for child in children:
+        if isinstance(child, str):
+            lines[-1] += child
+        elif child.tag == "br":
+            lines.append("")
+        else:
+            return None
+    # Whitespace collapses and lines lose their edges, as in a paragraph.
+    lines = [" ".join(line.split()) for line in lines]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    if not lines or not all(lines):
+        return None
+    return lines, bold, muted
+
+
+@cache
+def _plain_style(style, bold: bool, muted: bool):
+    """A paragraph style in bold or muted, for plain text set without markup."""
+    from reportlab.lib.styles import ParagraphStyle
+
+    if not bold and not muted:
+        return style
+    return ParagraphStyle(
+        f"{style.name}{'-bold' if bold else ''}{'-muted' if muted else ''}",
+        style,
+        fontName=fonts.BOLD if bold else style.fontName,
+        textColor=_color(MUTED) if muted else style.textColor,
+    )
 
 
 def _rows(table: Node):
@@ -578,20 +572,20 @@ def prepare() -> None:
     fonts.register_fonts()
     fonts.main_glyphs()
     _styles()
-    _cell_style()
+    _cell_commands()
 
 
 def html_to_pdf(html: str, *, title: str = "", author: str = "") -> bytes:
     """Lay out the rendered template as an A4 PDF with page numbers on every page."""
     from reportlab.lib.pagesizes import A4
-    from reportlab.platypus import SimpleDocTemplate
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
     fonts.register_fonts()
     root, html_title = parse_html(html)
     body = _find(root, "body") or root
     buffer = io.BytesIO()
     margin = 16 * MM
-    doc = SimpleDocTemplate(
+    doc = BaseDocTemplate(
         buffer,
         pagesize=A4,
         leftMargin=margin,
@@ -603,13 +597,22 @@ def html_to_pdf(html: str, *, title: str = "", author: str = "") -> bytes:
         creator="ordercli",
         invariant=1,
     )
+    placed: list[int] = []
+
+    def place_footer(canvas, _doc) -> None:
+        # Once the page's content is drawn, so the footer is read after it.
+        placed.append(canvas.getPageNumber())
+        canvas.doForm(_footer_form(placed[-1]))
+
     # The frame keeps 6 pt of padding on each side of the text block.
+    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="normal")
+    doc.addPageTemplates([PageTemplate("page", [frame], onPageEnd=place_footer)])
     width = doc.width - 12
     layout = _Layout(width)
     story = layout.blocks(body, width)
-    footer = layout.footer
+    canvasmaker = _footed_canvas(placed, layout.footer, margin, title or html_title)
     try:
-        doc.build(story, canvasmaker=_numbered_canvas(footer, margin, title or html_title))
+        doc.build(story, canvasmaker=canvasmaker)
     except Exception as exc:  # ReportLab's LayoutError and friends: a template problem
         if type(exc).__module__.startswith("reportlab"):
             raise InvalidInput(
@@ -631,50 +634,52 @@ def _find(node: Node, tag: str) -> Node | None:
     return None
 
 
-def _numbered_canvas(footer: list[str], margin: float, title: str):
-    """A canvas that prints the footer and "Page N of M" once the page count is known."""
+def _footer_form(number: int) -> str:
+    return f"page-footer-{number}"
+
+
+def _footed_canvas(placed: list[int], footer: list[str], margin: float, title: str):
+    """A canvas that draws each page's footer and "Page N of M" once the page count is known.
+
+    Every page places a form (a PDF XObject) named after its number once its
+    content is laid out (``place_footer``); ReportLab lets a form be placed
+    before it is drawn, and the forms are drawn here, before the file is written.
+    """
     from reportlab.pdfgen.canvas import Canvas
 
-    class NumberedCanvas(Canvas):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict] = []
-
-        def showPage(self):  # noqa: N802 - ReportLab's name
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self):
-            total = len(self._pages)
-            for page in self._pages:
-                self.__dict__.update(page)
-                self._draw_footer(total)
-                super().showPage()
+    class FootedCanvas(Canvas):
+        def save(self) -> None:
+            for number in placed:
+                self.beginForm(_footer_form(number))
+                _draw_footer(self, number, len(placed), footer, margin, title)
+                self.endForm()
             super().save()
 
-        def _draw_footer(self, total: int) -> None:
-            width, _ = self._pagesize
-            self.saveState()
-            self.setStrokeColor(_color(RULE))
-            self.setLineWidth(0.5)
-            self.line(margin, margin + 4, width - margin, margin + 4)
-            self.setFillColor(_color(MUTED))
-            number = self._pageNumber
-            # Pages after the first name their document: a loose page is still placed.
-            label = f"Page {number} of {total}"
-            if number > 1 and title:
-                label = f"{title} · {label}"
-            label_width = _text_width(label)
-            _draw_text(self, width - margin - label_width, margin - 6, label)
-            y = margin - 6
-            room = width - 2 * margin - label_width - 12
-            for line in footer[:3]:
-                _draw_text(self, margin, y, _clipped(line, room))
-                y -= 9
-                room = width - 2 * margin
-            self.restoreState()
+    return FootedCanvas
 
-    return NumberedCanvas
+
+def _draw_footer(
+    canvas, number: int, total: int, footer: list[str], margin: float, title: str
+) -> None:
+    from reportlab.lib.pagesizes import A4
+
+    width, _ = A4
+    canvas.setStrokeColor(_color(RULE))
+    canvas.setLineWidth(0.5)
+    canvas.line(margin, margin + 4, width - margin, margin + 4)
+    canvas.setFillColor(_color(MUTED))
+    # Pages after the first name their document: a loose page is still placed.
+    label = f"Page {number} of {total}"
+    if number > 1 and title:
+        label = f"{title} · {label}"
+    label_width = _text_width(label)
+    _draw_text(canvas, width - margin - label_width, margin - 6, label)
+    y = margin - 6
+    room = width - 2 * margin - label_width - 12
+    for line in footer[:3]:
+        _draw_text(canvas, margin, y, _clipped(line, room))
+        y -= 9
+        room = width - 2 * margin
 
 
 FOOTER_SIZE = 7.5
