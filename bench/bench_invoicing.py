@@ -32,7 +32,7 @@ def ordercli_invoicing(folder: Path, orders: int) -> float:
     from ordercli.services.parties import customers
     from ordercli.services.sales import invoicing, ordering
 
-    engine = open_ledger(resolve_location(str(folder / "bench.db")))
+    engine = open_ledger(resolve_location(str(folder / "bench.db")), create=True)
     with unit_of_work(engine) as session:
         customers.add_customer(session=session, name="Bench Ltd", code="BENCH")
         catalog.add_product(

@@ -105,9 +105,14 @@ def main() -> None:
         customers, products, orders = generate(folder, options.lines, options.confirm)
         env = {**os.environ, "ORDERCLI_TODAY": "2026-11-22"}
         template = folder / "template.db"
-        for kind, path in (("customers", customers), ("products", products)):
+        steps = [
+            ["init"],
+            ["import", "customers", str(customers)],
+            ["import", "products", str(products)],
+        ]
+        for step in steps:
             subprocess.run(
-                [ORDERCLI, "--db", str(template), "import", kind, str(path)],
+                [ORDERCLI, "--db", str(template), *step],
                 check=True,
                 env=env,
                 stdout=subprocess.DEVNULL,

@@ -61,9 +61,11 @@ from datetime import date
 from pathlib import Path
 
 from ordercli.domain.money import PCT_WHOLE, line_amounts_units
+from ordercli.domain.states import completed_because
+from ordercli.services.parties.snapshots import BUYER_FIELDS, SELLER_KEYS, canonical
 
 # Bumped whenever the generated data changes, so cached bench ledgers are rebuilt.
-VERSION = 2
+VERSION = 3
 # "Today" of every generated ledger: the bench and tests set ORDERCLI_TODAY to it.
 LEDGER_END = date(2026, 6, 30)
 DAYS = 3 * 365
@@ -84,18 +86,19 @@ INSERTS = {
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "order_line": "INSERT INTO order_line (id, order_id, position, product_id, description, qty, "
     "unit_price, discount, tax_rate, net, tax, qty_invoiced, qty_shipped, qty_credited, "
-    "qty_returned, qty_backordered, net_invoiced, tax_invoiced, last_state_change, qty_replaced) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0)",
+    "qty_returned, qty_backordered, net_invoiced, tax_invoiced, last_state_change, qty_replaced, "
+    "unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, ?)",
     "invoice": "INSERT INTO invoice (id, number, order_id, customer_id, issue_date, due_date, "
-    "subtotal, tax, total, paid, credited, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "subtotal, tax, total, paid, credited, created_at, seller_id, buyer_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "invoice_line": "INSERT INTO invoice_line (id, invoice_id, order_line_id, position, "
     "product_id, sku, description, qty, unit_price, discount, tax_rate, net, tax, qty_credited, "
-    "net_credited, tax_credited) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "net_credited, tax_credited, unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "shipment": "INSERT INTO shipment (id, number, order_id, customer_id, status, carrier, "
-    "tracking, ship_date, delivered_at, created_at, warehouse_id) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "tracking, ship_date, delivered_at, created_at, warehouse_id, seller_id, buyer_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "shipment_line": "INSERT INTO shipment_line (shipment_id, order_line_id, position, product_id, "
-    "sku, description, qty) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    "sku, description, qty, unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     "stock_move": "INSERT INTO stock_move (product_id, warehouse_id, at, qty, kind, reference) "
     "VALUES (?, 1, ?, ?, ?, ?)",
     "payment": "INSERT INTO payment (id, number, customer_id, amount, method, reference, "
@@ -104,10 +107,11 @@ INSERTS = {
     "refund_id, amount, applied_on, at_receipt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "credit_memo": "INSERT INTO credit_memo (id, number, invoice_id, order_id, customer_id, "
     "issue_date, subtotal, tax, total, settlement, applied, released, credit_left, restock, "
-    "reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "reason, created_at, seller_id, buyer_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "credit_memo_line": "INSERT INTO credit_memo_line (credit_memo_id, invoice_line_id, "
-    "order_line_id, position, sku, description, qty, unit_price, tax_rate, net, tax) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "order_line_id, position, sku, description, qty, unit_price, tax_rate, net, tax, unit) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "refund": "INSERT INTO refund (id, number, customer_id, credit_memo_id, amount, method, "
     "reference, refunded_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "journal_entry": "INSERT INTO journal_entry (id, entry_date, source_kind, source_number, "
@@ -162,7 +166,7 @@ def _portion(qty, unit_price, discount, rate, net_left, tax_left, completes):
 
 
 class Product:
-    __slots__ = ("id", "sku", "name", "price", "rate", "service", "lot", "scarce", "stock")
+    __slots__ = ("id", "sku", "name", "price", "rate", "service", "unit", "lot", "scarce", "stock")
 
 
 class Line:
@@ -263,14 +267,16 @@ class Generator:
             )
         ]
         self.products = []
-        for pid, sku, name, price, rate, service, stock in connection.execute(
-            "SELECT id, sku, name, unit_price, tax_rate, service, on_hand FROM product ORDER BY id"
+        for pid, sku, name, price, rate, service, unit, stock in connection.execute(
+            "SELECT id, sku, name, unit_price, tax_rate, service, unit, on_hand FROM product "
+            "ORDER BY id"
         ):
             product = Product()
-            product.id, product.sku, product.name = pid, sku, name
+            product.id, product.sku, product.name, product.unit = pid, sku, name, unit
             product.price, product.rate, product.service = price, rate, bool(service)
             product.stock, product.scarce, product.lot = stock, False, 0
             self.products.append(product)
+        self.seller, self.buyers = _freeze_parties(connection)
         self.customer_weights = self._cumulative(len(self.customers), 0.9)
         self.product_weights = self._cumulative(len(self.products), 1.0)
         self.counters = {
@@ -526,8 +532,18 @@ class Generator:
                     continue
                 product.stock -= want
             taken.append((line, want))
+        goods = [(line, qty) for line, qty in taken if not line.product.service]
+        if goods:
+            self._write_shipment(order, goods)
+        for line, qty in taken:
+            # A service is never shipped: it goes to the invoice, which delivers it.
+            if line.product.service:
+                line.shipped += qty
         if taken:
-            self._write_shipment(order, taken)
+            self._complete(order, self.tick())
+            delay = 0 if self.rng.random() < 0.8 else self.rng.randint(1, 3)
+            if self.schedule(self.today + delay, "invoice", order, taken):
+                order.pending += 1
         if part == "first" and self.schedule(self.today + rng.randint(2, 10), "ship", order, "all"):
             order.pending += 1
         self.release_order(order)
@@ -550,16 +566,22 @@ class Generator:
         shipment_id = self.next_id("shipment")
         number = f"SH-{shipment_id:05d}"
         at = self.tick()
-        goods = False
         for position, (line, qty) in enumerate(taken, start=1):
             product = line.product
             self.out.add(
                 "shipment_line",
-                (shipment_id, line.id, position, product.id, product.sku, product.name, qty),
+                (
+                    shipment_id,
+                    line.id,
+                    position,
+                    product.id,
+                    product.sku,
+                    product.name,
+                    qty,
+                    product.unit,
+                ),
             )
-            if not product.service:
-                goods = True
-                self.out.add("stock_move", (product.id, at, -qty, "ship", number))
+            self.out.add("stock_move", (product.id, at, -qty, "ship", number))
             line.shipped += qty
             line.changed = at
         carrier = rng.choice(("DHL", "UPS", "DPD", "GLS"))
@@ -580,7 +602,9 @@ class Generator:
                 self.day(self.today),
                 delivered,
                 at,
-                1 if goods else None,
+                1,
+                self.seller,
+                self.buyers[order.customer[0]],
             ),
         )
         self.event(
@@ -589,29 +613,26 @@ class Generator:
             number,
             "shipped",
             f"shipment {number} for {order.number}: {len(taken)} line(s)"
-            f"{' from MAIN' if goods else ''} via {carrier}, tracking {tracking}",
+            f" from MAIN via {carrier}, tracking {tracking}",
             order.id,
         )
         if delivered:
             self.event(
                 delivered, "shipment", number, "delivered", f"shipment {number} delivered", order.id
             )
-        self._complete(order, at)
-        delay = 0 if rng.random() < 0.8 else rng.randint(1, 3)
-        if self.schedule(self.today + delay, "invoice", order, taken):
-            order.pending += 1
 
     def _complete(self, order: Order, at: str) -> None:
         if order.status == "confirmed" and all(
             line.invoiced == line.qty and line.shipped == line.qty for line in order.lines
         ):
             order.status = "completed"
+            goods = any(not line.product.service for line in order.lines)
             self.event(
                 at,
                 "order",
                 order.number,
                 "completed",
-                f"order {order.number} completed: fully invoiced and shipped",
+                f"order {order.number} completed: {completed_because(has_goods=goods)}",
                 order.id,
             )
 
@@ -820,12 +841,14 @@ class Generator:
                 int(restock),
                 "damaged in transit" if restock else "price adjustment",
                 at,
+                self.seller,
+                self.buyers[customer_id],
             ),
         )
         self.out.add(
             "credit_memo_line",
             (memo_id, item.id, line.id, 1, product.sku, product.name, qty, line.price, line.rate)
-            + (net, tax),
+            + (net, tax, product.unit),
         )
         item.qty_cr += qty
         item.net_cr += net
@@ -912,6 +935,8 @@ class Generator:
                 invoice.paid,
                 invoice.credited,
                 invoice.created_at,
+                self.seller,
+                self.buyers[order.customer[0]],
             ),
         )
         for item in invoice.lines:
@@ -936,6 +961,7 @@ class Generator:
                     item.qty_cr,
                     item.net_cr,
                     item.tax_cr,
+                    product.unit,
                 ),
             )
 
@@ -979,14 +1005,34 @@ class Generator:
                     line.net,
                     line.tax,
                     line.invoiced,
-                    line.shipped,
+                    # The generator marks a service handed to invoicing as shipped; the
+                    # ledger never ships one (rule 12).
+                    0 if product.service else line.shipped,
                     line.credited,
                     line.returned,
                     line.net_invoiced,
                     line.tax_invoiced,
                     line.changed,
+                    product.unit,
                 ),
             )
+
+
+def _freeze_parties(connection: sqlite3.Connection) -> tuple[int, dict[int, int]]:
+    """Party snapshots of the seller and every customer, as the services store them."""
+    settings = dict(connection.execute("SELECT key, value FROM setting"))
+    seller = canonical("seller", {f: settings.get(key) for f, key in SELLER_KEYS.items()})
+    columns = ", ".join(BUYER_FIELDS)
+    buyers = {
+        row[0]: canonical("buyer", dict(zip(BUYER_FIELDS, row[1:], strict=True)))
+        for row in connection.execute(f"SELECT id, {columns} FROM customer ORDER BY id")  # noqa: S608
+    }
+    unique = dict([seller, *buyers.values()])
+    connection.executemany(
+        "INSERT OR IGNORE INTO party_snapshot (digest, content) VALUES (?, ?)", unique.items()
+    )
+    ids = dict(connection.execute("SELECT digest, id FROM party_snapshot"))
+    return ids[seller[0]], {cid: ids[digest] for cid, (digest, _) in buyers.items()}
 
 
 # -- master data through ordercli's own importer ------------------------------------------------
@@ -1031,7 +1077,7 @@ def _init_and_import(path: Path, customers: Path, products: Path, day: date) -> 
     before = os.environ.get("ORDERCLI_TODAY")
     os.environ["ORDERCLI_TODAY"] = day.isoformat()
     try:
-        engine = open_ledger(url)
+        engine = open_ledger(url, create=True)
         with unit_of_work(engine) as session:
             init_ledger(session=session, company="Bench Trading Ltd", currency="EUR")
         for importer, file in ((import_customers, customers), (import_products, products)):

@@ -5,7 +5,7 @@ exports, invoice PDFs, `invoice create --all`, aging against hledger) as its
 own process, showing its output as it goes, and collects the figures into one
 table: figure, ordercli, anchor, ratio, target, met? (`--quick` judges no
 target: the targets are for the full sizes). `--markdown FILE` also
-writes the table as Markdown rows for the README's "Performance" section.
+writes the table as Markdown rows for docs/performance.md.
 
 Generated ledgers are cached (see ``benchlib``): the first full run builds the
 1,000,000-line ledger (a few minutes); later runs reuse it.
@@ -39,6 +39,7 @@ SCRIPTS = [
     ("pdf", "pdf_bench.py", [], []),
     ("invoice-all", "invoice_all_bench.py", [], []),
     ("aging-hledger", "aging_vs_hledger.py", [], []),
+    ("render", "render_bench.py", [], []),
 ]
 # Scripts that predate the per-figure ones print their own tables; their figures are
 # read from that output.

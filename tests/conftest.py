@@ -30,7 +30,8 @@ from ordercli.io.demo import sample_data_dir, seed_demo
 # Hypothesis draws the same examples on every run of the suite, so a fresh clone sees
 # what CI saw; ORDERCLI_HYPOTHESIS_RANDOM=1 (the soak job) explores new ones.
 hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
-hypothesis_settings.register_profile("explore", derandomize=False)
+# A failure found while exploring prints the @reproduce_failure line that replays it.
+hypothesis_settings.register_profile("explore", derandomize=False, print_blob=True)
 hypothesis_settings.load_profile(
     "explore" if os.environ.get("ORDERCLI_HYPOTHESIS_RANDOM") else "repeatable"
 )
@@ -39,6 +40,9 @@ hypothesis_settings.load_profile(
 # Tests never see the developer's real ledger or clock.
 os.environ.pop("ORDERCLI_DB", None)
 os.environ.pop("ORDERCLI_TODAY", None)
+# Nor a terminal width: output follows COLUMNS, and pytest-xdist's workers inherit one.
+# Without it captured output is as wide as a pipe's (160); tests that want a width say so.
+os.environ.pop("COLUMNS", None)
 
 PG_URL = os.environ.get("ORDERCLI_TEST_PG_URL", "")
 BACKEND = os.environ.get("ORDERCLI_TEST_BACKEND", "").strip().lower() or "sqlite"
@@ -122,7 +126,7 @@ if not ON_POSTGRESQL:  # SQLite: the ledger is a file of the test's own
 
     @pytest.fixture
     def engine(ledger_path: Path):
-        return open_ledger(resolve_location(str(ledger_path)))
+        return open_ledger(resolve_location(str(ledger_path)), create=True)
 
     @pytest.fixture
     def seeded(engine, uow):
@@ -248,8 +252,9 @@ PG_LOCK_FILE = Path(tempfile.gettempdir()) / "ordercli-test-postgres.lock"
 
 
 @pytest.fixture
-def pg_engine():
-    """An ordercli ledger on an empty PostgreSQL schema, for this test alone.
+def pg_empty_url():
+    """The URL of a PostgreSQL database with an empty schema (no ledger), for this test
+    alone.
 
     Skips without ``ORDERCLI_TEST_PG_URL``. Tests on several workers share the one
     database, so they take turns through a file lock."""
@@ -272,10 +277,16 @@ def pg_engine():
                     conn.execute(text("CREATE SCHEMA public"))
             finally:
                 admin.dispose()
-            yield open_ledger(PG_URL)
+            yield PG_URL
         finally:
             ordercli.db.engine.dispose_all()
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture
+def pg_engine(pg_empty_url):
+    """An ordercli ledger on an empty PostgreSQL schema, for this test alone."""
+    return open_ledger(pg_empty_url, create=True)
 
 
 # --- The PostgreSQL backend: a fresh database per test ------------------------------
@@ -424,7 +435,8 @@ class PgLedgers:
         name = self._new_name("tpl_" + "".join(c if c.isalnum() else "_" for c in kind)[:20] + "_")
         self._create(name, self.template_of(base) if base else None)
         try:
-            open_ledger(self.url(name))  # migrates a new ledger, checks a copied one
+            # Migrates a new ledger, checks a copied one.
+            open_ledger(self.url(name), create=True)
             if build is not None:
                 build(self.url(name))
         except BaseException as exc:

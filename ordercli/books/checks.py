@@ -88,6 +88,19 @@ CHECKS = [
         ),
     ),
     Check(
+        "8",
+        "a completed order has every line invoiced and its goods shipped",
+        # A service is never shipped (rule 12): invoicing it is what delivers it.
+        "SELECT o.number, l.position, l.qty, l.qty_invoiced, l.qty_shipped, p.service "
+        "FROM sales_order o JOIN order_line l ON l.order_id = o.id "
+        "JOIN product p ON p.id = l.product_id WHERE o.status = 'completed' "
+        "AND (l.qty_invoiced < l.qty OR (p.service = :no AND l.qty_shipped < l.qty))",
+        lambda m, number, pos, qty, inv, ship, service: (
+            f"{number} is completed, line {pos}: ordered {qty_text(qty)}, invoiced "
+            f"{qty_text(inv)}" + ("" if service else f", shipped {qty_text(ship)}")
+        ),
+    ),
+    Check(
         "10",
         "invoice totals are the sums of their lines",
         "SELECT v.number, v.subtotal, v.tax, v.total, COALESCE(l.n, 0), COALESCE(l.t, 0) "

@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 import typer.main
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 if TYPE_CHECKING:
     from typer._click import Command, Context, HelpFormatter
+    from typer._click.shell_completion import CompletionItem
 
 from ordercli import __version__
-from ordercli.cli.common import state
+from ordercli.cli.common import ledger_choice, state, version_text
 from ordercli.domain.errors import OrderCliError
 
 
@@ -71,13 +72,22 @@ TOP_LEVEL_COMMANDS = (
     "restore",
     "migrate-to",
     "version",
+    "completion",
     "init",
     "demo",
 )
 
 
+# Where the root keeps its own arguments as typed, for ``--version`` (see _print_version).
+ROOT_ARGS = "ordercli.root_args"
+
+
 class LazyCommandGroup(TyperGroup):
     """The root group: builds a noun's commands the first time the noun is asked for."""
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        ctx.meta[ROOT_ARGS] = tuple(args)
+        return super().parse_args(ctx, args)
 
     def list_commands(self, ctx: Context) -> list[str]:
         return [*NOUN_MODULES, *TOP_LEVEL_COMMANDS]
@@ -102,16 +112,26 @@ class LazyCommandGroup(TyperGroup):
         return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
-        """The list in ``ordercli --help``: each command's help line, read from its Typer
-        app, without building every noun's commands (a test compares the two)."""
-        from typer._click.utils import make_default_short_help
+        """The list in ``ordercli --help``, laid out by Typer itself from the stand-ins
+        (a test compares it with the list the built commands give)."""
+        self._listing().format_commands(ctx, formatter)
 
-        summaries = list(_command_summaries())
-        limit = formatter.width - 6 - max(len(name) for name, _ in summaries)
-        with formatter.section("Commands"):
-            formatter.write_dl(
-                [(name, make_default_short_help(text, limit)) for name, text in summaries]
-            )
+    def shell_complete(self, ctx: Context, incomplete: str) -> list[CompletionItem]:
+        """Tab on the first word offers the names (with help lines) of the stand-ins, so
+        it builds no noun's commands; an option is completed as Typer completes it."""
+        if incomplete.startswith("-"):
+            return super().shell_complete(ctx, incomplete)
+        listing = self._listing()
+        return listing.shell_complete(typer.Context(listing, info_name=ctx.info_name), incomplete)
+
+    def _listing(self) -> TyperGroup:
+        """Stand-ins of the root's commands that carry only each one's help text: building
+        every noun's ~100 commands to list them would cost more than the rest of
+        ``--help``."""
+        return TyperGroup(
+            name=self.name,
+            commands=[TyperCommand(name, help=text) for name, text in _command_summaries()],
+        )
 
     def _build(self, module_name: str, name: str | None) -> TyperGroup:
         typer_app = importlib.import_module(module_name).app
@@ -167,15 +187,22 @@ app = typer.Typer(
     help="Order-to-cash ledger for a small business: quotes, orders, invoices, shipments.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
-def _print_version(value: bool) -> None:
-    if value:
-        typer.echo(f"ordercli {__version__}")
+def _print_version(ctx: typer.Context, value: bool) -> None:
+    """``ordercli VERSION`` (the line scripts read), then the ledger in use and why; the
+    ledger is named, never opened.
+
+    ``--version`` is eager, so it answers before any other option is converted (Typer
+    converts with Pydantic, whose import would double the time this takes); ``--db``
+    is read as typed, by Click's own parser, from the arguments the root kept."""
+    if value and not ctx.resilient_parsing:
+        typed, _, _ = ctx.command.make_parser(ctx).parse_args(args=list(ctx.meta[ROOT_ARGS]))
+        typer.echo(version_text(__version__, ledger_choice(typed.get("db"))))
         raise typer.Exit()
 
 
@@ -198,7 +225,7 @@ def root(
         bool,
         typer.Option(
             "--version",
-            help="Print the ordercli version and exit.",
+            help="Print the version and the ledger in use, and exit.",
             is_eager=True,
             callback=_print_version,
         ),

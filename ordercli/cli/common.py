@@ -32,13 +32,66 @@ def state(ctx: Context) -> AppState:
 
 
 @contextmanager
-def ledger(ctx: typer.Context, *, write: bool = True) -> Iterator[Session]:
-    """Open the ledger and one unit of work for this command."""
-    from ordercli.db.engine import open_ledger, resolve_location, unit_of_work
+def ledger(ctx: typer.Context, *, write: bool = True, create: bool = False) -> Iterator[Session]:
+    """Open the ledger and one unit of work for this command.
 
-    engine = open_ledger(resolve_location(state(ctx).db))
+    Only ``create`` (``ordercli init``) makes a new ledger; otherwise a location where
+    no ledger is is refused, with where the location came from."""
+    from ordercli.db.engine import open_ledger, unit_of_work
+    from ordercli.db.location import location_origin, resolve_location
+
+    db = state(ctx).db
+    engine = open_ledger(resolve_location(db), create=create, origin=location_origin(db))
     with unit_of_work(engine, write=write) as session:
         yield session
+
+
+def existing_ledger_url(ctx: typer.Context) -> str:
+    """The URL of this command's ledger, for the commands that hand the whole ledger on
+    (backup, migrate-to); a SQLite location where no ledger is is refused."""
+    from ordercli.db.engine import require_ledger_file
+    from ordercli.db.location import location_origin, resolve_location
+
+    db = state(ctx).db
+    url = resolve_location(db)
+    require_ledger_file(url, location_origin(db))
+    return url
+
+
+def ledger_choice(db: str | None) -> dict:
+    """Which ledger is in use and where that choice came from, without opening it:
+    ``ledger`` (a path, or a URL without its password), ``ledger_from`` (``--db``,
+    ``ORDERCLI_DB`` or ``default``) and ``ledger_exists`` (``None`` on a server); the
+    keys ``version --json`` and ``status --json`` print."""
+    # Imported here, as commands import the database layer (see ARCHITECTURE.md);
+    # location.py itself is light, so `ordercli --version` stays fast.
+    from ordercli.db.location import (
+        describe_location,
+        ledger_file,
+        location_origin,
+        resolve_location,
+    )
+
+    url = resolve_location(db)
+    path = ledger_file(url)
+    return {
+        "ledger": describe_location(url),
+        "ledger_from": location_origin(db),
+        "ledger_exists": None if path is None else path.is_file() and path.stat().st_size > 0,
+    }
+
+
+def ledger_choice_text(choice: dict) -> str:
+    """``/path/to/ordercli.db (from ORDERCLI_DB)``: how --version and status name the ledger."""
+    origin = choice["ledger_from"]
+    why = "the default, in your user data directory" if origin == "default" else f"from {origin}"
+    missing = "; no ledger there yet" if choice["ledger_exists"] is False else ""
+    return f"{choice['ledger']} ({why}{missing})"
+
+
+def version_text(version: str, choice: dict) -> str:
+    """What ``ordercli --version`` prints; scripts read the first line, ``ordercli VERSION``."""
+    return f"ordercli {version}\nledger: {ledger_choice_text(choice)}"
 
 
 def money(text: str | None, session: Session, what: str) -> Decimal | None:

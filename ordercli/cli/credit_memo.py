@@ -21,6 +21,7 @@ from ordercli.cli.common import (
 from ordercli.cli.documents import HtmlOpt, OutputOpt, TemplateDirOpt, write
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, fmt, output, render, table
+from ordercli.cli.screens import UNIT, issued_to, with_units
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.lines import parse_line_specs
 
@@ -71,6 +72,8 @@ def show_credit_memo(view: dict) -> None:
             ("Invoice", view["invoice"]),
             ("Order", view["order"]),
             ("Customer", view["customer"]),
+            ("Bill to", issued_to(view, "billing_address")),
+            ("Tax id", (view.get("buyer") or {}).get("tax_id")),
             ("Return", view["return"]),
             ("Issued", view["issue_date"]),
             ("Reason", view["reason"]),
@@ -92,13 +95,14 @@ def show_credit_memo(view: dict) -> None:
             ("sku", "SKU"),
             ("description", "Description"),
             ("qty", "Qty"),
+            UNIT,
             ("unit_price", "Unit price"),
             ("tax_rate", "Tax %"),
             ("net", "Net"),
             ("tax", "Tax"),
             ("total", "Total"),
         ],
-        view["lines"],
+        with_units(view["lines"]),
         status_keys=(),
     )
 

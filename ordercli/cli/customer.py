@@ -22,8 +22,16 @@ app = typer.Typer(help="Customers: add, list, show, edit, deactivate.", no_args_
 CodeArg = Annotated[str, typer.Argument(metavar="CUSTOMER", help="Customer code (or exact name).")]
 EmailOpt = Annotated[str | None, typer.Option("--email", help="Email address.")]
 PhoneOpt = Annotated[str | None, typer.Option("--phone", help="Phone number.")]
-BillingOpt = Annotated[str | None, typer.Option("--billing-address", help="Billing address.")]
-ShippingOpt = Annotated[str | None, typer.Option("--shipping-address", help="Shipping address.")]
+SEVERAL_LINES = " Several lines: type \\n between them."
+BillingOpt = Annotated[
+    str | None, typer.Option("--billing-address", help="Billing address." + SEVERAL_LINES)
+]
+ShippingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--shipping-address", help="Shipping address, if not the billing one." + SEVERAL_LINES
+    ),
+]
 TaxIdOpt = Annotated[str | None, typer.Option("--tax-id", help="VAT or tax number.")]
 TermsOpt = Annotated[int | None, typer.Option("--terms", help="Payment terms in days.")]
 LimitAmountOpt = Annotated[

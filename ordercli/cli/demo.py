@@ -94,7 +94,8 @@ STEPS = [
     (None, ["shipment", "create", "SO-00001", "--carrier", "DHL", "--tracking", "JD014600003901"]),
     (None, ["shipment", "deliver", "SH-00001"]),
     (
-        "Fully invoiced and shipped: the order is completed. Its history:",
+        "Invoicing the installation delivered it (a service is never shipped); with every "
+        "line invoiced and the goods shipped, the order is completed. Its history:",
         ["order", "timeline", "SO-00001"],
     ),
     (None, ["invoice", "list"]),
@@ -279,7 +280,7 @@ def run_demo(path: str | None, *, root: Command) -> None:
     folder = sample_data_dir()
     _clear_previous(target)
     forget_ledger(resolve_location(str(target)))
-    engine = open_ledger(resolve_location(str(target)))
+    engine = open_ledger(resolve_location(str(target)), create=True)
     with unit_of_work(engine) as session:
         customers, products = seed_demo(session=session, folder=folder)
     output.print(Rule("ordercli demo"))

@@ -9,11 +9,18 @@ import typer
 from ordercli import __version__
 from ordercli.cli import company as company_cli
 from ordercli.cli import shipment
-from ordercli.cli.common import JsonOpt, ledger, state
+from ordercli.cli.common import (
+    JsonOpt,
+    existing_ledger_url,
+    ledger,
+    ledger_choice,
+    state,
+    version_text,
+)
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import output, render, table
 from ordercli.cli.status import status as status_command
-from ordercli.domain.errors import RuleViolation
+from ordercli.domain.errors import InvalidInput, RuleViolation
 from ordercli.domain.text import document_number
 
 checks = lazy_module("ordercli.books.checks")
@@ -131,10 +138,9 @@ def register(app: typer.Typer) -> None:
 
         Example: ordercli backup ~/backups/shop-2026-11-22.db
         """
-        from ordercli.db.engine import resolve_location
         from ordercli.io.backup import backup_ledger
 
-        doc = backup_ledger(url=resolve_location(state(ctx).db), target=target)
+        doc = backup_ledger(url=existing_ledger_url(ctx), target=target)
         render(
             doc,
             as_json,
@@ -193,14 +199,12 @@ def register(app: typer.Typer) -> None:
         Example: ordercli migrate-to postgresql+psycopg://office@db.local/books
         """
         from ordercli.cli.output import ProgressBar
-        from ordercli.db.engine import resolve_location
         from ordercli.io.migrate import migrate_ledger
 
+        source_url = existing_ledger_url(ctx)
         progress = ProgressBar("copying", enabled=not as_json)
         try:
-            doc = migrate_ledger(
-                source_url=resolve_location(state(ctx).db), target_url=target, progress=progress
-            )
+            doc = migrate_ledger(source_url=source_url, target_url=target, progress=progress)
         finally:
             progress.stop()
         render(
@@ -213,15 +217,65 @@ def register(app: typer.Typer) -> None:
         )
 
     @app.command("version")
-    def version(as_json: JsonOpt = False) -> None:
-        """Print the ordercli version.
+    def version(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+        """Print the ordercli version and which ledger is in use.
+
+        The ledger is named, with where that choice came from (--db,
+        ORDERCLI_DB or the default), and never opened.
 
         Example: ordercli version
         """
+        choice = ledger_choice(state(ctx).db)
         render(
-            {"version": __version__},
+            {"version": __version__, **choice},
             as_json,
-            lambda doc: output.print(f"ordercli {doc['version']}"),
+            lambda _doc: output.line(version_text(__version__, choice)),
+        )
+
+    @app.command("completion")
+    def completion(
+        ctx: typer.Context,
+        shell: Annotated[
+            str | None,
+            typer.Argument(help="bash, zsh, fish or pwsh; default: the shell you are in."),
+        ] = None,
+        install: Annotated[
+            bool, typer.Option("--install", help="Install it in the shell's start-up file.")
+        ] = False,
+    ) -> None:
+        """Print (or --install) the shell completion script for ordercli.
+
+        The script is Typer's own, as `ordercli --show-completion` and
+        `ordercli --install-completion` give it for the shell you are in.
+
+        Example: ordercli completion bash > ~/.local/share/bash-completion/completions/ordercli
+        """
+        import typer.completion as typer_completion
+
+        prog_name = ctx.find_root().info_name or "ordercli"
+        complete_var = "_{}_COMPLETE".format(prog_name.replace("-", "_").upper())
+        shells = [item.value for item in typer_completion.Shells]
+        if shell is not None and shell not in shells:
+            raise InvalidInput(
+                f"no completion for the shell {shell!r}",
+                hint=f"name one of {', '.join(shells)}",
+            )
+        if install:
+            chosen, path = typer_completion.install(
+                shell=shell, prog_name=prog_name, complete_var=complete_var
+            )
+            output.notice(f"{chosen} completion installed in {path}; open a new shell to use it")
+            return
+        if shell is None:
+            # The shell you are in, found as --show-completion finds it.
+            ctx.find_root().command.main(
+                ["--show-completion"], prog_name=prog_name, standalone_mode=True
+            )
+            return
+        output.line(
+            typer_completion.get_completion_script(
+                prog_name=prog_name, complete_var=complete_var, shell=shell
+            )
         )
 
     @app.command("init")
@@ -241,14 +295,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Create the ledger (if needed) and set company name, currency and profile.
 
-        Options left out keep what is set; the rest of the profile (bank
-        details, logo, SMTP) is set with `ordercli company set`.
+        The one command that creates a ledger: every other one refuses a
+        location where none is. Options left out keep what is set; the rest of
+        the profile (bank details, logo, SMTP) is set with `ordercli company set`.
 
         Example: ordercli init --company "Widgets & Co" --currency EUR --locale en_GB
         """
         from ordercli.db.engine import describe_location, resolve_location
 
-        with ledger(ctx) as session:
+        with ledger(ctx, create=True) as session:
             company_service.init_ledger(
                 session=session,
                 company=company,

@@ -9,7 +9,10 @@ and errors go to stderr so stdout stays pipeable.
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import sys
+import textwrap
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,8 +20,9 @@ from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
+
+from ordercli.cli import layout
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
@@ -51,6 +55,7 @@ STATUS_STYLES = {
 }
 
 
+# Columns of document numbers and codes: figures, never cut, even when they are text.
 NO_WRAP = {"sku", "number", "line", "code", "order", "invoice", "customer", "quote"}
 
 
@@ -59,8 +64,9 @@ class Output:
 
     def __init__(self) -> None:
         self.out = Console(highlight=False, soft_wrap=False)
-        if not self.out.is_terminal:
-            # Piped or captured: wide enough that tables keep their shape.
+        if not self.out.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+            # Piped or captured with no width asked for: wide enough that tables keep
+            # their shape. A COLUMNS the user set is honoured, piped or not.
             self.out.width = max(self.out.width, 160)
         self.err = Console(stderr=True, highlight=False)
 
@@ -80,6 +86,37 @@ class Output:
     def line(self, text: str) -> None:
         """One plain line on stdout, never wrapped or styled."""
         self.out.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    def paragraph(self, text: str) -> None:
+        """Plain sentences, wrapped between words at the console's width, so the
+        terminal never breaks a figure in two."""
+        self.out.print(Text(text), overflow="fold", highlight=False)
+
+    def shell_step(self, command: str, comment: str, align: int = 0) -> None:
+        """A command to paste into a shell and why: ``command  # comment`` on one line
+        when that fits; else the comment first, wrapped between words, and the command
+        broken between its arguments with ``\\``, so it still pastes as one."""
+        width = self.out.width
+        line = f"  {command:<{align}}  # {comment}"
+        if Text(line).cell_len <= width:
+            self.line(line)
+            return
+        room = max(width - 4, 20)
+        for piece in textwrap.wrap(comment, room, break_long_words=False, break_on_hyphens=False):
+            self.line(f"  # {piece}")
+        try:
+            words = [shlex.quote(word) for word in shlex.split(command)]
+        except ValueError:
+            words = [command]
+        lines = [f"  {words[0]}"]
+        for word in words[1:]:
+            if Text(f"{lines[-1]} {word} \\").cell_len <= width:
+                lines[-1] += f" {word}"
+            else:
+                lines[-1] += " \\"
+                lines.append(f"      {word}")
+        for text in lines:
+            self.line(text)
 
 
 output = Output()
@@ -153,45 +190,55 @@ def table(
     status_keys: Iterable[str] = ("status",),
     empty: str = "nothing to show",
 ) -> None:
-    """A Rich table of ``rows``; ``columns`` are (key, header); numbers align right."""
+    """A Rich table of ``rows``; ``columns`` are (key, header); numbers align right.
+
+    Figures (numbers, dates, statuses, document numbers and codes) are never cut:
+    when the table does not fit the console, text wraps, headers fold, and at
+    last each row is stacked as label/value lines (``layout``).
+    """
     rows = list(rows)
     if not rows:
         output.notice(empty)
         return
     status_keys = set(status_keys)
-    grid = Table(title=Text(title) if title else None, title_justify="left", header_style="bold")
-    keys = []
+    built = []
     for key, header in columns:
         sample = next((row.get(key) for row in rows if row.get(key) is not None), None)
         numeric = isinstance(sample, Decimal | int) and not isinstance(sample, bool)
-        no_wrap = numeric or key in status_keys or key in NO_WRAP or isinstance(sample, date)
-        grid.add_column(
-            header, justify="right" if numeric else "left", no_wrap=no_wrap, overflow="fold"
-        )
-        keys.append((key, key in status_keys))
-    for row in rows:
-        grid.add_row(
-            *[
-                status_text(row.get(key)) if status else Text(fmt(row.get(key)))
-                for key, status in keys
-            ]
-        )
-    output.print(grid)
+        status = key in status_keys
+        figure = numeric or status or key in NO_WRAP or isinstance(sample, date | bool | Enum)
+        column = layout.Column(header, figure, "right" if numeric else "left")
+        for row in rows:
+            cell = status_text(row.get(key)) if status else Text(fmt(row.get(key)))
+            if figure:
+                cell.no_wrap = True
+            elif "\t" in cell.plain:
+                cell.expand_tabs()
+            column.add(cell)
+        built.append(column)
+    width = output.out.width
+    grid = layout.fitted_table(output.out, title, built, width)
+    output.print(grid if grid is not None else layout.stacked(title, built, width))
 
 
 def card(title: str, fields: list[tuple[str, object]], *, status_keys=("status",)) -> None:
-    """A two-column key/value block for ``show`` commands."""
-    grid = Table(
-        title=Text(title), title_justify="left", show_header=False, box=None, title_style="bold"
-    )
-    grid.add_column(style="bold")
-    grid.add_column()
+    """A two-column key/value block for ``show`` commands; no figure in it is ever cut."""
+    pairs = []
     for label, value in fields:
         if value is None or value == "":
             continue
-        shown = status_text(value) if label.lower() in status_keys else Text(fmt(value))
-        grid.add_row(label, shown)
-    output.print(grid)
+        status = label.lower() in status_keys
+        shown = status_text(value) if status else Text(fmt(value))
+        pairs.append((Text(label), shown, status or _figure_like(value)))
+    output.print(layout.card_table(title, pairs, output.out.width))
+
+
+def _figure_like(value) -> bool:
+    """A value to keep on one line: anything but text, or short text with a digit in it
+    (``SO-00012``, ``1105.63 EUR``)."""
+    if not isinstance(value, str):
+        return True
+    return len(value.split()) <= 2 and any(char.isdigit() for char in value)
 
 
 T = TypeVar("T")

@@ -9,6 +9,7 @@ import typer
 from ordercli.cli.common import AllOpt, JsonOpt, LimitOpt, ledger, list_limit, money, pct, qty
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, render, table
+from ordercli.domain.units import unit_label, unit_symbol
 
 catalog = lazy_module("ordercli.services.inventory.catalog")
 views = lazy_module("ordercli.views.inventory")
@@ -20,6 +21,7 @@ COLUMNS = [
     ("sku", "SKU"),
     ("name", "Name"),
     ("unit_price", "Price"),
+    ("unit_symbol", "Unit"),
     ("tax_rate", "Tax %"),
     ("kind", "Kind"),
     ("on_hand", "On hand"),
@@ -32,6 +34,7 @@ def _show_product(view: dict) -> None:
     fields = [
         ("Name", view["name"]),
         ("Kind", "service" if view["service"] else "stocked"),
+        ("Unit", unit_label(view["unit"])),
         ("Unit price", view["unit_price"]),
         ("Tax rate", f"{view['tax_rate']}%"),
     ]
@@ -51,6 +54,19 @@ LocationOpt = Annotated[
     str | None,
     typer.Option("--location", help="Where it is kept (aisle-shelf-bin); pick lists sort by it."),
 ]
+UnitOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--unit",
+        metavar="CODE",
+        help="Unit it is sold in: a UN/ECE Rec. 20 code or its name "
+        "(C62 piece, KGM kg, HUR hour, XBX box …).",
+    ),
+]
+
+
+def _table_row(view: dict) -> dict:
+    return {**view, "unit_symbol": unit_symbol(view["unit"])}
 
 
 @app.command("add")
@@ -65,11 +81,12 @@ def add(
         bool, typer.Option("--service", help="A service (hours, fees): never stocked.")
     ] = False,
     location: LocationOpt = None,
+    unit: UnitOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Add a product or service to the catalog.
+    """Add a product or service to the catalog, sold in pieces unless --unit says otherwise.
 
-    Example: ordercli product add WIDGET "Steel widget" --price 12.50 --tax-rate 20 --stock 100
+    Example: ordercli product add BEANS "Espresso beans" --price 21.40 --unit kg --stock 35.5
     """
     with ledger(ctx) as session:
         product = catalog.add_product(
@@ -81,6 +98,7 @@ def add(
             stock=None if stock is None else qty(stock, "stock", allow_zero=True),
             service=service,
             location=location,
+            unit=unit,
         )
         view = views.product_view(session, product)
     render(view, as_json, _show_product)
@@ -113,12 +131,18 @@ def list_(
         ]
     for view in documents:
         view["kind"] = "service" if view["service"] else "stocked"
-    render(documents, as_json, lambda rows: table("Products", COLUMNS, rows, empty="no products"))
+    render(
+        documents,
+        as_json,
+        lambda rows: table(
+            "Products", COLUMNS, [_table_row(row) for row in rows], empty="no products"
+        ),
+    )
 
 
 @app.command("show")
 def show(ctx: typer.Context, sku: SkuArg, as_json: JsonOpt = False) -> None:
-    """Show a product: price, tax, on hand / reserved / available.
+    """Show a product: unit, price, tax, on hand / reserved / available.
 
     Example: ordercli product show WIDGET
     """
@@ -141,9 +165,10 @@ def edit(
         ),
     ] = None,
     location: LocationOpt = None,
+    unit: UnitOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Change a product; lines already on quotes and orders keep their prices.
+    """Change a product; lines already written keep their prices and units.
 
     Example: ordercli product edit WIDGET --price 13.00
     """
@@ -156,6 +181,7 @@ def edit(
                 "tax_rate": pct(tax_rate, "tax rate"),
                 "active": active,
                 "location": location,
+                "unit": unit,
             }.items()
             if value is not None
         }

@@ -213,14 +213,18 @@ def sales_chart(rows: list[dict], currency: str, by: str, width: int) -> list:
 
     from rich.text import Text
 
-    labels = [str(row["key"])[:20] for row in rows]
+    # Labels are months and codes: shown whole, never cut.
+    labels = [str(row["key"]) for row in rows]
     amounts = [fmt(row["net"]) for row in rows]
     label_width = max(len(label) for label in labels)
     amount_width = max(len(amount) for amount in amounts)
     highest = max(max(row["net"] for row in rows), Decimal(0))
     lowest = min(min(row["net"] for row in rows), Decimal(0))
     has_axis = lowest < 0
-    area = max(width - label_width - amount_width - 3 - has_axis, 10)
+    area = width - label_width - amount_width - 3 - has_axis
+    if area < 10:
+        # No room for bars that say anything; the table above has every figure.
+        return []
     span = (highest - lowest) or Decimal(1)
     left = int(area * -lowest / span) if has_axis else 0
     lines = [Text(f"Net revenue by {by} ({currency})", style="bold")]

@@ -20,6 +20,7 @@ from ordercli.cli.common import (
 from ordercli.cli.credit_memo import RefundOpt, StoreCreditOpt, settlement_choice
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, render, table
+from ordercli.cli.screens import UNIT, with_units
 from ordercli.domain.lines import parse_line_specs
 
 returns = lazy_module("ordercli.services.settlement.returns")
@@ -59,8 +60,8 @@ def show_return(view: dict) -> None:
     )
     table(
         None,
-        [("line", "#"), ("sku", "SKU"), ("description", "Description"), ("qty", "Qty")],
-        view["lines"],
+        [("line", "#"), ("sku", "SKU"), ("description", "Description"), ("qty", "Qty"), UNIT],
+        with_units(view["lines"]),
         status_keys=(),
     )
 

@@ -5,12 +5,17 @@ from __future__ import annotations
 from rich.text import Text
 
 from ordercli.cli.output import card, fmt, output, status_text, table
+from ordercli.domain.units import quantity_of, quantity_phrase, totals_text, unit_symbol
 
+# The unit's short name in a column of its own beside Qty, so Qty stays a number
+# the table aligns right.
+UNIT = ("unit_name", "Unit")
 PRICED = [
     ("line", "#"),
     ("sku", "SKU"),
     ("description", "Description"),
     ("qty", "Qty"),
+    UNIT,
     ("unit_price", "Unit price"),
     ("discount_pct", "Disc %"),
     ("tax_rate", "Tax %"),
@@ -18,6 +23,21 @@ PRICED = [
     ("tax", "Tax"),
     ("total", "Total"),
 ]
+
+
+def issued_to(view: dict, address: str) -> str | None:
+    """The buyer's name and address (``billing_address`` or ``shipping_address``) as the
+    document was issued, one line each."""
+    buyer = view.get("buyer")
+    if not buyer:
+        return None
+    lines = [buyer["name"], buyer.get(address) or buyer.get("billing_address")]
+    return "\n".join(line for line in lines if line)
+
+
+def with_units(lines: list[dict]) -> list[dict]:
+    """Table rows of ``lines`` with their unit's short name (``kg``) under ``unit_name``."""
+    return [{**line, "unit_name": unit_symbol(line["unit"])} for line in lines]
 
 
 def _totals(view: dict) -> list[tuple[str, object]]:
@@ -36,7 +56,7 @@ def show_quote(view: dict) -> None:
             *_totals(view),
         ],
     )
-    table(None, PRICED, view["lines"], empty="no lines yet")
+    table(None, PRICED, with_units(view["lines"]), empty="no lines yet")
     if view["notes"]:
         table(
             "Notes",
@@ -66,18 +86,17 @@ def show_order(view: dict) -> None:
         ],
         status_keys=("status", "billing", "fulfilment"),
     )
-    rows = []
-    for line in view["lines"]:
-        row = dict(line)
-        row["state"] = "backordered" if line["backordered"] else ""
-        if line["backordered"]:
-            row["state"] = f"backordered {fmt(line['qty_backordered'])}"
-        rows.append(row)
+    rows = with_units(view["lines"])
+    for row in rows:
+        row["state"] = "backordered" if row["backordered"] else ""
+        if row["backordered"]:
+            row["state"] = f"backordered {fmt(row['qty_backordered'])}"
     columns = [
         ("line", "#"),
         ("sku", "SKU"),
         ("description", "Description"),
         ("qty", "Qty"),
+        UNIT,
         ("unit_price", "Unit price"),
         ("discount_pct", "Disc %"),
         ("net", "Net"),
@@ -106,6 +125,8 @@ def show_invoice(view: dict) -> None:
         [
             ("Order", view["order"]),
             ("Customer", view["customer"]),
+            ("Bill to", issued_to(view, "billing_address")),
+            ("Tax id", (view.get("buyer") or {}).get("tax_id")),
             ("Status", view["status"]),
             ("Issued", view["issue_date"]),
             ("Due", view["due_date"]),
@@ -117,7 +138,7 @@ def show_invoice(view: dict) -> None:
             ("Credit memos", ", ".join(view.get("credit_memos", []))),
         ],
     )
-    table(None, PRICED, view["lines"])
+    table(None, PRICED, with_units(view["lines"]))
 
 
 def show_shipment(view: dict) -> None:
@@ -126,6 +147,7 @@ def show_shipment(view: dict) -> None:
         [
             ("Order", view["order"]),
             ("Customer", view["customer"]),
+            ("Ship to", issued_to(view, "shipping_address")),
             ("Status", view["status"]),
             ("Shipped", view["ship_date"]),
             ("From", view.get("warehouse")),
@@ -136,8 +158,8 @@ def show_shipment(view: dict) -> None:
     )
     table(
         None,
-        [("line", "#"), ("sku", "SKU"), ("description", "Description"), ("qty", "Qty")],
-        view["lines"],
+        [("line", "#"), ("sku", "SKU"), ("description", "Description"), ("qty", "Qty"), UNIT],
+        with_units(view["lines"]),
     )
 
 
@@ -191,6 +213,7 @@ def show_explanation(story: dict) -> None:
             ("line", "#"),
             ("sku", "SKU"),
             ("ordered", "Ordered"),
+            UNIT,
             ("invoiced", "Invoiced"),
             ("shipped", "Shipped"),
             *after_sale,
@@ -199,7 +222,7 @@ def show_explanation(story: dict) -> None:
             ("state", "State"),
             ("why", "Why"),
         ],
-        story["lines"],
+        with_units(story["lines"]),
         status_keys=("state",),
         empty="no lines yet",
     )
@@ -219,36 +242,36 @@ def show_explanation(story: dict) -> None:
     if story["blocked_by"]:
         output.line("Blocked by:")
         for blocker in story["blocked_by"]:
-            output.line(f"  - {blocker['message']}")
+            output.paragraph(f"  - {blocker['message']}")
     output.line("What can happen next:" if story["next"] else "Nothing can happen next.")
     # Aligned comments, so the list can be pasted into a shell as it is.
     width = min(max((len(step["command"]) for step in story["next"]), default=0), 60)
     for step in story["next"]:
-        output.line(f"  {step['command']:<{width}}  # {step['why']}")
+        output.shell_step(step["command"], step["why"], width)
 
 
 def _items(items: list[dict]) -> str:
     # Semicolons: product names may hold commas ("Oak desk, 160 × 80 cm").
-    return "; ".join(f"{fmt(item['qty'])} × {item['description']}" for item in items)
+    return "; ".join(quantity_of(item["qty"], item["unit"], item["description"]) for item in items)
 
 
 def _waiting(item: dict) -> str:
     if not item["waiting_for_stock"]:
         return ""
     if item["waiting_qty"] < item["qty"]:
-        return f" ({fmt(item['waiting_qty'])} of them waiting for stock)"
+        return f" ({quantity_phrase(item['waiting_qty'], item['unit'])} of them waiting for stock)"
     return " (waiting for stock)"
 
 
 def show_tracking(status: dict) -> None:
     """``order track``: plain sentences a shop owner can paste into an email."""
     money = status["currency"]
-    output.line(
+    output.paragraph(
         f"Order {status['order']} for {status['customer']}, placed on "
         f"{fmt(status['placed'])}: {status['status_text']}."
     )
-    if not status["shipped"]:
-        output.line("Nothing has shipped yet.")
+    if not status["shipped"] and status["has_goods"]:
+        output.paragraph("Nothing has shipped yet.")
     for shipment in status["shipped"]:
         via = f" with {shipment['carrier']}" if shipment["carrier"] else ""
         tracking = f" (tracking {shipment['tracking']})" if shipment["tracking"] else ""
@@ -258,23 +281,28 @@ def show_tracking(status: dict) -> None:
             if shipment["delivered"]
             else " On its way."
         )
-        output.line(
+        output.paragraph(
             f"{what} on {fmt(shipment['date'])}{via}{tracking}: "
             f"{_items(shipment['items'])}.{arrived}"
         )
     if status["coming"]:
         coming = "; ".join(
-            f"{fmt(item['qty'])} × {item['description']}" + _waiting(item)
+            quantity_of(item["qty"], item["unit"], item["description"]) + _waiting(item)
             for item in status["coming"]
         )
-        output.line(f"Still to come: {coming}.")
+        output.paragraph(f"Still to come: {coming}.")
+    # Services are never shipped: invoicing one is what delivers it.
+    if status["delivered"]:
+        output.paragraph(f"Delivered: {_items(status['delivered'])}.")
+    if status["to_deliver"]:
+        output.paragraph(f"Still to be delivered: {_items(status['to_deliver'])}.")
     invoiced = status["invoiced"]
     if invoiced["invoices"]:
         listed = ", ".join(
             f"{inv['number']} of {fmt(inv['issue_date'])} ({fmt(inv['total'])} {money})"
             for inv in invoiced["invoices"]
         )
-        output.line(f"Invoiced: {listed}.")
+        output.paragraph(f"Invoiced: {listed}.")
     owed = status["owed"]
     if owed["invoices"]:
         listed = "; ".join(
@@ -282,11 +310,11 @@ def show_tracking(status: dict) -> None:
             + (", overdue" if inv["overdue"] else "")
             for inv in owed["invoices"]
         )
-        output.line(f"Still owed: {fmt(owed['total'])} {money}. {listed}.")
+        output.paragraph(f"Still owed: {fmt(owed['total'])} {money}. {listed}.")
     elif invoiced["invoices"]:
-        output.line("Nothing is owed on this order.")
+        output.paragraph("Nothing is owed on this order.")
     for rma in status["returns"]:
-        output.line(f"Return {rma['number']} ({_items(rma['items'])}): {rma['status_text']}.")
+        output.paragraph(f"Return {rma['number']} ({_items(rma['items'])}): {rma['status_text']}.")
 
 
 def done(message: str) -> None:
@@ -313,17 +341,20 @@ def show_pick_list(view: dict) -> None:
             "sku": entry["sku"],
             "name": entry["name"],
             "qty": entry["qty"],
+            "unit_name": unit_symbol(entry["unit"]),
             "for": ", ".join(f"{o['order']} ×{o['qty']}" for o in entry["orders"]),
         }
         for entry in view["lines"]
     ]
     table(
-        f"Pick list, {view['warehouse']}: {view['units']} units for {view['orders']} order(s)",
+        f"Pick list, {view['warehouse']}: {totals_text(view['quantities']) or 'nothing'} "
+        f"for {view['orders']} order(s)",
         [
             ("location", "Location"),
             ("sku", "SKU"),
             ("name", "Product"),
             ("qty", "Pick"),
+            UNIT,
             ("for", "For"),
         ],
         rows,
@@ -333,7 +364,7 @@ def show_pick_list(view: dict) -> None:
     if view["short"]:
         table(
             f"Ready to ship but not in {view['warehouse']}",
-            [("order", "Order"), ("line", "#"), ("sku", "SKU"), ("qty", "Qty")],
-            view["short"],
+            [("order", "Order"), ("line", "#"), ("sku", "SKU"), ("qty", "Qty"), UNIT],
+            with_units(view["short"]),
             status_keys=(),
         )

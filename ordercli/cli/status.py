@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ordercli.cli.common import JsonOpt, day, ledger, qty
+from ordercli.cli.common import JsonOpt, day, ledger, ledger_choice, ledger_choice_text, qty, state
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import fmt, output, render
 
@@ -14,6 +14,8 @@ dashboard = lazy_module("ordercli.reports.dashboard")
 
 # Fits a 100-column terminal; wider ones get the same compact screen.
 SCREEN_WIDTH = 100
+# Words in the middle column up to this long (document numbers, counts) never fold.
+WORD_MAX = 20
 INEXACT = "*"
 
 
@@ -26,14 +28,29 @@ def _panel(title: str, rows: list[tuple[str, str, str]]):
     from rich.table import Table
     from rich.text import Text
 
+    def widest(texts) -> int:
+        return max((Text(text).cell_len for text in texts), default=0)
+
     grid = Table.grid(padding=(0, 1), expand=True)
-    grid.add_column(style="bold", no_wrap=True)
-    # Only the middle column gives way when the panel is narrow.
-    grid.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
-    grid.add_column(justify="right", no_wrap=True)
+    # Labels and amounts are never cut (their min_width is what the width measures);
+    # only the middle column gives way when the panel is narrow, wrapping its words.
+    grid.add_column(style="bold", no_wrap=True, min_width=widest(row[0] for row in rows))
+    words = [word for row in rows for word in row[1].split()]
+    grid.add_column(overflow="fold", ratio=1, min_width=min(widest(words), WORD_MAX))
+    grid.add_column(justify="right", no_wrap=True, min_width=widest(row[2] for row in rows))
     for label, figure, amount in rows:
         grid.add_row(Text(label), Text(figure), Text(amount))
     return Panel(grid, title=Text(title, style="bold"), title_align="left")
+
+
+def _panels_per_row(panels, width: int) -> int:
+    """Two panels side by side when both fit whole, else one under the other."""
+    from rich.measure import Measurement
+
+    console = output.out
+    # A panel adds its border and one column of padding on each side.
+    need = max(Measurement.get(console, console.options, p.renderable).minimum for p in panels)
+    return 2 if 2 * (need + 4) + 1 <= width else 1
 
 
 def show_status(doc: dict) -> None:
@@ -114,14 +131,21 @@ def show_status(doc: dict) -> None:
             ("Shipments", str(today["shipments"]), ""),
         ],
     )
-    screen = Table.grid(padding=(0, 1), expand=True)
-    screen.add_column(ratio=1)
-    screen.add_column(ratio=1)
-    screen.add_row(orders, money)
-    screen.add_row(stock, activity)
     width = min(output.out.width, SCREEN_WIDTH)
+    panels = [orders, money, stock, activity]
+    per_row = _panels_per_row(panels, width)
+    screen = Table.grid(padding=(0, 1), expand=True)
+    for _ in range(per_row):
+        screen.add_column(ratio=1)
+    for first in range(0, len(panels), per_row):
+        screen.add_row(*panels[first : first + per_row])
     when = f"as of the end of {doc['as_of']}" if doc["as_of"] else f"now ({doc['day']})"
     output.print(Text(f"ordercli status {when}, amounts in {doc['currency']}", style="bold"))
+    # A long path folds at the screen's width rather than widen the screen.
+    ledger_line = Table.grid()
+    ledger_line.add_column(max_width=width, overflow="fold")
+    ledger_line.add_row(Text(f"ledger: {ledger_choice_text(doc)}"))
+    output.print(ledger_line)
     screen.width = width
     output.print(screen)
     notes = Table.grid()
@@ -167,4 +191,5 @@ def status(
     when = day(as_of, "--as-of")
     with ledger(ctx, write=False) as session:
         doc = dashboard.dashboard(session=session, as_of=when, low_stock=threshold)
+    doc.update(ledger_choice(state(ctx).db))
     render(doc, as_json, show_status)

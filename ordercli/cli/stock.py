@@ -11,6 +11,7 @@ from ordercli.cli.common import AllOpt, JsonOpt, LimitOpt, ledger, list_limit, q
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import render, table
 from ordercli.domain.money import parse_qty
+from ordercli.domain.units import quantity_phrase
 
 catalog = lazy_module("ordercli.services.inventory.catalog")
 stock = lazy_module("ordercli.services.inventory.stock")
@@ -40,7 +41,11 @@ COLUMNS = [
 
 def _show_levels(rows) -> None:
     for row in rows:
-        row["by_warehouse"] = ", ".join(f"{code} {q}" for code, q in row["warehouses"].items())
+        # The unit where it is not a count ("MAIN 25.5 kg"): a column of its own would
+        # crowd a list that already fills a terminal.
+        row["by_warehouse"] = ", ".join(
+            f"{code} {quantity_phrase(q, row['unit'])}" for code, q in row["warehouses"].items()
+        )
     columns = COLUMNS
     if rows and "on_hand_here" in rows[0]:
         here = rows[0]["warehouse"]

@@ -9,14 +9,19 @@ at once with "database is locked" when another process wrote in between,
 ignoring the busy timeout. Taking the write lock at BEGIN makes a second
 writer wait its turn instead, and no read-modify-write is ever interleaved.
 
-The schema is created and upgraded by Alembic on first use. A ledger already
-at the current revision opens without importing Alembic, so commands stay fast.
+Only ``ordercli init`` (and the demo, which builds its own) creates a ledger:
+every other command refuses a location where no ledger is, so a mistyped path
+never turns into a new, empty set of books. The schema is created by Alembic
+when a ledger is created, and an older one upgraded on first use. A ledger
+already at the current revision opens without importing Alembic, so commands
+stay fast.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -27,6 +32,10 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 
+# Which ledger to open is worked out in ``location.py``, light enough for ``--version``;
+# ``resolve_location`` is named here too, beside the code that opens a ledger.
+from ordercli.db.location import FROM_DEFAULT, FROM_OPTION, describe_location, ledger_file
+from ordercli.db.location import resolve_location as resolve_location
 from ordercli.db.migrations.runner import alembic_config, upgrade
 from ordercli.domain.errors import LedgerUnavailable, RuleViolation
 from ordercli.domain.paths import path_error
@@ -35,10 +44,10 @@ from ordercli.models import metadata
 if TYPE_CHECKING:
     from sqlalchemy.schema import ColumnCollectionConstraint, Index
 
-# platformdirs and Alembic's script directory are imported inside the functions that
-# need them: a ledger given by --db, already at the current revision, needs neither.
+# Alembic's script directory is imported inside the function that needs it: a ledger
+# already at the current revision does not.
 
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 DEFAULT_BUSY_TIMEOUT_SECONDS = 30.0
 
 
@@ -61,26 +70,44 @@ def busy_timeout_seconds() -> float:
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-def default_ledger_path() -> Path:
-    from platformdirs import user_data_path
+def no_ledger(url: str, origin: str | None, detail: str = "") -> LedgerUnavailable:
+    """The refusal of a location that holds no ledger; the hint says where the location
+    came from (``location.location_origin``) and how to create a ledger there."""
+    where = describe_location(url)
+    what = "path" if ledger_file(url) else "URL"
+    if origin == FROM_OPTION:
+        hint = (
+            f"the {what} was given with --db; correct it, or create a new ledger there "
+            f"with `ordercli --db {shlex.quote(where)} init`"
+        )
+    elif origin == FROM_DEFAULT:
+        hint = (
+            "this is the default ledger in your user data directory (neither --db nor "
+            "ORDERCLI_DB is set); create it with `ordercli init`, or point --db or "
+            "ORDERCLI_DB at your ledger"
+        )
+    elif origin:
+        hint = (
+            f"the {what} comes from {origin}; correct it, or create a new ledger there "
+            "with `ordercli init`"
+        )
+    else:
+        hint = f"correct the {what}, or create a new ledger there with `ordercli init`"
+    return LedgerUnavailable(f"no ledger at {where}{detail}", hint=hint)
 
-    return user_data_path("ordercli", appauthor=False) / "ordercli.db"
 
+def require_ledger_file(url: str, origin: str | None = None) -> None:
+    """Refuse a SQLite ledger location where no ledger file is, touching nothing on disk.
 
-def resolve_location(db: str | None) -> str:
-    """The ledger's SQLAlchemy URL: ``--db``, else ``$ORDERCLI_DB``, else the user's data dir."""
-    location = db or os.environ.get("ORDERCLI_DB") or str(default_ledger_path())
-    if "://" in location:
-        return location
-    return f"sqlite:///{Path(location).expanduser().absolute()}"
-
-
-def describe_location(url: str) -> str:
-    if url.startswith("sqlite:///"):
-        return url.removeprefix("sqlite:///")
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
+    A server's database is checked for ordercli's schema when it is opened."""
+    path = ledger_file(url)
+    if path is None:
+        return
+    _check_sqlite_file(path)
+    if not path.exists():
+        raise no_ledger(url, origin)
+    if path.stat().st_size == 0:
+        raise no_ledger(url, origin, " (the file is empty)")
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -121,9 +148,8 @@ def _lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
-def _check_sqlite_file(url: str) -> None:
-    path = Path(url.removeprefix("sqlite:///"))
-
+def _check_sqlite_file(path: Path) -> None:
+    """Refuse a path that cannot be a ledger: unusable, a directory, another kind of file."""
     problem = path_error(path)
     if problem:
         shown = str(path) if len(str(path)) <= 80 else str(path)[:77] + "…"
@@ -134,23 +160,35 @@ def _check_sqlite_file(url: str) -> None:
         with path.open("rb") as handle:
             if handle.read(16) != SQLITE_MAGIC:
                 raise LedgerUnavailable(f"{path} is not an ordercli ledger (not a SQLite file)")
-    else:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise LedgerUnavailable(f"cannot create the ledger at {path}: {exc.strerror}") from None
+
+
+def _make_room(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LedgerUnavailable(f"cannot create the ledger at {path}: {exc.strerror}") from None
 
 
 _engines: dict[str, Engine] = {}
 
 
-def open_ledger(url: str) -> Engine:
-    """An engine on a ledger at the current schema, creating or upgrading it if needed."""
+def open_ledger(url: str, *, create: bool = False, origin: str | None = None) -> Engine:
+    """An engine on a ledger at the current schema, upgrading an older one.
+
+    Where no ledger is (no file, an empty file, a database without ordercli's schema)
+    it is refused, naming ``origin`` (where the location came from) in the hint,
+    unless ``create``: then the ledger is created there. A refusal leaves the disk as
+    it was: no file, no write-ahead log, no folder."""
     if url in _engines:
         return _engines[url]
     is_sqlite = url.startswith("sqlite")
-    if is_sqlite and url != "sqlite://" and ":memory:" not in url:
-        _check_sqlite_file(url)
+    path = ledger_file(url)
+    if path is not None:
+        if create:
+            _check_sqlite_file(path)
+            _make_room(path)
+        else:
+            require_ledger_file(url, origin)
     try:
         # The default pool keeps one connection open for a whole process, so a batch of
         # units of work does not pay for opening (and checkpointing on close) each time.
@@ -159,7 +197,11 @@ def open_ledger(url: str) -> Engine:
         raise LedgerUnavailable(f"cannot open the ledger {url!r}: {exc}") from None
     if is_sqlite:
         _configure_sqlite(engine)
-    _ensure_schema(engine)
+    try:
+        _ensure_schema(engine, create=create, origin=origin)
+    except LedgerUnavailable:
+        engine.dispose()  # a refused ledger is left closed, as it was found
+        raise
     _engines[url] = engine
     return engine
 
@@ -176,13 +218,16 @@ def _stored_revision(engine: Engine) -> tuple[str | None, bool]:
         raise _unavailable(exc, describe_location(str(engine.url))) from None
 
 
-def _ensure_schema(engine: Engine) -> None:
+def _ensure_schema(engine: Engine, *, create: bool, origin: str | None) -> None:
     revision, has_tables = _stored_revision(engine)
     if revision == HEAD_REVISION:
         return
-    where = describe_location(engine.url.render_as_string(hide_password=False))
+    url = engine.url.render_as_string(hide_password=False)
+    where = describe_location(url)
     if revision is None and has_tables:
         raise LedgerUnavailable(f"{where} is not an ordercli ledger (it holds other tables)")
+    if revision is None and not create:
+        raise no_ledger(url, origin, " (the database holds no ordercli ledger)")
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(alembic_config())

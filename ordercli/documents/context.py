@@ -19,8 +19,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from ordercli.books.clock import today
+from ordercli.db.lookup import chunks
 from ordercli.domain.money import qty_from_db
-from ordercli.models import Customer, OrderLine, Shipment, ShipmentLine
+from ordercli.domain.units import totals_by_unit
+from ordercli.models import Customer, OrderLine, Product, Shipment, ShipmentLine
 from ordercli.reports.receivables import aging, statement
 from ordercli.services.parties.company import company_profile
 from ordercli.services.parties.customers import get_customer
@@ -58,6 +60,21 @@ def _party(customer: Customer) -> dict:
     }
 
 
+def _seller_as_issued(company: dict, seller: dict) -> dict:
+    """The company block of an issued document: name, address, tax id, bank details and
+    footer as it was issued (rule 4); logo, locale and currency are today's settings."""
+    return {**company, **seller}
+
+
+def _buyer_as_issued(buyer: dict, terms_days: int) -> dict:
+    """The customer block of an issued document, from its frozen buyer (rule 4)."""
+    return {
+        **buyer,
+        "shipping_address": buyer.get("shipping_address") or buyer.get("billing_address"),
+        "terms_days": terms_days,
+    }
+
+
 def tax_breakdown(lines: list[dict]) -> list[dict]:
     """Net and tax per tax rate, from the rounded lines (SPEC rule 10)."""
     per_rate: dict[Decimal, dict] = defaultdict(
@@ -71,15 +88,23 @@ def tax_breakdown(lines: list[dict]) -> list[dict]:
     return [{"rate": rate, **per_rate[rate]} for rate in sorted(per_rate)]
 
 
-def _base(session: Session, kind: str, title: str, customer_id: int) -> dict:
+def _base(
+    session: Session, kind: str, title: str, customer_id: int, issued: dict | None = None
+) -> dict:
+    """The frame of a document; ``issued`` (the view of an issued document) gives the
+    seller and buyer as they were, where a quote or statement shows them as they are."""
     company = _company(session)
     customer = session.get(Customer, customer_id)
     assert customer is not None  # customer_id is a NOT NULL foreign key to it
+    party = _party(customer)
+    if issued is not None:
+        company = _seller_as_issued(company, issued["seller"])
+        party = _buyer_as_issued(issued["buyer"], customer.terms_days)
     return {
         "kind": kind,
         "title": title,
         "company": company,
-        "customer": _party(customer),
+        "customer": party,
         "printed_on": _today(),
     }
 
@@ -96,20 +121,23 @@ def invoice_contexts(session: Session, invoices: list) -> list[dict]:
     """The contexts of many invoices with a handful of queries (``invoice pdf --all``)."""
     company = _company(session)
     printed = _today()
-    customers = {
-        c.id: _party(c)
-        for c in session.scalars(
-            select(Customer).where(col(Customer.id).in_({i.customer_id for i in invoices}))
+    terms: dict[int, int] = {}
+    for chunk in chunks(sorted({i.customer_id for i in invoices})):
+        terms.update(
+            session.execute(
+                select(col(Customer.id), col(Customer.terms_days)).where(
+                    col(Customer.id).in_(chunk)
+                )
+            ).all()
         )
-    }
     contexts = []
     for invoice, view in zip(invoices, views.invoice_views(session, invoices), strict=True):
         contexts.append(
             {
                 "kind": "invoice",
                 "title": f"Invoice {view['number']}",
-                "company": company,
-                "customer": customers[invoice.customer_id],
+                "company": _seller_as_issued(company, view["seller"]),
+                "customer": _buyer_as_issued(view["buyer"], terms[invoice.customer_id]),
                 "printed_on": printed,
                 "document": view,
                 "invoice": view,
@@ -139,7 +167,9 @@ def credit_memo_context(session: Session, number: str) -> dict:
     invoice = views.invoice_view(
         session, get_invoice(session=session, number=view["invoice"]), with_lines=False
     )
-    context = _base(session, "credit-memo", f"Credit memo {view['number']}", memo.customer_id)
+    context = _base(
+        session, "credit-memo", f"Credit memo {view['number']}", memo.customer_id, issued=view
+    )
     context.update(
         document=view,
         memo=view,
@@ -153,6 +183,16 @@ def packing_slip_context(session: Session, number: str) -> dict:
     """A shipment's goods, without prices, with what is still to come on the order."""
     shipment = get_shipment(session=session, number=number)
     view = views.shipment_view(session, shipment)
+    # Only goods are shipped (rule 12): a service line on a shipment was delivered by
+    # invoicing it, and nothing of it is packed.
+    services = set(
+        session.execute(
+            select(col(ShipmentLine.position))
+            .join(Product, col(Product.id) == col(ShipmentLine.product_id))
+            .where(col(ShipmentLine.shipment_id) == shipment.id, col(Product.service).is_(True))
+        ).scalars()
+    )
+    view["lines"] = [line for line in view["lines"] if line["line"] not in services]
     # What was still open right after this shipment left, so a reprint says what
     # the original said: the line's quantity less this and every earlier shipment.
     earlier = aliased(ShipmentLine)
@@ -177,11 +217,18 @@ def packing_slip_context(session: Session, number: str) -> dict:
         still_open = {}  # a replacement for returned goods: nothing else is coming with it
     for line in view["lines"]:
         line["still_to_come"] = qty_from_db(max(still_open.get(line["line"], 0), 0))
-    context = _base(session, "packing-slip", f"Packing slip {view['number']}", shipment.customer_id)
+    context = _base(
+        session,
+        "packing-slip",
+        f"Packing slip {view['number']}",
+        shipment.customer_id,
+        issued=view,
+    )
     context.update(
         document=view,
         shipment=view,
-        total_qty=sum((line["qty"] for line in view["lines"]), Decimal(0)),
+        # Per unit: ten kilograms and six boxes are never sixteen of anything.
+        quantities_by_unit=totals_by_unit((line["unit"], line["qty"]) for line in view["lines"]),
     )
     return context
 

@@ -35,6 +35,7 @@ from ordercli.books.events import record_event
 from ordercli.documents import render_document
 from ordercli.domain.errors import InvalidInput, OrderCliError, RuleViolation
 from ordercli.domain.money import qty_from_db, qty_str
+from ordercli.domain.units import unit_symbol
 from ordercli.io.files import atomic_file, check_target
 from ordercli.models import Customer, Invoice, SalesOrder, Shipment
 from ordercli.services.parties.company import PASSWORD_VARIABLE, company_profile, smtp_password
@@ -301,8 +302,8 @@ def shipment_message(session: Session, number: str, to: str | None = None) -> Em
         f" from {company}" if company else ""
     )
     lines = fulfilment.shipment_lines(session=session, shipment=shipment)
-    rows = [("SKU", "Description", "Qty")] + [
-        (ln.sku, ln.description, qty_str(qty_from_db(ln.qty))) for ln in lines
+    rows = [("SKU", "Description", "Qty", "")] + [
+        (ln.sku, ln.description, qty_str(qty_from_db(ln.qty)), unit_symbol(ln.unit)) for ln in lines
     ]
     sku_width = max(len(r[0]) for r in rows)
     desc_width = max(len(r[1]) for r in rows)
@@ -316,7 +317,7 @@ def shipment_message(session: Session, number: str, to: str | None = None) -> Em
         f"Tracking number: {shipment.tracking or 'not given'}",
         "",
         "What we shipped:",
-        *(f"  {r[0]:<{sku_width}}  {r[1]:<{desc_width}}  {r[2]:>5}".rstrip() for r in rows),
+        *(f"  {r[0]:<{sku_width}}  {r[1]:<{desc_width}}  {r[2]:>5} {r[3]}".rstrip() for r in rows),
         "",
         *_signature(profile),
     ]

@@ -21,6 +21,8 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 from ordercli.domain.errors import InvalidInput
+from ordercli.domain.text import TYPED_LINE_BREAK
+from ordercli.domain.units import unit_symbol
 
 # Jinja2 and Babel's number and date formats are imported inside the functions that
 # render: only commands that write a document load them.
@@ -128,10 +130,12 @@ class Formats:
 
 
 def _lines(value) -> Markup:
-    """Multi-line text (an address) with each line escaped and joined by ``<br>``."""
+    """Multi-line text (an address) with each line escaped and joined by ``<br>``; a
+    ``\\n`` typed before ordercli stored it as a line break is one too."""
     if not value:
         return Markup("")
-    return Markup("<br>").join(escape(line) for line in str(value).splitlines() if line.strip())
+    text = str(value).replace(TYPED_LINE_BREAK, "\n")
+    return Markup("<br>").join(escape(line.strip()) for line in text.splitlines() if line.strip())
 
 
 @cache
@@ -149,7 +153,12 @@ def _environment(dirs: tuple[Path, ...], currency: str, locale: str):
         auto_reload=False,
     )
     env.filters.update(
-        money=formats.money, qty=formats.qty, pct=formats.pct, date=formats.date, lines=_lines
+        money=formats.money,
+        qty=formats.qty,
+        pct=formats.pct,
+        date=formats.date,
+        lines=_lines,
+        unit=unit_symbol,
     )
     return env
 

@@ -132,9 +132,38 @@ def allows(action: str, status: str) -> bool:
     return ORDER_ACTIONS[action][OrderStatus(status)] is None
 
 
-def line_finished(qty: int, invoiced: int, shipped: int) -> bool:
-    """An order line is finished when it is fully invoiced and fully shipped (rule 8)."""
-    return invoiced >= qty and shipped >= qty
+def fulfilled_qty(*, service: bool, shipped: int, invoiced: int, credited: int) -> int:
+    """How much of an order line has reached the customer (rules 12, 14).
+
+    Goods are fulfilled by shipping them. A service is never shipped: it is delivered
+    by invoicing it, so what invoicing delivered is what is invoiced and not credited.
+    A credited quantity of a service was billed in error or is not to be delivered
+    (a service is never returned), so nothing is both credited and delivered without
+    being billed."""
+    return invoiced - credited if service else shipped
+
+
+def qty_to_fulfil(*, service: bool, qty: int, credited: int) -> int:
+    """What an order line has to fulfil: a credited quantity of a service leaves it."""
+    return qty - credited if service else qty
+
+
+def line_finished(
+    *, qty: int, invoiced: int, shipped: int, credited: int = 0, service: bool = False
+) -> bool:
+    """An order line is finished when it is fully invoiced and fully fulfilled: goods
+    shipped, a service delivered by invoicing it (rules 8, 12)."""
+    fulfilled = fulfilled_qty(
+        service=service, shipped=shipped, invoiced=invoiced, credited=credited
+    )
+    return invoiced >= qty and fulfilled >= qty_to_fulfil(
+        service=service, qty=qty, credited=credited
+    )
+
+
+def completed_because(*, has_goods: bool) -> str:
+    """Why an order is completed, as its ``completed`` event says."""
+    return "fully invoiced and shipped" if has_goods else "fully invoiced, its services delivered"
 
 
 def progress_status(done: list, ordered: list, none, partly, fully):

@@ -59,6 +59,20 @@ def clean_text(
     return cleaned
 
 
+# What people type for a line break where they cannot type one: a shell option, a cell.
+TYPED_LINE_BREAK = "\\n"
+
+
+def clean_lines(value: str | None, *, what: str, max_length: int = MAX_TEXT) -> str | None:
+    """Multi-line text (an address) as ``clean_text`` keeps it, one line per line: a typed
+    ``\\n`` and a Windows line end are line breaks; each line is trimmed, blank ones dropped."""
+    if value is None:
+        return None
+    text = value.replace(TYPED_LINE_BREAK, "\n").replace("\r\n", "\n")
+    lines = (line.strip() for line in text.split("\n"))
+    return clean_text("\n".join(line for line in lines if line), what=what, max_length=max_length)
+
+
 def clean_code(value: str, *, what: str) -> str:
     """A code (customer, SKU, warehouse): required, one word, no '=' (``SKU=QTY`` parsing)."""
     code = clean_text(value, what=what, required=True, max_length=64)

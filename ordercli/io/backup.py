@@ -128,7 +128,11 @@ def restore_ledger(*, url: str, source: str) -> dict:
     check_path(source_path)
     if source_path.exists() and ledger.exists() and source_path.resolve() == ledger.resolve():
         raise InvalidInput("that file is the ledger itself; restore reads a backup of it")
-    with tempfile.TemporaryDirectory(dir=ledger.parent, prefix=".ordercli-restore-") as folder:
+    # The backup is checked beside the ledger; a ledger restored into a folder that does
+    # not exist yet (a new machine) is checked in the temporary folder, and its folder
+    # made only once the backup has passed.
+    beside = ledger.parent if ledger.parent.is_dir() else None
+    with tempfile.TemporaryDirectory(dir=beside, prefix=".ordercli-restore-") as folder:
         candidate = _checked_copy(source_path, Path(folder))
         kept = None
         if ledger.exists():

@@ -56,7 +56,7 @@ def migrate_ledger(*, source_url: str, target_url: str, progress=None) -> dict:
     if "://" not in target_url:
         target_url = f"sqlite:///{target_url}"
     source = open_ledger(source_url)
-    target = open_ledger(target_url)  # creates the schema at the current revision
+    target = open_ledger(target_url, create=True)  # a new ledger, at the current revision
     where = describe_location(target.url.render_as_string(hide_password=True))
     busy = _in_use(target)
     if busy:

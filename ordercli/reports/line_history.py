@@ -10,6 +10,9 @@ read order lines through one of two views with the same columns:
   cancelled events; shipped and invoiced quantities from shipments and
   invoices dated on or before it; on hand from the stock moves up to then.
 
+In both, a service line has nothing to ship (``to_ship`` is 0): it is
+delivered by invoicing it, so it waits only to be invoiced.
+
 Two things are not dated. Reservations and backorders are rebuilt by the rules
 that make them (a confirmed order reserves what it still has to ship; stock
 covers the open lines earliest confirmed first). Order lines are edited in
@@ -107,7 +110,8 @@ def lines_now(orders):
             OrderLine.product_id,
             orders.c.state,
             Product.service,
-            OrderLine.qty - OrderLine.qty_shipped,
+            # Only goods are shipped: a service is delivered by invoicing it (rule 12).
+            case((col(Product.service), 0), else_=OrderLine.qty - OrderLine.qty_shipped),
             OrderLine.qty - OrderLine.qty_invoiced,
             OrderLine.net,
             OrderLine.tax,
@@ -154,7 +158,8 @@ def lines_as_of(orders, day: date):
         .subquery("invoiced_as_of")
     )
     on_hand = on_hand_as_of(day)
-    to_ship = OrderLine.qty - func.coalesce(shipped.c.qty, 0)
+    # Only goods are shipped: a service is delivered by invoicing it (rule 12).
+    to_ship = case((col(Product.service), 0), else_=OrderLine.qty - func.coalesce(shipped.c.qty, 0))
     waits_for_stock = and_(
         orders.c.state.in_(OPEN_STATES),
         orders.c.confirmed_at.is_not(None),

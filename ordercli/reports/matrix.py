@@ -7,7 +7,8 @@ the order-line view of ``line_history`` (now, or rebuilt as of a day).
 
 A line's state: ``draft``, ``on_hold`` and ``cancelled`` follow its order;
 on a confirmed order it is ``backordered`` (waits for stock), ``to_ship``,
-``to_invoice`` (shipped, not yet invoiced) or ``completed``. Its last state
+``to_invoice`` (shipped, or a service, not yet invoiced: a service is
+delivered by invoicing it) or ``completed``. Its last state
 change is the latest of: its order's date and its created, confirmed, held,
 released, cancelled and line events; shipments and invoices of the line. All
 are dated, so the matrix as of a past day is rebuilt from them.

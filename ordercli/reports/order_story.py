@@ -7,6 +7,10 @@ that can move it on. ``track_order`` says the same to the customer in plain
 words: what has shipped, what is still to come, what is owed, which returns
 are under way, and nothing internal (no hold reasons, costs or rules).
 
+Only goods are shipped (rule 12): a service line reads as delivered once it is
+invoiced (less what a credit took back) and as to be delivered until then,
+never as shipped or on its way.
+
 Both only read, with a fixed number of queries per order however many lines,
 invoices, shipments or returns it has (``_read``).
 """
@@ -23,7 +27,18 @@ from sqlmodel import Session, col, func, select
 from ordercli.books.events import events_for
 from ordercli.books.settings import amount_of, currency
 from ordercli.domain.money import qty_from_db, qty_text
-from ordercli.domain.states import RETURN_OPEN, InvoiceStatus, OrderStatus, allows, refusal
+from ordercli.domain.states import (
+    RETURN_OPEN,
+    InvoiceStatus,
+    OrderStatus,
+    allows,
+    fulfilled_qty,
+    line_finished,
+    progress_status,
+    qty_to_fulfil,
+    refusal,
+)
+from ordercli.domain.units import quantity_phrase
 from ordercli.models import (
     CreditMemo,
     Customer,
@@ -50,9 +65,36 @@ class _Line:
     service: bool
     on_hand: int
     available: int
+    stock_unit: str  # the product's unit now, which its stock is counted in
 
     def __getattr__(self, name):  # the order line's columns, read through
         return getattr(self.row, name)
+
+    @property
+    def fulfilled(self) -> int:
+        """Goods shipped, or a service delivered by invoicing it (rule 12)."""
+        row = self.row
+        return fulfilled_qty(
+            service=self.service,
+            shipped=row.qty_shipped,
+            invoiced=row.qty_invoiced,
+            credited=row.qty_credited,
+        )
+
+    @property
+    def to_fulfil(self) -> int:
+        return qty_to_fulfil(service=self.service, qty=self.row.qty, credited=self.row.qty_credited)
+
+    @property
+    def finished(self) -> bool:
+        row = self.row
+        return line_finished(
+            qty=row.qty,
+            invoiced=row.qty_invoiced,
+            shipped=row.qty_shipped,
+            credited=row.qty_credited,
+            service=self.service,
+        )
 
 
 @dataclass
@@ -77,6 +119,15 @@ class _Facts:
         )
 
     @property
+    def services(self) -> set[int]:
+        """The product ids of the order's services."""
+        return {line.product_id for line in self.lines if line.service}
+
+    @property
+    def goods(self) -> list[_Line]:
+        return [line for line in self.lines if not line.service]
+
+    @property
     def draft(self) -> bool:
         """A draft, or a draft put on hold: confirming it is still ahead."""
         return self.order.status == OrderStatus.DRAFT or (
@@ -89,14 +140,15 @@ def _read(session: Session, number: str) -> _Facts:
     customer = session.get(Customer, order.customer_id)
     assert customer is not None  # an order's customer_id is a NOT NULL foreign key
     lines = [
-        _Line(row, sku, service, on_hand, on_hand - reserved)
-        for row, sku, service, on_hand, reserved in session.execute(
+        _Line(row, sku, service, on_hand, on_hand - reserved, stock_unit)
+        for row, sku, service, on_hand, reserved, stock_unit in session.execute(
             sa_select(
                 OrderLine,
                 col(Product.sku),
                 col(Product.service),
                 col(Product.on_hand),
                 col(Product.reserved),
+                col(Product.unit),
             )
             .join(Product, col(Product.id) == OrderLine.product_id)
             .where(col(OrderLine.order_id) == order.id)
@@ -139,7 +191,7 @@ def explain_order(*, session: Session, number: str) -> dict:
     facts = _read(session, number)
     order, rows = facts.order, [ln.row for ln in facts.lines]
     billing = ordering.billing_status(rows).value
-    fulfilment = ordering.fulfilment_status(rows).value
+    fulfilment = ordering.fulfilment_status(rows, facts.services).value
     money = lambda units: amount_of(session, units)  # noqa: E731
     credit = _credit_check(session, facts)
     return {
@@ -156,7 +208,7 @@ def explain_order(*, session: Session, number: str) -> dict:
         "explanations": {
             "status": _status_why(facts),
             "billing_status": _progress_why(facts, billing, "qty_invoiced", "invoiced"),
-            "fulfilment_status": _progress_why(facts, fulfilment, "qty_shipped", "shipped"),
+            "fulfilment_status": _fulfilment_why(facts, fulfilment),
         },
         "blocked_by": _blockers(facts, credit),
         "lines": [_line_story(facts, ln) for ln in facts.lines],
@@ -181,37 +233,46 @@ def _reserved(facts: _Facts, line: _Line) -> int:
     return line.qty - line.qty_shipped if facts.reserving and not line.service else 0
 
 
+def _amount(units: int, unit: str) -> str:
+    """``12.5 kg``; things counted need no unit in a sentence (``3``)."""
+    return quantity_phrase(qty_from_db(units), unit)
+
+
 def _line_story(facts: _Facts, line: _Line) -> dict:
     reserved = _reserved(facts, line)
-    done = line.qty_invoiced >= line.qty and line.qty_shipped >= line.qty
-    shipped_word = "delivered (a service)" if line.service else "shipped"
-    why = [
-        f"{qty_text(line.qty_invoiced)} of {qty_text(line.qty)} invoiced",
-        f"{qty_text(line.qty_shipped)} of {qty_text(line.qty)} {shipped_word}",
-    ]
+    why = [f"{qty_text(line.qty_invoiced)} of {_amount(line.qty, line.unit)} invoiced"]
+    if line.service:
+        why.append(
+            f"{qty_text(line.fulfilled)} of {_amount(line.to_fulfil, line.unit)} delivered "
+            "(a service: invoicing it delivers it)"
+        )
+    else:
+        why.append(f"{qty_text(line.qty_shipped)} of {_amount(line.qty, line.unit)} shipped")
     for units, what in (
         (line.qty_credited, "credited"),
         (line.qty_returned, "returned"),
         (line.qty_replaced, "sent again as replacement"),
     ):
         if units:
-            why.append(f"{qty_text(units)} {what}")
+            why.append(f"{_amount(units, line.unit)} {what}")
     if facts.order.status == OrderStatus.CANCELLED:
         state, why = "cancelled", ["the order is cancelled: nothing to invoice or ship"]
     elif facts.draft:
         state = "on_hold" if facts.order.status == OrderStatus.ON_HOLD else "draft"
         why.append("not confirmed yet, so nothing is reserved")
-    elif done:
+    elif line.finished:
         state = "done"
     else:
         if reserved:
-            why.append(f"{qty_text(reserved)} reserved for it")
+            why.append(f"{_amount(reserved, line.unit)} reserved for it")
         if line.qty_backordered:
             why.append(
-                f"{qty_text(line.qty_backordered)} backordered: {line.sku} has "
-                f"{qty_text(line.on_hand)} on hand, {qty_text(line.available)} available"
+                f"{_amount(line.qty_backordered, line.unit)} backordered: {line.sku} has "
+                f"{_amount(line.on_hand, line.stock_unit)} on hand, "
+                f"{_amount(line.available, line.stock_unit)} available"
             )
-        to_invoice, to_ship = line.qty_invoiced < line.qty, line.qty_shipped < line.qty
+        to_invoice = line.qty_invoiced < line.qty
+        to_ship = not line.service and line.qty_shipped < line.qty
         if facts.order.status == OrderStatus.ON_HOLD:
             state = "on_hold"
         elif line.qty_backordered:
@@ -226,9 +287,13 @@ def _line_story(facts: _Facts, line: _Line) -> dict:
         "line": line.position,
         "sku": line.sku,
         "description": line.description,
+        "service": line.service,
+        "unit": line.unit,
         "ordered": qty_from_db(line.qty),
         "invoiced": qty_from_db(line.qty_invoiced),
         "shipped": qty_from_db(line.qty_shipped),
+        # What reached the customer: goods shipped, a service delivered by invoicing it.
+        "fulfilled": qty_from_db(line.fulfilled),
         "credited": qty_from_db(line.qty_credited),
         "returned": qty_from_db(line.qty_returned),
         "replaced": qty_from_db(line.qty_replaced),
@@ -257,33 +322,83 @@ def _status_why(facts: _Facts) -> str:
             "cancelled: cancelled while nothing was invoiced or shipped; its reservations "
             "were released (rule 7)"
         )
+    has_services, has_goods = bool(facts.services), bool(facts.goods)
     if status == OrderStatus.COMPLETED:
-        return "completed: every line is fully invoiced and fully shipped (rule 8)"
+        if not has_services:
+            return "completed: every line is fully invoiced and fully shipped (rule 8)"
+        if not has_goods:
+            return (
+                "completed: every line is fully invoiced, which delivered its services "
+                "(rules 8, 12)"
+            )
+        return (
+            "completed: every line is fully invoiced and its goods fully shipped; its "
+            "services were delivered by invoicing them (rules 8, 12)"
+        )
     to_invoice = sum(1 for ln in facts.lines if ln.qty_invoiced < ln.qty)
-    to_ship = sum(1 for ln in facts.lines if ln.qty_shipped < ln.qty)
+    to_ship = sum(1 for ln in facts.goods if ln.qty_shipped < ln.qty)
+    rule = (
+        "rules 8, 12: completed = every line fully invoiced and its goods shipped; "
+        "invoicing a service delivers it"
+        if has_services
+        else "rule 8: completed = every line fully invoiced and shipped"
+    )
     return (
         f"confirmed: confirmed on {order.confirmed_at:%Y-%m-%d}; not completed while "
         f"{to_invoice} of {len(facts.lines)} line(s) are still to invoice and {to_ship} to "
-        "ship (rule 8: completed = every line fully invoiced and shipped)"
+        f"ship ({rule})"
     )
 
 
 def _progress_why(facts: _Facts, status: str, attr: str, verb: str) -> str:
-    """The numbers behind a billing or fulfilment status (rules 8 and 9)."""
-    if not facts.lines:
+    """The numbers behind a billing status (rules 8 and 9)."""
+    return _progress_text(
+        status,
+        [(ln, getattr(ln, attr), ln.qty, verb) for ln in facts.lines],
+        verb,
+        (8,),
+    )
+
+
+def _fulfilment_why(facts: _Facts, status: str) -> str:
+    """The numbers behind a fulfilment status: goods shipped, services delivered by
+    invoicing them (rules 8, 9, 12)."""
+    verbs = {"delivered" if ln.service else "shipped" for ln in facts.lines}
+    verb = " or ".join(sorted(verbs, reverse=True)) if verbs else "shipped"
+    rules = (8, 12) if facts.services else (8,)
+    return _progress_text(
+        status,
+        [
+            (ln, ln.fulfilled, ln.to_fulfil, "delivered" if ln.service else "shipped")
+            for ln in facts.lines
+        ],
+        verb,
+        rules,
+    )
+
+
+def _rules(numbers) -> str:
+    listed = sorted(set(numbers))
+    return ("rule " if len(listed) == 1 else "rules ") + ", ".join(map(str, listed))
+
+
+def _progress_text(status: str, measures: list, verb: str, rules: tuple[int, ...]) -> str:
+    """``measures``: (line, done, due, its verb) per line; ``verb`` the order's."""
+    rule = _rules(rules)
+    if not measures:
         return f"{status}: the order has no lines (rule 8)"
-    counts = [f"{qty_text(getattr(ln, attr))} of {qty_text(ln.qty)} {ln.sku}" for ln in facts.lines]
+    counts = [f"{qty_text(done)} of {qty_text(due)} {ln.sku}" for ln, done, due, _ in measures]
     if status.startswith("not_"):
-        return f"{status}: nothing {verb} yet ({', '.join(counts)}) (rule 8)"
+        return f"{status}: nothing {verb} yet ({', '.join(counts)}) ({rule})"
     if status.startswith("partially_"):
         parts = [
-            f"line {ln.position} ({ln.sku}) not {verb}, 0 of {qty_text(ln.qty)}"
-            if getattr(ln, attr) == 0
-            else f"{count} {verb}"
-            for ln, count in zip(facts.lines, counts, strict=True)
+            f"line {ln.position} ({ln.sku}) not {its_verb}, 0 of {qty_text(due)}"
+            if done == 0
+            else f"{count} {its_verb}"
+            for (ln, done, due, its_verb), count in zip(measures, counts, strict=True)
         ]
-        return f"{status}: {'; '.join(parts)} (rules 8, 9)"
-    return f"{status}: every line fully {verb} ({', '.join(counts)}) (rule 8)"
+        return f"{status}: {'; '.join(parts)} ({_rules((*rules, 9))})"
+    return f"{status}: every line fully {verb} ({', '.join(counts)}) ({rule})"
 
 
 def _credit_check(session: Session, facts: _Facts) -> dict | None:
@@ -417,16 +532,23 @@ def _work_steps(facts: _Facts, step, number: str) -> None:
     for line in facts.lines:
         if line.qty > line.qty_invoiced:
             to_invoice[line.sku] += line.qty - line.qty_invoiced
+    for line in facts.goods:  # a service is delivered by invoicing it, never shipped
         open_qty = line.qty - line.qty_shipped
         if open_qty > 0:
             to_ship[line.sku] += open_qty
-            covered = open_qty if line.service else open_qty - line.qty_backordered
+            covered = open_qty - line.qty_backordered
             if covered > 0:
                 ship_now[line.sku] += covered
             if line.qty_backordered:
                 short[line.sku] += line.qty_backordered
     if to_invoice:
-        step(f"invoice what is not invoiced yet: {_listing(to_invoice)}", "invoice create", number)
+        delivers = any(ln.service and ln.qty > ln.qty_invoiced for ln in facts.lines)
+        step(
+            f"invoice what is not invoiced yet: {_listing(to_invoice)}"
+            + ("; invoicing a service delivers it" if delivers else ""),
+            "invoice create",
+            number,
+        )
     if ship_now == to_ship and to_ship:
         step(f"ship everything still open: {_listing(to_ship)}", "ship", number)
     elif ship_now:
@@ -494,14 +616,16 @@ def _customer_credit(session: Session, customer: Customer) -> int:
 
 
 def _return_steps(facts: _Facts, step, number: str) -> None:
-    """Goods shipped can come back; open returns move on (rule 15)."""
+    """Goods shipped can come back; open returns move on (rule 15). A service is never
+    shipped again: a return holding one is resolved by a credit memo."""
+    service_lines = {line.id for line in facts.lines if line.service}
     asked: dict[int, int] = defaultdict(int)
     for rma_number, rma in facts.returns.items():
         if rma.status in OPEN_RETURNS:
             for item in facts.return_items[rma_number]:
                 asked[item.order_line_id] += item.qty
     returnable: dict[str, int] = defaultdict(int)
-    for line in facts.lines:
+    for line in facts.goods:  # a service is never returned
         left = line.qty_shipped + line.qty_replaced - line.qty_returned - asked[line.id]
         if left > 0:
             returnable[line.sku] += left
@@ -518,7 +642,9 @@ def _return_steps(facts: _Facts, step, number: str) -> None:
             )
         elif rma.status == "received":
             step(f"credit the goods of {rma_number}", "return resolve", rma_number, "--credit-memo")
-            step("or send them again", "return resolve", rma_number, "--replace")
+            items = facts.return_items[rma_number]
+            if not any(item.order_line_id in service_lines for item in items):
+                step("or send them again", "return resolve", rma_number, "--replace")
     if returnable:
         step(
             f"goods shipped and not returned: {_listing(returnable)}",
@@ -554,9 +680,9 @@ def track_order(*, session: Session, number: str) -> dict:
             "delivered": shipment.delivered_at is not None,
             "delivered_on": shipment.delivered_at.date() if shipment.delivered_at else None,
             "replacement": shipment.return_id is not None,
-            "items": [_item(item) for item in facts.shipment_items[shipment.number]],
+            "items": [_item(item) for item in items],
         }
-        for shipment in facts.shipments.values()
+        for shipment, items in _goods_shipped(facts)
     ]
     coming = []
     if order.status != OrderStatus.CANCELLED:
@@ -565,10 +691,11 @@ def track_order(*, session: Session, number: str) -> dict:
                 "sku": line.sku,
                 "description": line.description,
                 "qty": qty_from_db(line.qty - line.qty_shipped),
+                "unit": line.unit,
                 "waiting_for_stock": line.qty_backordered > 0,
                 "waiting_qty": qty_from_db(line.qty_backordered),
             }
-            for line in facts.lines
+            for line in facts.goods
             if line.qty > line.qty_shipped
         ]
     owing = [inv for inv in facts.invoices if _balance(inv) > 0]
@@ -581,6 +708,7 @@ def track_order(*, session: Session, number: str) -> dict:
         "currency": currency(session),
         "shipped": shipped,
         "coming": coming,
+        **_services_delivered(facts),
         "invoiced": {
             "total": money(sum(inv.total for inv in facts.invoices)),
             "invoices": [
@@ -614,8 +742,55 @@ def track_order(*, session: Session, number: str) -> dict:
     }
 
 
+def _goods_shipped(facts: _Facts) -> list[tuple[Shipment, list[ShipmentLine]]]:
+    """Each shipment with its goods. Only goods are shipped (rule 12): a service line
+    on a shipment was delivered by invoicing it and is told as such, and a shipment of
+    nothing else is no shipment to the customer."""
+    service_lines = {line.id for line in facts.lines if line.service}
+    shipped = []
+    for number, shipment in facts.shipments.items():
+        items = [
+            item for item in facts.shipment_items[number] if item.order_line_id not in service_lines
+        ]
+        if items:
+            shipped.append((shipment, items))
+    return shipped
+
+
+def _services_delivered(facts: _Facts) -> dict:
+    """``has_goods``; ``delivered``: the services invoicing delivered (less what a credit
+    took back); ``to_deliver``: what is not invoiced yet, so not yet delivered."""
+    services = [line for line in facts.lines if line.service]
+    open_order = facts.order.status != OrderStatus.CANCELLED
+    return {
+        "has_goods": bool(facts.goods),
+        "delivered": [
+            _service_item(line, line.fulfilled) for line in services if line.fulfilled > 0
+        ],
+        "to_deliver": [
+            _service_item(line, line.qty - line.qty_invoiced)
+            for line in services
+            if open_order and line.qty > line.qty_invoiced
+        ],
+    }
+
+
+def _service_item(line: _Line, units: int) -> dict:
+    return {
+        "sku": line.sku,
+        "description": line.description,
+        "qty": qty_from_db(units),
+        "unit": line.unit,
+    }
+
+
 def _item(item) -> dict:
-    return {"sku": item.sku, "description": item.description, "qty": qty_from_db(item.qty)}
+    return {
+        "sku": item.sku,
+        "description": item.description,
+        "qty": qty_from_db(item.qty),
+        "unit": item.unit,
+    }
 
 
 def _return_text(rma: Rma) -> str:
@@ -634,14 +809,34 @@ def _status_text(facts: _Facts, shipped: list[dict]) -> str:
         return "on hold; we will be in touch"
     if order.status == OrderStatus.DRAFT:
         return "received, not yet confirmed"
-    fulfilment = ordering.fulfilment_status([ln.row for ln in facts.lines]).value
-    if fulfilment == "shipped":
-        return "delivered" if all(s["delivered"] for s in shipped) else "shipped"
-    if fulfilment == "partially_shipped":
+    # Goods by their shipments, services by what invoicing delivered (rule 12).
+    goods = _progress(facts.goods, lambda ln: ln.qty_shipped, lambda ln: ln.qty)
+    services = _progress(
+        [ln for ln in facts.lines if ln.service], lambda ln: ln.fulfilled, lambda ln: ln.to_fulfil
+    )
+    if goods == "fully":
+        text = "delivered" if all(s["delivered"] for s in shipped) else "shipped"
+        if services in ("none", "partly"):
+            text += "; services still to be delivered"
+        return text
+    if goods == "partly":
         return "partly shipped; the rest is on its way"
+    if services == "fully" and goods is None:
+        return "delivered"
+    if services in ("partly", "fully"):
+        return "partly delivered; the rest is still to come"
     if any(ln.qty_backordered for ln in facts.lines):
         return "confirmed; waiting for stock"
     return "confirmed; being prepared"
+
+
+def _progress(lines: list[_Line], done, due) -> str | None:
+    """``none``, ``partly`` or ``fully`` done over ``lines``; None without lines."""
+    if not lines:
+        return None
+    return progress_status(
+        [done(ln) for ln in lines], [due(ln) for ln in lines], "none", "partly", "fully"
+    )
 
 
 # --- timeline --------------------------------------------------------------------

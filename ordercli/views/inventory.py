@@ -31,6 +31,7 @@ def product_view(session: Session, product: Product) -> dict:
         "unit_price": _money(session, product.unit_price),
         "tax_rate": pct_from_db(product.tax_rate),
         "service": product.service,
+        "unit": product.unit,
         "on_hand": qty_from_db(product.on_hand),
         "reserved": qty_from_db(product.reserved),
         "available": qty_from_db(product.on_hand - product.reserved),

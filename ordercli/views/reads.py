@@ -11,6 +11,7 @@ from ordercli.models import (
     Customer,
     Product,
 )
+from ordercli.services.parties.snapshots import snapshot_fields
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -84,3 +85,12 @@ def customer_codes(session: Session, ids: Iterable[int]) -> dict[int, str]:
         ids,
     )
     return {key: values[0] for key, values in rows.items()}
+
+
+def frozen_parties(session: Session, documents: Iterable) -> dict[int, dict]:
+    """The seller and buyer snapshots of many issued documents, by snapshot id (rule 4):
+    a few distinct snapshots serve any number of documents, read with one query."""
+    documents = list(documents)
+    return snapshot_fields(
+        session, {d.seller_id for d in documents} | {d.buyer_id for d in documents}
+    )

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from ordercli.books.settings import amount_of as _money
 from ordercli.books.settings import currency
 from ordercli.domain.money import pct_from_db, qty_from_db
+from ordercli.domain.states import fulfilled_qty
 from ordercli.models import (
     Allocation,
     BillingAgreement,
@@ -31,6 +32,7 @@ from ordercli.models import (
     ShipmentLine,
     Warehouse,
 )
+from ordercli.services.inventory.catalog import service_ids
 from ordercli.services.sales import invoicing, ordering, quoting
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 from ordercli.views.reads import (
     customer_code,
     customer_codes,
+    frozen_parties,
     grouped,
     lines_by_parent,
     numbers_by_id,
@@ -51,6 +54,7 @@ def _priced_line(session: Session, line, sku: str) -> dict:
         "sku": sku,
         "description": line.description,
         "qty": qty_from_db(line.qty),
+        "unit": line.unit,
         "unit_price": _money(session, line.unit_price),
         "discount_pct": pct_from_db(line.discount),
         "tax_rate": pct_from_db(line.tax_rate),
@@ -90,6 +94,15 @@ def order_line_view(session: Session, line: OrderLine, sku: str, service: bool) 
         {
             "qty_invoiced": qty_from_db(line.qty_invoiced),
             "qty_shipped": qty_from_db(line.qty_shipped),
+            # Goods reach the customer by shipping, a service by invoicing it (rule 12).
+            "qty_fulfilled": qty_from_db(
+                fulfilled_qty(
+                    service=service,
+                    shipped=line.qty_shipped,
+                    invoiced=line.qty_invoiced,
+                    credited=line.qty_credited,
+                )
+            ),
             "qty_credited": qty_from_db(line.qty_credited),
             "qty_returned": qty_from_db(line.qty_returned),
             "qty_replaced": qty_from_db(line.qty_replaced),
@@ -112,6 +125,7 @@ def order_views(
     agreements = numbers_by_id(
         session, BillingAgreement, (order.billing_agreement_id for order in orders)
     )
+    services = service_ids(session, (ln.product_id for lines in lines_of.values() for ln in lines))
     if with_lines:
         product_ids = {ln.product_id for lines in lines_of.values() for ln in lines}
         products = {
@@ -167,7 +181,7 @@ def order_views(
             "customer": codes[order.customer_id],
             "status": order.status,
             "billing_status": ordering.billing_status(lines).value,
-            "fulfilment_status": ordering.fulfilment_status(lines).value,
+            "fulfilment_status": ordering.fulfilment_status(lines, services).value,
             "quote": quotes.get(order.quote_id),
             "order_ref": order.order_ref,
             "billing_agreement": agreements.get(order.billing_agreement_id),
@@ -202,6 +216,7 @@ def invoice_views(
     ids = [invoice.id for invoice in invoices]
     orders = numbers_by_id(session, SalesOrder, (invoice.order_id for invoice in invoices))
     codes = customer_codes(session, (invoice.customer_id for invoice in invoices))
+    parties = frozen_parties(session, invoices)
     if with_lines:
         lines_of = lines_by_parent(session, InvoiceLine, InvoiceLine.invoice_id, ids)
         memos = grouped(
@@ -240,6 +255,8 @@ def invoice_views(
             "paid": _money(session, invoice.paid),
             "credited": _money(session, invoice.credited),
             "balance": _money(session, invoice.total - invoice.paid - invoice.credited),
+            "seller": dict(parties[invoice.seller_id]),
+            "buyer": dict(parties[invoice.buyer_id]),
         }
         if with_lines:
             view["lines"] = [
@@ -267,6 +284,7 @@ def shipment_views(
     ids = [shipment.id for shipment in shipments]
     orders = numbers_by_id(session, SalesOrder, (s.order_id for s in shipments))
     codes = customer_codes(session, (s.customer_id for s in shipments))
+    parties = frozen_parties(session, shipments)
     if with_lines:
         lines_of = lines_by_parent(session, ShipmentLine, ShipmentLine.shipment_id, ids)
 
@@ -285,6 +303,8 @@ def shipment_views(
             "tracking": shipment.tracking,
             "ship_date": shipment.ship_date,
             "delivered_at": shipment.delivered_at,
+            "seller": dict(parties[shipment.seller_id]),
+            "buyer": dict(parties[shipment.buyer_id]),
         }
         if with_lines:
             view["lines"] = [goods_line_view(ln) for ln in lines_of.get(shipment.id, [])]
@@ -299,6 +319,7 @@ def goods_line_view(line) -> dict:
         "sku": line.sku,
         "description": line.description,
         "qty": qty_from_db(line.qty),
+        "unit": line.unit,
     }
 
 

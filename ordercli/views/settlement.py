@@ -21,7 +21,13 @@ from ordercli.models import (
     SalesOrder,
     Shipment,
 )
-from ordercli.views.reads import customer_codes, grouped, lines_by_parent, numbers_by_id
+from ordercli.views.reads import (
+    customer_codes,
+    frozen_parties,
+    grouped,
+    lines_by_parent,
+    numbers_by_id,
+)
 from ordercli.views.sales import goods_line_view
 
 
@@ -89,6 +95,7 @@ def credit_memo_views(
 ) -> list[dict]:
     ids = [m.id for m in memos]
     codes = customer_codes(session, (m.customer_id for m in memos))
+    parties = frozen_parties(session, memos)
     invoices = numbers_by_id(session, Invoice, (m.invoice_id for m in memos))
     orders = numbers_by_id(session, SalesOrder, (m.order_id for m in memos))
     returns = numbers_by_id(session, Rma, (m.return_id for m in memos))
@@ -125,6 +132,8 @@ def credit_memo_views(
             "refunds": refunds.get(m.id, []),
             "restock": m.restock,
             "reason": m.reason,
+            "seller": dict(parties[m.seller_id]),
+            "buyer": dict(parties[m.buyer_id]),
         }
         if with_lines:
             view["lines"] = [
@@ -133,6 +142,7 @@ def credit_memo_views(
                     "sku": ln.sku,
                     "description": ln.description,
                     "qty": qty_from_db(ln.qty),
+                    "unit": ln.unit,
                     "unit_price": _money(session, ln.unit_price),
                     "tax_rate": pct_from_db(ln.tax_rate),
                     "net": _money(session, ln.net),

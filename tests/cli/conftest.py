@@ -73,7 +73,7 @@ def _snapshot(source: Path, target: Path) -> Path:
 def _templates(tmp_path_factory) -> dict[str, Path]:
     build = tmp_path_factory.mktemp("build")
     folder = tmp_path_factory.mktemp("templates")
-    open_ledger(resolve_location(str(build / "empty.db")))
+    open_ledger(resolve_location(str(build / "empty.db")), create=True)
     empty = _snapshot(build / "empty.db", folder / "empty.db")
     _snapshot(empty, build / "sample.db")
     with unit_of_work(open_ledger(resolve_location(str(build / "sample.db")))) as session:

@@ -30,14 +30,14 @@ TABULAR = ("csv", "jsonl", "xlsx")
 HEADERS = {
     "invoices": "number order customer customer_name issue_date due_date status currency "
     "subtotal tax total paid credited balance",
-    "invoice-lines": "invoice issue_date customer position sku description qty unit_price "
+    "invoice-lines": "invoice issue_date customer position sku description qty unit unit_price "
     "discount_pct tax_rate net tax total qty_credited net_credited tax_credited",
     "payments": "number customer customer_name received_on method reference amount applied "
     "unapplied currency",
     "credit-memos": "number invoice order customer issue_date settlement restock reason "
     "subtotal tax total",
     "orders": "order_ref customer_code order_date sku qty unit_price discount_pct tax_rate "
-    "confirm number status position description net tax total",
+    "confirm number status position description unit net tax total",
     "journal": "entry date source_kind source_number memo account_code account_name debit "
     "credit customer invoice",
 }

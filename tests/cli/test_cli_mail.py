@@ -354,7 +354,8 @@ def test_shipment_notify(billed, smtp, human):
     assert list(message.iter_attachments()) == []
     body = message.get_content()
     assert "Carrier:         DHL" in body and "Tracking number: 00340434" in body
-    assert re.search(r"^  DESK-OAK +Oak desk.* 4\r?$", body, re.M) and "INSTALL" in body
+    assert re.search(r"^  DESK-OAK +Oak desk.* 4 pc\r?$", body, re.M)
+    assert "INSTALL" not in body  # a service is delivered by invoicing it, never shipped
     [event] = [row for row in timeline(billed) if row["action"] == "notified"]
     assert event["subject"] == "SH-00001"
     assert event["message"].startswith("emailed to ap@acme-office.example (Message-ID <")

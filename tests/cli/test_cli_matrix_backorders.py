@@ -28,7 +28,8 @@ def history(shop):
         SO-00002 BRIGHT DESK-STAND 3 confirmed: 1 covered, 2 backordered.
         SO-00003 NORD LAMP-LED 1, left a draft.
     d2: SO-00001 ships DESK-STAND 4 (the 5th stand goes to SO-00002).
-    d3: SO-00001 invoiced whole; SO-00004 MUELLER CHAIR-ERGO 2 confirmed, then held.
+    d3: SO-00001 invoiced whole, which completes it (INSTALL is delivered by invoicing
+        it); SO-00004 MUELLER CHAIR-ERGO 2 confirmed, then held.
     d4: SO-00005 CAFE LAMP-LED 1 confirmed then cancelled.
     """
     shop.ok("order", "new", "ACME", env=on("d1"))
@@ -64,12 +65,11 @@ def cells(report: dict) -> dict[str, tuple[int, int, int]]:
 def test_matrix_on_the_last_day(history):
     report = history.ok("report", "matrix", env=on("d4"))
     # d4 = 03-20. SO-00001: DESK-STAND shipped (d2) and invoiced (d3) -> completed, last
-    # change d3 (10 days); INSTALL invoiced d3, not shipped -> to_ship, d3 (10 days).
+    # change d3 (10 days); INSTALL invoiced d3, which delivered it -> completed, d3.
     # SO-00002 backordered, last change d1 (19 days). SO-00003 draft since d1.
     # SO-00004 held on d3. SO-00005 cancelled today.
     assert cells(report) == {
-        "completed": (0, 0, 1),
-        "to_ship": (0, 0, 1),
+        "completed": (0, 0, 2),
         "backordered": (0, 0, 1),
         "draft": (0, 0, 1),
         "on_hold": (0, 0, 1),
@@ -81,18 +81,17 @@ def test_matrix_on_the_last_day(history):
 def test_matrix_as_of_earlier_days_is_rebuilt(history):
     as_of_d2 = history.ok("report", "matrix", "--as-of", DAYS["d2"], env=on("d4"))
     # End of 03-05: SO-00001's stands shipped today (not invoiced) -> to_invoice; INSTALL
-    # to ship, last change d1 (4 days); SO-00002 backordered since d1; SO-00003 draft.
+    # never ships, so to invoice, last change d1 (4 days); SO-00002 backordered since d1;
+    # SO-00003 draft.
     assert cells(as_of_d2) == {
-        "to_invoice": (1, 0, 0),
-        "to_ship": (0, 1, 0),
+        "to_invoice": (1, 1, 0),
         "backordered": (0, 1, 0),
         "draft": (0, 1, 0),
     }
     assert as_of_d2["as_of"] == DAYS["d2"]
     as_of_d3 = history.ok("report", "matrix", "--as-of", DAYS["d3"], env=on("d4"))
     assert cells(as_of_d3) == {
-        "completed": (1, 0, 0),
-        "to_ship": (1, 0, 0),
+        "completed": (2, 0, 0),
         "backordered": (0, 0, 1),
         "draft": (0, 0, 1),
         "on_hold": (1, 0, 0),
@@ -126,7 +125,7 @@ def test_backorders_now_and_as_of(history):
     # Receiving two clears it, and the matrix moves the line to to_ship.
     history.ok("stock", "receive", "DESK-STAND", "2", env=on("d4"))
     assert history.ok("report", "backorders", env=on("d4"))["products"] == []
-    assert cells(history.ok("report", "matrix", env=on("d4")))["to_ship"] == (0, 0, 2)
+    assert cells(history.ok("report", "matrix", env=on("d4")))["to_ship"] == (0, 0, 1)
 
 
 def test_as_of_is_exact_unless_a_line_was_edited_later(history):

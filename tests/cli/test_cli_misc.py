@@ -18,19 +18,33 @@ from ordercli.db.engine import dispose_all
 # --- version ---------------------------------------------------------------
 
 
-def test_version(cli, human):
-    assert cli.ok("version") == {"version": __version__}
-    assert human("version").strip() == f"ordercli {__version__}"
+def test_version(cli, human, ledger_path):
+    on_a_server = "://" in str(ledger_path)  # no file to look for
+    assert cli.ok("version") == {
+        "version": __version__,
+        "ledger": str(ledger_path),
+        "ledger_from": "--db",
+        "ledger_exists": None if on_a_server else True,
+    }
+    assert human("version").splitlines() == [
+        f"ordercli {__version__}",
+        f"ledger: {ledger_path} (from --db)",
+    ]
     wrong = cli.run("version", "--verbose")
     assert wrong.exit_code == 2 and "--verbose" in wrong.stderr
 
 
 def test_version_option_prints_the_version_and_does_nothing_else(tmp_path):
-    """`ordercli --version`, as Python tools answer it; no ledger is opened or created."""
+    """`ordercli --version`, as Python tools answer it (scripts read the first line), and
+    the ledger in use; no ledger is opened or created."""
     ledger = tmp_path / "never.db"
-    result = CliRunner().invoke(app, ["--db", str(ledger), "--version", "customer", "list"])
-    assert (result.exit_code, result.stdout) == (0, f"ordercli {__version__}\n")
-    assert not ledger.exists()
+    for args in (["--db", str(ledger), "--version"], ["--version", "--db", str(ledger)]):
+        result = CliRunner().invoke(app, [*args, "customer", "list"])
+        assert (result.exit_code, result.stdout) == (
+            0,
+            f"ordercli {__version__}\nledger: {ledger} (from --db; no ledger there yet)\n",
+        )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_python_dash_m_runs_the_same_command_line(tmp_path):
@@ -43,7 +57,8 @@ def test_python_dash_m_runs_the_same_command_line(tmp_path):
         cwd=tmp_path,
         timeout=60,
     )
-    assert (done.returncode, done.stdout) == (0, f"ordercli {__version__}\n")
+    assert done.returncode == 0
+    assert done.stdout.splitlines()[0] == f"ordercli {__version__}"
     typo = subprocess.run(
         [sys.executable, "-m", "ordercli", "invoce", "list"],
         capture_output=True,
@@ -348,14 +363,18 @@ def test_ledger_from_a_newer_ordercli(cli_at, tmp_path, ledger_path):
 def test_path_below_a_file_cannot_be_created(cli_at, tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("x")
-    line = cli_at(notes / "ledger.db").fails("customer", "list", code=3)
+    assert cli_at(notes / "ledger.db").fails("customer", "list", code=3) == (
+        f"error: no ledger at {notes / 'ledger.db'}"
+    )
+    line = cli_at(notes / "ledger.db").fails("init", code=3)
     assert line.startswith(f"error: cannot create the ledger at {notes / 'ledger.db'}")
 
 
 def test_version_needs_no_ledger(cli_at, tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("x")
-    assert cli_at(notes).ok("version") == {"version": __version__}
+    assert cli_at(notes).ok("version")["version"] == __version__
+    assert notes.read_text() == "x"
 
 
 # --- ORDERCLI_TODAY --------------------------------------------------------

@@ -242,18 +242,20 @@ def test_edit_line_on_a_confirmed_order_moves_the_reservation(draft):
 
 def test_edit_line_never_below_invoiced_or_shipped(draft, unchanged):
     draft.ok("order", "confirm", "SO-00001")
-    draft.ok("invoice", "create", "SO-00001", "--partial", "--line", "DESK-OAK=2")
-    draft.ok("ship", "SO-00001", "--line", "INSTALL=1")
+    draft.ok(
+        "invoice", "create", "SO-00001", "--partial", "--line", "DESK-OAK=1", "--line", "INSTALL=1"
+    )
+    draft.ok("ship", "SO-00001", "--line", "DESK-OAK=2")
     with unchanged():
         assert draft.fails("order", "edit-line", "SO-00001", "1", "--qty", "1") == (
-            "error: cannot set line 1 (DESK-OAK) on SO-00001 to 1: already invoiced 2, shipped 0"
+            "error: cannot set line 1 (DESK-OAK) on SO-00001 to 1: already invoiced 1, shipped 2"
         )
         assert draft.fails("order", "edit-line", "SO-00001", "2", "--qty", "0.5") == (
-            "error: cannot set line 2 (INSTALL) on SO-00001 to 0.5: already invoiced 0, shipped 1"
+            "error: cannot set line 2 (INSTALL) on SO-00001 to 0.5: already invoiced 1, shipped 0"
         )
         assert draft.fails("order", "edit-line", "SO-00001", "1", "--price", "1") == (
             "error: cannot change the price of line 1 (DESK-OAK) on SO-00001: "
-            "2 already invoiced, 0 already shipped"
+            "1 already invoiced, 2 already shipped"
         )
     doc = draft.ok("order", "edit-line", "SO-00001", "1", "--qty", "2")
     assert doc["lines"][0]["qty"] == "2"

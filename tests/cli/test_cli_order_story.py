@@ -108,7 +108,9 @@ def test_explain_the_order_that_lived(story):
     # 7 ordered, 3 shipped: 4 reserved; on hand 5 − 3 shipped + 1 restocked = 3: 1 short
     assert (desk["reserved"], desk["backordered"], desk["state"]) == ("4", "1", "backordered")
     assert (desk["credited"], desk["returned"]) == ("1", "1")
-    assert (install["reserved"], install["state"]) == ("0", "to_ship")
+    # invoiced in full: invoicing the installation delivered it (rule 12)
+    assert (install["reserved"], install["state"]) == ("0", "done")
+    assert (install["service"], install["shipped"], install["fulfilled"]) == (True, "0", "2")
     assert doc["explanations"]["billing_status"] == (
         "partially_invoiced: 3 of 7 DESK-STAND invoiced; 2 of 2 INSTALL invoiced (rules 8, 9)"
     )
@@ -126,7 +128,7 @@ def test_explain_the_order_that_lived(story):
     assert story.ok("product", "show", "DESK-STAND")["on_hand"] == "3"
     assert commands(doc) == [
         "ordercli invoice create SO-00001",
-        "ordercli ship SO-00001 --line DESK-STAND=3 --line INSTALL=2",
+        "ordercli ship SO-00001 --line DESK-STAND=3",
         "ordercli stock receive DESK-STAND 1",
         "ordercli credit-memo create INV-00001",
         "ordercli credit-memo create INV-00002",
@@ -180,10 +182,10 @@ def test_explain_human(story, human):
     out = human("order", "explain", "SO-00001")
     for fact in (
         "Order SO-00001",
-        "partially_shipped: 3 of 7 DESK-STAND shipped; line 2 (INSTALL) not shipped, 0 of 2",
+        "partially_shipped: 3 of 7 DESK-STAND shipped; 2 of 2 INSTALL delivered (rules 8, 9, 12)",
         "backordered 1 × DESK-STAND on line 1: 3 on hand, -1 available",
         "What can happen next:",
-        "ordercli ship SO-00001 --line DESK-STAND=3 --line INSTALL=2",
+        "ordercli ship SO-00001 --line DESK-STAND=3  ",
         "INV-00002",
     ):
         assert fact in out, fact
@@ -209,15 +211,22 @@ def test_track(story):
             "delivered_on": shipment["delivered_at"][:10],
             "replacement": False,
             "items": [
-                {"sku": line["sku"], "description": line["description"], "qty": line["qty"]}
+                {
+                    "sku": line["sku"],
+                    "description": line["description"],
+                    "qty": line["qty"],
+                    "unit": line["unit"],
+                }
                 for line in shipment["lines"]
             ],
         }
     ]
     assert [(c["sku"], c["qty"], c["waiting_for_stock"]) for c in doc["coming"]] == [
         ("DESK-STAND", "4", True),
-        ("INSTALL", "2", False),
     ]
+    # the installation is invoiced, so delivered: never "on its way"
+    assert [(d["sku"], d["qty"]) for d in doc["delivered"]] == [("INSTALL", "2")]
+    assert (doc["to_deliver"], doc["has_goods"]) == ([], True)
     invoices = [story.ok("invoice", "show", n) for n in ("INV-00001", "INV-00002")]
     assert doc["invoiced"]["invoices"] == [
         {"number": i["number"], "issue_date": i["issue_date"], "total": i["total"]}
@@ -258,8 +267,8 @@ def test_track_human(story, human):
         "the rest is on its way.",
         "Shipped on 2026-03-02 with DHL (tracking JD0146000038): 3 × Electric standing desk. "
         "Delivered on 2026-03-10.",
-        "Still to come: 4 × Electric standing desk (1 of them waiting for stock); "
-        "2 × Installation (per hour).",
+        "Still to come: 4 × Electric standing desk (1 of them waiting for stock).",
+        "Delivered: 2 h of Installation (per hour).",
         "Invoiced: INV-00001 of 2026-03-10 (2602.53 EUR), INV-00002 of 2026-03-10 (154.70 EUR).",
         "Nothing is owed on this order.",
         "Return RMA-00001 (1 × Electric standing desk): done: credited.",

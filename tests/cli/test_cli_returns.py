@@ -327,7 +327,8 @@ def test_replacement_needs_available_stock(shipped, unchanged):
         ),
         (
             ["SO-00001", "--line", "INSTALL=1", "--reason", "x"],
-            "cannot return 1 × INSTALL on SO-00001: shipped 0, returned 0, left 0",
+            "cannot return INSTALL on SO-00001: it is a service, delivered by invoicing it; "
+            "a service is never returned",
         ),
         (
             ["SO-00001", "--line", "DESK-OAK=2", "--line", "DESK-OAK=2", "--reason", "x"],

@@ -311,7 +311,8 @@ def expected_order_figures(cli) -> dict:
             draft_total += D(order["total"])
         if order["status"] in ("confirmed", "on_hold"):
             for line in order["lines"]:
-                if D(line["qty"]) > D(line["qty_shipped"]):
+                # a service is never shipped: invoicing it delivers it (rule 12)
+                if not line["service"] and D(line["qty"]) > D(line["qty_shipped"]):
                     ship_orders.add(number)
                     ship_lines += 1
                     backordered_lines += D(line["qty_backordered"]) > 0
@@ -401,14 +402,15 @@ def test_status_as_of_today_rebuilds_the_same_figures(books):
 
 
 def test_status_as_of_a_past_day(books):
-    """As of 2026-01-31: SO-1 alone, 1 DESK and the hours still to ship, INV-1 open."""
+    """As of 2026-01-31: SO-1 alone, 1 DESK still to ship and the hours to invoice (a
+    service is delivered by invoicing it), INV-1 open."""
     inv1 = books.ok("invoice", "show", "INV-00001")
     so1 = books.ok("order", "show", "SO-00001")
     status = books.ok("status", "--as-of", "2026-01-31")
     assert status["as_of"] == status["day"] == "2026-01-31"
     assert status["to_confirm"] == {"orders": 0, "net": "0.00", "total": "0.00",
                                     "as_of_exact": True}  # fmt: skip
-    assert status["to_ship"]["orders"] == 1 and status["to_ship"]["lines"] == 2
+    assert status["to_ship"]["orders"] == 1 and status["to_ship"]["lines"] == 1
     # 3 DESK on hand went out on 01-20; the 4th waits for stock.
     assert status["to_ship"]["backordered_lines"] == 1
     assert status["to_ship"]["as_of_exact"] is False and status["to_ship"]["as_of_notes"]

@@ -35,16 +35,14 @@ def test_ship_everything_open(confirmed, human, command):
         "delivered_at": None,
     }
     assert {k: doc[k] for k in expected} == expected
-    assert [(line["sku"], line["qty"]) for line in doc["lines"]] == [
-        ("DESK-OAK", "4"),
-        ("INSTALL", "2.5"),
-    ]
+    # Only goods are shipped: the installation is delivered by invoicing it (rule 12).
+    assert [(line["sku"], line["qty"]) for line in doc["lines"]] == [("DESK-OAK", "4")]
     assert stock(confirmed, "DESK-OAK") == ("8", "0", "8")
     assert confirmed.ok("product", "show", "INSTALL")["on_hand"] == "0"  # services hold no stock
     order = confirmed.ok("order", "show", "SO-00001")
     assert (order["status"], order["fulfilment_status"], order["billing_status"]) == (
         "confirmed",
-        "shipped",
+        "partially_shipped",
         "not_invoiced",
     )
     assert order["shipments"] == ["SH-00001"]
@@ -59,34 +57,36 @@ def test_ship_alias_prints_the_shipment(confirmed, human):
 
 
 def test_partial_shipments_and_fractional_quantities(confirmed, unchanged):
-    first = confirmed.ok("ship", "SO-00001", "--line", "DESK-OAK=1", "--line", "INSTALL=1.25")
+    confirmed.ok("order", "add-line", "SO-00001", "COFFEE-KG", "2.5")
+    first = confirmed.ok("ship", "SO-00001", "--line", "DESK-OAK=1", "--line", "COFFEE-KG=1.25")
     assert [(line["sku"], line["qty"]) for line in first["lines"]] == [
         ("DESK-OAK", "1"),
-        ("INSTALL", "1.25"),
+        ("COFFEE-KG", "1.25"),
     ]
     assert (first["carrier"], first["tracking"]) == (None, None)
     assert stock(confirmed, "DESK-OAK") == ("11", "3", "8")
     order = confirmed.ok("order", "show", "SO-00001")
     assert order["fulfilment_status"] == "partially_shipped"
-    assert [line["qty_shipped"] for line in order["lines"]] == ["1", "1.25"]
+    assert [line["qty_shipped"] for line in order["lines"]] == ["1", "0", "1.25"]
     with unchanged():
         assert confirmed.fails("ship", "SO-00001", "--line", "DESK-OAK=4") == (
             "error: cannot ship 4 × DESK-OAK on SO-00001: ordered 4, already shipped 1, left 3"
         )
-        assert confirmed.fails("shipment", "create", "SO-00001", "--line", "INSTALL=1.3") == (
-            "error: cannot ship 1.3 × INSTALL on SO-00001: ordered 2.5, already shipped 1.25, "
+        assert confirmed.fails("shipment", "create", "SO-00001", "--line", "COFFEE-KG=1.3") == (
+            "error: cannot ship 1.3 × COFFEE-KG on SO-00001: ordered 2.5, already shipped 1.25, "
             "left 1.25"
         )
     rest = confirmed.ok("shipment", "create", "SO-00001")
     assert [(line["sku"], line["qty"]) for line in rest["lines"]] == [
         ("DESK-OAK", "3"),
-        ("INSTALL", "1.25"),
+        ("COFFEE-KG", "1.25"),
     ]
     assert rest["number"] == "SH-00002"
     assert stock(confirmed, "DESK-OAK") == ("8", "0", "8")
     with unchanged():
         assert confirmed.fails("ship", "SO-00001") == (
-            "error: nothing left to ship on SO-00001: every line is fully shipped"
+            "error: nothing left to ship on SO-00001: its goods are fully shipped, and "
+            "services are delivered by invoicing them, never shipped"
         )
 
 
@@ -246,7 +246,7 @@ def test_list_shipments_newest_first(shipments, human):
     assert numbers(rows) == ["SH-00003", "SH-00002", "SH-00001"]
     assert all(SHIPMENT_KEYS <= row.keys() for row in rows)
     assert rows[0]["lines"] == [
-        {"line": 1, "sku": "LAMP-LED", "description": "LED desk lamp", "qty": "1"}
+        {"line": 1, "sku": "LAMP-LED", "description": "LED desk lamp", "qty": "1", "unit": "C62"}
     ]
     out = human("shipment", "list")
     assert "Shipments" in out and "SH-00003" in out and "delivered" in out and "DHL" in out

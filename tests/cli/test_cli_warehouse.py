@@ -352,10 +352,11 @@ def test_shipping_from_a_named_warehouse(shop, ledger_state, human):
     assert held(shop, "DESK-OAK") == {"MAIN": Decimal(11)}
     product = shop.ok("product", "show", "DESK-OAK")
     assert (product["on_hand"], product["reserved"]) == ("11", "0")
-    assert shipped(shop, "SO-00001") == [("DESK-OAK", "4", "4"), ("INSTALL", "2.5", "2.5")]
+    # the installation never leaves a warehouse: invoicing it delivers it (rule 12)
+    assert shipped(shop, "SO-00001") == [("DESK-OAK", "4", "4"), ("INSTALL", "2.5", "0")]
     order = shop.ok("order", "show", "SO-00001")
     assert (order["fulfilment_status"], order["shipments"]) == (
-        "shipped",
+        "partially_shipped",
         ["SH-00001", "SH-00002"],
     )
     assert [s["warehouse"] for s in shop.ok("shipment", "list")] == ["MAIN", "SHOP"]
@@ -365,12 +366,15 @@ def test_shipping_from_a_named_warehouse(shop, ledger_state, human):
     assert "ok:" in human("check")
 
 
-def test_a_shipment_of_services_only_names_no_warehouse(shop):
+def test_services_never_leave_a_warehouse(shop, unchanged):
     shop.ok("order", "new", "ACME")
     shop.ok("order", "add-line", "SO-00001", "INSTALL", "2")
     shop.ok("order", "confirm", "SO-00001")
-    doc = shop.ok("ship", "SO-00001", "--warehouse", "MAIN")
-    assert doc["warehouse"] is None
+    with unchanged():
+        assert shop.fails("ship", "SO-00001", "--warehouse", "MAIN") == (
+            "error: nothing to ship on SO-00001: it holds only services, which are delivered "
+            "by invoicing them, never shipped"
+        )
     ledger_is_consistent(shop)
 
 
@@ -473,7 +477,19 @@ def pick(order: str, customer: str, line: int, qty: str) -> dict:
 
 
 def short(order: str, customer: str, line: int, sku: str, qty: str) -> dict:
-    return {"order": order, "customer": customer, "line": line, "sku": sku, "qty": qty}
+    return {
+        "order": order,
+        "customer": customer,
+        "line": line,
+        "sku": sku,
+        "qty": qty,
+        "unit": "C62",
+    }
+
+
+def pieces(qty: str, lines: int) -> list[dict]:
+    """A pick list's total when everything on it is counted in pieces."""
+    return [{"unit": "C62", "symbol": "pc", "lines": lines, "qty": qty}]
 
 
 # Worked by hand. On hand: DESK-STAND MAIN 3 + SHOP 2 = 5; WHITEBOARD MAIN 2 + SHOP 4 = 6;
@@ -491,6 +507,7 @@ MAIN_PICKS = {
             "sku": "WHITEBOARD",
             "name": "Magnetic whiteboard 180 × 90",
             "qty": "2",
+            "unit": "C62",
             "orders": [pick("SO-00003", "MUELLER", 1, "2")],
         },
         {
@@ -498,6 +515,7 @@ MAIN_PICKS = {
             "sku": "LAMP-LED",
             "name": "LED desk lamp",
             "qty": "8",
+            "unit": "C62",
             "orders": [
                 pick("SO-00002", "BRIGHT", 2, "5"),
                 pick("SO-00002", "BRIGHT", 3, "2"),
@@ -509,6 +527,7 @@ MAIN_PICKS = {
             "sku": "DESK-STAND",
             "name": "Electric standing desk",
             "qty": "3",
+            "unit": "C62",
             "orders": [
                 pick("SO-00003", "MUELLER", 2, "1"),
                 pick("SO-00001", "ACME", 1, "1"),
@@ -520,11 +539,13 @@ MAIN_PICKS = {
             "sku": "CHAIR-VISIT",
             "name": "Visitor chair (stackable)",
             "qty": "10",
+            "unit": "C62",
             "orders": [pick("SO-00006", "SCHOOL", 4, "10")],
         },
     ],
     "orders": 4,
     "units": "23",
+    "quantities": pieces("23", 4),
     "short": [
         short("SO-00003", "MUELLER", 1, "WHITEBOARD", "1"),
         short("SO-00001", "ACME", 2, "WHITEBOARD", "1"),
@@ -539,6 +560,7 @@ SHOP_PICKS = {
             "sku": "WHITEBOARD",
             "name": "Magnetic whiteboard 180 × 90",
             "qty": "4",
+            "unit": "C62",
             "orders": [pick("SO-00003", "MUELLER", 1, "3"), pick("SO-00001", "ACME", 2, "1")],
         },
         {
@@ -546,11 +568,13 @@ SHOP_PICKS = {
             "sku": "DESK-STAND",
             "name": "Electric standing desk",
             "qty": "2",
+            "unit": "C62",
             "orders": [pick("SO-00003", "MUELLER", 2, "1"), pick("SO-00001", "ACME", 1, "1")],
         },
     ],
     "orders": 2,
     "units": "6",
+    "quantities": pieces("6", 2),
     "short": [
         short("SO-00006", "SCHOOL", 1, "WHITEBOARD", "2"),
         short("SO-00002", "BRIGHT", 2, "LAMP-LED", "5"),
@@ -578,7 +602,7 @@ def test_the_pick_list_by_hand(picking, human):
     assert picking.ok("shipment", "pick-list", "--warehouse", "shop") == SHOP_PICKS
     out = human("shipment", "pick-list")
     for fact in (
-        "Pick list, MAIN: 23 units for 4 order(s)",
+        "Pick list, MAIN: 23 pc for 4 order(s)",
         "A-01-01",
         "SO-00002 ×5, SO-00002 ×2, SO-00006 ×1",
         "Ready to ship but not in MAIN",

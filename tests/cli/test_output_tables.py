@@ -36,14 +36,16 @@ def _rich_drawing(title, columns, rows, status_keys, width) -> str:
             overflow="fold",
         )
     for row in rows:
-        grid.add_row(
-            *[
-                output_module.status_text(row.get(key))
-                if key in status_keys
-                else Text(output_module.fmt(row.get(key)))
-                for key, _ in columns
-            ]
-        )
+        cells = []
+        for key, _ in columns:
+            if key in status_keys:
+                cells.append(output_module.status_text(row.get(key)))
+                continue
+            cell = Text(output_module.fmt(row.get(key)))
+            # Tabs are expanded before measuring, so a column is as wide as it is drawn.
+            cell.expand_tabs()
+            cells.append(cell)
+        grid.add_row(*cells)
     console.print(grid)
     return console.file.getvalue()
 

@@ -280,13 +280,21 @@ class LedgerKit:
             if ln["qty_invoiced"] == ln["qty"]:
                 assert (acc["net"], acc["tax"]) == (ln["net"], ln["tax"]), (ln, acc)
 
-        # Rule 8 (and 6, 7): statuses agree with what was done.
+        # Rule 8 (and 6, 7, 12): statuses agree with what was done. A service is never
+        # shipped: invoicing it delivers it, so an order is complete when every line is
+        # invoiced and its goods are shipped.
+        service = {p["id"]: bool(p["service"]) for p in products}
+        for ln in lines:
+            if service[ln["product_id"]]:
+                assert (ln["qty_shipped"], ln["qty_backordered"]) == (0, 0), ln
         for o in orders:
             own = lines_of[o["id"]]
             invoiced = any(ln["qty_invoiced"] for ln in own)
             shipped = any(ln["qty_shipped"] for ln in own)
             complete = bool(own) and all(
-                ln["qty_invoiced"] == ln["qty"] and ln["qty_shipped"] == ln["qty"] for ln in own
+                ln["qty_invoiced"] == ln["qty"]
+                and (service[ln["product_id"]] or ln["qty_shipped"] == ln["qty"])
+                for ln in own
             )
             was_confirmed = o["confirmed_at"] is not None
             assert o["status"] in {"draft", "confirmed", "on_hold", "completed", "cancelled"}
@@ -390,7 +398,7 @@ else:
         example."""
         folder = tmp_path_factory.mktemp("property-ledger")
         seeded = folder / "seeded.db"
-        engine = open_ledger(resolve_location(str(seeded)))
+        engine = open_ledger(resolve_location(str(seeded)), create=True)
         with unit_of_work(engine) as session:
             seed_demo(session=session, folder=sample_data_dir())
         # A self-contained copy (no -wal beside it) that no connection ever holds open.

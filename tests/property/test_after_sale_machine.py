@@ -117,11 +117,13 @@ class State:
     counts: dict[str, int] = field(default_factory=dict)
 
     def open_orders(self, attr: str) -> list[str]:
-        """Confirmed orders with something still to invoice (or ship)."""
+        """Confirmed orders with something still to invoice (or goods to ship: a service
+        is delivered by invoicing it, never shipped)."""
         return [
             number
             for number, o in self.orders.items()
-            if o["status"] == "confirmed" and any(ln["qty"] > ln[attr] for ln in o["lines"])
+            if o["status"] == "confirmed"
+            and any(ln["qty"] > ln[attr] for ln in o["lines"] if shippable(ln, attr))
         ]
 
     def can_use_credit(self, customer: str | None = None) -> bool:
@@ -209,6 +211,11 @@ def read_state(engine) -> State:
         for table in ("payment", "refund", "credit_memo", "shipment", "allocation"):
             state.counts[table] = conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()
     return state
+
+
+def shippable(ln: dict, attr: str) -> bool:
+    """Whether ``attr`` can progress on the line: only goods are shipped (rule 12)."""
+    return attr != "qty_shipped" or not ln["service"]
 
 
 def returnable(state: State, ln: dict) -> int:
@@ -368,7 +375,7 @@ class AfterSaleMachine(RuleBasedStateMachine):
     def _order_requests(self, data, order: dict, attr: str):
         """Random ``SKU=QTY`` specs for an order (None: everything open) and the lines they
         take {order line id: qty}, or None when rule 9 refuses them."""
-        lines = order["lines"]
+        lines = [ln for ln in order["lines"] if shippable(ln, attr)]
         if chance(data, 3, "everything open"):
             taken = {ln["id"]: ln["qty"] - ln[attr] for ln in lines if ln["qty"] > ln[attr]}
             return None, taken or None
@@ -376,6 +383,8 @@ class AfterSaleMachine(RuleBasedStateMachine):
         for ln in lines:
             left[ln["sku"]] = left.get(ln["sku"], 0) + ln["qty"] - ln[attr]
         specs, merged = self.draw_specs(data, left)
+        if attr == "qty_shipped" and any(sku in SERVICES for sku in merged):
+            return specs, None  # a service is never shipped
         taken: dict[int, int] = {}
         for sku, wanted in merged.items():
             if wanted > left.get(sku, 0):
@@ -392,7 +401,13 @@ class AfterSaleMachine(RuleBasedStateMachine):
     def can_ship(state: State, number: str, taken: dict[int, int] | None) -> bool:
         order = state.orders[number]
         if taken is None:
-            taken = {ln["id"]: ln["qty"] - ln["qty_shipped"] for ln in order["lines"]}
+            taken = {
+                ln["id"]: ln["qty"] - ln["qty_shipped"]
+                for ln in order["lines"]
+                if not ln["service"] and ln["qty"] > ln["qty_shipped"]
+            }
+            if not taken:
+                return False  # services alone, or the goods all shipped: nothing to ship
         needed: dict[str, int] = {}
         for ln in order["lines"]:
             if taken.get(ln["id"]) and not ln["service"]:
@@ -439,7 +454,11 @@ class AfterSaleMachine(RuleBasedStateMachine):
             self.orders,
             lambda n: (
                 state.orders[n]["status"] == "confirmed"
-                and any(ln["qty"] > ln["qty_shipped"] for ln in state.orders[n]["lines"])
+                and any(
+                    ln["qty"] > ln["qty_shipped"]
+                    for ln in state.orders[n]["lines"]
+                    if not ln["service"]
+                )
             ),
             "order",
         )
@@ -1121,6 +1140,8 @@ class AfterSaleMachine(RuleBasedStateMachine):
                 if order["status"] in ("confirmed", "on_hold") and not ln["service"]:
                     reserved[ln["sku"]] += ln["qty"] - ln["qty_shipped"]
                 assert ln["qty_credited"] <= ln["qty_invoiced"], (order["number"], ln)
+                if ln["service"]:  # delivered by invoicing it: never shipped nor returned
+                    assert (ln["qty_shipped"], ln["qty_returned"]) == (0, 0), ln
                 assert ln["qty_returned"] <= ln["qty_shipped"] + ln["qty_replaced"], ln
                 # Goods asked back by open returns are still out there to come back
                 # (so receiving an authorized return is never refused).

@@ -4,7 +4,9 @@ Rules drive the services the way the CLI does — new order, add/edit/remove lin
 confirm (with or without a credit override), hold/release, cancel, partial or
 full invoices and shipments, deliver, receive stock — on one fresh seeded ledger
 per run. A plain-Python model predicts every outcome: which requests succeed and
-what they change, and which are refused (and with which error). A refusal must
+what they change, and which are refused (and with which error). Services are
+delivered by invoicing them and never shipped: a shipment takes goods only, and
+an order is completed when every line is invoiced and its goods are shipped. A refusal must
 leave every table as it was. After every step the ledger is checked as a whole
 (``LedgerKit.check_ledger``: rule 9 per line, exact rounded amounts and document
 totals, rule 10 per partial invoice (the completing one takes the remainder),
@@ -79,6 +81,7 @@ class MLine:
     rate: int
     invoiced: int = 0
     shipped: int = 0
+    service: bool = False  # delivered by invoicing it, never shipped (rule 12)
 
 
 @dataclass
@@ -91,12 +94,13 @@ class MOrder:
     lines: list[MLine] = field(default_factory=list)
 
     def fully_done(self) -> bool:
+        """Rules 8, 12: every line invoiced, and every line of goods shipped."""
         return bool(self.lines) and all(
-            ln.invoiced == ln.qty and ln.shipped == ln.qty for ln in self.lines
+            ln.invoiced == ln.qty and (ln.service or ln.shipped == ln.qty) for ln in self.lines
         )
 
     def refresh(self) -> None:
-        """Rule 8: a confirmed order fully invoiced and shipped is completed."""
+        """Rule 8: a confirmed order fully invoiced, its goods shipped, is completed."""
         if self.status == "confirmed" and self.fully_done():
             self.status = "completed"
 
@@ -201,7 +205,15 @@ class LifecycleMachine(RuleBasedStateMachine):
                 )
                 product = self.kit.products[sku]
                 order.lines.append(
-                    MLine(len(order.lines) + 1, sku, qty, product.price, 0, product.tax_rate)
+                    MLine(
+                        len(order.lines) + 1,
+                        sku,
+                        qty,
+                        product.price,
+                        0,
+                        product.tax_rate,
+                        service=product.service,
+                    )
                 )
             if confirm:
                 self.attempt(
@@ -256,6 +268,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                     price=product.price if price is None else price,
                     discount=discount or 0,
                     rate=product.tax_rate if rate is None else rate,
+                    service=product.service,
                 )
             )
 
@@ -408,8 +421,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         if everything or not order.lines or chance(data, 3, "everything open"):
             return None, None
         specs, merged = [], {}
+        # Mostly what can be shipped: services are delivered by invoicing them (rule 12).
+        shippable = [ln.sku for ln in order.lines if not (attr == "shipped" and ln.service)]
         for _ in range(data.draw(st.sampled_from([1, 1, 1, 2, 3]), label="specs")):
-            on_order = [ln.sku for ln in order.lines]
+            on_order = shippable or [ln.sku for ln in order.lines]
             anywhere = chance(data, 10, "any sku")
             sku = data.draw(st.sampled_from(SKUS if anywhere else on_order), label="sku")
             left = sum(ln.qty - getattr(ln, attr) for ln in order.lines if ln.sku == sku)
@@ -426,19 +441,24 @@ class LifecycleMachine(RuleBasedStateMachine):
             merged[sku] = merged.get(sku, 0) + qty
         return specs, merged
 
-    @staticmethod
-    def allocate(order: MOrder, merged, attr: str) -> dict[int, int] | None:
-        """Lines a request takes {position: qty}, or None when rule 9 refuses it."""
+    def allocate(self, order: MOrder, merged, attr: str) -> dict[int, int] | None:
+        """Lines a request takes {position: qty}, or None when rule 9 refuses it. A
+        shipment takes goods only: asking for a service is refused (rule 12)."""
+        lines = order.lines
+        if attr == "shipped":
+            if merged is not None and any(self.kit.products[sku].service for sku in merged):
+                return None
+            lines = [ln for ln in lines if not ln.service]
         if merged is None:
             taken = {
                 ln.position: ln.qty - getattr(ln, attr)
-                for ln in order.lines
+                for ln in lines
                 if ln.qty > getattr(ln, attr)
             }
             return taken or None
         taken: dict[int, int] = {}
         for sku, wanted in merged.items():
-            matching = [ln for ln in order.lines if ln.sku == sku]
+            matching = [ln for ln in lines if ln.sku == sku]
             if not matching or wanted > sum(ln.qty - getattr(ln, attr) for ln in matching):
                 return None
             for ln in matching:
@@ -502,7 +522,11 @@ class LifecycleMachine(RuleBasedStateMachine):
     def ship_some(self, data, order: MOrder | None = None):
         everything = order is not None
         order = order or self.pick(
-            data, lambda o: o.status == "confirmed" and any(ln.shipped < ln.qty for ln in o.lines)
+            data,
+            lambda o: (
+                o.status == "confirmed"
+                and any(not ln.service and ln.shipped < ln.qty for ln in o.lines)
+            ),
         )
         specs, merged = self._requests(data, order, "shipped", everything)
         taken = self.allocate(order, merged, "shipped") if order.status == "confirmed" else None

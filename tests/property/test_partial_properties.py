@@ -6,7 +6,8 @@ sometimes one SKU on two lines, sometimes a negotiated price or discount), then
 sends a random sequence of ``invoice create`` / ``shipment create`` requests
 written as the CLI's ``SKU=QTY`` arguments. Before each request the expected
 outcome is worked out from the ledger as it stands; the service must do exactly
-that, or refuse with ``RuleViolation`` and change nothing. After every request
+that, or refuse with ``RuleViolation`` and change nothing (a shipment takes goods
+only: the service is delivered by invoicing it). After every request
 ``LedgerKit.check_ledger`` re-checks the ledger-wide rules.
 """
 
@@ -111,6 +112,12 @@ def expected_outcome(snap, number: str, verb: str, requests) -> dict[int, int] |
     """{line position: quantity taken}, or None when the request must be refused."""
     attr = DONE[verb]
     lines = snap.lines[number]
+    if verb == "ship":
+        # Only goods are shipped: a service is delivered by invoicing it (rule 12).
+        service = {sku.lower() for sku, product in snap.products.items() if product["service"]}
+        if any(sku.lower() in service for sku, _ in requests or ()):
+            return None
+        lines = [ln for ln in lines if ln["sku"].lower() not in service]
     taken: dict[int, int] = {}
     if requests is None:
         taken = {ln["position"]: ln["qty"] - ln[attr] for ln in lines if ln["qty"] > ln[attr]}

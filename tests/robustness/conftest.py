@@ -59,7 +59,8 @@ def _fast_typer_and_today(monkeypatch):
 def sample_template(tmp_path_factory) -> Path:
     """The sample ledger (customers and catalog of ``sample_data/``) as a closed file."""
     build = tmp_path_factory.mktemp("robustness-build")
-    with unit_of_work(open_ledger(resolve_location(str(build / "sample.db")))) as session:
+    new_ledger = open_ledger(resolve_location(str(build / "sample.db")), create=True)
+    with unit_of_work(new_ledger) as session:
         seed_demo(session=session, folder=sample_data_dir())
     template = snapshot(build / "sample.db", tmp_path_factory.mktemp("robustness") / "sample.db")
     dispose_all()

@@ -53,7 +53,7 @@ else:
         for name in ("empty", "seeded"):
             path = folder / f"{name}.db"
             url = resolve_location(str(path))
-            engine = open_ledger(url)
+            engine = open_ledger(url, create=True)
             if name == "seeded":
                 with unit_of_work(engine) as session:
                     seed_demo(session=session, folder=sample_data_dir())

@@ -360,7 +360,7 @@ def test_unknown_kinds_formats_and_numbers_are_refused(seeded, invoiced, uow):
 # --- a long invoice ----------------------------------------------------------------------------
 
 LINES = 300
-HEADER = ["#", "SKU", "Description", "Qty", "Unit price", "Tax", "Net amount"]
+HEADER = ["#", "SKU", "Description", "Qty", "Unit", "Unit price", "Tax", "Net amount"]
 
 
 def sku_of(n: int) -> str:
@@ -374,7 +374,7 @@ def long_invoice(tmp_path_factory) -> dict:
     url = resolve_location(str(path))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ORDERCLI_TODAY", TODAY)
-        engine = open_ledger(url)
+        engine = open_ledger(url, create=True)
         with unit_of_work(engine) as session:
             customers.add_customer(session=session, name="Big Buyer Ltd", code="BIG", terms_days=30)
             order = ordering.new_order(session=session, customer_code="BIG")
@@ -424,6 +424,7 @@ def test_a_300_line_invoice_prints_every_line_once_whole_and_in_order(long_invoi
                 sku,
                 line["description"],
                 f"{line['qty']:f}",
+                "pc",  # the parts are counted in pieces, the default unit
                 f"€{line['unit_price']:,.2f}",
                 f"{line['tax_rate']:f}%",
                 f"€{line['net']:,.2f}",
@@ -455,7 +456,9 @@ def test_a_300_line_invoice_layout_keeps_each_row_on_one_line(long_invoice, tmp_
     last = long_invoice["view"]["lines"][-1]
     row = [line for line in layout if sku_of(LINES) in line]
     assert len(row) == 1
-    assert re.search(rf"{sku_of(LINES)}\s+Spare part number {LINES}\s+{last['qty']:f}\s+€", row[0])
+    assert re.search(
+        rf"{sku_of(LINES)}\s+Spare part number {LINES}\s+{last['qty']:f}\s+pc\s+€", row[0]
+    )
     assert row[0].rstrip().endswith(f"€{last['net']:,.2f}")
     balance = [line for line in layout if "Balance due" in line]
     assert len(balance) == 1

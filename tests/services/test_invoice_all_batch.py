@@ -169,12 +169,12 @@ def build_scenario(engine) -> None:
     # SO-00001: partly invoiced and partly shipped, goods and a service.
     so = order("ACME", ("DESK-OAK", "4"), ("LAMP-LED", "2"), ("INSTALL", "3"))
     invoice(so, ("DESK-OAK", "2"))
-    ship(so, ("DESK-OAK", "3"), ("INSTALL", "3"))
+    ship(so, ("DESK-OAK", "3"))
     # SO-00002: shipped whole, with discounts: invoicing it completes it.
     so = order("BRIGHT", ("LAMP-LED", "3", None, "12.5"), ("CHAIR-VISIT", "7", "79.90", "33.3333"))
     ship(so)
-    # SO-00003: services only, no payment terms, delivered: completed by its invoice.
-    ship(order("CAFE", ("INSTALL", "2.5"), ("DELIVERY", "1")))
+    # SO-00003: services only, no payment terms: invoicing delivers them and completes it.
+    order("CAFE", ("INSTALL", "2.5"), ("DELIVERY", "1"))
     order("TOKYO", ("LAMP-LED", "1"), confirm=False)  # SO-00004: a draft
     so = order("MUELLER", ("CHAIR-ERGO", "2"))  # SO-00005: on hold
     run(lambda s: ordering.hold_order(session=s, number=so, reason="address check"))
@@ -254,10 +254,12 @@ def test_batch_writes_the_ledger_invoicing_each_order_writes(twins, ledger_ok):
     with unit_of_work(twins[BATCH], write=False) as session:
         statuses = dict(session.exec(select(SalesOrder.number, SalesOrder.status)).all())
         zero = session.scalars(select(Invoice).where(Invoice.order_id == 10)).one()
+    # SO-00010 holds a service alone: invoicing it delivered it
     assert [n for n, s in sorted(statuses.items()) if s == "completed"] == [
         "SO-00002",
         "SO-00003",
         "SO-00009",
+        "SO-00010",
         "SO-00014",
     ]
     assert (statuses["SO-00004"], statuses["SO-00005"], statuses["SO-00006"]) == (
@@ -321,6 +323,7 @@ def test_orders_already_loaded_in_the_session_are_read_afresh(twins):
 # --- random sets of orders -------------------------------------------------------------
 
 SKUS = ("LAMP-LED", "TEA-KG", "BOOK", "INSTALL", "CHAIR-VISIT")  # 19, 7 and 0 %; a service
+SERVICES = {"INSTALL"}
 CUSTOMERS = ("ACME", "CAFE", "MADRID", "BRIGHT")
 STATES = (
     "draft",
@@ -364,16 +367,22 @@ def make_orders(session: Session, orders) -> None:
             continue
         ordering.confirm_order(session=session, number=number, override_credit="test")
         first = [(lines[0][0], D(lines[0][1]) / 2)]
+        # Only goods are shipped: a service is delivered by invoicing it (rule 12).
+        goods = [line for line in lines if line[0] not in SERVICES]
         if state in {"on_hold", "released"}:
             ordering.hold_order(session=session, number=number, reason="check")
         if state == "released":
             ordering.release_order(session=session, number=number)
         if state == "cancelled":
             ordering.cancel_order(session=session, number=number)
-        if state in {"shipped", "shipped_part_invoiced"}:
+        if state in {"shipped", "shipped_part_invoiced"} and goods:
             fulfilment.create_shipment(session=session, order_number=number)
-        if state == "part_shipped":
-            fulfilment.create_shipment(session=session, order_number=number, lines=first)
+        if state == "part_shipped" and goods:
+            fulfilment.create_shipment(
+                session=session,
+                order_number=number,
+                lines=[(goods[0][0], D(goods[0][1]) / 2)],
+            )
         if state in {"part_invoiced", "shipped_part_invoiced"}:
             invoicing.create_invoice(session=session, order_number=number, lines=first)
         if state == "invoiced":
@@ -462,7 +471,12 @@ def test_invoice_all_beside_single_invoices_issues_each_number_once(engine, ledg
     for _, done, _ in reports:  # each process sees its own numbers rise
         numbers = [number for what, number, _ in done if what == "issued"]
         assert numbers == sorted(numbers)
-    assert all(m.startswith("nothing left to invoice on SO-") for m in refused), refused
+    # each order holds a service alone, so the invoice that delivered it completed it
+    assert all(
+        m.startswith("nothing left to invoice on SO-")
+        or m.endswith(": it is completed: fully invoiced and shipped")
+        for m in refused
+    ), refused
     with unit_of_work(engine, write=False) as session:
         by_id = session.exec(select(Invoice.number).order_by(Invoice.id)).all()
     assert by_id == sorted(by_id)

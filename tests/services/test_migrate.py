@@ -64,6 +64,7 @@ def test_a_target_in_use_is_refused_and_left_alone(shop, ledger_path, tmp_path):
     _busy_ledger(shop)
     target = tmp_path / "other.db"
     other = type(shop)(target)
+    other.ok("init")
     other.ok("customer", "add", "Someone Else", "--code", "ELSE")
     with pytest.raises(RuleViolation, match="already holds a ledger in use"):
         migrate_ledger(source_url=f"sqlite:///{ledger_path}", target_url=f"sqlite:///{target}")

@@ -93,8 +93,9 @@ def test_draft_order(make_order, story, order_state):
         "invoiced or shipped (rule 6)",
         "billing_status": "not_invoiced: nothing invoiced yet (0 of 4 DESK-OAK, "
         "0 of 2.5 INSTALL) (rule 8)",
-        "fulfilment_status": "not_shipped: nothing shipped yet (0 of 4 DESK-OAK, "
-        "0 of 2.5 INSTALL) (rule 8)",
+        # a service is delivered by invoicing it, never shipped (rule 12)
+        "fulfilment_status": "not_shipped: nothing shipped or delivered yet (0 of 4 DESK-OAK, "
+        "0 of 2.5 INSTALL) (rules 8, 12)",
     }
     assert kinds(doc) == ["draft"]
     assert [(ln["state"], ln["reserved"]) for ln in doc["lines"]] == [
@@ -169,7 +170,11 @@ def test_confirmed_and_backordered(make_order, story, order_state, stock_of):
         "2 backordered: DESK-STAND has 5 on hand, -2 available"
     )
     service = doc["lines"][1]
-    assert (service["reserved"], service["state"]) == (Decimal(0), "to_invoice_and_ship")
+    assert (service["reserved"], service["state"]) == (Decimal(0), "to_invoice")
+    assert (
+        service["why"]
+        == "0 of 3 h invoiced; 0 of 3 h delivered (a service: invoicing it delivers it)"
+    )
     assert doc["blocked_by"] == [
         {
             "kind": "backorder",
@@ -183,13 +188,14 @@ def test_confirmed_and_backordered(make_order, story, order_state, stock_of):
     ]
     assert commands(doc) == [
         f"ordercli invoice create {number}",
-        f"ordercli ship {number} --line DESK-STAND=5 --line INSTALL=3",
+        f"ordercli ship {number} --line DESK-STAND=5",
         "ordercli stock receive DESK-STAND 2",
         f"ordercli order cancel {number}",
     ]
     assert doc["explanations"]["status"].startswith(
         "confirmed: confirmed on 2026-03-10; not completed while 2 of 2 line(s) are still "
-        "to invoice and 2 to ship"
+        "to invoice and 1 to ship (rules 8, 12: completed = every line fully invoiced and its "
+        "goods shipped; invoicing a service delivers it)"
     )
 
 
@@ -223,8 +229,8 @@ def test_partially_invoiced_and_shipped(make_order, story, order_state, invoice_
         "0 of 2 (rules 8, 9)"
     )
     assert doc["explanations"]["fulfilment_status"] == (
-        "partially_shipped: 3 of 5 DESK-OAK shipped; line 2 (INSTALL) not shipped, "
-        "0 of 2 (rules 8, 9)"
+        "partially_shipped: 3 of 5 DESK-OAK shipped; line 2 (INSTALL) not delivered, "
+        "0 of 2 (rules 8, 9, 12)"
     )
     assert doc["lines"][0]["reserved"] == Decimal(2)  # 5 ordered − 3 shipped
     invoice = invoice_state("INV-00001")
@@ -252,7 +258,8 @@ def test_partially_invoiced_and_shipped(make_order, story, order_state, invoice_
     ]
     why = {step["command"]: step["why"] for step in doc["next"]}
     assert why[f"ordercli invoice create {number}"] == (
-        "invoice what is not invoiced yet: 3 × DESK-OAK, 2 × INSTALL"
+        "invoice what is not invoiced yet: 3 × DESK-OAK, 2 × INSTALL; invoicing a service "
+        "delivers it"
     )
     assert why["ordercli payment record ACME 1163.82 --invoice INV-00001"] == (
         "INV-00001 has 1163.82 open, due 2026-04-09"
@@ -316,13 +323,14 @@ def test_completed_and_paid(make_order, story, order_state, invoice_state, uow):
     same_counts_as_order_show(doc, order_state(number))
     assert doc["status"] == "completed"
     assert doc["explanations"]["status"] == (
-        "completed: every line is fully invoiced and fully shipped (rule 8)"
+        "completed: every line is fully invoiced and its goods fully shipped; its services "
+        "were delivered by invoicing them (rules 8, 12)"
     )
     assert kinds(doc) == ["nothing_left"]
     assert {ln["state"] for ln in doc["lines"]} == {"done"}
     assert commands(doc) == [
         "ordercli credit-memo create INV-00001",
-        f"ordercli return request {number} --line DESK-OAK=2 --line INSTALL=1 --reason REASON",
+        f"ordercli return request {number} --line DESK-OAK=2 --reason REASON",
     ]
 
 
@@ -364,7 +372,7 @@ def test_returned_and_credited(make_order, story, order_state, invoice_state, uo
     assert doc["invoices"][0]["credited"] == invoice["credited"]
     assert commands(doc) == [
         "ordercli credit-memo create INV-00001",
-        f"ordercli return request {number} --line DESK-OAK=1 --line INSTALL=1 --reason REASON",
+        f"ordercli return request {number} --line DESK-OAK=1 --reason REASON",
     ]
 
 
@@ -375,12 +383,13 @@ def test_open_returns_move_on(make_order, story, uow):
             session=session, order_number=number, lines=[("DESK-OAK", Decimal(2))], reason="x"
         )
     doc = story(number)
-    # both desks are on the open return: only the service is left to ask back
-    assert commands(doc)[-3:] == [
+    # both desks are on the open return, and a service is never returned: nothing
+    # else is left to ask back
+    assert commands(doc)[-2:] == [
         "ordercli return authorize RMA-00001",
         "ordercli return reject RMA-00001",
-        f"ordercli return request {number} --line INSTALL=1 --reason REASON",
     ]
+    assert not any("return request" in command for command in commands(doc))
     with uow() as session:
         returns.authorize_return(session=session, number="RMA-00001")
     assert "ordercli return receive RMA-00001 --restock" in commands(story(number))
@@ -497,7 +506,12 @@ def test_track_tells_the_customer_what_shipped_what_comes_and_what_is_owed(
             "delivered_on": date(2026, 3, 10),
             "replacement": False,
             "items": [
-                {"sku": "DESK-STAND", "description": "Electric standing desk", "qty": Decimal(3)}
+                {
+                    "sku": "DESK-STAND",
+                    "description": "Electric standing desk",
+                    "qty": Decimal(3),
+                    "unit": "C62",
+                }
             ],
         }
     ]
@@ -507,17 +521,14 @@ def test_track_tells_the_customer_what_shipped_what_comes_and_what_is_owed(
             "sku": "DESK-STAND",
             "description": "Electric standing desk",
             "qty": Decimal(4),
+            "unit": "C62",
             "waiting_for_stock": True,
             "waiting_qty": Decimal(2),
         },
-        {
-            "sku": "INSTALL",
-            "description": "Installation (per hour)",
-            "qty": Decimal(2),
-            "waiting_for_stock": False,
-            "waiting_qty": Decimal(0),
-        },
     ]
+    # the installation is never on its way: invoicing it is what delivers it
+    assert (doc["has_goods"], doc["delivered"]) == (True, [])
+    assert [(item["sku"], item["qty"]) for item in doc["to_deliver"]] == [("INSTALL", Decimal(2))]
     assert doc["owed"] == {
         "total": invoice["balance"],
         "invoices": [

@@ -504,11 +504,15 @@ def test_restock_leaves_goods_on_an_open_return_to_the_return(
 
 
 def test_restocking_a_service_moves_no_stock(invoiced, uow, order_state, ledger_ok):
-    number, _ = invoiced("ACME", [("INSTALL", "2")], ship=True)
+    # a service is never shipped: invoicing it delivered it, and completed the order
+    number, _ = invoiced("ACME", [("INSTALL", "2")])
+    assert order_state(number)["status"] == "completed"
     memo = credit(uow, "INV-00001", {"INSTALL": "2"}, restock=True)
     assert memo["total"] == D("154.70")
     with uow(write=False) as session:
         install = catalog.get_product(session=session, sku="INSTALL")
         assert session.exec(select(StockMove).where(StockMove.product_id == install.id)).all() == []
-    assert order_state(number)["lines"][0]["qty_returned"] == D(0)
+    line = order_state(number)["lines"][0]
+    # credited in full: nothing of it counts as delivered any more (rule 14)
+    assert (line["qty_returned"], line["qty_credited"], line["qty_fulfilled"]) == (D(0), D(2), D(0))
     ledger_ok()

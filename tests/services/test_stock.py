@@ -11,7 +11,7 @@ from sqlmodel import select
 from ordercli.domain.errors import RuleViolation
 from ordercli.models import Product, StockMove
 from ordercli.services.inventory import catalog, levels, stock
-from ordercli.services.sales import fulfilment, ordering
+from ordercli.services.sales import fulfilment, invoicing, ordering
 from ordercli.views import sales as views
 
 D = Decimal
@@ -121,18 +121,21 @@ def test_stock_never_goes_negative(seeded, refused):
     )
 
 
-def test_services_are_shipped_without_touching_stock(make_order, uow, stock_of, order_state):
+def test_services_are_delivered_by_invoicing_without_touching_stock(
+    make_order, uow, stock_of, order_state
+):
     number = make_order(lines=[("INSTALL", "3"), ("DESIGN", "1.5")])
-    shipment = ship(uow, number, carrier="on site")
+    assert stock_of("INSTALL") == (D(0), D(0))  # never reserved
+    with uow() as session:
+        invoicing.create_invoice(session=session, order_number=number)
     assert stock_of("INSTALL") == (D(0), D(0))
     assert stock_of("DESIGN") == (D(0), D(0))
     assert moves(uow, "INSTALL") == []
-    assert order_state(number)["fulfilment_status"] == "shipped"
-    with uow(write=False) as session:
-        view = views.shipment_view(session, shipment)
-    assert [(ln["sku"], ln["qty"]) for ln in view["lines"]] == [
-        ("INSTALL", D(3)),
-        ("DESIGN", D("1.5")),
+    state = order_state(number)
+    assert (state["status"], state["fulfilment_status"]) == ("completed", "shipped")
+    assert [(ln["qty_shipped"], ln["qty_fulfilled"]) for ln in state["lines"]] == [
+        (D(0), D(3)),
+        (D(0), D("1.5")),
     ]
 
 

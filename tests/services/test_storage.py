@@ -1,9 +1,11 @@
-"""The ledger file: created and migrated on first use, SQLite set up for a ledger, refused
-when it is not ours or too new (the exit 3 path), and money stored exactly."""
+"""The ledger file: created only when asked (``ordercli init``) and upgraded on first use,
+SQLite set up for a ledger, refused when missing, not ours or too new (the exit 3 path),
+and money stored exactly."""
 
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from decimal import Decimal
 
 import pytest
@@ -39,10 +41,10 @@ def forget(url: str) -> None:
     ordercli.db.engine._engines.pop(url).dispose()
 
 
-def test_the_ledger_is_created_and_migrated_on_first_use(fresh):
+def test_the_ledger_is_created_at_the_current_schema_when_asked(fresh):
     path, url = fresh
     assert not path.exists()
-    engine = open_ledger(url)
+    engine = open_ledger(url, create=True)
     assert path.is_file()
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
@@ -58,6 +60,48 @@ def test_the_ledger_is_created_and_migrated_on_first_use(fresh):
     with again.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
     assert path.read_bytes() == before
+
+
+def test_a_missing_ledger_is_refused_and_nothing_is_created(fresh):
+    path, url = fresh
+    with pytest.raises(LedgerUnavailable) as info:
+        open_ledger(url, origin="ORDERCLI_DB")
+    assert str(info.value) == f"no ledger at {path}"
+    assert info.value.hint == (
+        "the path comes from ORDERCLI_DB; correct it, or create a new ledger there "
+        "with `ordercli init`"
+    )
+    assert info.value.exit_code == 3
+    assert not path.parent.parent.exists()  # no folder, no file, no -wal or -shm
+
+
+def test_an_empty_file_is_no_ledger_and_stays_empty(fresh):
+    path, url = fresh
+    path.parent.mkdir(parents=True)
+    path.touch()
+    with pytest.raises(LedgerUnavailable) as info:
+        open_ledger(url)
+    assert str(info.value) == f"no ledger at {path} (the file is empty)"
+    assert [p.name for p in path.parent.iterdir()] == ["books.db"]
+    assert path.stat().st_size == 0
+
+
+def test_a_sqlite_file_without_tables_is_no_ledger_until_created(fresh):
+    path, url = fresh
+    path.parent.mkdir(parents=True)
+    sqlite3.connect(path).execute("PRAGMA user_version = 7").connection.close()
+    with pytest.raises(LedgerUnavailable) as info:
+        open_ledger(url, origin="--db")
+    assert str(info.value) == f"no ledger at {path} (the database holds no ordercli ledger)"
+    assert info.value.hint.startswith("the path was given with --db; correct it, or create")
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (7,)
+    engine = open_ledger(url, create=True)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+            HEAD_REVISION
+        )
 
 
 def test_connections_are_set_up_for_a_ledger(engine):
@@ -76,7 +120,7 @@ def test_connections_are_set_up_for_a_ledger(engine):
 
 def test_a_ledger_from_a_newer_ordercli_is_unavailable(fresh):
     path, url = fresh
-    open_ledger(url)
+    open_ledger(url, create=True)
     forget(url)
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
@@ -130,7 +174,7 @@ def test_a_directory_is_unavailable(fresh):
 )
 def test_money_round_trips_exactly(fresh, price):
     path, url = fresh
-    engine = open_ledger(url)
+    engine = open_ledger(url, create=True)
     with unit_of_work(engine) as session:
         customers.add_customer(session=session, name="Round Trip", code="RT")
         catalog.add_product(session=session, sku="P", name="P", price=D(price), tax_rate=D(0))

@@ -363,7 +363,7 @@ def test_shipping_takes_the_goods_from_the_named_warehouse(
         lambda s: fulfilment.create_shipment(session=s, order_number=number, warehouse="SHOP"),
     )
     assert "9 in other warehouses" in error.hint
-    first = ship(uow, number, {"DESK-OAK": "3", "INSTALL": "2"}, warehouse="shop")
+    first = ship(uow, number, {"DESK-OAK": "3"}, warehouse="shop")
     assert shipment_warehouse(engine, first) == "SHOP"
     assert held(engine, "DESK-OAK") == {"MAIN": D(9)}
     refused(
@@ -382,15 +382,20 @@ def test_shipping_takes_the_goods_from_the_named_warehouse(
         view = views.shipment_view(session, fulfilment.get_shipment(session=session, number=first))
     assert view["warehouse"] == "SHOP"
     state = order_state(number)
-    assert [ln["qty_shipped"] for ln in state["lines"]] == [D(4), D(2)]
-    assert state["fulfilment_status"] == "shipped"
+    # The installation never leaves a warehouse: invoicing it delivers it (rule 12).
+    assert [ln["qty_shipped"] for ln in state["lines"]] == [D(4), D(0)]
+    assert state["fulfilment_status"] == "partially_shipped"
     assert check_report(engine)["ok"]
 
 
-def test_a_shipment_of_services_only_names_no_warehouse(make_order, uow, engine):
+def test_services_never_leave_a_warehouse(make_order, refused, engine):
     number = make_order(lines=[("INSTALL", "3")])
-    shipment = ship(uow, number, warehouse="MAIN")
-    assert shipment_warehouse(engine, shipment) is None
+    refused(
+        RuleViolation,
+        f"nothing to ship on {number}: it holds only services, which are delivered by "
+        "invoicing them, never shipped",
+        lambda s: fulfilment.create_shipment(session=s, order_number=number, warehouse="MAIN"),
+    )
     assert check_report(engine)["ok"]
 
 
@@ -472,7 +477,6 @@ def test_check_finds_a_warehouse_below_zero_and_a_shipment_without_warehouse(
     add(uow, "SHOP")
     number = make_order(lines=[("DESK-OAK", "1"), ("INSTALL", "1")])
     shipment = ship(uow, number)
-    services_only = ship(uow, make_order(lines=[("INSTALL", "1")]))
     assert check_report(engine)["ok"]
     with engine.begin() as conn:
         # Two units "moved" from SHOP to MAIN that SHOP never had: the totals still agree.
@@ -485,8 +489,7 @@ def test_check_finds_a_warehouse_below_zero_and_a_shipment_without_warehouse(
             [{"qty": -2000, "code": "SHOP"}, {"qty": 2000, "code": "MAIN"}],
         )
         conn.execute(
-            text("UPDATE shipment SET warehouse_id = NULL WHERE number IN (:a, :b)"),
-            {"a": shipment, "b": services_only},
+            text("UPDATE shipment SET warehouse_id = NULL WHERE number = :a"), {"a": shipment}
         )
     report = check_report(engine)
     assert report["ok"] is False

@@ -31,10 +31,12 @@ from ordercli.models import (
     JournalEntry,
     JournalLine,
     OrderLine,
+    PartySnapshot,
     Payment,
     Product,
     SalesOrder,
 )
+from ordercli.services.parties.snapshots import snapshot_field
 
 TEXT, MONEY, QTY, PCT, DATE, INT, BOOL = (
     ColumnType.TEXT,
@@ -103,7 +105,7 @@ def invoices(*, today: date, currency: str, date_from=None, date_to=None, **_) -
             ("number", TEXT, Invoice.number),
             ("order", TEXT, SalesOrder.number),
             ("customer", TEXT, Customer.code),
-            ("customer_name", TEXT, Customer.name),
+            ("customer_name", TEXT, snapshot_field(PartySnapshot.content, "name")),
             ("issue_date", DATE, Invoice.issue_date),
             ("due_date", DATE, Invoice.due_date),
             ("status", TEXT, status),
@@ -119,6 +121,8 @@ def invoices(*, today: date, currency: str, date_from=None, date_to=None, **_) -
             q.select_from(Invoice)
             .join(SalesOrder, SalesOrder.id == Invoice.order_id)
             .join(Customer, Customer.id == Invoice.customer_id)
+            # The customer as the invoice was issued to them (rule 4).
+            .join(PartySnapshot, PartySnapshot.id == Invoice.buyer_id)
         ),
     )
     query = _window(query, Invoice.issue_date, date_from, date_to).order_by(col(Invoice.id))
@@ -135,6 +139,7 @@ def invoice_lines(*, date_from=None, date_to=None, **_) -> Table:
             ("sku", TEXT, InvoiceLine.sku),
             ("description", TEXT, InvoiceLine.description),
             ("qty", QTY, InvoiceLine.qty),
+            ("unit", TEXT, InvoiceLine.unit),
             ("unit_price", MONEY, InvoiceLine.unit_price),
             ("discount_pct", PCT, InvoiceLine.discount),
             ("tax_rate", PCT, InvoiceLine.tax_rate),
@@ -218,6 +223,7 @@ def orders(*, date_from=None, date_to=None, **_) -> Table:
             ("status", TEXT, SalesOrder.status),
             ("position", INT, OrderLine.position),
             ("description", TEXT, OrderLine.description),
+            ("unit", TEXT, OrderLine.unit),
             ("net", MONEY, OrderLine.net),
             ("tax", MONEY, OrderLine.tax),
             ("total", MONEY, OrderLine.net + OrderLine.tax),

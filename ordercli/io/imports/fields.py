@@ -22,7 +22,8 @@ from ordercli.domain.money import (
     qty_to_db,
     to_minor,
 )
-from ordercli.domain.text import clean_code, clean_text
+from ordercli.domain.text import clean_code, clean_lines, clean_text
+from ordercli.domain.units import parse_unit
 from ordercli.io.imports.reader import Problem, Table, cell
 
 TRUE = {"true", "yes", "y", "1"}
@@ -98,6 +99,12 @@ class Columns:
             required,
         )
 
+    def multi_line(self, column: str, *, max_length: int = 2000) -> list:
+        """Multi-line text (an address): ``\\n`` typed in a cell is a line break."""
+        return self._parse(
+            column, lambda raw: clean_lines(raw, what=column, max_length=max_length), False
+        )
+
     def code(self, column: str, *, required: bool = True) -> list:
         return self._parse(column, lambda raw: clean_code(raw, what=column), required)
 
@@ -122,6 +129,10 @@ class Columns:
         return self._parse(
             column, lambda raw: pct_to_db(parse_pct(raw, what=column)), required, number=True
         )
+
+    def unit(self, column: str) -> list:
+        """UN/ECE Rec. 20 codes, typed as a code or a name (``kg``, ``hour``)."""
+        return self._parse(column, parse_unit, False)
 
     def day(self, column: str, *, required: bool = True) -> list:
         return self._parse(column, lambda raw: parse_date(raw, what=column), required)

@@ -1,9 +1,10 @@
 """`import products`: the catalog, keyed by SKU.
 
-Columns: ``sku, name, unit_price`` and optional ``tax_rate, stock, service``.
-A new SKU creates a product; ``stock`` is its opening stock, written as a
-stock move like any receipt. A known SKU updates name, price and tax rate
-where the row gives them and they differ (open documents keep their prices),
+Columns: ``sku, name, unit_price`` and optional ``tax_rate, stock, service,
+unit``. A new SKU creates a product (``unit`` a UN/ECE Rec. 20 code or its
+name, ``C62`` pieces when empty); ``stock`` is its opening stock, written as a
+stock move like any receipt. A known SKU updates name, price, tax rate and unit
+where the row gives them and they differ (lines already written keep theirs),
 and is skipped when nothing differs; its ``stock`` is ignored, since on hand is the
 sum of its moves (`stock receive` and `stock adjust` change it) and the same
 file imported again must not count the opening stock twice.
@@ -20,6 +21,7 @@ from ordercli.books.clock import now
 from ordercli.books.events import record_events
 from ordercli.db.lookup import chunks
 from ordercli.domain.money import from_minor, pct_from_db
+from ordercli.domain.units import DEFAULT_UNIT
 from ordercli.io.imports.fields import Columns
 from ordercli.io.imports.keyed import import_keyed
 from ordercli.io.imports.reader import Problem
@@ -28,7 +30,7 @@ from ordercli.models import Product, StockMove
 from ordercli.services.inventory.catalog import edit_product
 from ordercli.services.inventory.warehouses import default_warehouse
 
-COLUMNS = ("sku", "name", "unit_price", "tax_rate", "stock", "service")
+COLUMNS = ("sku", "name", "unit_price", "tax_rate", "stock", "service", "unit")
 REQUIRED = ("sku", "name", "unit_price")
 
 
@@ -66,6 +68,7 @@ def _parse_rows(table, digits: int, problems: list[Problem]) -> list[tuple[int, 
         "tax_rate": columns.pct_units("tax_rate"),
         "stock": columns.qty_units("stock", required=False, allow_zero=True),
         "service": columns.flag("service"),
+        "unit": columns.unit("unit"),
     }
     records: list[tuple[int, dict]] = []
     seen: dict[str, int] = {}
@@ -93,6 +96,8 @@ def _changes(product: Product, record: dict, line: int, problems: list[Problem])
         changes["price"] = record["unit_price"]
     if record["tax_rate"] is not None and record["tax_rate"] != product.tax_rate:
         changes["tax_rate"] = record["tax_rate"]
+    if record["unit"] is not None and record["unit"] != product.unit:
+        changes["unit"] = record["unit"]
     return changes
 
 
@@ -106,6 +111,7 @@ def _write(session: Session, new: list[dict], changed, file_name: str, digits: i
             "unit_price": r["unit_price"],
             "tax_rate": r["tax_rate"] or 0,
             "service": bool(r["service"]),
+            "unit": r["unit"] or DEFAULT_UNIT,
             "on_hand": r["stock"] or 0,
             "reserved": 0,
             "active": True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from sqlmodel import Session, col, func, select
@@ -9,10 +10,12 @@ from sqlmodel import Session, col, func, select
 from ordercli.books.clock import now
 from ordercli.books.events import record_event
 from ordercli.books.settings import minor_digits
+from ordercli.db.lookup import chunks
 from ordercli.db.queries import check_limit
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.domain.money import pct_to_db, qty_to_db, to_minor
 from ordercli.domain.text import clean_code, clean_text
+from ordercli.domain.units import DEFAULT_UNIT, parse_unit
 from ordercli.models import Product
 from ordercli.services.inventory.levels import move_stock
 
@@ -27,8 +30,10 @@ def add_product(
     stock: Decimal | None = None,
     service: bool = False,
     location: str | None = None,
+    unit: str | None = None,
 ) -> Product:
     sku = clean_code(sku, what="SKU")
+    unit = DEFAULT_UNIT if unit is None else parse_unit(unit)
     name = clean_text(name, what="product name", required=True, max_length=200)
     location = clean_text(location, what="location", max_length=64)
     if service and location:
@@ -43,6 +48,7 @@ def add_product(
         unit_price=to_minor(price, minor_digits(session)),
         tax_rate=pct_to_db(tax_rate),
         service=service,
+        unit=unit,
         on_hand=0,
         reserved=0,
         active=True,
@@ -91,7 +97,8 @@ def get_product(*, session: Session, sku: str, for_update: bool = False) -> Prod
 
 
 def edit_product(*, session: Session, sku: str, changes: dict) -> Product:
-    """Change name, price, tax rate or active flag; open documents keep their prices."""
+    """Change name, price, tax rate, unit or active flag; lines already written keep
+    their prices and units."""
     product = get_product(session=session, sku=sku)
     if not changes:
         raise InvalidInput(
@@ -108,6 +115,8 @@ def edit_product(*, session: Session, sku: str, changes: dict) -> Product:
             product.tax_rate = pct_to_db(value)
         elif key == "active":
             product.active = bool(value)
+        elif key == "unit":
+            product.unit = parse_unit(value)
         elif key == "location":
             if product.service:
                 raise InvalidInput(
@@ -148,3 +157,14 @@ def list_products(
     if limit is not None:
         query = query.limit(limit)
     return list(session.exec(query))
+
+
+def service_ids(session: Session, product_ids: Iterable[int]) -> set[int]:
+    """Which of ``product_ids`` are services: delivered by invoicing, never shipped."""
+    found: set[int] = set()
+    for chunk in chunks(sorted(set(product_ids))):
+        query = select(col(Product.id)).where(
+            col(Product.id).in_(chunk), col(Product.service).is_(True)
+        )
+        found.update(id_ for id_ in session.exec(query) if id_ is not None)  # primary keys
+    return found

@@ -1,4 +1,8 @@
-"""Customers: who buys, on what terms, up to what credit (SPEC rules 1, 11, 16)."""
+"""Customers: who buys, on what terms, up to what credit (SPEC rules 1, 11, 16).
+
+Addresses are kept one line per line (``domain.text.clean_lines``): a ``\\n`` typed on
+the command line or in an import file is a line break, as documents print it.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from ordercli.books.settings import minor_digits
 from ordercli.db.queries import check_limit
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.domain.money import from_minor, to_minor
-from ordercli.domain.text import clean_code, clean_text
+from ordercli.domain.text import clean_code, clean_lines, clean_text
 from ordercli.models import Customer, Invoice
 
 MAX_TERMS_DAYS = 3650
@@ -62,8 +66,8 @@ def add_customer(
         name=name,
         email=email,
         phone=clean_text(phone, what="phone", max_length=64),
-        billing_address=clean_text(billing_address, what="billing address"),
-        shipping_address=clean_text(shipping_address, what="shipping address"),
+        billing_address=clean_lines(billing_address, what="billing address"),
+        shipping_address=clean_lines(shipping_address, what="shipping address"),
         tax_id=clean_text(tax_id, what="tax id", max_length=64),
         terms_days=30 if terms_days is None else terms_days,
         credit_limit=None
@@ -141,7 +145,7 @@ def edit_customer(*, session: Session, code: str, changes: dict) -> Customer:
         elif key in {"phone", "tax_id"}:
             value = clean_text(value, what=key.replace("_", " "), max_length=64)
         elif key in {"billing_address", "shipping_address"}:
-            value = clean_text(value, what=key.replace("_", " "))
+            value = clean_lines(value, what=key.replace("_", " "))
         else:
             raise InvalidInput(f"unknown customer field {key!r}")
         setattr(customer, key, value)

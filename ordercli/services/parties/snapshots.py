@@ -14,7 +14,9 @@ import hashlib
 import json
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import String, literal_column, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
 
 from ordercli.books import settings
@@ -59,7 +61,7 @@ def _store(session: Session, snapshots: dict[str, str]) -> dict[str, int]:
     digests = list(snapshots)
     for chunk in chunks(digests):
         for row in session.execute(
-            select(PartySnapshot.id, PartySnapshot.digest).where(
+            select(col(PartySnapshot.id), col(PartySnapshot.digest)).where(
                 col(PartySnapshot.digest).in_(chunk)
             )
         ):
@@ -73,7 +75,7 @@ def _store(session: Session, snapshots: dict[str, str]) -> dict[str, int]:
         session.execute(statement, [{"digest": d, "content": snapshots[d]} for d in missing])
         for chunk in chunks(missing):
             for row in session.execute(
-                select(PartySnapshot.id, PartySnapshot.digest).where(
+                select(col(PartySnapshot.id), col(PartySnapshot.digest)).where(
                     col(PartySnapshot.digest).in_(chunk)
                 )
             ):
@@ -85,14 +87,19 @@ def freeze_parties(session: Session, customer_ids: Iterable[int]) -> tuple[int, 
     """The seller's snapshot id and each customer's (by customer id), stored as needed."""
     seller_digest, seller_content = canonical("seller", seller_fields(session))
     wanted = {seller_digest: seller_content}
-    by_customer: dict[int, str] = {}
-    wanted_ids = set(customer_ids)
-    for chunk in chunks(sorted(wanted_ids)):
+    # Stored in the order the customers come (the order of the documents), so a batch
+    # writes the same rows as issuing its documents one by one.
+    order = list(dict.fromkeys(customer_ids))
+    customers: dict[int, Customer] = {}
+    for chunk in chunks(order):
         for customer in session.scalars(select(Customer).where(col(Customer.id).in_(chunk))):
             assert customer.id is not None  # a stored row
-            digest, content = canonical("buyer", buyer_fields(customer))
-            wanted[digest] = content
-            by_customer[customer.id] = digest
+            customers[customer.id] = customer
+    by_customer: dict[int, str] = {}
+    for customer_id in order:
+        digest, content = canonical("buyer", buyer_fields(customers[customer_id]))
+        wanted.setdefault(digest, content)
+        by_customer[customer_id] = digest
     ids = _store(session, wanted)
     return ids[seller_digest], {cid: ids[d] for cid, d in by_customer.items()}
 
@@ -104,12 +111,42 @@ def freeze_parties_of(session: Session, customer_id: int) -> tuple[int, int]:
 
 
 def snapshot_fields(session: Session, ids: Iterable[int]) -> dict[int, dict]:
-    """The fields of each snapshot by id (without its role)."""
+    """The fields of each snapshot by id (without its role), a query per 500 ids."""
     found = {}
-    for row in session.execute(
-        select(PartySnapshot.id, PartySnapshot.content).where(col(PartySnapshot.id).in_(set(ids)))
-    ):
-        fields = json.loads(row.content)
-        fields.pop("role", None)
-        found[row.id] = fields
+    for chunk in chunks(sorted(set(ids))):
+        for row in session.execute(
+            select(col(PartySnapshot.id), col(PartySnapshot.content)).where(
+                col(PartySnapshot.id).in_(chunk)
+            )
+        ):
+            fields = json.loads(row.content)
+            fields.pop("role", None)
+            found[row.id] = fields
     return found
+
+
+class snapshot_field(FunctionElement):  # noqa: N801 - named like the SQL functions it stands for
+    """One field of a snapshot's ``content`` as text in SQL, for set-based reads (exports):
+    ``snapshot_field(PartySnapshot.content, "name")``."""
+
+    type = String()
+    inherit_cache = True
+
+    def __init__(self, content, field: str) -> None:
+        if field not in SELLER_FIELDS and field not in BUYER_FIELDS:
+            raise ValueError(f"a party snapshot has no field {field!r}")
+        # The field name is one of the known fields, never user input: a literal keeps
+        # it in the statement and in SQLAlchemy's cache key.
+        super().__init__(content, literal_column(f"'{field}'", String))
+
+
+@compiles(snapshot_field, "postgresql")
+def _snapshot_field_postgresql(element, compiler, **kw):
+    content, field = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(CAST({content} AS json) ->> {field})"
+
+
+@compiles(snapshot_field)
+def _snapshot_field(element, compiler, **kw):
+    content, field = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"json_extract({content}, '$.' || {field})"

@@ -1,9 +1,10 @@
 """Shipments: goods leave the warehouse, whole or in parts (SPEC rules 9, 12).
 
-A shipment takes quantities from a confirmed order's lines, never more than
-ordered and never more than is on hand: stock never goes negative. Shipping
-takes the goods off on-hand stock and off the order's reservation. Services
-are 'shipped' as delivered work and touch no stock. A shipment records carrier
+A shipment takes quantities from a confirmed order's lines of goods, never more
+than ordered and never more than is on hand: stock never goes negative. Shipping
+takes the goods off on-hand stock and off the order's reservation. Only goods
+are shipped: a service is delivered by invoicing it, so a shipment never takes
+a service line, and asking to ship one is refused. A shipment records carrier
 and tracking number and is later marked delivered.
 """
 
@@ -24,7 +25,8 @@ from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.domain.money import qty_from_db
 from ordercli.domain.states import ShipmentStatus
 from ordercli.domain.text import clean_text, parse_status
-from ordercli.models import Customer, SalesOrder, Shipment, ShipmentLine
+from ordercli.models import Customer, OrderLine, SalesOrder, Shipment, ShipmentLine
+from ordercli.services.inventory.catalog import get_product, service_ids
 from ordercli.services.inventory.levels import allocate_stock, lock_products, move_stock, reserve
 from ordercli.services.inventory.warehouses import get_warehouse, on_hand_in
 from ordercli.services.parties.customers import get_customer
@@ -59,10 +61,11 @@ def create_shipment(
     check_workable(order, "ship")
     assert order.id is not None  # a stored order
     all_lines = order_lines(session=session, order=order)
+    goods = _goods_lines(session, order, all_lines, lines)
     taken = allocate_lines(
         session=session,
         order=order,
-        lines=all_lines,
+        lines=goods,
         requests=lines,
         done_attr="qty_shipped",
         verb="ship",
@@ -70,8 +73,7 @@ def create_shipment(
     products = lock_products(session, (line.product_id for line, _ in taken))
     needed: dict[int, int] = defaultdict(int)
     for line, qty in taken:
-        if not products[line.product_id].service:
-            needed[line.product_id] += qty
+        needed[line.product_id] += qty
     for product_id, qty in needed.items():
         product = products[product_id]
         held = on_hand_in(session, product_id, source.id)
@@ -90,18 +92,20 @@ def create_shipment(
             )
     number = next_number(session=session, kind="shipment")
     moment = now()
+    seller_id, buyer_id = freeze_parties_of(session, order.customer_id)
     shipment = Shipment(
         number=number,
         order_id=order.id,
         customer_id=order.customer_id,
+        seller_id=seller_id,
+        buyer_id=buyer_id,
         status=ShipmentStatus.SHIPPED,
         carrier=carrier,
         tracking=tracking,
         ship_date=ship_date or today(),
-        warehouse_id=source.id if needed else None,
+        warehouse_id=source.id,
         created_at=moment,
     )
-    shipment.seller_id, shipment.buyer_id = freeze_parties_of(session, order.customer_id)
     items: list[ShipmentLine] = []
     for position, (line, qty) in enumerate(taken, start=1):
         assert line.id is not None  # a stored order line
@@ -125,7 +129,7 @@ def create_shipment(
         refs={
             "order": order.number,
             "customer": customer.code,
-            "warehouse": source.code if needed else None,
+            "warehouse": source.code,
             "return": None,
         },
         lines=items,
@@ -137,22 +141,21 @@ def create_shipment(
         product = products[line.product_id]
         item.shipment_id = shipment.id
         session.add(item)
-        if not product.service:
-            move_stock(
-                session=session,
-                product=product,
-                qty=-qty,
-                kind="ship",
-                reference=number,
-                warehouse=source,
-            )
-            reserve(session=session, product=product, qty=-qty)
+        move_stock(
+            session=session,
+            product=product,
+            qty=-qty,
+            kind="ship",
+            reference=number,
+            warehouse=source,
+        )
+        reserve(session=session, product=product, qty=-qty)
         line.qty_shipped += qty
         line.last_state_change = moment
         session.add(line)
     for product in products.values():
         allocate_stock(session=session, product=product)
-    via = (f" from {source.code}" if needed else "") + (" via " + carrier if carrier else "")
+    via = f" from {source.code}" + (" via " + carrier if carrier else "")
     record_event(
         session=session,
         subject_kind="shipment",
@@ -164,6 +167,43 @@ def create_shipment(
     )
     refresh_order_status(session=session, order=order, lines=all_lines)
     return shipment
+
+
+def _goods_lines(
+    session: Session,
+    order: SalesOrder,
+    lines: list[OrderLine],
+    requests: list[tuple[str, Decimal]] | None,
+) -> list[OrderLine]:
+    """The order's lines a shipment may take: goods only (rule 12). Asking for a service,
+    or shipping an order of services alone, is refused with what to do instead."""
+    services = service_ids(session, (line.product_id for line in lines))
+    for sku, _ in requests or ():
+        product = get_product(session=session, sku=sku)
+        if product.service:
+            raise RuleViolation(
+                f"cannot ship {product.sku} on {order.number}: it is a service, delivered "
+                "by invoicing it, never shipped",
+                hint=f"`ordercli invoice create {order.number} --partial --line "
+                f"{product.sku}=QTY` delivers it",
+            )
+    goods = [line for line in lines if line.product_id not in services]
+    invoice_them = f"`ordercli invoice create {order.number}` delivers them"
+    if lines and not goods:
+        raise RuleViolation(
+            f"nothing to ship on {order.number}: it holds only services, which are "
+            "delivered by invoicing them, never shipped",
+            hint=invoice_them,
+        )
+    if services and requests is None and all(line.qty_shipped >= line.qty for line in goods):
+        raise RuleViolation(
+            f"nothing left to ship on {order.number}: its goods are fully shipped, and "
+            "services are delivered by invoicing them, never shipped",
+            hint=invoice_them
+            if any(line.qty_invoiced < line.qty for line in lines if line.product_id in services)
+            else None,
+        )
+    return goods
 
 
 def get_shipment(*, session: Session, number: str) -> Shipment:

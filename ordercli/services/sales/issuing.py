@@ -18,7 +18,8 @@ they can be invoiced); ``issue_invoices`` then, per batch:
    (``books.journal.post_entries``: receivable debited with the total, revenue and
    sales tax credited, rule 18) and records an ``issued`` event per invoice;
 5. adds the portions to the order lines' invoiced counters and completes every order
-   now fully invoiced and fully shipped, with a ``completed`` event (rule 8).
+   now fully invoiced whose goods are fully shipped, with a ``completed`` event (rules
+   8, 12): invoicing a service is what delivers it.
 
 Due date = issue date + the customer's payment terms (rule 11).
 """
@@ -42,7 +43,7 @@ from ordercli.books.settings import minor_digits
 from ordercli.db.bulk import bulk_insert
 from ordercli.db.lookup import chunks
 from ordercli.domain.money import from_minor, portion_units
-from ordercli.domain.states import OrderStatus, line_finished
+from ordercli.domain.states import OrderStatus, completed_because, line_finished
 from ordercli.models import Customer, Invoice, InvoiceLine, OrderLine, Product, SalesOrder
 from ordercli.services.parties.snapshots import freeze_parties
 
@@ -80,7 +81,8 @@ class _Draft:
     finished: list[int] = field(default_factory=list)  # order lines invoiced to the end
     partial: list[dict] = field(default_factory=list)  # lines invoiced in part
     takes_all_open: bool = True  # every open line of the order is invoiced to the end
-    completes: bool = True  # fully invoiced and fully shipped once issued
+    completes: bool = True  # fully invoiced, its goods fully shipped, once issued
+    has_goods: bool = False  # not services alone
 
 
 def issue_invoices(
@@ -137,6 +139,8 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
                 col(OrderLine.qty),
                 col(OrderLine.qty_invoiced),
                 col(OrderLine.qty_shipped),
+                col(OrderLine.qty_credited),
+                col(Product.service),
                 col(OrderLine.unit_price),
                 col(OrderLine.discount),
                 col(OrderLine.tax_rate),
@@ -166,6 +170,8 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
         ordered,
         invoiced,
         shipped,
+        credited,
+        service,
         unit_price,
         discount,
         tax_rate,
@@ -178,8 +184,16 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
             draft = by_order[order_id] = _Draft(order_id, order_number, customer_id, code, terms)
         open_qty = ordered - invoiced
         qty = open_qty if portions is None else min(portions.get(line_id, 0), open_qty)
-        if not line_finished(ordered, invoiced + qty, shipped):
+        if not line_finished(
+            qty=ordered,
+            invoiced=invoiced + qty,
+            shipped=shipped,
+            credited=credited,
+            service=service,
+        ):
             draft.completes = False
+        if not service:
+            draft.has_goods = True
         if qty < open_qty:
             draft.takes_all_open = False
         if qty <= 0:
@@ -244,7 +258,7 @@ def _issue(run: _Run, drafts: list[_Draft]) -> list[int]:
             run.previous_hash, content_of("invoice", header, draft.lines)
         )
         headers.append(header)
-    seller_id, buyer_ids = freeze_parties(session, {draft.customer_id for draft in drafts})
+    seller_id, buyer_ids = freeze_parties(session, [draft.customer_id for draft in drafts])
     bulk_insert(
         session,
         # The mapping sets __table__, but SQLModel does not declare it to type checkers.
@@ -335,7 +349,8 @@ def _record(run: _Run, drafts: list[_Draft], headers: list[dict]) -> None:
                     "subject_number": draft.order_number,
                     "action": "completed",
                     "order_id": draft.order_id,
-                    "message": f"order {draft.order_number} completed: fully invoiced and shipped",
+                    "message": f"order {draft.order_number} completed: "
+                    + completed_because(has_goods=draft.has_goods),
                 }
             )
     record_events(session=run.session, events=events)

@@ -4,11 +4,13 @@ A draft order is a working paper: every line can change and it touches no
 stock. Confirming it reserves stock for what is still to ship and makes it
 billable and shippable. From then on a line's quantity may still change, but
 never below what has already been invoiced or shipped on it. The order is
-``completed`` as soon as every line is fully invoiced and fully shipped.
+``completed`` as soon as every line is fully invoiced and its goods are fully
+shipped: a service is never shipped, it is delivered by invoicing it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Container
 from datetime import date
 from decimal import Decimal
 
@@ -25,13 +27,16 @@ from ordercli.domain.states import (
     BillingStatus,
     FulfilmentStatus,
     OrderStatus,
+    completed_because,
+    fulfilled_qty,
     line_finished,
     progress_status,
+    qty_to_fulfil,
     refusal,
 )
 from ordercli.domain.text import clean_text, parse_status
 from ordercli.models import Customer, OrderLine, Product, SalesOrder
-from ordercli.services.inventory.catalog import get_product
+from ordercli.services.inventory.catalog import get_product, service_ids
 from ordercli.services.inventory.levels import allocate_stock, lock_product, lock_products, reserve
 from ordercli.services.parties.billing_agreements import agreement_for_order
 from ordercli.services.parties.customers import get_customer, lock_customer, open_invoice_total
@@ -85,13 +90,37 @@ def billing_status(lines: list[OrderLine]) -> BillingStatus:
     )
 
 
-def fulfilment_status(lines: list[OrderLine]) -> FulfilmentStatus:
+def fulfilment_status(lines: list[OrderLine], services: Container[int]) -> FulfilmentStatus:
+    """How far the order has reached the customer: goods by what is shipped, services
+    (``services``: their product ids) by what invoicing delivered (rules 8, 12)."""
     return progress_status(
-        [ln.qty_shipped for ln in lines],
-        [ln.qty for ln in lines],
+        [
+            fulfilled_qty(
+                service=ln.product_id in services,
+                shipped=ln.qty_shipped,
+                invoiced=ln.qty_invoiced,
+                credited=ln.qty_credited,
+            )
+            for ln in lines
+        ],
+        [
+            qty_to_fulfil(service=ln.product_id in services, qty=ln.qty, credited=ln.qty_credited)
+            for ln in lines
+        ],
         FulfilmentStatus.NOT_SHIPPED,
         FulfilmentStatus.PARTIALLY_SHIPPED,
         FulfilmentStatus.SHIPPED,
+    )
+
+
+def is_finished(line: OrderLine, services: Container[int]) -> bool:
+    """Fully invoiced, and its goods shipped or its service delivered (rules 8, 12)."""
+    return line_finished(
+        qty=line.qty,
+        invoiced=line.qty_invoiced,
+        shipped=line.qty_shipped,
+        credited=line.qty_credited,
+        service=line.product_id in services,
     )
 
 
@@ -580,13 +609,13 @@ def cancel_order(*, session: Session, number: str, reason: str | None = None) ->
 def refresh_order_status(
     *, session: Session, order: SalesOrder, lines: list[OrderLine] | None = None
 ) -> None:
-    """A confirmed order fully invoiced and fully shipped is completed (rule 8)."""
+    """A confirmed order whose goods are shipped and every line invoiced is completed
+    (rules 8, 12): a service is delivered by invoicing it."""
     if order.status != OrderStatus.CONFIRMED:
         return
     lines = lines if lines is not None else order_lines(session=session, order=order)
-    if lines and all(
-        line_finished(qty=ln.qty, invoiced=ln.qty_invoiced, shipped=ln.qty_shipped) for ln in lines
-    ):
+    services = service_ids(session, (ln.product_id for ln in lines))
+    if lines and all(is_finished(ln, services) for ln in lines):
         order.status = OrderStatus.COMPLETED
         session.add(order)
         record_event(
@@ -595,7 +624,8 @@ def refresh_order_status(
             subject_number=order.number,
             action="completed",
             order_id=order.id,
-            message=f"order {order.number} completed: fully invoiced and shipped",
+            message=f"order {order.number} completed: "
+            + completed_because(has_goods=any(ln.product_id not in services for ln in lines)),
         )
 
 

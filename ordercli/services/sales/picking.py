@@ -14,12 +14,13 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from ordercli.domain.money import qty_from_db
+from ordercli.domain.units import totals_by_unit
 from ordercli.services.inventory.warehouses import get_warehouse
 
 _PICKS = text("""
     WITH open_lines AS (
-        SELECT ol.id, ol.order_id, ol.position, ol.product_id, so.number, so.confirmed_at,
-               c.code AS customer,
+        SELECT ol.id, ol.order_id, ol.position, ol.product_id, ol.unit, so.number,
+               so.confirmed_at, c.code AS customer,
                ol.qty - ol.qty_shipped - ol.qty_backordered AS ready
         FROM order_line AS ol
         JOIN sales_order AS so ON so.id = ol.order_id
@@ -40,7 +41,7 @@ _PICKS = text("""
                    ROWS UNBOUNDED PRECEDING) - o.ready AS before
         FROM open_lines AS o LEFT JOIN held AS h ON h.product_id = o.product_id
     )
-    SELECT p.location, p.sku, p.name, q.number, q.customer, q.position, q.ready,
+    SELECT p.location, p.sku, p.name, q.unit, q.number, q.customer, q.position, q.ready,
            CASE WHEN q.on_hand - q.before >= q.ready THEN q.ready
                 WHEN q.on_hand - q.before > 0 THEN q.on_hand - q.before
                 ELSE 0 END AS pick
@@ -50,16 +51,26 @@ _PICKS = text("""
 
 
 def pick_list(*, session: Session, warehouse: str | None = None) -> dict:
-    """``{warehouse, lines: [{location, sku, name, qty, orders: [...]}], short: [...],
-    orders, units}``: what to pick, and the ready lines this warehouse cannot cover."""
+    """``{warehouse, lines: [{location, sku, name, qty, unit, orders: [...]}], short: [...],
+    orders, units, quantities}``: what to pick, and the ready lines this warehouse cannot
+    cover. A product's lines in two units (its unit changed in between) are two picks;
+    ``quantities`` adds the picks up per unit."""
     place = get_warehouse(session=session, code=warehouse)
     rows = session.connection().execute(_PICKS, {"warehouse_id": place.id, "no": False})
-    picks: dict[str, dict] = {}
+    picks: dict[tuple[str, str], dict] = {}
     short = []
-    for location, sku, name, number, customer, position, ready, pick in rows:
+    for location, sku, name, unit, number, customer, position, ready, pick in rows:
         if pick > 0:
             entry = picks.setdefault(
-                sku, {"location": location, "sku": sku, "name": name, "qty": 0, "orders": []}
+                (sku, unit),
+                {
+                    "location": location,
+                    "sku": sku,
+                    "name": name,
+                    "qty": 0,
+                    "unit": unit,
+                    "orders": [],
+                },
             )
             entry["qty"] += pick
             entry["orders"].append(
@@ -73,6 +84,7 @@ def pick_list(*, session: Session, warehouse: str | None = None) -> dict:
                     "line": position,
                     "sku": sku,
                     "qty": qty_from_db(ready - pick),
+                    "unit": unit,
                 }
             )
     lines = list(picks.values())
@@ -83,5 +95,6 @@ def pick_list(*, session: Session, warehouse: str | None = None) -> dict:
         "lines": lines,
         "orders": len({o["order"] for entry in lines for o in entry["orders"]}),
         "units": sum((entry["qty"] for entry in lines), start=qty_from_db(0)),
+        "quantities": totals_by_unit((entry["unit"], entry["qty"]) for entry in lines),
         "short": short,
     }

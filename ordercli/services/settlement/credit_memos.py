@@ -11,6 +11,11 @@ the customer had already paid beyond that is ``released`` back to them: as a
 refund (money out, a ``Refund``) or as store credit they can use later.
 ``--restock`` takes the goods back into stock, which counts as a return on the
 order line and is capped by what was shipped and not yet returned.
+
+A service is never returned or restocked: invoicing it is what delivered it, so a
+credited quantity of a service is one billed in error or not to be delivered, and
+it no longer counts as delivered (``domain.states.fulfilled_qty``). Nothing is
+then both credited and delivered without being billed (rule 14).
 """
 
 from __future__ import annotations
@@ -235,11 +240,16 @@ def create_credit_memo(
     settlement = settlement or "store_credit"
     moment = now()
     assert invoice.id is not None  # a stored invoice
+    number = next_number(session=session, kind="credit_memo")
+    # After the number: writers of one series take their turns before freezing parties.
+    seller_id, buyer_id = freeze_parties_of(session, invoice.customer_id)
     memo = CreditMemo(
-        number=next_number(session=session, kind="credit_memo"),
+        number=number,
         invoice_id=invoice.id,
         order_id=invoice.order_id,
         customer_id=invoice.customer_id,
+        seller_id=seller_id,
+        buyer_id=buyer_id,
         return_id=return_id,
         issue_date=issued,
         subtotal=subtotal,
@@ -253,7 +263,6 @@ def create_credit_memo(
         reason=reason,
         created_at=moment,
     )
-    memo.seller_id, memo.buyer_id = freeze_parties_of(session, invoice.customer_id)
     items = [
         # credit_memo_id is set by _write_lines, once the memo is flushed and has its id.
         CreditMemoLine(  # type: ignore[call-arg]

@@ -1,12 +1,14 @@
 """Returns (RMA): goods coming back from a customer (SPEC rule 15).
 
-A return names order lines and quantities, at most what was shipped (or sent
-as a replacement) and not yet returned or already asked back by another open
-return. It goes requested → authorized → received → resolved, or rejected
-before it is received. Receiving counts the goods as returned on the order
-line and, with ``--restock``, puts them back into stock. Resolving either
-credits them (a credit memo per invoice that billed them) or sends them again
-(a replacement shipment, which never counts as shipping the order line twice).
+A return names order lines of goods and quantities, at most what was shipped
+(or sent as a replacement) and not yet returned or already asked back by another
+open return. A service is never returned: it is delivered by invoicing it, and a
+credit memo corrects one billed in error or not delivered. A return goes
+requested → authorized → received → resolved, or rejected before it is received.
+Receiving counts the goods as returned on the order line and, with
+``--restock``, puts them back into stock. Resolving either credits them (a
+credit memo per invoice that billed them) or sends them again (a replacement
+shipment, which never counts as shipping the order line twice).
 """
 
 from __future__ import annotations
@@ -80,6 +82,12 @@ def request_return(
         matching = [line for line in all_lines if line.product_id == product.id]
         if not matching:
             raise RuleViolation(f"{order.number} has no line for {product.sku}")
+        if product.service:
+            raise RuleViolation(
+                f"cannot return {product.sku} on {order.number}: it is a service, delivered "
+                "by invoicing it; a service is never returned",
+                hint="a credit memo corrects a service billed in error or not delivered",
+            )
         wanted = qty_to_db(qty)
         shipped = sum(line.qty_shipped + line.qty_replaced for line in matching)
         returned = sum(line.qty_returned for line in matching)
@@ -335,16 +343,27 @@ def _credit(session: Session, rma: Rma, lines: list[RmaLine], settlement) -> lis
 
 
 def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking) -> Shipment:
-    """Send the returned goods again, from stock that no other order has reserved."""
+    """Send the returned goods again, from stock that no other order has reserved.
+
+    A service is never shipped (rule 12): a return holding a service line is resolved
+    by a credit memo instead."""
     carrier = clean_text(carrier, what="carrier", max_length=100)
     tracking = clean_text(tracking, what="tracking number", max_length=100)
     products = lock_products(session, (ln.product_id for ln in lines))
+    services = [ln.sku for ln in lines if products[ln.product_id].service]
+    if services:
+        raise RuleViolation(
+            f"cannot replace {rma.number} by a shipment: {', '.join(services)} "
+            f"{'is a service' if len(services) == 1 else 'are services'}, delivered by "
+            "invoicing, never shipped",
+            hint=f"`ordercli return resolve {rma.number} --credit-memo`",
+        )
     needed: dict[int, int] = defaultdict(int)
     for ln in lines:
         needed[ln.product_id] += ln.qty
     for product_id, qty in needed.items():
         product = products[product_id]
-        if not product.service and qty > max(available(product), 0):
+        if qty > max(available(product), 0):
             raise RuleViolation(
                 f"cannot replace {qty_from_db(qty)} × {product.sku}: only "
                 f"{qty_from_db(max(available(product), 0))} available (on hand and not reserved)",
@@ -357,19 +376,21 @@ def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking
     assert order.id is not None  # a stored order
     number = next_number(session=session, kind="shipment")
     moment = now()
+    seller_id, buyer_id = freeze_parties_of(session, order.customer_id)
     shipment = Shipment(
         number=number,
         order_id=order.id,
         customer_id=order.customer_id,
+        seller_id=seller_id,
+        buyer_id=buyer_id,
         status=ShipmentStatus.SHIPPED,
         carrier=carrier,
         tracking=tracking,
         return_id=rma.id,
         ship_date=today(),
-        warehouse_id=source.id if any(not p.service for p in products.values()) else None,
+        warehouse_id=source.id,
         created_at=moment,
     )
-    shipment.seller_id, shipment.buyer_id = freeze_parties_of(session, order.customer_id)
     items = [
         # shipment_id is set below, once the shipment is flushed and has its id.
         ShipmentLine(  # type: ignore[call-arg]
@@ -389,7 +410,7 @@ def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking
         refs={
             "order": order.number,
             "customer": session.get_one(Customer, order.customer_id).code,
-            "warehouse": source.code if shipment.warehouse_id is not None else None,
+            "warehouse": source.code,
             "return": rma.number,
         },
         lines=items,
@@ -401,23 +422,21 @@ def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking
         product = products[ln.product_id]
         item.shipment_id = shipment.id
         session.add(item)
-        if not product.service:
-            move_stock(
-                session=session,
-                product=product,
-                qty=-ln.qty,
-                kind="replace",
-                reference=number,
-                warehouse=source,
-            )
+        move_stock(
+            session=session,
+            product=product,
+            qty=-ln.qty,
+            kind="replace",
+            reference=number,
+            warehouse=source,
+        )
         order_line = session.get_one(OrderLine, ln.order_line_id)
         order_line.qty_replaced += ln.qty
         order_line.last_state_change = moment
         session.add(order_line)
     session.flush()
     for product in products.values():
-        if not product.service:
-            allocate_stock(session=session, product=product)
+        allocate_stock(session=session, product=product)
     record_event(
         session=session,
         subject_kind="shipment",

@@ -103,6 +103,15 @@ def upgrade() -> None:
 
 def _freeze_existing_documents() -> None:
     bind = op.get_bind()
+    issued_to = sa.union(
+        *(
+            sa.select(sa.table(table, sa.column("customer_id", sa.Integer)).c.customer_id)
+            for table in DOCUMENT_TABLES
+        )
+    )
+    if bind.execute(sa.select(issued_to.subquery()).limit(1)).first() is None:
+        # Nothing issued yet: a new ledger starts with no snapshot (migrate-to wants it empty).
+        return
     snapshot = sa.table(
         "party_snapshot",
         sa.column("id", sa.Integer),
@@ -112,9 +121,9 @@ def _freeze_existing_documents() -> None:
     settings = dict(bind.execute(sa.text("SELECT key, value FROM setting")).all())
     seller = {field: settings.get(f"company_{field}") for field in SELLER_FIELDS}
     wanted = {"seller": _canonical("seller", seller)}
-    customers = bind.execute(
-        sa.text(f"SELECT id, {', '.join(BUYER_FIELDS)} FROM customer")  # noqa: S608
-    ).mappings()
+    customer = sa.table("customer", sa.column("id", sa.Integer), *map(sa.column, BUYER_FIELDS))
+    # Only the customers documents were issued to.
+    customers = bind.execute(sa.select(customer).where(customer.c.id.in_(issued_to))).mappings()
     for row in customers:
         wanted[row["id"]] = _canonical("buyer", {field: row[field] for field in BUYER_FIELDS})
     unique = {digest: content for digest, content in wanted.values()}
@@ -128,20 +137,30 @@ def _freeze_existing_documents() -> None:
             "CREATE TEMPORARY TABLE buyer_map (customer_id INTEGER PRIMARY KEY, buyer_id INTEGER)"
         )
     )
+    buyer_map = sa.table(
+        "buyer_map", sa.column("customer_id", sa.Integer), sa.column("buyer_id", sa.Integer)
+    )
     pairs = [
-        {"customer": key, "buyer": ids[digest]}
+        {"customer_id": key, "buyer_id": ids[digest]}
         for key, (digest, _) in wanted.items()
         if key != "seller"
     ]
     if pairs:
-        bind.execute(sa.text("INSERT INTO buyer_map VALUES (:customer, :buyer)"), pairs)
+        bind.execute(sa.insert(buyer_map), pairs)
     for table in DOCUMENT_TABLES:
+        document = sa.table(
+            table,
+            sa.column("customer_id", sa.Integer),
+            sa.column("seller_id", sa.Integer),
+            sa.column("buyer_id", sa.Integer),
+        )
         bind.execute(
-            sa.text(
-                f"UPDATE {table} SET seller_id = :seller, buyer_id = (SELECT m.buyer_id "  # noqa: S608
-                f"FROM buyer_map m WHERE m.customer_id = {table}.customer_id)"
-            ),
-            {"seller": seller_id},
+            document.update().values(
+                seller_id=seller_id,
+                buyer_id=sa.select(buyer_map.c.buyer_id)
+                .where(buyer_map.c.customer_id == document.c.customer_id)
+                .scalar_subquery(),
+            )
         )
     bind.execute(sa.text("DROP TABLE buyer_map"))
 
