@@ -49,16 +49,7 @@ def _canonical(role: str, fields: dict) -> tuple[str, str]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("product") as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "unit",
-                sqlmodel.sql.sqltypes.AutoString(length=3),
-                nullable=False,
-                server_default="C62",
-            )
-        )
-    for table in LINE_TABLES:
+    for table in ("product", *LINE_TABLES):
         with op.batch_alter_table(table) as batch_op:
             batch_op.add_column(
                 sa.Column(
@@ -68,12 +59,11 @@ def upgrade() -> None:
                     server_default="C62",
                 )
             )
-    # Lines never fall back on a default: the services copy the product's unit.
-    for table in LINE_TABLES:
+    # Nothing falls back on a default afterwards: the services copy the product's unit
+    # to each line, so a line written without one is refused instead of guessed.
+    for table in ("product", *LINE_TABLES):
         with op.batch_alter_table(table) as batch_op:
             batch_op.alter_column("unit", server_default=None)
-    with op.batch_alter_table("product") as batch_op:
-        batch_op.alter_column("unit", server_default=None)
 
     op.create_table(
         "party_snapshot",
