@@ -16,6 +16,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from ordercli.domain.errors import InvalidInput
+from ordercli.domain.text import shown as _shown
 
 QTY_DIGITS = 3
 QTY_SCALE = 10**QTY_DIGITS
@@ -54,11 +55,6 @@ def _parse_decimal(text: object, what: str) -> Decimal:
     if value and value.adjusted() < -30:
         raise InvalidInput(f"{what} {_shown(text)} has too many decimal places")
     return value
-
-
-def _shown(text: object) -> str:
-    shown = str(text).strip()
-    return repr(shown if len(shown) <= 40 else shown[:37] + "...")
 
 
 def _check_places(value: Decimal, digits: int, what: str, text: object) -> None:

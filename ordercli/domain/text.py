@@ -96,3 +96,10 @@ def document_number(prefix: str, width: int, value: int) -> str:
     """A document's number as people read it: the series' prefix and the value padded
     to its width (``INV-`` 5 12 → ``INV-00012``); the one place numbers are formatted."""
     return f"{prefix}{value:0{width}d}"
+
+
+def shown(text: object) -> str:
+    """What a user typed, quoted for an error message, cut to 40 characters: a
+    million-digit cell in an import file must not become a megabyte-long error line."""
+    typed = str(text).strip()
+    return repr(typed if len(typed) <= 40 else typed[:37] + "...")

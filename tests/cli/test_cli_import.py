@@ -174,6 +174,18 @@ def test_bad_customers_and_products_files(shop, tmp_path, unchanged):
     assert "service" in notices[2][0] and "INSTALL" in notices[3][0] and "line 4" in notices[5][0]
 
 
+def test_a_number_of_a_million_digits_is_refused_in_one_short_line(shop, tmp_path, unchanged):
+    """Python refuses to convert more than 4,300 digits to an int; the import refuses the
+    row instead, and the error names the cell without printing all of it."""
+    huge = "9" * 1_000_000
+    body = f'{{"code": "BIG", "name": "Big", "terms_days": "{huge}"}}\n'
+    with unchanged():
+        error, notices, _ = refused(shop, "customers", write(tmp_path, "c.jsonl", body))
+    assert error == "error: c.jsonl: 1 bad row; nothing was imported"
+    assert "must be between 0 and" in notices[1][0]
+    assert len(notices[1][0]) < 200
+
+
 @pytest.mark.parametrize(
     ("name", "body", "extra", "fragment"),
     [

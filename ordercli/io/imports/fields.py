@@ -22,7 +22,7 @@ from ordercli.domain.money import (
     qty_to_db,
     to_minor,
 )
-from ordercli.domain.text import clean_code, clean_lines, clean_text
+from ordercli.domain.text import clean_code, clean_lines, clean_text, shown
 from ordercli.domain.units import parse_unit
 from ordercli.io.imports.reader import Problem, Table, cell
 
@@ -157,14 +157,16 @@ def _flag(raw: str, what: str) -> bool:
         return True
     if lowered in FALSE:
         return False
-    raise InvalidInput(f"{what} {raw!r} must be true or false")
+    raise InvalidInput(f"{what} {shown(raw)} must be true or false")
 
 
 def _whole(raw: str, what: str, minimum: int, maximum: int) -> int:
     text = raw.strip()
     if not (text.isascii() and text.lstrip("-").isdecimal()):
-        raise InvalidInput(f"{what} {raw!r} is not a whole number")
-    value = int(text)
-    if not minimum <= value <= maximum:
-        raise InvalidInput(f"{what} {raw!r} must be between {minimum} and {maximum}")
-    return value
+        raise InvalidInput(f"{what} {shown(raw)} is not a whole number")
+    # Compared by length first: Python refuses to convert a number of more than
+    # 4,300 digits, and any number that long is out of range anyway.
+    widest = max(len(str(minimum)), len(str(maximum)))
+    if len(text.lstrip("-").lstrip("0")) > widest or not minimum <= int(text) <= maximum:
+        raise InvalidInput(f"{what} {shown(raw)} must be between {minimum} and {maximum}")
+    return int(text)
