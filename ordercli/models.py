@@ -156,6 +156,12 @@ class Quote(SQLModel, table=True):
     tax: int = Field(default=0, sa_type=BigInteger)
     total: int = Field(default=0, sa_type=BigInteger)
     created_at: datetime
+    # 1 for a new quote; a revision is a new row numbered after the first one
+    # (``Q-00012-R2``) that names the revision it replaces, which stays readable.
+    revision: int = 1
+    revision_of_id: int | None = Field(default=None, foreign_key="quote.id", unique=True)
+    # The quote this one was copied from (``quote copy``), if any.
+    copied_from_id: int | None = Field(default=None, foreign_key="quote.id", index=True)
 
 
 class QuoteLine(SQLModel, table=True):
@@ -190,6 +196,8 @@ class QuoteNote(SQLModel, table=True):
     author: str
     os_user: str
     text: str
+    # Notes are internal unless marked for the customer; only these are printed.
+    customer_visible: bool = False
 
 
 class SalesOrder(SQLModel, table=True):
@@ -208,6 +216,8 @@ class SalesOrder(SQLModel, table=True):
     status: str = Field(index=True)
     hold_reason: str | None = None
     status_before_hold: str | None = None
+    # Set while the rest of the order is short-closed (``order close --reason``).
+    close_reason: str | None = None
     order_date: date = Field(index=True)
     confirmed_at: datetime | None = None
     subtotal: int = Field(default=0, sa_type=BigInteger)
@@ -228,10 +238,24 @@ class OrderLine(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("order_id", "position", name="uq_order_line_position"),
         CheckConstraint("qty > 0", name="qty_positive"),
-        CheckConstraint("qty_invoiced >= 0 AND qty_invoiced <= qty", name="invoiced_within"),
-        CheckConstraint("qty_shipped >= 0 AND qty_shipped <= qty", name="shipped_within"),
+        # Billed in error and credited (qty_reopened) can be invoiced again; a short-closed
+        # quantity (qty_closed) will not be.
+        CheckConstraint(
+            "qty_invoiced >= qty_reopened AND qty_invoiced - qty_reopened <= qty - qty_closed",
+            name="invoiced_within",
+        ),
+        # Credited as not to be delivered (qty_cancelled) or short-closed: never shipped.
+        CheckConstraint(
+            "qty_shipped >= 0 AND qty_shipped + qty_cancelled + qty_closed <= qty",
+            name="shipped_within",
+        ),
         CheckConstraint(
             "qty_credited >= 0 AND qty_credited <= qty_invoiced", name="credited_within"
+        ),
+        CheckConstraint(
+            "qty_reopened >= 0 AND qty_cancelled >= 0 AND qty_closed >= 0 "
+            "AND qty_reopened + qty_cancelled <= qty_credited",
+            name="credit_effects_within",
         ),
         CheckConstraint(
             "qty_returned >= 0 AND qty_returned <= qty_shipped + qty_replaced",
@@ -259,6 +283,12 @@ class OrderLine(SQLModel, table=True):
     qty_invoiced: int = Field(default=0, sa_type=BigInteger)
     qty_shipped: int = Field(default=0, sa_type=BigInteger)
     qty_credited: int = Field(default=0, sa_type=BigInteger)
+    # Of qty_credited: billed in error, open to invoice again (rule 14 a) ...
+    qty_reopened: int = Field(default=0, sa_type=BigInteger)
+    # ... and not to be delivered, off the order for good (rule 14 b).
+    qty_cancelled: int = Field(default=0, sa_type=BigInteger)
+    # Short-closed: neither shipped nor invoiced, and never will be unless reopened.
+    qty_closed: int = Field(default=0, sa_type=BigInteger)
     qty_returned: int = Field(default=0, sa_type=BigInteger)
     qty_backordered: int = Field(default=0, sa_type=BigInteger)
     # Goods sent again to resolve a return; they never count as shipped twice.
@@ -367,6 +397,23 @@ class ShipmentLine(SQLModel, table=True):
     qty: int = Field(sa_type=BigInteger)
 
 
+class ShipmentReversal(SQLModel, table=True):
+    """A shipment recorded in error, taken back whole (SPEC rule 12): its own numbered
+    document; the shipment itself is never edited beyond its status."""
+
+    __tablename__ = "shipment_reversal"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)
+    shipment_id: int = Field(foreign_key="shipment.id", unique=True)
+    order_id: int = Field(foreign_key="sales_order.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    reversal_date: date = Field(index=True)
+    reason: str
+    created_at: datetime
+    # SHA-256 chaining this document to the previous one of its kind (books/integrity.py).
+    chain_hash: str | None = Field(default=None, max_length=64)
+
+
 class BillingAgreement(SQLModel, table=True):
     """A customer's standing payment arrangement (SPEC rule 17)."""
 
@@ -398,6 +445,25 @@ class Payment(SQLModel, table=True):
     reference: str | None = None
     received_on: date = Field(index=True)
     unapplied: int = Field(sa_type=BigInteger)
+    created_at: datetime
+    # SHA-256 chaining this document to the previous one of its kind (books/integrity.py).
+    chain_hash: str | None = Field(default=None, max_length=64)
+
+
+class PaymentVoid(SQLModel, table=True):
+    """A payment recorded in error, reversed whole (SPEC rule 13): its allocations go
+    back to the invoices and its unapplied credit is taken back."""
+
+    __tablename__ = "payment_void"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)
+    payment_id: int = Field(foreign_key="payment.id", unique=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    # The payment's amount, all of which leaves the books again.
+    amount: int = Field(sa_type=BigInteger)
+    void_date: date = Field(index=True)
+    reason: str
     created_at: datetime
     # SHA-256 chaining this document to the previous one of its kind (books/integrity.py).
     chain_hash: str | None = Field(default=None, max_length=64)
@@ -436,6 +502,8 @@ class CreditMemo(SQLModel, table=True):
     credit_left: int = Field(sa_type=BigInteger)
     restock: bool = False
     reason: str | None = None
+    # Issued by ``invoice cancel``: the whole invoice, billed in error.
+    cancels_invoice: bool = False
     created_at: datetime
     # Seller and buyer as they were when the document was issued (rule 4).
     seller_id: int = Field(foreign_key="party_snapshot.id")
@@ -459,6 +527,10 @@ class CreditMemoLine(SQLModel, table=True):
     unit: str = Field(max_length=3)
     # Zero for a credit by amount: money given back, no goods.
     qty: int = Field(sa_type=BigInteger)
+    # What the credited quantity does to the order line (rule 14): ``rebill`` (billed
+    # in error, open to invoice again), ``cancel`` (not to be delivered), ``return``
+    # (goods came back) or ``none`` (money only: a credit by amount).
+    effect: str = Field(max_length=8)
     unit_price: int = Field(sa_type=BigInteger)
     tax_rate: int = Field(sa_type=BigInteger)
     net: int = Field(sa_type=BigInteger)
@@ -505,6 +577,11 @@ class Allocation(SQLModel, table=True):
     # True for what a payment paid when it was recorded; False for credit used later.
     at_receipt: bool = False
     created_at: datetime
+    # Set when the money was taken off the invoice again (``payment unapply``,
+    # ``reallocate`` or ``void``): the row stays, as issued documents do, and
+    # counts no more from that day on. ``released_by`` names the void or payment.
+    released_on: date | None = None
+    released_by: str | None = None
 
 
 class Rma(SQLModel, table=True):
@@ -562,6 +639,9 @@ class JournalEntry(SQLModel, table=True):
     source_number: str
     memo: str
     created_at: datetime
+    # SHA-256 sealing the entry and its lines to the entry before it of the same
+    # source document, the first one to the document's own chain_hash (books/integrity.py).
+    chain_hash: str | None = Field(default=None, max_length=64)
 
 
 class JournalLine(SQLModel, table=True):

@@ -273,6 +273,7 @@ def create_credit_memo(
             description=p.line.description,
             unit=p.line.unit,
             qty=p.qty,
+            effect="return" if p.qty and (restock or return_id is not None) else "none",
             unit_price=p.line.unit_price,
             tax_rate=p.line.tax_rate,
             net=p.net,
