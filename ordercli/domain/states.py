@@ -9,6 +9,7 @@ same table to say what can happen next, so a rule is written once.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Protocol
 
 
 class QuoteStatus(StrEnum):
@@ -132,32 +133,69 @@ def allows(action: str, status: str) -> bool:
     return ORDER_ACTIONS[action][OrderStatus(status)] is None
 
 
-def fulfilled_qty(*, service: bool, shipped: int, invoiced: int, credited: int) -> int:
+class LineCounters(Protocol):
+    """An order line's quantity and how much of it has been done (integer units).
+
+    ``qty_invoiced`` is what stands invoiced: a credit of a quantity billed in error
+    (``rebill``) takes it off again and adds it to ``qty_reopened``. ``qty_credited``
+    counts every credited quantity; of it, ``qty_cancelled`` was credited as not to be
+    delivered. ``qty_closed`` was short-closed: neither shipped nor invoiced, and it
+    never will be unless the order is reopened (SPEC rules 9, 14)."""
+
+    # Read-only to the rules here: a named tuple of counters serves as well as a row.
+    @property
+    def qty(self) -> int: ...
+    @property
+    def qty_invoiced(self) -> int: ...
+    @property
+    def qty_shipped(self) -> int: ...
+    @property
+    def qty_credited(self) -> int: ...
+    @property
+    def qty_reopened(self) -> int: ...
+    @property
+    def qty_cancelled(self) -> int: ...
+    @property
+    def qty_closed(self) -> int: ...
+
+
+def qty_to_invoice(line: LineCounters) -> int:
+    """What is still to be invoiced (rule 9): ordered, less short-closed, less invoiced."""
+    return line.qty - line.qty_closed - line.qty_invoiced
+
+
+def qty_to_ship(line: LineCounters) -> int:
+    """What of the goods is still to be shipped: nothing credited as not to be delivered
+    or short-closed is ever shipped (rules 12, 14)."""
+    return line.qty - line.qty_cancelled - line.qty_closed - line.qty_shipped
+
+
+def qty_closable(line: LineCounters, *, service: bool) -> int:
+    """What a short-close takes off a line: neither invoiced nor (goods) shipped."""
+    return qty_to_invoice(line) if service else min(qty_to_invoice(line), qty_to_ship(line))
+
+
+def fulfilled_qty(line: LineCounters, *, service: bool) -> int:
     """How much of an order line has reached the customer (rules 12, 14).
 
     Goods are fulfilled by shipping them. A service is never shipped: it is delivered
-    by invoicing it, so what invoicing delivered is what is invoiced and not credited.
-    A credited quantity of a service was billed in error or is not to be delivered
-    (a service is never returned), so nothing is both credited and delivered without
-    being billed."""
-    return invoiced - credited if service else shipped
+    by invoicing it, so what invoicing delivered is what stands invoiced and was not
+    credited as not to be delivered (a service is never returned). Nothing is then
+    both credited and delivered without being billed."""
+    return line.qty_invoiced - line.qty_cancelled if service else line.qty_shipped
 
 
-def qty_to_fulfil(*, service: bool, qty: int, credited: int) -> int:
-    """What an order line has to fulfil: a credited quantity of a service leaves it."""
-    return qty - credited if service else qty
+def qty_to_fulfil(line: LineCounters, *, service: bool) -> int:
+    """What an order line has to deliver: less what was credited as not to be
+    delivered, and less what was short-closed."""
+    return line.qty - line.qty_cancelled - line.qty_closed
 
 
-def line_finished(
-    *, qty: int, invoiced: int, shipped: int, credited: int = 0, service: bool = False
-) -> bool:
+def line_finished(line: LineCounters, *, service: bool) -> bool:
     """An order line is finished when it is fully invoiced and fully fulfilled: goods
     shipped, a service delivered by invoicing it (rules 8, 12)."""
-    fulfilled = fulfilled_qty(
-        service=service, shipped=shipped, invoiced=invoiced, credited=credited
-    )
-    return invoiced >= qty and fulfilled >= qty_to_fulfil(
-        service=service, qty=qty, credited=credited
+    return qty_to_invoice(line) <= 0 and fulfilled_qty(line, service=service) >= qty_to_fulfil(
+        line, service=service
     )
 
 

@@ -73,28 +73,15 @@ class _Line:
     @property
     def fulfilled(self) -> int:
         """Goods shipped, or a service delivered by invoicing it (rule 12)."""
-        row = self.row
-        return fulfilled_qty(
-            service=self.service,
-            shipped=row.qty_shipped,
-            invoiced=row.qty_invoiced,
-            credited=row.qty_credited,
-        )
+        return fulfilled_qty(self.row, service=self.service)
 
     @property
     def to_fulfil(self) -> int:
-        return qty_to_fulfil(service=self.service, qty=self.row.qty, credited=self.row.qty_credited)
+        return qty_to_fulfil(self.row, service=self.service)
 
     @property
     def finished(self) -> bool:
-        row = self.row
-        return line_finished(
-            qty=row.qty,
-            invoiced=row.qty_invoiced,
-            shipped=row.qty_shipped,
-            credited=row.qty_credited,
-            service=self.service,
-        )
+        return line_finished(self.row, service=self.service)
 
 
 @dataclass

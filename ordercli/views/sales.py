@@ -95,14 +95,7 @@ def order_line_view(session: Session, line: OrderLine, sku: str, service: bool) 
             "qty_invoiced": qty_from_db(line.qty_invoiced),
             "qty_shipped": qty_from_db(line.qty_shipped),
             # Goods reach the customer by shipping, a service by invoicing it (rule 12).
-            "qty_fulfilled": qty_from_db(
-                fulfilled_qty(
-                    service=service,
-                    shipped=line.qty_shipped,
-                    invoiced=line.qty_invoiced,
-                    credited=line.qty_credited,
-                )
-            ),
+            "qty_fulfilled": qty_from_db(fulfilled_qty(line, service=service)),
             "qty_credited": qty_from_db(line.qty_credited),
             "qty_returned": qty_from_db(line.qty_returned),
             "qty_replaced": qty_from_db(line.qty_replaced),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlmodel import col, select
@@ -55,19 +56,40 @@ def shipped_skus(uow, shipment: str) -> list[tuple[str, Decimal]]:
 # --- the definition -------------------------------------------------------------------
 
 
+def _line(qty=3000, invoiced=0, shipped=0, credited=0, reopened=0, cancelled=0, closed=0):
+    return SimpleNamespace(
+        qty=qty,
+        qty_invoiced=invoiced,
+        qty_shipped=shipped,
+        qty_credited=credited,
+        qty_reopened=reopened,
+        qty_cancelled=cancelled,
+        qty_closed=closed,
+    )
+
+
 def test_goods_are_fulfilled_by_shipping_services_by_invoicing():
-    # 3 ordered, 2 invoiced, 1 credited, 0 shipped (quantities in thousandths)
-    assert fulfilled_qty(service=False, shipped=0, invoiced=2000, credited=1000) == 0
-    assert fulfilled_qty(service=True, shipped=0, invoiced=2000, credited=1000) == 1000
+    # 3 ordered, 2 invoiced, 1 credited as not to be delivered, 0 shipped (thousandths)
+    credited = _line(invoiced=2000, credited=1000, cancelled=1000)
+    assert fulfilled_qty(credited, service=False) == 0
+    assert fulfilled_qty(credited, service=True) == 1000
     # a service shipped by an older ordercli is still fulfilled by its invoices only
-    assert fulfilled_qty(service=True, shipped=3000, invoiced=0, credited=0) == 0
-    assert qty_to_fulfil(service=True, qty=3000, credited=1000) == 2000
-    assert qty_to_fulfil(service=False, qty=3000, credited=1000) == 3000
-    assert line_finished(qty=3000, invoiced=3000, shipped=0, service=True)
-    assert line_finished(qty=3000, invoiced=3000, shipped=0, credited=1000, service=True)
-    assert not line_finished(qty=3000, invoiced=2000, shipped=3000, service=True)
-    assert not line_finished(qty=3000, invoiced=3000, shipped=0)
-    assert line_finished(qty=3000, invoiced=3000, shipped=3000)
+    assert fulfilled_qty(_line(shipped=3000), service=True) == 0
+    assert qty_to_fulfil(credited, service=True) == 2000
+    # goods credited as not to be delivered leave the order too (rule 14)
+    assert qty_to_fulfil(credited, service=False) == 2000
+    assert qty_to_fulfil(_line(invoiced=2000, credited=1000, reopened=1000), service=False) == 3000
+    assert line_finished(_line(invoiced=3000), service=True)
+    assert line_finished(_line(invoiced=3000, credited=1000, cancelled=1000), service=True)
+    assert not line_finished(_line(invoiced=2000, shipped=3000), service=True)
+    assert not line_finished(_line(invoiced=3000), service=False)
+    assert line_finished(_line(invoiced=3000, shipped=3000), service=False)
+    # short-closed: what is neither invoiced nor shipped is no longer owed
+    assert line_finished(_line(invoiced=1000, shipped=1000, closed=2000), service=False)
+    # billed in error and credited: it stands uninvoiced again
+    assert not line_finished(
+        _line(invoiced=2000, shipped=3000, credited=1000, reopened=1000), service=False
+    )
 
 
 # --- shipping takes goods only ----------------------------------------------------------

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -66,6 +66,18 @@ class _Run:
     moment: datetime
     digits: int
     previous_hash: str | None = None  # the chain's latest hash, once the series is locked
+
+
+class _Counters(NamedTuple):
+    """An order line's counters as they will stand once the invoice is written."""
+
+    qty: int
+    qty_invoiced: int
+    qty_shipped: int
+    qty_credited: int
+    qty_reopened: int
+    qty_cancelled: int
+    qty_closed: int
 
 
 @dataclass
@@ -140,6 +152,9 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
                 col(OrderLine.qty_invoiced),
                 col(OrderLine.qty_shipped),
                 col(OrderLine.qty_credited),
+                col(OrderLine.qty_reopened),
+                col(OrderLine.qty_cancelled),
+                col(OrderLine.qty_closed),
                 col(Product.service),
                 col(OrderLine.unit_price),
                 col(OrderLine.discount),
@@ -171,6 +186,9 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
         invoiced,
         shipped,
         credited,
+        reopened,
+        cancelled,
+        closed,
         service,
         unit_price,
         discount,
@@ -182,16 +200,15 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
         draft = by_order.get(order_id)
         if draft is None:
             draft = by_order[order_id] = _Draft(order_id, order_number, customer_id, code, terms)
-        open_qty = ordered - invoiced
+        open_qty = ordered - closed - invoiced
         qty = open_qty if portions is None else min(portions.get(line_id, 0), open_qty)
-        if not line_finished(
-            qty=ordered,
-            invoiced=invoiced + qty,
-            shipped=shipped,
-            credited=credited,
-            service=service,
-        ):
+        after = _Counters(ordered, invoiced + qty, shipped, credited, reopened, cancelled, closed)
+        if not line_finished(after, service=service):
             draft.completes = False
+        if closed:
+            # A short-closed line's rest is not its whole net: priced by rule 10, never
+            # "to the end" (the last portion takes the remainder only of a whole line).
+            draft.takes_all_open = False
         if not service:
             draft.has_goods = True
         if qty < open_qty:
@@ -205,7 +222,7 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
             tax_rate=tax_rate,
             net_left=net_left,
             tax_left=tax_left,
-            completes=qty == open_qty,
+            completes=qty == open_qty and not closed,
             minor_digits=run.digits,
         )
         line = {
@@ -223,7 +240,7 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
             "tax": tax,
         }
         draft.lines.append(line)
-        if qty == open_qty:
+        if qty == open_qty and not closed:
             draft.finished.append(line_id)
         else:
             draft.partial.append(line)

@@ -32,6 +32,8 @@ from ordercli.domain.states import (
     line_finished,
     progress_status,
     qty_to_fulfil,
+    qty_to_invoice,
+    qty_to_ship,
     refusal,
 )
 from ordercli.domain.text import clean_text, parse_status
@@ -83,7 +85,7 @@ def order_lines(*, session: Session, order: SalesOrder) -> list[OrderLine]:
 def billing_status(lines: list[OrderLine]) -> BillingStatus:
     return progress_status(
         [ln.qty_invoiced for ln in lines],
-        [ln.qty for ln in lines],
+        [ln.qty - ln.qty_closed for ln in lines],
         BillingStatus.NOT_INVOICED,
         BillingStatus.PARTIALLY_INVOICED,
         BillingStatus.INVOICED,
@@ -94,19 +96,8 @@ def fulfilment_status(lines: list[OrderLine], services: Container[int]) -> Fulfi
     """How far the order has reached the customer: goods by what is shipped, services
     (``services``: their product ids) by what invoicing delivered (rules 8, 12)."""
     return progress_status(
-        [
-            fulfilled_qty(
-                service=ln.product_id in services,
-                shipped=ln.qty_shipped,
-                invoiced=ln.qty_invoiced,
-                credited=ln.qty_credited,
-            )
-            for ln in lines
-        ],
-        [
-            qty_to_fulfil(service=ln.product_id in services, qty=ln.qty, credited=ln.qty_credited)
-            for ln in lines
-        ],
+        [fulfilled_qty(ln, service=ln.product_id in services) for ln in lines],
+        [qty_to_fulfil(ln, service=ln.product_id in services) for ln in lines],
         FulfilmentStatus.NOT_SHIPPED,
         FulfilmentStatus.PARTIALLY_SHIPPED,
         FulfilmentStatus.SHIPPED,
@@ -115,13 +106,7 @@ def fulfilment_status(lines: list[OrderLine], services: Container[int]) -> Fulfi
 
 def is_finished(line: OrderLine, services: Container[int]) -> bool:
     """Fully invoiced, and its goods shipped or its service delivered (rules 8, 12)."""
-    return line_finished(
-        qty=line.qty,
-        invoiced=line.qty_invoiced,
-        shipped=line.qty_shipped,
-        credited=line.qty_credited,
-        service=line.product_id in services,
-    )
+    return line_finished(line, service=line.product_id in services)
 
 
 def new_order(
@@ -674,7 +659,8 @@ def allocate_lines(
     past = PAST_TENSE.get(verb, f"{verb}ed")
 
     def open_qty(line: OrderLine) -> int:
-        return line.qty - getattr(line, done_attr)
+        # Nothing short-closed is invoiced or shipped, nothing cancelled is shipped.
+        return qty_to_invoice(line) if done_attr == "qty_invoiced" else qty_to_ship(line)
 
     if requests is None:
         taken: list[tuple[OrderLine, int]] = [
@@ -701,11 +687,14 @@ def allocate_lines(
         wanted = qty_to_db(qty)
         ordered = sum(line.qty for line in matching)
         done = sum(getattr(line, done_attr) for line in matching)
-        if wanted > ordered - done:
+        left = sum(max(open_qty(line), 0) for line in matching)
+        if wanted > left:
+            off = ordered - done - left
             raise RuleViolation(
                 f"cannot {verb} {qty} × {product.sku} on {order.number}: ordered "
                 f"{qty_from_db(ordered)}, already {past} {qty_from_db(done)}, "
-                f"left {qty_from_db(ordered - done)}"
+                + (f"off the order {qty_from_db(off)}, " if off > 0 else "")
+                + f"left {qty_from_db(left)}"
             )
         for line in matching:
             portion = min(wanted, open_qty(line))

@@ -57,7 +57,7 @@ from ordercli.models import (
     RmaLine,
     SalesOrder,
 )
-from ordercli.services.inventory.catalog import get_product
+from ordercli.services.inventory.catalog import get_product, service_ids
 from ordercli.services.inventory.levels import allocate_stock, lock_products, move_stock
 from ordercli.services.parties.customers import get_customer
 from ordercli.services.parties.snapshots import freeze_parties_of
@@ -263,6 +263,7 @@ def create_credit_memo(
         reason=reason,
         created_at=moment,
     )
+    services = service_ids(session, (p.line.product_id for p in portions))
     items = [
         # credit_memo_id is set by _write_lines, once the memo is flushed and has its id.
         CreditMemoLine(  # type: ignore[call-arg]
@@ -273,7 +274,7 @@ def create_credit_memo(
             description=p.line.description,
             unit=p.line.unit,
             qty=p.qty,
-            effect="return" if p.qty and (restock or return_id is not None) else "none",
+            effect=_effect(p, services, restock or return_id is not None),
             unit_price=p.line.unit_price,
             tax_rate=p.line.tax_rate,
             net=p.net,
@@ -332,6 +333,15 @@ def create_credit_memo(
             credit_memo=memo,
         )
     return memo
+
+
+def _effect(portion: _Portion, services: set[int], goods_back: bool) -> str:
+    """What the credited quantity does to its order line (rule 14)."""
+    if not portion.qty:
+        return "none"
+    if portion.line.product_id in services:
+        return "cancel"  # a service is never returned: it will not be delivered
+    return "return" if goods_back else "none"
 
 
 def _check_memo_date(session: Session, invoice: Invoice, issued: date) -> None:
@@ -444,6 +454,8 @@ def _write_lines(
         session.add(line)
         order_line = order_lines[line.order_line_id]
         order_line.qty_credited += p.qty
+        if item.effect == "cancel":
+            order_line.qty_cancelled += p.qty
         order_line.last_state_change = moment
         if restock and p.qty:
             product = products[line.product_id]
