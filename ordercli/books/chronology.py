@@ -42,7 +42,7 @@ SERIES_DATES: dict[str, tuple[type[Any], str]] = {
     "payment": (Payment, "received_on"),
     "credit_memo": (CreditMemo, "issue_date"),
     "refund": (Refund, "refunded_on"),
-    "rma": (Rma, "requested_on"),
+    "return": (Rma, "requested_on"),
     "payment_void": (PaymentVoid, "void_date"),
     "shipment_reversal": (ShipmentReversal, "reversal_date"),
 }

@@ -216,6 +216,37 @@ KINDS: tuple[Kind, ...] = (
         update="UPDATE refund SET chain_hash = ? WHERE id = ?",
         dates=frozenset({"refunded_on"}),
     ),
+    Kind(
+        name="payment_void",
+        label="payment void",
+        plural="payment voids",
+        series="payment_void",
+        header=("number", "amount", "void_date", "reason", "payment", "customer"),
+        lines=(),
+        header_sql="SELECT x.id, x.chain_hash, x.number, x.amount, x.void_date, x.reason, "
+        "p.number, c.code FROM payment_void x "
+        "LEFT JOIN payment p ON p.id = x.payment_id "
+        "LEFT JOIN customer c ON c.id = x.customer_id ORDER BY x.id",
+        lines_sql=None,
+        update="UPDATE payment_void SET chain_hash = ? WHERE id = ?",
+        dates=frozenset({"void_date"}),
+    ),
+    Kind(
+        name="shipment_reversal",
+        label="shipment reversal",
+        plural="shipment reversals",
+        series="shipment_reversal",
+        header=("number", "reversal_date", "reason", "shipment", "order", "customer"),
+        lines=(),
+        header_sql="SELECT x.id, x.chain_hash, x.number, x.reversal_date, x.reason, "
+        "s.number, o.number, c.code FROM shipment_reversal x "
+        "LEFT JOIN shipment s ON s.id = x.shipment_id "
+        "LEFT JOIN sales_order o ON o.id = x.order_id "
+        "LEFT JOIN customer c ON c.id = x.customer_id ORDER BY x.id",
+        lines_sql=None,
+        update="UPDATE shipment_reversal SET chain_hash = ? WHERE id = ?",
+        dates=frozenset({"reversal_date"}),
+    ),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 

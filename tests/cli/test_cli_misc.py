@@ -143,10 +143,12 @@ SERIES = [
     "invoice",
     "order",
     "payment",
+    "payment_void",
     "quote",
     "refund",
     "return",
     "shipment",
+    "shipment_reversal",
 ]
 
 

@@ -242,9 +242,11 @@ def test_the_migration_seals_exactly_as_the_services_do():
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
     assert integrity.FORMAT == 1
-    assert len(migration.KINDS) == len(integrity.KINDS)
+    # Kinds added later (payment voids, shipment reversals: 0008) had no documents to seal.
+    older = integrity.KINDS[: len(migration.KINDS)]
+    assert [k.name for k in integrity.KINDS[len(older) :]] == ["payment_void", "shipment_reversal"]
     samples = 0
-    for frozen, kind in zip(migration.KINDS, integrity.KINDS, strict=True):
+    for frozen, kind in zip(migration.KINDS, older, strict=True):
         name, header, lines, dates, flags, header_sql, lines_sql, update = frozen
         assert (name, header, lines) == (kind.name, kind.header, kind.lines)
         assert (dates, flags) == (set(kind.dates), set(kind.flags))
