@@ -29,7 +29,8 @@ way the services write it:
   services post (same roles, same customer/invoice on the lines), and the
   events of each step;
 * every invoice, shipment, payment, credit memo and refund sealed by its hash
-  chain, computed in one pass per kind once the documents are written.
+  chain, computed in one pass per kind once the documents are written, and
+  every journal entry sealed to the one before it of its source, in one pass.
 
 Documents are simulated day by day in date order, so every document is dated
 on or after what it depends on and the ledger "as of" any past day is one the
@@ -65,7 +66,7 @@ from ordercli.domain.states import completed_because
 from ordercli.services.parties.snapshots import BUYER_FIELDS, SELLER_KEYS, canonical
 
 # Bumped whenever the generated data changes, so cached bench ledgers are rebuilt.
-VERSION = 3
+VERSION = 4
 # "Today" of every generated ledger: the bench and tests set ORDERCLI_TODAY to it.
 LEDGER_END = date(2026, 6, 30)
 DAYS = 3 * 365
@@ -87,7 +88,8 @@ INSERTS = {
     "order_line": "INSERT INTO order_line (id, order_id, position, product_id, description, qty, "
     "unit_price, discount, tax_rate, net, tax, qty_invoiced, qty_shipped, qty_credited, "
     "qty_returned, qty_backordered, net_invoiced, tax_invoiced, last_state_change, qty_replaced, "
-    "unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, ?)",
+    "unit, qty_reopened, qty_cancelled, qty_closed) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, ?, 0, ?, 0)",
     "invoice": "INSERT INTO invoice (id, number, order_id, customer_id, issue_date, due_date, "
     "subtotal, tax, total, paid, credited, created_at, seller_id, buyer_id) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -107,11 +109,11 @@ INSERTS = {
     "refund_id, amount, applied_on, at_receipt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "credit_memo": "INSERT INTO credit_memo (id, number, invoice_id, order_id, customer_id, "
     "issue_date, subtotal, tax, total, settlement, applied, released, credit_left, restock, "
-    "reason, created_at, seller_id, buyer_id) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "reason, created_at, seller_id, buyer_id, cancels_invoice) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
     "credit_memo_line": "INSERT INTO credit_memo_line (credit_memo_id, invoice_line_id, "
-    "order_line_id, position, sku, description, qty, unit_price, tax_rate, net, tax, unit) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "order_line_id, position, sku, description, qty, unit_price, tax_rate, net, tax, unit, "
+    "effect) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "refund": "INSERT INTO refund (id, number, customer_id, credit_memo_id, amount, method, "
     "reference, refunded_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "journal_entry": "INSERT INTO journal_entry (id, entry_date, source_kind, source_number, "
@@ -848,7 +850,7 @@ class Generator:
         self.out.add(
             "credit_memo_line",
             (memo_id, item.id, line.id, 1, product.sku, product.name, qty, line.price, line.rate)
-            + (net, tax, product.unit),
+            + (net, tax, product.unit, "cancel" if product.service else _goods_effect(restock)),
         )
         item.qty_cr += qty
         item.net_cr += net
@@ -1014,6 +1016,9 @@ class Generator:
                     line.tax_invoiced,
                     line.changed,
                     product.unit,
+                    # A credited service will not be delivered (rule 14); credited goods
+                    # either came back or stay with the customer (a price adjustment).
+                    line.credited if product.service else 0,
                 ),
             )
 
@@ -1106,10 +1111,18 @@ NORMALISE = (
 SERIES = ("order", "invoice", "shipment", "payment", "credit_memo", "refund")
 
 
+def _goods_effect(restock: bool) -> str:
+    """What a generated credit of goods does (rule 14): restocked goods came back; a price
+    adjustment leaves them with the customer and moves no quantity."""
+    return "return" if restock else "none"
+
+
 def seal_documents(connection: sqlite3.Connection) -> None:
     """Chain every issued document's hash as the services do when they issue it
     (``ordercli.books.integrity``): one streamed pass per kind in id order, its
-    lines joined, then one ``executemany`` of the hashes."""
+    lines joined, then one ``executemany`` of the hashes; and seal every journal
+    entry the same way (``ordercli.books.journal_seal``)."""
+    from ordercli.books import journal_seal
     from ordercli.books.integrity import KINDS, rechain
 
     for kind in KINDS:
@@ -1117,6 +1130,9 @@ def seal_documents(connection: sqlite3.Connection) -> None:
         lines = connection.execute(kind.lines_sql, {"yes": 1}) if kind.lines_sql else ()
         sealed = list(rechain(kind, headers, lines))
         connection.executemany(kind.update, sealed)
+    # The journal's entries, source by source (ordercli.books.journal_seal).
+    sealed = list(journal_seal.rechain(connection.execute(journal_seal.ENTRIES_SQL)))
+    connection.executemany("UPDATE journal_entry SET chain_hash = ? WHERE id = ?", sealed)
 
 
 def build_ledger(

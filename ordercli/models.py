@@ -238,10 +238,11 @@ class OrderLine(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("order_id", "position", name="uq_order_line_position"),
         CheckConstraint("qty > 0", name="qty_positive"),
-        # Billed in error and credited (qty_reopened) can be invoiced again; a short-closed
-        # quantity (qty_closed) will not be.
+        # qty_invoiced is what stands invoiced: billed in error and credited (qty_reopened)
+        # it is taken off again and can be invoiced again; a short-closed quantity
+        # (qty_closed) will not be.
         CheckConstraint(
-            "qty_invoiced >= qty_reopened AND qty_invoiced - qty_reopened <= qty - qty_closed",
+            "qty_invoiced >= 0 AND qty_invoiced <= qty - qty_closed",
             name="invoiced_within",
         ),
         # Credited as not to be delivered (qty_cancelled) or short-closed: never shipped.
@@ -249,8 +250,10 @@ class OrderLine(SQLModel, table=True):
             "qty_shipped >= 0 AND qty_shipped + qty_cancelled + qty_closed <= qty",
             name="shipped_within",
         ),
+        # Every credited quantity was invoiced once: what stands invoiced, or was reopened.
         CheckConstraint(
-            "qty_credited >= 0 AND qty_credited <= qty_invoiced", name="credited_within"
+            "qty_credited >= 0 AND qty_credited <= qty_invoiced + qty_reopened",
+            name="credited_within",
         ),
         CheckConstraint(
             "qty_reopened >= 0 AND qty_cancelled >= 0 AND qty_closed >= 0 "
@@ -640,7 +643,7 @@ class JournalEntry(SQLModel, table=True):
     memo: str
     created_at: datetime
     # SHA-256 sealing the entry and its lines to the entry before it of the same
-    # source document, the first one to the document's own chain_hash (books/integrity.py).
+    # source document, the first one to 64 zeros (books/journal_seal.py).
     chain_hash: str | None = Field(default=None, max_length=64)
 
 

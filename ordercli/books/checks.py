@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from ordercli.books.integrity import chain_problems
+from ordercli.books.journal_seal import journal_problems
 from ordercli.books.settings import minor_digits
 from ordercli.domain.money import from_minor, qty_text
 
@@ -33,6 +34,20 @@ class Check:
 
 
 CHECKS = [
+    Check(
+        "5",
+        "a quote with a newer revision is revised, and only then",
+        "SELECT q.number, q.status, q.revision, r.number, r.revision FROM quote q "
+        "LEFT JOIN quote r ON r.revision_of_id = q.id "
+        "WHERE (r.id IS NULL AND q.status = 'revised') "
+        "OR (r.id IS NOT NULL AND (q.status <> 'revised' OR r.revision <> q.revision + 1))",
+        lambda m, number, status, revision, newer, newer_revision: (
+            f"quote {number} is revised but has no newer revision"
+            if newer is None
+            else f"quote {number} (revision {revision}) is {status}, "
+            f"{newer} (revision {newer_revision}) replaces it"
+        ),
+    ),
     Check(
         "9",
         "order lines within their quantities",
@@ -48,13 +63,20 @@ CHECKS = [
     Check(
         "9",
         "invoiced quantities and amounts match the invoices",
-        "SELECT o.number, l.position, l.qty_invoiced, COALESCE(i.q, 0), "
-        "l.net_invoiced + l.tax_invoiced, COALESCE(i.n, 0) + COALESCE(i.t, 0) "
+        # What stands invoiced: the invoices, less what credits of quantities billed in
+        # error (effect rebill, rule 14) took off again to be invoiced anew.
+        "SELECT o.number, l.position, l.qty_invoiced, COALESCE(i.q, 0) - COALESCE(r.q, 0), "
+        "l.net_invoiced + l.tax_invoiced, "
+        "COALESCE(i.n, 0) + COALESCE(i.t, 0) - COALESCE(r.n, 0) - COALESCE(r.t, 0) "
         "FROM order_line l JOIN sales_order o ON o.id = l.order_id "
         "LEFT JOIN (SELECT order_line_id, SUM(qty) AS q, SUM(net) AS n, SUM(tax) AS t "
         "FROM invoice_line GROUP BY order_line_id) i ON i.order_line_id = l.id "
-        "WHERE l.qty_invoiced <> COALESCE(i.q, 0) OR l.net_invoiced <> COALESCE(i.n, 0) "
-        "OR l.tax_invoiced <> COALESCE(i.t, 0)",
+        "LEFT JOIN (SELECT order_line_id, SUM(qty) AS q, SUM(net) AS n, SUM(tax) AS t "
+        "FROM credit_memo_line WHERE effect = 'rebill' GROUP BY order_line_id) r "
+        "ON r.order_line_id = l.id "
+        "WHERE l.qty_invoiced <> COALESCE(i.q, 0) - COALESCE(r.q, 0) "
+        "OR l.net_invoiced <> COALESCE(i.n, 0) - COALESCE(r.n, 0) "
+        "OR l.tax_invoiced <> COALESCE(i.t, 0) - COALESCE(r.t, 0)",
         lambda m, number, pos, kept, found, amount, found_amount: (
             f"{number} line {pos}: says invoiced {qty_text(kept)} for {m(amount)}, "
             f"its invoices hold {qty_text(found)} for {m(found_amount)}"
@@ -75,10 +97,12 @@ CHECKS = [
         "shipped quantities match the shipments",
         "SELECT o.number, l.position, l.qty_shipped, COALESCE(s.shipped, 0), l.qty_replaced, "
         "COALESCE(s.replaced, 0) FROM order_line l JOIN sales_order o ON o.id = l.order_id "
+        # A reversed shipment (recorded in error, rule 12) no longer counts as shipped.
         "LEFT JOIN (SELECT sl.order_line_id, "
         "SUM(CASE WHEN sh.return_id IS NULL THEN sl.qty ELSE 0 END) AS shipped, "
         "SUM(CASE WHEN sh.return_id IS NULL THEN 0 ELSE sl.qty END) AS replaced "
         "FROM shipment_line sl JOIN shipment sh ON sh.id = sl.shipment_id "
+        "WHERE sh.status <> 'reversed' "
         "GROUP BY sl.order_line_id) s ON s.order_line_id = l.id "
         "WHERE l.qty_shipped <> COALESCE(s.shipped, 0) "
         "OR l.qty_replaced <> COALESCE(s.replaced, 0)",
@@ -90,11 +114,14 @@ CHECKS = [
     Check(
         "8",
         "a completed order has every line invoiced and its goods shipped",
-        # A service is never shipped (rule 12): invoicing it is what delivers it.
+        # A service is never shipped (rule 12): invoicing it is what delivers it. Nothing
+        # short-closed is invoiced or shipped, nothing credited as not to be delivered
+        # shipped (domain.states.line_finished).
         "SELECT o.number, l.position, l.qty, l.qty_invoiced, l.qty_shipped, p.service "
         "FROM sales_order o JOIN order_line l ON l.order_id = o.id "
         "JOIN product p ON p.id = l.product_id WHERE o.status = 'completed' "
-        "AND (l.qty_invoiced < l.qty OR (p.service = :no AND l.qty_shipped < l.qty))",
+        "AND (l.qty_invoiced < l.qty - l.qty_closed OR (p.service = :no "
+        "AND l.qty_shipped < l.qty - l.qty_cancelled - l.qty_closed))",
         lambda m, number, pos, qty, inv, ship, service: (
             f"{number} is completed, line {pos}: ordered {qty_text(qty)}, invoiced "
             f"{qty_text(inv)}" + ("" if service else f", shipped {qty_text(ship)}")
@@ -138,8 +165,10 @@ CHECKS = [
         "13",
         "amounts paid match the allocations",
         "SELECT v.number, v.paid, COALESCE(a.amount, 0) - COALESCE(c.released, 0) FROM invoice v "
+        # What counts now: an allocation taken off again (released_on) no longer pays.
         "LEFT JOIN (SELECT invoice_id, SUM(amount) AS amount FROM allocation "
-        "WHERE invoice_id IS NOT NULL GROUP BY invoice_id) a ON a.invoice_id = v.id "
+        "WHERE invoice_id IS NOT NULL AND released_on IS NULL "
+        "GROUP BY invoice_id) a ON a.invoice_id = v.id "
         "LEFT JOIN (SELECT invoice_id, SUM(released) AS released FROM credit_memo "
         "GROUP BY invoice_id) c ON c.invoice_id = v.id "
         "WHERE v.paid <> COALESCE(a.amount, 0) - COALESCE(c.released, 0)",
@@ -150,10 +179,15 @@ CHECKS = [
     Check(
         "13",
         "unapplied payment amounts match their allocations",
-        "SELECT p.number, p.amount, p.unapplied, COALESCE(a.used, 0) FROM payment p "
+        # A voided payment's whole amount left the books again (payment_void).
+        "SELECT p.number, p.amount, p.unapplied, COALESCE(a.used, 0) + COALESCE(x.amount, 0) "
+        "FROM payment p "
         "LEFT JOIN (SELECT payment_id, SUM(amount) AS used FROM allocation "
-        "WHERE payment_id IS NOT NULL GROUP BY payment_id) a ON a.payment_id = p.id "
-        "WHERE p.amount <= 0 OR p.unapplied < 0 OR p.unapplied <> p.amount - COALESCE(a.used, 0)",
+        "WHERE payment_id IS NOT NULL AND released_on IS NULL "
+        "GROUP BY payment_id) a ON a.payment_id = p.id "
+        "LEFT JOIN payment_void x ON x.payment_id = p.id "
+        "WHERE p.amount <= 0 OR p.unapplied < 0 "
+        "OR p.unapplied <> p.amount - COALESCE(a.used, 0) - COALESCE(x.amount, 0)",
         lambda m, number, amount, unapplied, used: (
             f"{number}: amount {m(amount)}, allocated {m(used)}, says unapplied {m(unapplied)}"
         ),
@@ -163,7 +197,8 @@ CHECKS = [
         "store credit left on credit memos matches its uses",
         "SELECT c.number, c.released, c.credit_left, COALESCE(a.used, 0) FROM credit_memo c "
         "LEFT JOIN (SELECT credit_memo_id, SUM(amount) AS used FROM allocation "
-        "WHERE credit_memo_id IS NOT NULL GROUP BY credit_memo_id) a ON a.credit_memo_id = c.id "
+        "WHERE credit_memo_id IS NOT NULL AND released_on IS NULL "
+        "GROUP BY credit_memo_id) a ON a.credit_memo_id = c.id "
         "WHERE c.credit_left < 0 OR c.credit_left <> c.released - COALESCE(a.used, 0)",
         lambda m, number, released, left, used: (
             f"{number}: released {m(released)}, used {m(used)}, says left {m(left)}"
@@ -177,6 +212,35 @@ CHECKS = [
         "WHERE refund_id IS NOT NULL GROUP BY refund_id) a ON a.refund_id = r.id "
         "WHERE r.amount <= 0 OR r.amount <> COALESCE(a.drawn, 0)",
         lambda m, number, amount, drawn: f"{number}: amount {m(amount)}, drawn {m(drawn)}",
+    ),
+    Check(
+        "13",
+        "a voided payment pays nothing and leaves no credit",
+        "SELECT p.number, x.number, p.amount, x.amount, p.unapplied, COALESCE(a.used, 0) "
+        "FROM payment_void x JOIN payment p ON p.id = x.payment_id "
+        "LEFT JOIN (SELECT payment_id, SUM(amount) AS used FROM allocation "
+        "WHERE released_on IS NULL GROUP BY payment_id) a ON a.payment_id = p.id "
+        "WHERE x.amount <> p.amount OR x.customer_id <> p.customer_id OR p.unapplied <> 0 "
+        "OR COALESCE(a.used, 0) <> 0",
+        lambda m, number, void, amount, voided, unapplied, used: (
+            f"{number} (amount {m(amount)}) is voided by {void} for {m(voided)} but still "
+            f"has {m(used)} allocated and {m(unapplied)} unapplied"
+        ),
+    ),
+    Check(
+        "13",
+        "a released allocation says when and by what, never before it was applied",
+        "SELECT COALESCE(p.number, c.number), v.number, a.amount, a.applied_on, a.released_on, "
+        "a.released_by FROM allocation a "
+        "LEFT JOIN payment p ON p.id = a.payment_id "
+        "LEFT JOIN credit_memo c ON c.id = a.credit_memo_id "
+        "LEFT JOIN invoice v ON v.id = a.invoice_id "
+        "WHERE (a.released_on IS NULL) <> (a.released_by IS NULL) "
+        "OR a.released_on < a.applied_on OR (a.released_on IS NOT NULL AND a.invoice_id IS NULL)",
+        lambda m, source, invoice, amount, applied, released, by: (
+            f"{m(amount)} of {source} to {invoice or 'a refund'}, applied {applied}: "
+            f"released on {released} by {by}"
+        ),
     ),
     Check(
         "14",
@@ -224,15 +288,37 @@ CHECKS = [
         "JOIN sales_order o ON o.id = l.order_id "
         "LEFT JOIN (SELECT order_line_id, SUM(qty) AS q FROM credit_memo_line "
         "GROUP BY order_line_id) c ON c.order_line_id = l.id "
-        "WHERE l.qty_credited <> COALESCE(c.q, 0) OR l.qty_credited > l.qty_invoiced",
+        "WHERE l.qty_credited <> COALESCE(c.q, 0) "
+        "OR l.qty_credited > l.qty_invoiced + l.qty_reopened",
         lambda m, number, pos, kept, found: (
             f"{number} line {pos}: says credited {qty_text(kept)}, "
             f"its credit memos hold {qty_text(found)}"
         ),
     ),
     Check(
+        "14",
+        "each credited quantity did what its credit memo line says",
+        # Billed in error: reopened for invoicing; not to be delivered: cancelled, and
+        # then never shipped (shipped + cancelled + short-closed within the line).
+        "SELECT o.number, l.position, l.qty_reopened, COALESCE(c.rebill, 0), l.qty_cancelled, "
+        "COALESCE(c.cancel, 0), l.qty, l.qty_shipped, l.qty_closed "
+        "FROM order_line l JOIN sales_order o ON o.id = l.order_id "
+        "LEFT JOIN (SELECT order_line_id, "
+        "SUM(CASE WHEN effect = 'rebill' THEN qty ELSE 0 END) AS rebill, "
+        "SUM(CASE WHEN effect = 'cancel' THEN qty ELSE 0 END) AS cancel "
+        "FROM credit_memo_line GROUP BY order_line_id) c ON c.order_line_id = l.id "
+        "WHERE l.qty_reopened <> COALESCE(c.rebill, 0) OR l.qty_cancelled <> COALESCE(c.cancel, 0) "
+        "OR l.qty_shipped + l.qty_cancelled + l.qty_closed > l.qty",
+        lambda m, number, pos, reopened, rebill, cancelled, cancel, qty, shipped, closed: (
+            f"{number} line {pos}: says reopened {qty_text(reopened)} and cancelled "
+            f"{qty_text(cancelled)}, its credit memos hold {qty_text(rebill)} billed in error "
+            f"and {qty_text(cancel)} not to be delivered; ordered {qty_text(qty)}, shipped "
+            f"{qty_text(shipped)}, closed {qty_text(closed)}"
+        ),
+    ),
+    Check(
         "15",
-        "returned quantities match returns received and goods restocked by credit memos",
+        "returned quantities match returns received and goods credited as returned",
         "SELECT o.number, l.position, l.qty_returned, COALESCE(r.q, 0) + COALESCE(c.q, 0), "
         "l.qty_shipped + l.qty_replaced FROM order_line l "
         "JOIN sales_order o ON o.id = l.order_id "
@@ -240,14 +326,32 @@ CHECKS = [
         "LEFT JOIN (SELECT rl.order_line_id, SUM(rl.qty) AS q FROM rma_line rl "
         "JOIN rma ON rma.id = rl.rma_id WHERE rma.status IN ('received', 'resolved') "
         "GROUP BY rl.order_line_id) r ON r.order_line_id = l.id "
+        # Goods credited as returned without a return (--restock, --kind returned); a
+        # return's own memo counts nothing again, receiving it did.
         "LEFT JOIN (SELECT cl.order_line_id, SUM(cl.qty) AS q FROM credit_memo_line cl "
-        "JOIN credit_memo cm ON cm.id = cl.credit_memo_id WHERE cm.restock = :yes "
+        "JOIN credit_memo cm ON cm.id = cl.credit_memo_id "
+        "WHERE cl.effect = 'return' AND cm.return_id IS NULL "
         "GROUP BY cl.order_line_id) c ON c.order_line_id = l.id AND p.service = :no "
         "WHERE l.qty_returned <> COALESCE(r.q, 0) + COALESCE(c.q, 0) "
         "OR l.qty_returned > l.qty_shipped + l.qty_replaced",
         lambda m, number, pos, kept, found, shipped: (
             f"{number} line {pos}: says returned {qty_text(kept)}, returns and restocks hold "
             f"{qty_text(found)}, shipped {qty_text(shipped)}"
+        ),
+    ),
+    Check(
+        "8",
+        "short-closed quantities are on closed orders and neither invoiced nor shipped",
+        "SELECT o.number, l.position, l.qty, l.qty_closed, l.qty_invoiced, l.qty_shipped, "
+        "o.close_reason FROM order_line l JOIN sales_order o ON o.id = l.order_id "
+        "WHERE l.qty_closed < 0 OR (l.qty_closed > 0 AND (o.close_reason IS NULL "
+        "OR o.status NOT IN ('confirmed', 'on_hold', 'completed') "
+        "OR l.qty_closed + l.qty_invoiced > l.qty "
+        "OR l.qty_closed + l.qty_cancelled + l.qty_shipped > l.qty))",
+        lambda m, number, pos, qty, closed, inv, ship, reason: (
+            f"{number} line {pos}: ordered {qty_text(qty)}, closed {qty_text(closed)}, "
+            f"invoiced {qty_text(inv)}, shipped {qty_text(ship)}"
+            + ("" if reason else ", but the order is not short-closed")
         ),
     ),
     Check(
@@ -264,8 +368,11 @@ CHECKS = [
     Check(
         "6",
         "reserved stock is what confirmed orders still have to ship",
+        # What is left to ship: never what was short-closed or credited as not to be
+        # delivered (domain.states.qty_to_ship).
         "SELECT p.sku, p.reserved, COALESCE(o.q, 0) FROM product p LEFT JOIN ("
-        "SELECT l.product_id, SUM(l.qty - l.qty_shipped) AS q FROM order_line l "
+        "SELECT l.product_id, SUM(l.qty - l.qty_cancelled - l.qty_closed - l.qty_shipped) AS q "
+        "FROM order_line l "
         "JOIN sales_order so ON so.id = l.order_id "
         "WHERE so.status IN ('confirmed', 'on_hold', 'completed') "
         "AND so.confirmed_at IS NOT NULL GROUP BY l.product_id) o ON o.product_id = p.id "
@@ -282,6 +389,19 @@ CHECKS = [
         "JOIN product p ON p.id = m.product_id JOIN warehouse w ON w.id = m.warehouse_id "
         "GROUP BY p.sku, w.code HAVING SUM(m.qty) < 0",
         lambda m, sku, code, held: f"{sku}: {qty_text(held)} on hand in {code}",
+    ),
+    Check(
+        "12",
+        "a shipment is reversed exactly when a shipment reversal took it back",
+        "SELECT s.number, s.status, x.number FROM shipment s "
+        "LEFT JOIN shipment_reversal x ON x.shipment_id = s.id "
+        "WHERE (s.status = 'reversed') <> (x.id IS NOT NULL) "
+        "OR (x.id IS NOT NULL AND (x.order_id <> s.order_id OR s.return_id IS NOT NULL))",
+        lambda m, number, status, reversal: (
+            f"{number} is {status}, reversed by {reversal}"
+            if reversal
+            else f"{number} is {status} but no shipment reversal took it back"
+        ),
     ),
     Check(
         "12",
@@ -312,7 +432,10 @@ CHECKS = [
         "FROM journal_entry e WHERE e.source_kind = 'credit_memo' "
         "AND e.source_number = c.number) "
         "UNION ALL SELECT 'refund', number FROM refund r WHERE NOT EXISTS (SELECT 1 FROM "
-        "journal_entry e WHERE e.source_kind = 'refund' AND e.source_number = r.number)",
+        "journal_entry e WHERE e.source_kind = 'refund' AND e.source_number = r.number) "
+        "UNION ALL SELECT 'payment void', number FROM payment_void x WHERE NOT EXISTS (SELECT 1 "
+        "FROM journal_entry e WHERE e.source_kind = 'payment_void' "
+        "AND e.source_number = x.number)",
         lambda m, kind, number: f"{kind} {number} has no journal entry",
     ),
     Check(
@@ -389,12 +512,19 @@ def run_checks(*, session: Session) -> dict:
 
 def _chain_problems(session: Session) -> list[dict]:
     """Rule 4: issued documents are never edited. Each kind's hash chain is
-    recomputed in one streamed pass (``books/integrity.py``)."""
+    recomputed in one streamed pass (``books/integrity.py``), and the journal's
+    seals, source by source, in another."""
 
-    return [
+    found = [
         {"rule": "4", "check": "issued documents are never edited", "problem": problem}
         for problem in chain_problems(session.connection())
     ]
+    # Rules 4 and 18: the journal entries they posted neither (books/journal_seal.py).
+    found += [
+        {"rule": "4", "check": "posted journal entries are never edited", "problem": problem}
+        for problem in journal_problems(session.connection())
+    ]
+    return found
 
 
 def _storage_problems(session: Session) -> list[dict]:

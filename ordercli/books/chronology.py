@@ -7,6 +7,18 @@ series a later number never carries an earlier date, as chronological invoice
 numbering asks. Every service that dates a document calls ``check_dated`` once,
 after taking the document's number: the series' row lock (SQLite: the write
 lock) is held then, so the latest date read cannot move under it.
+
+Orders and quotes are held only to "not in the future": they are requests, not
+tax documents, and ``import orders`` brings a web shop's historical orders in
+whatever order its file lists them, so their numbers need not follow their
+dates. Everything issued from them (invoices, shipments) is held to its order's
+date and to its own series.
+
+Allocations (payments, credit used on an invoice) are held to the invoice they
+settle by ``services/settlement/payments.py``; a refund is held to the credit
+it pays out. Because no document is dated after today, every receivables view
+read "as of" a day (aging, customer balance, statement, trial balance) sums the
+same dated journal lines and agrees to the cent.
 """
 
 from __future__ import annotations
@@ -16,7 +28,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ordercli.books.clock import today
 from ordercli.domain.errors import InvalidInput, RuleViolation
@@ -30,6 +42,7 @@ from ordercli.models import (
     Rma,
     SalesOrder,
     Shipment,
+    ShipmentLine,
     ShipmentReversal,
 )
 
@@ -92,3 +105,23 @@ def latest_in_series(session: Session, series: str) -> tuple[str, date] | None:
         select(table.number, column).order_by(column.desc(), table.id.desc()).limit(1)
     ).first()
     return None if row is None else (row[0], row[1])
+
+
+def goods_shipped_by(session: Session, order_line_ids: Iterable[int]) -> tuple[str, date] | None:
+    """The shipment by whose date each of these order lines had shipped (its first
+    shipment not reversed), the latest such, as ("shipment SH-00004", its date); a
+    return of their goods cannot come before it. ``None`` when none shipped."""
+    ids = sorted(set(order_line_ids))
+    if not ids:
+        return None
+    reversed_ = select(col(ShipmentReversal.shipment_id))
+    rows = session.execute(
+        select(col(ShipmentLine.order_line_id), col(Shipment.number), col(Shipment.ship_date))
+        .join(Shipment, col(Shipment.id) == ShipmentLine.shipment_id)
+        .where(col(ShipmentLine.order_line_id).in_(ids), col(Shipment.id).not_in(reversed_))
+        .order_by(col(Shipment.ship_date), col(Shipment.id))
+    ).all()
+    first: dict[int, tuple[str, date]] = {}
+    for line_id, number, ship_date in rows:
+        first.setdefault(line_id, (f"shipment {number}", ship_date))
+    return max(first.values(), key=lambda found: found[1], default=None)

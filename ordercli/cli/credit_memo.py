@@ -65,11 +65,43 @@ StoreCreditOpt = Annotated[
 ]
 
 
+KindOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--kind",
+        metavar="rebill|not-delivered|returned",
+        help="What the credited quantities do: rebill (billed in error: open to invoice "
+        "again, the default), not-delivered (never shipped, now never will be) or returned "
+        "(shipped goods came back; --restock also puts them into stock).",
+    ),
+]
+
+# What a memo line's effect did to its order line, in words (rule 14).
+_DID = {
+    "rebill": "reopened for invoicing on {order}",
+    "cancel": "will not be delivered: taken off {order}",
+    "return": "came back from the customer on {order}",
+}
+
+
+def effects_said(view: dict) -> list[str]:
+    """One sentence per memo line that moved a quantity, e.g. "3 × WIDGET reopened for
+    invoicing on SO-00012"; a credit of money only says so."""
+    said = [
+        f"{fmt(line['qty'])} × {line['sku']} "
+        + _DID[line["effect"]].format(order=view["order"])
+        + (", restocked" if line["effect"] == "return" and view["restock"] else "")
+        for line in view["lines"]
+        if line["effect"] in _DID
+    ]
+    return said or ["money only: no quantity moved on " + view["order"]]
+
+
 def show_credit_memo(view: dict) -> None:
     card(
         f"Credit memo {view['number']}",
         [
-            ("Invoice", view["invoice"]),
+            ("Cancels invoice" if view["cancels_invoice"] else "Invoice", view["invoice"]),
             ("Order", view["order"]),
             ("Customer", view["customer"]),
             ("Bill to", issued_to(view, "billing_address")),
@@ -77,6 +109,7 @@ def show_credit_memo(view: dict) -> None:
             ("Return", view["return"]),
             ("Issued", view["issue_date"]),
             ("Reason", view["reason"]),
+            ("Kind", view["kind"].replace("_", " ")),
             ("Subtotal", view["subtotal"]),
             ("Tax", view["tax"]),
             ("Total", f"{fmt(view['total'])} {view['currency']}"),
@@ -96,6 +129,7 @@ def show_credit_memo(view: dict) -> None:
             ("description", "Description"),
             ("qty", "Qty"),
             UNIT,
+            ("effect", "Effect"),
             ("unit_price", "Unit price"),
             ("tax_rate", "Tax %"),
             ("net", "Net"),
@@ -124,8 +158,10 @@ def create(
     refund: RefundOpt = False,
     store_credit: StoreCreditOpt = False,
     restock: Annotated[
-        bool, typer.Option("--restock", help="The goods came back: put them into stock.")
+        bool,
+        typer.Option("--restock", help="The goods came back: put them into stock (returned)."),
     ] = False,
+    kind: KindOpt = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why, for the record.")] = None,
     method: Annotated[
         str | None, typer.Option("--method", help="How a refund is paid (default: bank transfer).")
@@ -137,6 +173,13 @@ def create(
 ) -> None:
     """Credit an invoice: --line quantities, an --amount, or (given neither) all
     that is not yet credited.
+
+    Every credited quantity says what it corrects (--kind): billed in error
+    (rebill, the default: the order can invoice it again), not to be delivered
+    (not-delivered: only what is invoiced and not shipped; it leaves the order),
+    or returned (--restock, or --kind returned to record goods back without
+    restocking them). An --amount credits money only. A credit whose money
+    rounds to nothing still credits its quantity.
 
     The credit first lowers what is still owed on the invoice; what the
     customer had already paid beyond that is refunded (--refund) or kept as
@@ -154,12 +197,16 @@ def create(
             amount=money(amount, session, "--amount"),
             settlement=settlement,
             restock=restock,
+            kind=kind,
             reason=reason,
             method=method,
             issue_date=day(issue_date, "--date"),
         )
         view = settlement_views.credit_memo_view(session, memo)
     render(view, as_json, show_credit_memo)
+    if not as_json:
+        for sentence in effects_said(view):
+            output.line(sentence)
     if not as_json and view["store_credit_left"] > 0:
         output.notice(
             f"{fmt(view['store_credit_left'])} kept as {view['customer']}'s store credit; "

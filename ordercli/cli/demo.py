@@ -7,6 +7,8 @@ demo doubles as a tour of the command line.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +22,7 @@ from ordercli.domain.text import document_number
 if TYPE_CHECKING:
     from typer._click import Command
 
-STEPS = [
+EARLIER_STEPS = [
     (
         "Your company, as every quote, invoice and statement will show it:",
         [
@@ -147,6 +149,12 @@ STEPS = [
     (None, ["invoice", "create", "SO-00002"]),
     (None, ["payment", "apply", "BRIGHT", "--invoice", "INV-00003"]),
     ("Every money movement:", ["payment", "transactions"]),
+]
+# The first customer's story happened this many days ago: ledger time only runs forward
+# (rule 4a), so the overdue invoice below, dated 45 days ago, is numbered after it.
+STORY_DAYS_AGO = 46
+
+STEPS = [
     (
         "Another customer's invoice, issued weeks ago and still unpaid, is overdue.",
         ["order", "new", "ACME", "--date", "{days_ago:50}"],
@@ -268,6 +276,34 @@ def _clear_previous(target: Path) -> None:
         Path(f"{target}{suffix}").unlink(missing_ok=True)
 
 
+def _run_steps(steps: list, target: Path, root: Command) -> None:
+    for explanation, args in steps:
+        if explanation:
+            output.print(Text(f"\n{explanation}", style="bold"))
+        args = [_resolve(arg) for arg in args]
+        output.print(Text(f"$ ordercli {shlex.join(args)}", style="cyan"))
+        root.main(["--db", str(target), *args], standalone_mode=False)
+
+
+@contextmanager
+def _clock_set_back(days: int) -> Iterator[None]:
+    """Run steps as if today were ``days`` earlier (``ORDERCLI_TODAY``), then put it back."""
+    import os
+    from datetime import timedelta
+
+    from ordercli.books.clock import today
+
+    before = os.environ.get("ORDERCLI_TODAY")
+    os.environ["ORDERCLI_TODAY"] = (today() - timedelta(days=days)).isoformat()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["ORDERCLI_TODAY"]
+        else:
+            os.environ["ORDERCLI_TODAY"] = before
+
+
 def run_demo(path: str | None, *, root: Command) -> None:
     """Build the demo ledger, then run each step through ``root``, the command line the
     user typed ``ordercli demo`` into."""
@@ -286,12 +322,9 @@ def run_demo(path: str | None, *, root: Command) -> None:
     output.print(Rule("ordercli demo"))
     output.print(f"Demo ledger: {target}")
     output.print(f"Loaded {customers} customers and {products} products from {folder}/.\n")
-    for explanation, args in STEPS:
-        if explanation:
-            output.print(Text(f"\n{explanation}", style="bold"))
-        args = [_resolve(arg) for arg in args]
-        output.print(Text(f"$ ordercli {shlex.join(args)}", style="cyan"))
-        root.main(["--db", str(target), *args], standalone_mode=False)
+    with _clock_set_back(STORY_DAYS_AGO):
+        _run_steps(EARLIER_STEPS, target, root)
+    _run_steps(STEPS, target, root)
     output.print(Rule("try it yourself"))
     import shutil
     import sys

@@ -18,6 +18,7 @@ from ordercli.cli.common import (
     ledger,
     list_limit,
 )
+from ordercli.cli.credit_memo import effects_said, show_credit_memo
 from ordercli.cli.documents import HtmlOpt, OutputOpt, TemplateDirOpt, write
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.mail_commands import invoice_send
@@ -27,11 +28,14 @@ from ordercli.domain.errors import InvalidInput
 from ordercli.domain.lines import parse_line_specs
 
 invoicing = lazy_module("ordercli.services.sales.invoicing")
+credit_memos = lazy_module("ordercli.services.settlement.credit_memos")
+settlement_views = lazy_module("ordercli.views.settlement")
 documents = lazy_module("ordercli.documents.files")
 views = lazy_module("ordercli.views.sales")
 
 app = typer.Typer(
-    help="Invoices: create (whole or partial), show, list, pdf, send.", no_args_is_help=True
+    help="Invoices: create (whole or partial), show, list, pdf, send, cancel.",
+    no_args_is_help=True,
 )
 
 InvoiceArg = Annotated[
@@ -133,7 +137,8 @@ def list_(
     unpaid: Annotated[bool, typer.Option("--unpaid", help="Only those with a balance.")] = False,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only those past due.")] = False,
     status: Annotated[
-        str | None, typer.Option("--status", help="open, partially_paid, paid or overdue.")
+        str | None,
+        typer.Option("--status", help="open, partially_paid, paid, overdue or cancelled."),
     ] = None,
     customer: CustomerOpt = None,
     order: Annotated[str | None, typer.Option("--order", help="Only this order's.")] = None,
@@ -237,3 +242,58 @@ def pdf(
 
 
 app.command("send")(invoice_send)
+
+
+@app.command("cancel")
+def cancel(
+    ctx: typer.Context,
+    number: InvoiceArg,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why it is cancelled (required, for the record).")
+    ],
+    issue_date: Annotated[
+        str | None,
+        typer.Option(
+            "--date", help="Date of the cancelling credit memo (YYYY-MM-DD); default today."
+        ),
+    ] = None,
+    settlement: Annotated[
+        str,
+        typer.Option(
+            "--settlement",
+            metavar="store_credit|refund",
+            help="What was already paid on it becomes the customer's store credit (the "
+            "default) or is refunded (money out).",
+        ),
+    ] = "store_credit",
+    method: Annotated[
+        str | None, typer.Option("--method", help="How a refund is paid (default: bank transfer).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cancel an invoice issued in error: a credit memo of all of it.
+
+    Every quantity is credited as billed in error, so the order can be invoiced
+    again (`invoice create ORDER` takes the same quantities for the same
+    amounts); the invoice's status becomes cancelled. Only an invoice with no
+    credit memo yet can be cancelled; credit the rest of one with `credit-memo
+    create`. Prints the cancelling credit memo.
+
+    Example: ordercli invoice cancel INV-00001 --reason "wrong customer"
+    """
+    choice = settlement.strip().lower().replace("-", "_")
+    with ledger(ctx) as session:
+        memo = credit_memos.cancel_invoice(
+            session=session,
+            invoice_number=number,
+            reason=reason,
+            issue_date=day(issue_date, "--date"),
+            settlement=choice,
+            method=method,
+        )
+        view = settlement_views.credit_memo_view(session, memo)
+    render(view, as_json, show_credit_memo)
+    if not as_json:
+        output.line(f"{view['invoice']} cancelled by {view['number']}")
+        for sentence in effects_said(view):
+            output.line(sentence)

@@ -25,12 +25,13 @@ from ordercli.cli.output import render, table
 from ordercli.cli.screens import show_events, show_explanation, show_order, show_tracking
 
 ordering = lazy_module("ordercli.services.sales.ordering")
+closing = lazy_module("ordercli.services.sales.closing")
 order_story = lazy_module("ordercli.reports.order_story")
 views = lazy_module("ordercli.views.sales")
 
 app = typer.Typer(
     help="Sales orders: new, add-line, edit-line, remove-line, confirm, hold, release, cancel, "
-    "show, list, timeline, explain, track.",
+    "close, reopen, show, list, timeline, explain, track.",
     no_args_is_help=True,
 )
 
@@ -230,6 +231,59 @@ def cancel(
     Example: ordercli order cancel SO-00001 --reason "customer changed their mind"
     """
     _order_action(ctx, ordering.cancel_order, number, as_json, reason=reason)
+
+
+@app.command("close")
+def close(
+    ctx: typer.Context,
+    number: OrderArg,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", metavar="TEXT", help="Why the rest is closed; required."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Short-close the rest of a confirmed order: what is neither invoiced nor shipped
+    will be neither. Its reservations are released and it no longer counts against the
+    credit limit. What is shipped but not invoiced must still be invoiced, what is
+    invoiced but not shipped still shipped; with nothing else open the order is
+    completed. An order with nothing invoiced or shipped is cancelled instead;
+    `order reopen` undoes a close.
+
+    Example: ordercli order close SO-00001 --reason "customer needs no more"
+    """
+    with ledger(ctx) as session:
+        order = closing.close_order(session=session, number=number, reason=reason)
+        view = views.order_view(session, order)
+    render(view, as_json, show_order)
+
+
+@app.command("reopen")
+def reopen(
+    ctx: typer.Context,
+    number: OrderArg,
+    override_credit: Annotated[
+        str | None,
+        typer.Option(
+            "--override-credit",
+            metavar="REASON",
+            help="Reopen past the credit limit; the reason is logged.",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Reopen a short-closed order: its closed quantities are back to invoice and ship,
+    reserved again and checked against the credit limit as confirming is; a completed
+    order is confirmed again.
+
+    Example: ordercli order reopen SO-00001
+    """
+    with ledger(ctx) as session:
+        order = closing.reopen_order(
+            session=session, number=number, override_credit=override_credit
+        )
+        view = views.order_view(session, order)
+    render(view, as_json, show_order)
 
 
 @app.command("show")

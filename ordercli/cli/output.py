@@ -45,6 +45,7 @@ STATUS_STYLES = {
     "partially_shipped": "yellow",
     "shipped": "green",
     "delivered": "green",
+    "reversed": "red",
     "open": "cyan",
     "partially_paid": "yellow",
     "paid": "green",

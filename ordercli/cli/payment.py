@@ -1,4 +1,5 @@
-"""`ordercli payment …`: money in, credit used later, refunds, and every movement."""
+"""`ordercli payment …`: money in, credit used later, refunds, corrections (void,
+unapply, reallocate), and every movement."""
 
 from __future__ import annotations
 
@@ -24,12 +25,14 @@ from ordercli.cli.screens import show_invoice
 
 invoicing = lazy_module("ordercli.services.sales.invoicing")
 payments = lazy_module("ordercli.services.settlement.payments")
+corrections = lazy_module("ordercli.services.settlement.payment_corrections")
 settings = lazy_module("ordercli.books.settings")
 views = lazy_module("ordercli.views.sales")
 settlement_views = lazy_module("ordercli.views.settlement")
 
 app = typer.Typer(
-    help="Payments: record, apply credit, refund, list, show, transactions.",
+    help="Payments: record, apply credit, refund, void, unapply, reallocate, list, show, "
+    "transactions.",
     no_args_is_help=True,
 )
 
@@ -41,8 +44,16 @@ ReferenceOpt = Annotated[
     str | None, typer.Option("--reference", help="Bank reference, cheque or card receipt number.")
 ]
 DateOpt = Annotated[str | None, typer.Option("--date", help="Date (YYYY-MM-DD); default today.")]
+PaymentArg = Annotated[
+    str, typer.Argument(metavar="PAYMENT", help="Payment number, e.g. PAY-00001.")
+]
+AmountOpt = Annotated[
+    str | None,
+    typer.Option("--amount", help="How much (default: all of the payment's money there)."),
+]
 COLUMNS = [
     ("number", "Payment"),
+    ("status", "Status"),
     ("customer", "Customer"),
     ("date", "Date"),
     ("method", "Method"),
@@ -62,6 +73,8 @@ def show_payment(view: dict) -> None:
             ("Amount", f"{fmt(view['amount'])} {view['currency']}"),
             ("Method", view["method"]),
             ("Reference", view["reference"]),
+            ("Status", view["status"]),
+            ("Voided by", _voided_text(view["voided_by"])),
             ("Unapplied", view["unapplied"]),
         ],
     )
@@ -72,8 +85,48 @@ def show_payment(view: dict) -> None:
         status_keys=(),
         empty="not allocated to any invoice",
     )
+    if view["released"]:
+        table(
+            "Taken off again",
+            [
+                ("invoice", "Invoice"),
+                ("date", "Date"),
+                ("amount", "Amount"),
+                ("released_on", "Released"),
+                ("released_by", "By"),
+            ],
+            view["released"],
+            status_keys=(),
+        )
     if view["refunds"]:
         table(None, [("refund", "Refund"), ("amount", "Refunded")], view["refunds"], status_keys=())
+
+
+def _voided_text(voided_by: dict | None) -> str | None:
+    if voided_by is None:
+        return None
+    return f"{voided_by['number']} on {voided_by['date']}: {voided_by['reason']}"
+
+
+def show_void(view: dict) -> None:
+    card(
+        f"Payment void {view['number']}",
+        [
+            ("Payment", view["payment"]),
+            ("Customer", view["customer"]),
+            ("Date", view["date"]),
+            ("Amount", f"{fmt(view['amount'])} {view['currency']}"),
+            ("Reason", view["reason"]),
+            ("Credit taken back", view["unapplied_taken_back"]),
+        ],
+    )
+    table(
+        None,
+        [("invoice", "Invoice"), ("amount", "Owed again")],
+        view["invoices"],
+        status_keys=(),
+        empty="no invoice was paid by it",
+    )
 
 
 def _rows(views: list[dict]) -> list[dict]:
@@ -205,6 +258,107 @@ def refund(
     )
 
 
+@app.command("void")
+def void(
+    ctx: typer.Context,
+    number: PaymentArg,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why the payment is void (bounced, recorded twice…).")
+    ],
+    voided: DateOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Void a payment recorded in error: a numbered void document (PV-…) and a reversing
+    journal entry; the invoices it paid owe that money again and its unapplied credit
+    is taken back. The payment itself is kept, marked voided.
+
+    Refused while its credit is still applied to other invoices (`payment unapply`
+    it first) or was refunded (money out cannot be undone).
+
+    Example: ordercli payment void PAY-00003 --reason "cheque bounced"
+    """
+    with ledger(ctx) as session:
+        document = corrections.void_payment(
+            session=session, number=number, reason=reason, voided_on=day(voided, "--date")
+        )
+        view = settlement_views.payment_void_view(session, document)
+    render(view, as_json, show_void)
+
+
+@app.command("unapply")
+def unapply(
+    ctx: typer.Context,
+    number: PaymentArg,
+    invoice: Annotated[
+        str | None,
+        typer.Option(
+            "--invoice",
+            metavar="INV",
+            help="The invoice to take the money off (default: every invoice of the payment).",
+        ),
+    ] = None,
+    amount: AmountOpt = None,
+    unapplied: DateOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Take a payment's money off an invoice, back to the payment's unapplied credit.
+
+    The invoice owes that much again; `payment apply` or `payment refund` can use the
+    credit. With --amount, the newest allocations go first.
+
+    Example: ordercli payment unapply PAY-00002 --invoice INV-00004 --amount 50
+    """
+    with ledger(ctx) as session:
+        payment = corrections.unapply_payment(
+            session=session,
+            number=number,
+            invoice_number=invoice,
+            amount=money(amount, session, "--amount"),
+            unapplied_on=day(unapplied, "--date"),
+        )
+        view = settlement_views.payment_view(session, payment)
+    render(view, as_json, show_payment)
+
+
+@app.command("reallocate")
+def reallocate(
+    ctx: typer.Context,
+    number: PaymentArg,
+    from_invoice: Annotated[
+        str, typer.Option("--from", metavar="INV", help="The invoice the money is on now.")
+    ],
+    to_invoice: Annotated[
+        str, typer.Option("--to", metavar="INV", help="The customer's invoice it should pay.")
+    ],
+    amount: Annotated[
+        str | None,
+        typer.Option(
+            "--amount",
+            help="How much (default: as much as is on --from and --to still owes).",
+        ),
+    ] = None,
+    reallocated: DateOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Move a payment's money from one invoice of the customer to another, in one step.
+
+    Never more than the target invoice still owes (rule 13).
+
+    Example: ordercli payment reallocate PAY-00002 --from INV-00004 --to INV-00005
+    """
+    with ledger(ctx) as session:
+        payment = corrections.reallocate_payment(
+            session=session,
+            number=number,
+            from_invoice=from_invoice,
+            to_invoice=to_invoice,
+            amount=money(amount, session, "--amount"),
+            reallocated_on=day(reallocated, "--date"),
+        )
+        view = settlement_views.payment_view(session, payment)
+    render(view, as_json, show_payment)
+
+
 @app.command("show")
 def show(
     ctx: typer.Context,
@@ -267,7 +421,9 @@ def transactions(
     kind: Annotated[
         str | None,
         typer.Option(
-            "--type", help="Only payment, refund, credit_applied or store_credit movements."
+            "--type",
+            help="Only payment, refund, credit_applied, store_credit, void, unapplied or "
+            "reallocated movements.",
         ),
     ] = None,
     date_from: FromOpt = None,
@@ -277,7 +433,9 @@ def transactions(
     as_json: JsonOpt = False,
 ) -> None:
     """Every money movement, newest first: payments in, refunds out, credit applied
-    to invoices and store credit granted by credit memos.
+    to invoices, store credit granted by credit memos, and payment corrections (void:
+    the payment's amount out again; unapplied: taken off an invoice, negative;
+    reallocated: moved to the invoice shown from the one under Source).
 
     Example: ordercli payment transactions --customer ACME --from 2026-01-01
     """
@@ -303,6 +461,7 @@ def transactions(
                 ("invoice", "Invoice"),
                 ("method", "Method"),
                 ("reference", "Reference"),
+                ("source", "Source"),
                 ("amount", "Amount"),
             ],
             rows,

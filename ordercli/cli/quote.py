@@ -26,14 +26,21 @@ from ordercli.cli.output import render, table
 from ordercli.cli.screens import show_order, show_quote
 
 quoting = lazy_module("ordercli.services.sales.quoting")
+revisions = lazy_module("ordercli.services.sales.quote_revisions")
 views = lazy_module("ordercli.views.sales")
 
 app = typer.Typer(
-    help="Quotes: new, add-line, send, accept, reject, note, convert, show, list, pdf.",
+    help="Quotes: new, add-line, edit-line, remove-line, send, accept, reject, note, extend, "
+    "revise, copy, convert, show, list, pdf.",
     no_args_is_help=True,
 )
 
 QuoteArg = Annotated[str, typer.Argument(metavar="QUOTE", help="Quote number, e.g. Q-00001.")]
+LineArg = Annotated[str, typer.Argument(metavar="LINE", help="Line number (1, 2, …) or its SKU.")]
+PriceOpt = Annotated[
+    str | None, typer.Option("--price", help="Unit price; default: the catalog's.")
+]
+DiscountOpt = Annotated[str | None, typer.Option("--discount", help="Discount in percent.")]
 COLUMNS = [
     ("number", "Quote"),
     ("customer", "Customer"),
@@ -75,13 +82,11 @@ def add_line(
     number: QuoteArg,
     sku: Annotated[str, typer.Argument(metavar="SKU", help="Product SKU.")],
     quantity: Annotated[str, typer.Argument(metavar="QTY", help="Quantity (decimals allowed).")],
-    price: Annotated[
-        str | None, typer.Option("--price", help="Unit price; default: the catalog's.")
-    ] = None,
-    discount: Annotated[str | None, typer.Option("--discount", help="Discount in percent.")] = None,
+    price: PriceOpt = None,
+    discount: DiscountOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Add a line to a draft or sent quote (a sent quote goes back to draft).
+    """Add a line to a draft quote (a sent one is revised first: `quote revise`).
 
     Example: ordercli quote add-line Q-00001 WIDGET 10 --discount 5
     """
@@ -94,6 +99,49 @@ def add_line(
             price=money(price, session, "price"),
             discount=pct(discount, "discount"),
         )
+        view = views.quote_view(session, quoting.get_quote(session=session, number=number))
+    render(view, as_json, show_quote)
+
+
+@app.command("edit-line")
+def edit_line(
+    ctx: typer.Context,
+    number: QuoteArg,
+    line: LineArg,
+    quantity: Annotated[str | None, typer.Option("--qty", help="New quantity.")] = None,
+    price: Annotated[str | None, typer.Option("--price", help="New unit price.")] = None,
+    discount: DiscountOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a line's quantity, price or discount on a draft quote.
+
+    A sent quote is what the customer has: revise it first (`quote revise`).
+
+    Example: ordercli quote edit-line Q-00001 1 --qty 12 --discount 5
+    """
+    with ledger(ctx) as session:
+        revisions.edit_quote_line(
+            session=session,
+            number=number,
+            line_ref=line,
+            qty=None if quantity is None else qty(quantity),
+            price=money(price, session, "price"),
+            discount=pct(discount, "discount"),
+        )
+        view = views.quote_view(session, quoting.get_quote(session=session, number=number))
+    render(view, as_json, show_quote)
+
+
+@app.command("remove-line")
+def remove_line(
+    ctx: typer.Context, number: QuoteArg, line: LineArg, as_json: JsonOpt = False
+) -> None:
+    """Remove a line from a draft quote; the other lines keep their numbers.
+
+    Example: ordercli quote remove-line Q-00001 2
+    """
+    with ledger(ctx) as session:
+        revisions.remove_quote_line(session=session, number=number, line_ref=line)
         view = views.quote_view(session, quoting.get_quote(session=session, number=number))
     render(view, as_json, show_quote)
 
@@ -136,16 +184,87 @@ def note(
     number: QuoteArg,
     text: Annotated[str, typer.Argument(metavar="TEXT", help="What was said.")],
     author: Annotated[str, typer.Option("--from", help="Who said it: seller or buyer.")] = "seller",
+    customer_visible: Annotated[
+        bool,
+        typer.Option(
+            "--customer-visible",
+            help="Print it on the quote the customer gets; notes are internal otherwise.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Add a note to the quote's negotiation thread.
+    """Add a note to the quote's negotiation thread (internal unless --customer-visible).
 
-    Example: ordercli quote note Q-00001 "Customer asks for 10% off above 50 units" --from buyer
+    Example: ordercli quote note Q-00001 "Delivery within two weeks" --customer-visible
     """
     with ledger(ctx) as session:
-        quoting.add_quote_note(session=session, number=number, text=text, author=author)
+        quoting.add_quote_note(
+            session=session,
+            number=number,
+            text=text,
+            author=author,
+            customer_visible=customer_visible,
+        )
         view = views.quote_view(session, quoting.get_quote(session=session, number=number))
     render(view, as_json, show_quote)
+
+
+@app.command("extend")
+def extend(
+    ctx: typer.Context,
+    number: QuoteArg,
+    valid_days: Annotated[
+        int, typer.Option("--valid-days", help="Valid for N more days, counted from today.")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Give a draft or sent quote, also an expired one, more days.
+
+    Example: ordercli quote extend Q-00001 --valid-days 14
+    """
+    _quote_action(ctx, revisions.extend_quote, number, as_json, valid_days=valid_days)
+
+
+@app.command("revise")
+def revise(
+    ctx: typer.Context,
+    number: QuoteArg,
+    valid_days: Annotated[
+        int | None,
+        typer.Option("--valid-days", help="Days the revision holds; default: as the one before."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Start a new revision of a sent, rejected or expired quote, as a draft to edit.
+
+    The revision is numbered after the first one (Q-00001-R2, Q-00001-R3 …) and
+    copies the lines and prices; the one it replaces is kept, marked revised.
+
+    Example: ordercli quote revise Q-00001
+    """
+    _quote_action(ctx, revisions.revise_quote, number, as_json, valid_days=valid_days)
+
+
+@app.command("copy")
+def copy(
+    ctx: typer.Context,
+    number: QuoteArg,
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="For this customer; default: the same.")
+    ] = None,
+    valid_days: Annotated[
+        int | None,
+        typer.Option("--valid-days", help="Days the copy holds; default: as the original."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Start a new draft quote with the lines and prices of any quote.
+
+    Example: ordercli quote copy Q-00001 --customer BRIGHT
+    """
+    _quote_action(
+        ctx, revisions.copy_quote, number, as_json, customer_code=customer, valid_days=valid_days
+    )
 
 
 @app.command("convert")
@@ -176,7 +295,9 @@ def list_(
     ctx: typer.Context,
     status: Annotated[
         str | None,
-        typer.Option("--status", help="draft, sent, accepted, rejected, converted or expired."),
+        typer.Option(
+            "--status", help="draft, sent, accepted, rejected, converted, revised or expired."
+        ),
     ] = None,
     customer: CustomerOpt = None,
     date_from: FromOpt = None,
@@ -185,7 +306,7 @@ def list_(
     show_all: AllOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """List quotes, newest first.
+    """List quotes, newest first (each revision on its own row).
 
     Example: ordercli quote list --status sent
     """

@@ -53,17 +53,25 @@ def show_quote(view: dict) -> None:
             ("Issued", view["issue_date"]),
             ("Valid until", view["valid_until"]),
             ("Order", view["order"]),
+            ("Revision", view["revision"] if view["revision"] > 1 else None),
+            ("Revision of", view["revision_of"]),
+            ("Revised by", view["revised_by"]),
+            ("Revisions", " → ".join(view["revisions"]) if len(view["revisions"]) > 1 else None),
+            ("Copied from", view["copied_from"]),
             *_totals(view),
         ],
     )
     table(None, PRICED, with_units(view["lines"]), empty="no lines yet")
     if view["notes"]:
-        table(
-            "Notes",
-            [("at", "When"), ("author", "From"), ("user", "User"), ("text", "Note")],
-            view["notes"],
-            status_keys=(),
-        )
+        # Which notes the customer reads on the quote; the rest stay internal.
+        rows = [
+            {**n, "shown": "customer" if n["customer_visible"] else "internal"}
+            for n in view["notes"]
+        ]
+        columns = [("at", "When"), ("author", "From"), ("user", "User"), ("shown", "Shown to")]
+        if len(view["revisions"]) > 1:
+            columns.insert(0, ("quote", "Quote"))
+        table("Notes", [*columns, ("text", "Note")], rows, status_keys=())
 
 
 def show_order(view: dict) -> None:
@@ -73,6 +81,7 @@ def show_order(view: dict) -> None:
             ("Customer", view["customer"]),
             ("Status", view["status"]),
             ("Hold reason", view["hold_reason"]),
+            ("Closed", view.get("close_reason")),
             ("Billing", view["billing_status"]),
             ("Fulfilment", view["fulfilment_status"]),
             ("Order date", view["order_date"]),
@@ -103,6 +112,11 @@ def show_order(view: dict) -> None:
         ("tax", "Tax"),
         ("qty_invoiced", "Invoiced"),
         ("qty_shipped", "Shipped"),
+        *(
+            [("qty_closed", "Closed")]
+            if any(line.get("qty_closed") for line in view["lines"])
+            else []
+        ),
         *(
             [("qty_credited", "Credited"), ("qty_returned", "Returned")]
             if any(line["qty_credited"] or line["qty_returned"] for line in view["lines"])
@@ -141,6 +155,13 @@ def show_invoice(view: dict) -> None:
     table(None, PRICED, with_units(view["lines"]))
 
 
+def _reversed_by(reversal: dict | None) -> str | None:
+    """A reversed shipment's reversal: number, date and why (rule 12)."""
+    if reversal is None:
+        return None
+    return f"{reversal['number']} on {reversal['date']}: {reversal['reason']}"
+
+
 def show_shipment(view: dict) -> None:
     card(
         f"Shipment {view['number']}",
@@ -154,6 +175,7 @@ def show_shipment(view: dict) -> None:
             ("Delivered", view["delivered_at"]),
             ("Carrier", view["carrier"]),
             ("Tracking", view["tracking"]),
+            ("Reversed", _reversed_by(view.get("reversed_by"))),
         ],
     )
     table(
@@ -201,11 +223,12 @@ def show_explanation(story: dict) -> None:
     after_sale = [
         (key, header)
         for key, header in (
+            ("closed", "Closed"),
             ("credited", "Credited"),
             ("returned", "Returned"),
             ("replaced", "Replaced"),
         )
-        if any(line[key] for line in story["lines"])
+        if any(line.get(key) for line in story["lines"])
     ]
     table(
         None,

@@ -27,11 +27,13 @@ from ordercli.domain.errors import InvalidInput, OrderCliError
 from ordercli.domain.lines import parse_line_specs
 
 fulfilment = lazy_module("ordercli.services.sales.fulfilment")
+reversals = lazy_module("ordercli.services.sales.shipment_reversal")
 views = lazy_module("ordercli.views.sales")
 picking = lazy_module("ordercli.services.sales.picking")
 
 app = typer.Typer(
-    help="Shipments: create, show, list, deliver, slip, pick-list.", no_args_is_help=True
+    help="Shipments: create, show, list, deliver, reverse, slip, pick-list.",
+    no_args_is_help=True,
 )
 
 ShipmentArg = Annotated[
@@ -121,7 +123,9 @@ def show(ctx: typer.Context, number: ShipmentArg, as_json: JsonOpt = False) -> N
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    status: Annotated[str | None, typer.Option("--status", help="shipped or delivered.")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="shipped, delivered or reversed.")
+    ] = None,
     customer: CustomerOpt = None,
     order: Annotated[str | None, typer.Option("--order", help="Only this order's.")] = None,
     date_from: FromOpt = None,
@@ -161,6 +165,42 @@ def deliver(ctx: typer.Context, number: ShipmentArg, as_json: JsonOpt = False) -
         view = views.shipment_view(
             session, fulfilment.deliver_shipment(session=session, number=number)
         )
+    render(view, as_json, show_shipment)
+
+
+@app.command("reverse")
+def reverse(
+    ctx: typer.Context,
+    number: ShipmentArg,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why it was recorded in error (kept on the reversal).")
+    ],
+    reversal_date: Annotated[
+        str | None,
+        typer.Option("--date", help="Reversal date (YYYY-MM-DD); default today."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Reverse a shipment recorded in error: the goods go back, the quantities reopen.
+
+    A shipment reversal (SR-00001) is a document of its own; the shipment keeps
+    what it said and its status becomes reversed. Its goods go back into the
+    warehouse they left, the order lines count them unshipped and reserved again,
+    and a completed order is confirmed again, to ship anew. A delivered shipment
+    can be reversed too (its delivery was recorded in error as well). Refused for
+    a replacement shipment of a return, while a return counts on its goods, or
+    while the order is on hold. The date may not be before the ship date.
+
+    Example: ordercli shipment reverse SH-00001 --reason "scanned twice, never left"
+    """
+    with ledger(ctx) as session:
+        reversals.reverse_shipment(
+            session=session,
+            number=number,
+            reason=reason,
+            reversal_date=day(reversal_date, "--date"),
+        )
+        view = views.shipment_view(session, fulfilment.get_shipment(session=session, number=number))
     render(view, as_json, show_shipment)
 
 

@@ -22,7 +22,14 @@ from ordercli.books.clock import today
 from ordercli.db.lookup import chunks
 from ordercli.domain.money import qty_from_db
 from ordercli.domain.units import totals_by_unit
-from ordercli.models import Customer, OrderLine, Product, Shipment, ShipmentLine
+from ordercli.models import (
+    Customer,
+    OrderLine,
+    Product,
+    Shipment,
+    ShipmentLine,
+    ShipmentReversal,
+)
 from ordercli.reports.receivables import aging, statement
 from ordercli.services.parties.company import company_profile
 from ordercli.services.parties.customers import get_customer
@@ -151,6 +158,11 @@ def invoice_contexts(session: Session, invoices: list) -> list[dict]:
 def quote_context(session: Session, number: str) -> dict:
     quote = get_quote(session=session, number=number)
     view = views.quote_view(session, quote)
+    # The customer reads only the notes written for them on this very revision; the
+    # negotiation thread ("Can you do 5% off?") stays internal.
+    view["notes"] = [
+        note for note in view["notes"] if note["customer_visible"] and note["quote"] == quote.number
+    ]
     context = _base(session, "quote", f"Quote {view['number']}", quote.customer_id)
     context.update(
         document=view,
@@ -194,15 +206,22 @@ def packing_slip_context(session: Session, number: str) -> dict:
     )
     view["lines"] = [line for line in view["lines"] if line["line"] not in services]
     # What was still open right after this shipment left, so a reprint says what
-    # the original said: the line's quantity less this and every earlier shipment.
+    # the original said: the line's quantity less this and every earlier shipment
+    # (less those already reversed by then: recorded in error, they never left).
     earlier = aliased(ShipmentLine)
     shipped_by_then = (
         select(func.coalesce(func.sum(earlier.qty), 0))
         .join(Shipment, col(Shipment.id) == col(earlier.shipment_id))
+        .outerjoin(
+            ShipmentReversal,
+            (col(ShipmentReversal.shipment_id) == col(earlier.shipment_id))
+            & (col(ShipmentReversal.created_at) <= shipment.created_at),
+        )
         .where(
             col(earlier.order_line_id) == col(ShipmentLine.order_line_id),
             col(earlier.shipment_id) <= shipment.id,
             col(Shipment.return_id).is_(None),
+            col(ShipmentReversal.id).is_(None),
         )
         .scalar_subquery()
     )

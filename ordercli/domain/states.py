@@ -18,6 +18,8 @@ class QuoteStatus(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     CONVERTED = "converted"
+    # Replaced by a newer revision (``quote revise``): kept, readable, never workable.
+    REVISED = "revised"
     # Shown, never stored: a draft or sent quote past its validity date.
     EXPIRED = "expired"
 
@@ -51,11 +53,15 @@ class InvoiceStatus(StrEnum):
     PARTIALLY_PAID = "partially_paid"
     PAID = "paid"
     OVERDUE = "overdue"
+    # Taken back whole by ``invoice cancel`` (a cancelling credit memo); never owed again.
+    CANCELLED = "cancelled"
 
 
 class ShipmentStatus(StrEnum):
     SHIPPED = "shipped"
     DELIVERED = "delivered"
+    # Recorded in error and taken back whole by a shipment reversal (rule 12).
+    REVERSED = "reversed"
 
 
 class ReturnStatus(StrEnum):
@@ -112,12 +118,38 @@ ORDER_ACTIONS: dict[str, dict[OrderStatus, str | None]] = {
         OrderStatus.COMPLETED: "it is completed, not on hold",
         OrderStatus.CANCELLED: "it is cancelled, not on hold",
     },
+    # reverse a shipment recorded in error (rule 12): its goods reopen on the order, so a
+    # completed order is confirmed again; a held order is released first.
+    "reverse": {
+        OrderStatus.DRAFT: "it is a draft",
+        OrderStatus.CONFIRMED: None,
+        OrderStatus.ON_HOLD: _ON_HOLD,
+        OrderStatus.COMPLETED: None,
+        OrderStatus.CANCELLED: "it is cancelled",
+    },
     # cancel (rule 7): any order not yet finished, while nothing on it is invoiced or shipped.
     "cancel": {
         OrderStatus.DRAFT: None,
         OrderStatus.CONFIRMED: None,
         OrderStatus.ON_HOLD: None,
         OrderStatus.COMPLETED: "it is completed",
+        OrderStatus.CANCELLED: "it is cancelled",
+    },
+    # close (rules 7, 8): short-close what a confirmed order still has open; a draft is
+    # cancelled instead, a held order released first.
+    "close": {
+        OrderStatus.DRAFT: "it is a draft; cancel it instead",
+        OrderStatus.CONFIRMED: None,
+        OrderStatus.ON_HOLD: _ON_HOLD,
+        OrderStatus.COMPLETED: "it is completed: nothing is left open",
+        OrderStatus.CANCELLED: "it is cancelled",
+    },
+    # reopen (rules 7, 8, 16): give a short-closed order its closed quantities back.
+    "reopen": {
+        OrderStatus.DRAFT: "it is a draft, not short-closed",
+        OrderStatus.CONFIRMED: None,
+        OrderStatus.ON_HOLD: _ON_HOLD,
+        OrderStatus.COMPLETED: None,
         OrderStatus.CANCELLED: "it is cancelled",
     },
 }
@@ -217,8 +249,13 @@ def progress_status(done: list, ordered: list, none, partly, fully):
     return partly
 
 
-def invoice_status(*, total, paid, credited, due_date, today) -> InvoiceStatus:
-    """SPEC rule 11: derived from balance and due date, never stored."""
+def invoice_status(
+    *, total, paid, credited, due_date, today, cancelled: bool = False
+) -> InvoiceStatus:
+    """SPEC rule 11: derived from balance and due date, never stored; an invoice a
+    cancelling credit memo took back (``invoice cancel``) is ``cancelled``."""
+    if cancelled:
+        return InvoiceStatus.CANCELLED
     balance = total - paid - credited
     if balance <= 0:
         return InvoiceStatus.PAID

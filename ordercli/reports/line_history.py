@@ -7,8 +7,9 @@ read order lines through one of two views with the same columns:
   backordered) and each order's stored status;
 * as of a day: rebuilt from dated records. An order's state at the end of the
   day comes from its order date, ``confirmed_at`` and its held, released and
-  cancelled events; shipped and invoiced quantities from shipments and
-  invoices dated on or before it; on hand from the stock moves up to then.
+  cancelled events; shipped and invoiced quantities from shipments (less those
+  reversed by then) and invoices dated on or before it; on hand from the stock
+  moves up to then.
 
 In both, a service line has nothing to ship (``to_ship`` is 0): it is
 delivered by invoicing it, so it waits only to be invoiced.
@@ -24,12 +25,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, exists
+from sqlalchemy import and_, case, exists, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from ordercli.domain.states import OrderStatus
 from ordercli.models import (
+    CreditMemo,
+    CreditMemoLine,
     Event,
     Invoice,
     InvoiceLine,
@@ -38,6 +41,7 @@ from ordercli.models import (
     SalesOrder,
     Shipment,
     ShipmentLine,
+    ShipmentReversal,
     StockMove,
 )
 
@@ -111,8 +115,16 @@ def lines_now(orders):
             orders.c.state,
             Product.service,
             # Only goods are shipped: a service is delivered by invoicing it (rule 12).
-            case((col(Product.service), 0), else_=OrderLine.qty - OrderLine.qty_shipped),
-            OrderLine.qty - OrderLine.qty_invoiced,
+            # Nothing short-closed is shipped or invoiced, nothing credited as not to be
+            # delivered shipped (domain.states.qty_to_ship, qty_to_invoice).
+            case(
+                (col(Product.service), 0),
+                else_=OrderLine.qty
+                - OrderLine.qty_cancelled
+                - OrderLine.qty_closed
+                - OrderLine.qty_shipped,
+            ),
+            OrderLine.qty - OrderLine.qty_closed - OrderLine.qty_invoiced,
             OrderLine.net,
             OrderLine.tax,
             OrderLine.net - OrderLine.net_invoiced,
@@ -140,21 +152,51 @@ def lines_as_of(orders, day: date):
     shipped = (
         select(ShipmentLine.order_line_id, func.sum(ShipmentLine.qty).label("qty"))
         .join(Shipment, col(Shipment.id) == ShipmentLine.shipment_id)
+        # A shipment reversed by then (recorded in error) no longer counts as shipped.
+        .outerjoin(
+            ShipmentReversal,
+            and_(
+                col(ShipmentReversal.shipment_id) == Shipment.id,
+                col(ShipmentReversal.reversal_date) <= day,
+            ),
+        )
         # A replacement for returned goods never counts as shipped again.
-        .where(Shipment.ship_date <= day, col(Shipment.return_id).is_(None))
+        .where(
+            Shipment.ship_date <= day,
+            col(Shipment.return_id).is_(None),
+            col(ShipmentReversal.id).is_(None),
+        )
         .group_by(col(ShipmentLine.order_line_id))
         .subquery("shipped_as_of")
     )
-    invoiced = (
-        select(
-            InvoiceLine.order_line_id,
-            func.sum(InvoiceLine.qty).label("qty"),
-            func.sum(InvoiceLine.net).label("net"),
-            func.sum(InvoiceLine.tax).label("tax"),
+    # What stood invoiced that day: invoice lines issued by then, less what credit memos
+    # issued by then took back as billed in error (rule 14: ``rebill``).
+    portions = union_all(
+        sa_select(
+            col(InvoiceLine.order_line_id).label("order_line_id"),
+            col(InvoiceLine.qty).label("qty"),
+            col(InvoiceLine.net).label("net"),
+            col(InvoiceLine.tax).label("tax"),
         )
         .join(Invoice, col(Invoice.id) == InvoiceLine.invoice_id)
-        .where(Invoice.issue_date <= day)
-        .group_by(col(InvoiceLine.order_line_id))
+        .where(col(Invoice.issue_date) <= day),
+        sa_select(
+            col(CreditMemoLine.order_line_id),
+            -col(CreditMemoLine.qty),
+            -col(CreditMemoLine.net),
+            -col(CreditMemoLine.tax),
+        )
+        .join(CreditMemo, col(CreditMemo.id) == CreditMemoLine.credit_memo_id)
+        .where(col(CreditMemo.issue_date) <= day, col(CreditMemoLine.effect) == "rebill"),
+    ).subquery("portions_as_of")
+    invoiced = (
+        sa_select(
+            portions.c.order_line_id,
+            func.sum(portions.c.qty).label("qty"),
+            func.sum(portions.c.net).label("net"),
+            func.sum(portions.c.tax).label("tax"),
+        )
+        .group_by(portions.c.order_line_id)
         .subquery("invoiced_as_of")
     )
     on_hand = on_hand_as_of(day)

@@ -47,6 +47,9 @@ CHANGES = (
     "line_added",
     "line_edited",
     "completed",
+    # A shipment reversed (rule 12) reopens its lines, and a completed order with them.
+    "reversed",
+    "reopened",
 )
 
 

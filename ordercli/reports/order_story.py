@@ -31,20 +31,27 @@ from ordercli.domain.states import (
     RETURN_OPEN,
     InvoiceStatus,
     OrderStatus,
+    ShipmentStatus,
     allows,
     fulfilled_qty,
     line_finished,
     progress_status,
+    qty_closable,
     qty_to_fulfil,
+    qty_to_invoice,
+    qty_to_ship,
     refusal,
 )
 from ordercli.domain.units import quantity_phrase
 from ordercli.models import (
+    Allocation,
     CreditMemo,
+    CreditMemoLine,
     Customer,
     Invoice,
     OrderLine,
     Payment,
+    PaymentVoid,
     Product,
     Rma,
     RmaLine,
@@ -96,6 +103,12 @@ class _Facts:
     shipment_items: dict[str, list[ShipmentLine]] = field(default_factory=dict)
     returns: dict[str, Rma] = field(default_factory=dict)
     return_items: dict[str, list[RmaLine]] = field(default_factory=dict)
+    # Per credit memo line: (memo, its invoice's id, order line id, effect, qty).
+    memo_items: list[tuple[str, int, int, str, int]] = field(default_factory=list)
+    # Invoices taken back whole by ``invoice cancel``.
+    cancelled: set[int] = field(default_factory=set)
+    # Payments whose money still stands on the order's invoices: (payment, invoice).
+    payments: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def reserving(self) -> bool:
@@ -162,6 +175,40 @@ def _read(session: Session, number: str) -> _Facts:
     ):
         facts.returns[rma.number] = rma
         facts.return_items.setdefault(rma.number, []).append(rma_item)
+    memo_rows = session.execute(
+        sa_select(
+            col(CreditMemo.number),
+            col(CreditMemo.invoice_id),
+            col(CreditMemoLine.order_line_id),
+            col(CreditMemoLine.effect),
+            col(CreditMemoLine.qty),
+            col(CreditMemo.cancels_invoice),
+        )
+        .join(CreditMemoLine, col(CreditMemoLine.credit_memo_id) == CreditMemo.id)
+        .where(col(CreditMemo.order_id) == order.id)
+        .order_by(col(CreditMemo.id), col(CreditMemoLine.position))
+    ).all()
+    facts.memo_items = [
+        (memo, invoice, line, effect, qty) for memo, invoice, line, effect, qty, _ in memo_rows
+    ]
+    facts.cancelled = {invoice for _, invoice, _, _, _, cancels in memo_rows if cancels}
+    # Rule 13: allocations a void, unapply or reallocation released count no more.
+    voided = select(PaymentVoid.payment_id)
+    facts.payments = [
+        (payment, invoice)
+        for payment, invoice in session.execute(
+            sa_select(col(Payment.number), col(Invoice.number))
+            .join(Allocation, col(Allocation.payment_id) == Payment.id)
+            .join(Invoice, col(Invoice.id) == Allocation.invoice_id)
+            .where(
+                col(Invoice.order_id) == order.id,
+                col(Allocation.released_on).is_(None),
+                col(Payment.id).not_in(voided),
+            )
+            .group_by(col(Payment.id), col(Payment.number), col(Invoice.id), col(Invoice.number))
+            .order_by(col(Payment.id), col(Invoice.id))
+        )
+    ]
     return facts
 
 
@@ -208,7 +255,7 @@ def explain_order(*, session: Session, number: str) -> dict:
                 "paid": money(inv.paid),
                 "credited": money(inv.credited),
                 "balance": money(_balance(inv)),
-                "status": invoicing.status_of(inv).value,
+                "status": invoicing.status_of(inv, cancelled=inv.id in facts.cancelled).value,
             }
             for inv in facts.invoices
         ],
@@ -217,7 +264,7 @@ def explain_order(*, session: Session, number: str) -> dict:
 
 
 def _reserved(facts: _Facts, line: _Line) -> int:
-    return line.qty - line.qty_shipped if facts.reserving and not line.service else 0
+    return max(qty_to_ship(line.row), 0) if facts.reserving and not line.service else 0
 
 
 def _amount(units: int, unit: str) -> str:
@@ -236,7 +283,10 @@ def _line_story(facts: _Facts, line: _Line) -> dict:
     else:
         why.append(f"{qty_text(line.qty_shipped)} of {_amount(line.qty, line.unit)} shipped")
     for units, what in (
+        (line.qty_closed, "short-closed: neither to invoice nor to ship"),
         (line.qty_credited, "credited"),
+        (line.qty_reopened, "credited as billed in error, open to invoice again"),
+        (line.qty_cancelled, "credited as not to be delivered"),
         (line.qty_returned, "returned"),
         (line.qty_replaced, "sent again as replacement"),
     ):
@@ -258,8 +308,8 @@ def _line_story(facts: _Facts, line: _Line) -> dict:
                 f"{_amount(line.on_hand, line.stock_unit)} on hand, "
                 f"{_amount(line.available, line.stock_unit)} available"
             )
-        to_invoice = line.qty_invoiced < line.qty
-        to_ship = not line.service and line.qty_shipped < line.qty
+        to_invoice = qty_to_invoice(line.row) > 0
+        to_ship = not line.service and qty_to_ship(line.row) > 0
         if facts.order.status == OrderStatus.ON_HOLD:
             state = "on_hold"
         elif line.qty_backordered:
@@ -281,6 +331,7 @@ def _line_story(facts: _Facts, line: _Line) -> dict:
         "shipped": qty_from_db(line.qty_shipped),
         # What reached the customer: goods shipped, a service delivered by invoicing it.
         "fulfilled": qty_from_db(line.fulfilled),
+        "closed": qty_from_db(line.qty_closed),
         "credited": qty_from_db(line.qty_credited),
         "returned": qty_from_db(line.qty_returned),
         "replaced": qty_from_db(line.qty_replaced),
@@ -310,20 +361,22 @@ def _status_why(facts: _Facts) -> str:
             "were released (rule 7)"
         )
     has_services, has_goods = bool(facts.services), bool(facts.goods)
+    # Short-closed (``order close``): what was closed is neither invoiced nor shipped.
+    closed = f"the rest was short-closed ({order.close_reason}) and " if order.close_reason else ""
     if status == OrderStatus.COMPLETED:
         if not has_services:
-            return "completed: every line is fully invoiced and fully shipped (rule 8)"
+            return f"completed: {closed}every line is fully invoiced and fully shipped (rule 8)"
         if not has_goods:
             return (
-                "completed: every line is fully invoiced, which delivered its services "
-                "(rules 8, 12)"
+                f"completed: {closed}every line is fully invoiced, which delivered its "
+                "services (rules 8, 12)"
             )
         return (
-            "completed: every line is fully invoiced and its goods fully shipped; its "
-            "services were delivered by invoicing them (rules 8, 12)"
+            f"completed: {closed}every line is fully invoiced and its goods fully shipped; "
+            "its services were delivered by invoicing them (rules 8, 12)"
         )
-    to_invoice = sum(1 for ln in facts.lines if ln.qty_invoiced < ln.qty)
-    to_ship = sum(1 for ln in facts.goods if ln.qty_shipped < ln.qty)
+    to_invoice = sum(1 for ln in facts.lines if qty_to_invoice(ln.row) > 0)
+    to_ship = sum(1 for ln in facts.goods if qty_to_ship(ln.row) > 0)
     rule = (
         "rules 8, 12: completed = every line fully invoiced and its goods shipped; "
         "invoicing a service delivers it"
@@ -331,9 +384,10 @@ def _status_why(facts: _Facts) -> str:
         else "rule 8: completed = every line fully invoiced and shipped"
     )
     return (
-        f"confirmed: confirmed on {order.confirmed_at:%Y-%m-%d}; not completed while "
-        f"{to_invoice} of {len(facts.lines)} line(s) are still to invoice and {to_ship} to "
-        f"ship ({rule})"
+        f"confirmed: confirmed on {order.confirmed_at:%Y-%m-%d}; "
+        + (f"the rest was short-closed ({order.close_reason}); " if order.close_reason else "")
+        + f"not completed while {to_invoice} of {len(facts.lines)} line(s) are still to "
+        f"invoice and {to_ship} to ship ({rule})"
     )
 
 
@@ -341,7 +395,8 @@ def _progress_why(facts: _Facts, status: str, attr: str, verb: str) -> str:
     """The numbers behind a billing status (rules 8 and 9)."""
     return _progress_text(
         status,
-        [(ln, getattr(ln, attr), ln.qty, verb) for ln in facts.lines],
+        # Nothing short-closed is ever invoiced (rule 8).
+        [(ln, getattr(ln, attr), ln.qty - ln.qty_closed, verb) for ln in facts.lines],
         verb,
         (8,),
     )
@@ -491,13 +546,15 @@ def _next_steps(session: Session, facts: _Facts, credit: dict | None) -> list[di
             )
     if allows("work", order.status):
         _work_steps(facts, step, number)
+    _close_steps(facts, step, number)
     for shipment in facts.shipments.values():
-        if shipment.delivered_at is None:
+        if shipment.delivered_at is None and shipment.status != ShipmentStatus.REVERSED:
             step(
                 f"mark {shipment.number} delivered when it arrives",
                 "shipment deliver",
                 shipment.number,
             )
+    _reversal_steps(facts, step)
     _money_steps(session, facts, step)
     _return_steps(facts, step, number)
     untouched = not any(ln.qty_invoiced or ln.qty_shipped for ln in facts.lines)
@@ -511,16 +568,17 @@ def _next_steps(session: Session, facts: _Facts, credit: dict | None) -> list[di
 
 
 def _work_steps(facts: _Facts, step, number: str) -> None:
-    """Invoicing, shipping and the stock a backorder waits for (rules 9, 12)."""
+    """Invoicing, shipping and the stock a backorder waits for (rules 9, 12); nothing
+    short-closed is either, nothing credited as not to be delivered is shipped."""
     to_invoice: dict[str, int] = defaultdict(int)
     to_ship: dict[str, int] = defaultdict(int)
     ship_now: dict[str, int] = defaultdict(int)
     short: dict[str, int] = defaultdict(int)
     for line in facts.lines:
-        if line.qty > line.qty_invoiced:
-            to_invoice[line.sku] += line.qty - line.qty_invoiced
+        if qty_to_invoice(line.row) > 0:
+            to_invoice[line.sku] += qty_to_invoice(line.row)
     for line in facts.goods:  # a service is delivered by invoicing it, never shipped
-        open_qty = line.qty - line.qty_shipped
+        open_qty = qty_to_ship(line.row)
         if open_qty > 0:
             to_ship[line.sku] += open_qty
             covered = open_qty - line.qty_backordered
@@ -529,9 +587,10 @@ def _work_steps(facts: _Facts, step, number: str) -> None:
             if line.qty_backordered:
                 short[line.sku] += line.qty_backordered
     if to_invoice:
-        delivers = any(ln.service and ln.qty > ln.qty_invoiced for ln in facts.lines)
+        delivers = any(ln.service and qty_to_invoice(ln.row) > 0 for ln in facts.lines)
         step(
             f"invoice what is not invoiced yet: {_listing(to_invoice)}"
+            + "".join(f" ({text})" for text in _rebilled(facts))
             + ("; invoicing a service delivers it" if delivers else ""),
             "invoice create",
             number,
@@ -551,6 +610,74 @@ def _work_steps(facts: _Facts, step, number: str) -> None:
             "stock receive",
             shlex.quote(sku),
             qty_text(units),
+        )
+
+
+def _rebilled(facts: _Facts) -> list[str]:
+    """``2 × WIDGET credited on CM-00003 as billed in error``, per credit memo, for the
+    lines that still have something to invoice (rule 14: invoice it again)."""
+    open_lines = {line.id: line for line in facts.lines if qty_to_invoice(line.row) > 0}
+    per_memo: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for memo, _, order_line_id, effect, qty in facts.memo_items:
+        if effect == "rebill" and qty > 0 and order_line_id in open_lines:
+            per_memo[memo][open_lines[order_line_id].sku] += qty
+    return [
+        f"{_listing(per_sku)} credited on {memo} as billed in error"
+        for memo, per_sku in per_memo.items()
+    ]
+
+
+def _close_steps(facts: _Facts, step, number: str) -> None:
+    """Short-close what is still open once part is invoiced or shipped (an untouched
+    order is cancelled instead), or reopen what was closed (rules 7, 8, 16)."""
+    order = facts.order
+    closable: dict[str, int] = defaultdict(int)
+    closed: dict[str, int] = defaultdict(int)
+    for line in facts.lines:
+        units = qty_closable(line.row, service=line.service)
+        if units > 0:
+            closable[line.sku] += units
+        if line.qty_closed:
+            closed[line.sku] += line.qty_closed
+    touched = any(ln.qty_invoiced or ln.qty_shipped for ln in facts.lines)
+    if allows("close", order.status) and touched and closable:
+        step(
+            f"short-close the rest: {_listing(closable)} would be neither shipped nor invoiced",
+            "order close",
+            number,
+            "--reason REASON",
+        )
+    if allows("reopen", order.status) and (order.close_reason or closed):
+        step(
+            f"reopen it: {_listing(closed) or 'what was closed'} back to invoice and ship"
+            + (f" (closed: {order.close_reason})" if order.close_reason else ""),
+            "order reopen",
+            number,
+        )
+
+
+def _reversal_steps(facts: _Facts, step) -> None:
+    """A shipment recorded in error is reversed, its goods back to stock and open to
+    ship again (rule 12), while no return asks for the goods it sent (rule 15); a
+    replacement shipment is part of its return."""
+    if not allows("reverse", facts.order.status):
+        return
+    on_returns = {
+        item.order_line_id
+        for rma_number, rma in facts.returns.items()
+        if rma.status != "rejected"
+        for item in facts.return_items[rma_number]
+    }
+    for number, shipment in facts.shipments.items():
+        if shipment.status == ShipmentStatus.REVERSED or shipment.return_id is not None:
+            continue
+        if any(item.order_line_id in on_returns for item in facts.shipment_items[number]):
+            continue
+        step(
+            f"if {number} was recorded in error: its goods back to stock, open to ship again",
+            "shipment reverse",
+            number,
+            "--reason REASON",
         )
 
 
@@ -577,6 +704,18 @@ def _money_steps(session: Session, facts: _Facts, step) -> None:
                 "--invoice",
                 invoice.number,
             )
+    voidable: dict[str, list[str]] = defaultdict(list)
+    for payment, paid in facts.payments:
+        voidable[payment].append(paid)
+    for payment, paid_invoices in voidable.items():
+        step(
+            f"payment {payment} (on {', '.join(paid_invoices)}) can be voided if it was "
+            "recorded in error: its money comes off the invoices again (rule 13)",
+            "payment void",
+            payment,
+            "--reason REASON",
+        )
+    credited = {invoice_id for _, invoice_id, _, _, _ in facts.memo_items}
     for invoice in facts.invoices:
         if invoice.credited < invoice.total:
             left = amount_of(session, invoice.total - invoice.credited)
@@ -584,6 +723,14 @@ def _money_steps(session: Session, facts: _Facts, step) -> None:
                 f"correct {invoice.number}: {left} of it is not credited yet",
                 "credit-memo create",
                 invoice.number,
+            )
+        if invoice.credited == 0 and invoice.id not in credited:
+            step(
+                f"{invoice.number} billed in error? cancelling it credits it whole and "
+                "reopens its quantities for invoicing (rule 14)",
+                "invoice cancel",
+                invoice.number,
+                "--reason REASON",
             )
 
 
@@ -673,17 +820,18 @@ def track_order(*, session: Session, number: str) -> dict:
     ]
     coming = []
     if order.status != OrderStatus.CANCELLED:
+        # Nothing short-closed or credited as not to be delivered is still to come.
         coming = [
             {
                 "sku": line.sku,
                 "description": line.description,
-                "qty": qty_from_db(line.qty - line.qty_shipped),
+                "qty": qty_from_db(qty_to_ship(line.row)),
                 "unit": line.unit,
                 "waiting_for_stock": line.qty_backordered > 0,
                 "waiting_qty": qty_from_db(line.qty_backordered),
             }
             for line in facts.goods
-            if line.qty > line.qty_shipped
+            if qty_to_ship(line.row) > 0
         ]
     owing = [inv for inv in facts.invoices if _balance(inv) > 0]
     return {
@@ -692,6 +840,8 @@ def track_order(*, session: Session, number: str) -> dict:
         "customer_code": facts.customer.code,
         "placed": order.order_date,
         "status_text": _status_text(facts, shipped),
+        # Short-closed: the rest will not be delivered (the reason stays internal).
+        "closed": facts.order.close_reason is not None,
         "currency": currency(session),
         "shipped": shipped,
         "coming": coming,
@@ -736,6 +886,8 @@ def _goods_shipped(facts: _Facts) -> list[tuple[Shipment, list[ShipmentLine]]]:
     service_lines = {line.id for line in facts.lines if line.service}
     shipped = []
     for number, shipment in facts.shipments.items():
+        if shipment.status == ShipmentStatus.REVERSED:
+            continue  # recorded in error and taken back (rule 12): nothing went out
         items = [
             item for item in facts.shipment_items[number] if item.order_line_id not in service_lines
         ]
@@ -755,9 +907,9 @@ def _services_delivered(facts: _Facts) -> dict:
             _service_item(line, line.fulfilled) for line in services if line.fulfilled > 0
         ],
         "to_deliver": [
-            _service_item(line, line.qty - line.qty_invoiced)
+            _service_item(line, qty_to_invoice(line.row))
             for line in services
-            if open_order and line.qty > line.qty_invoiced
+            if open_order and qty_to_invoice(line.row) > 0
         ],
     }
 
@@ -796,11 +948,25 @@ def _status_text(facts: _Facts, shipped: list[dict]) -> str:
         return "on hold; we will be in touch"
     if order.status == OrderStatus.DRAFT:
         return "received, not yet confirmed"
-    # Goods by their shipments, services by what invoicing delivered (rule 12).
-    goods = _progress(facts.goods, lambda ln: ln.qty_shipped, lambda ln: ln.qty)
-    services = _progress(
-        [ln for ln in facts.lines if ln.service], lambda ln: ln.fulfilled, lambda ln: ln.to_fulfil
+    # Goods by their shipments, services by what invoicing delivered (rule 12); what was
+    # short-closed or credited as not to be delivered is not to come at all.
+    due = [ln for ln in facts.lines if ln.to_fulfil > 0]
+    goods = _progress(
+        [ln for ln in due if not ln.service], lambda ln: ln.qty_shipped, lambda ln: ln.to_fulfil
     )
+    services = _progress(
+        [ln for ln in due if ln.service], lambda ln: ln.fulfilled, lambda ln: ln.to_fulfil
+    )
+    if order.close_reason and not due:
+        return "closed: the rest will not be delivered"
+    text = _progress_phrase(facts, shipped, goods, services)
+    if order.close_reason:
+        text += "; closed: the rest will not be delivered"
+    return text
+
+
+def _progress_phrase(facts: _Facts, shipped: list[dict], goods, services) -> str:
+    """How far the goods and services still due have come, in the customer's words."""
     if goods == "fully":
         text = "delivered" if all(s["delivered"] for s in shipped) else "shipped"
         if services in ("none", "partly"):
@@ -837,6 +1003,9 @@ EVENT_NAMES = {
     ("order", "line_edited"): "line changed",
     ("order", "line_removed"): "line changed",
     ("order", "credit_override"): "credit override",
+    ("order", "closed"): "short-closed",
+    ("shipment", "reversed"): "shipment reversed",
+    ("order", "reopened"): "reopened",
     ("invoice", "issued"): "invoiced",
     ("invoice", "partially_paid"): "paid",
     ("invoice", "paid"): "paid",

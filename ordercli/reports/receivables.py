@@ -3,6 +3,14 @@
 Both read dated journal lines, so ``--as-of DATE`` shows the ledger as it
 stood at the end of that day whatever happened since. Each is one set-based
 query; nothing loads a whole table into Python.
+
+Rule 4a: aging, statement, ``customer show`` balance and the trial balance's
+receivable sum the same dated lines, with the same "as of" (entries dated on or
+before the day; without one, today: ``books.journal.standing_day``), so they
+agree to the cent on any day. A customer's aging total is their open
+receivables; their balance and statement closing balance are that minus their
+unused credit (payments and store credit not yet allocated; an allocation
+released later by an unapply or a void is reversed by an entry of that day).
 """
 
 from __future__ import annotations

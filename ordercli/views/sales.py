@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from ordercli.books.settings import amount_of as _money
 from ordercli.books.settings import currency
 from ordercli.domain.money import pct_from_db, qty_from_db
-from ordercli.domain.states import fulfilled_qty
+from ordercli.domain.states import ShipmentStatus, fulfilled_qty
 from ordercli.models import (
     Allocation,
     BillingAgreement,
@@ -30,6 +30,7 @@ from ordercli.models import (
     SalesOrder,
     Shipment,
     ShipmentLine,
+    ShipmentReversal,
     Warehouse,
 )
 from ordercli.services.inventory.catalog import service_ids
@@ -77,13 +78,36 @@ def quote_view(session: Session, quote: Quote, *, with_lines: bool = True) -> di
     }
     order = session.exec(select(SalesOrder.number).where(SalesOrder.quote_id == quote.id)).first()
     view["order"] = order
+    # Revisions and copies by number: what it replaces, what replaced it, where it came from.
+    earlier = quoting.previous_revision(session=session, quote=quote)
+    later = quoting.next_revision(session=session, quote=quote)
+    copied = None if quote.copied_from_id is None else session.get(Quote, quote.copied_from_id)
+    view.update(
+        revision=quote.revision,
+        revision_of=earlier.number if earlier else None,
+        revised_by=later.number if later else None,
+        copied_from=copied.number if copied else None,
+    )
     if with_lines:
         lines = quoting.quote_lines(session=session, quote=quote)
         skus = sku_map(session, (ln.product_id for ln in lines))
         view["lines"] = [_priced_line(session, ln, skus[ln.product_id]) for ln in lines]
+        chain = quoting.revision_chain(session=session, quote=quote)
+        view["revisions"] = [q.number for q in chain]
+        so_far = [q.id for q in chain].index(quote.id) + 1
+        # The thread so far: notes stay on the revision they were written on, and a
+        # revision shows those of the ones before it too, each with its quote's number.
         view["notes"] = [
-            {"at": note.at, "author": note.author, "user": note.os_user, "text": note.text}
-            for note in quoting.quote_notes(session=session, quote=quote)
+            {
+                "at": note.at,
+                "author": note.author,
+                "user": note.os_user,
+                "text": note.text,
+                "customer_visible": note.customer_visible,
+                "quote": q.number,
+            }
+            for q in chain[:so_far]
+            for note in quoting.quote_notes(session=session, quote=q)
         ]
     return view
 
@@ -97,6 +121,12 @@ def order_line_view(session: Session, line: OrderLine, sku: str, service: bool) 
             # Goods reach the customer by shipping, a service by invoicing it (rule 12).
             "qty_fulfilled": qty_from_db(fulfilled_qty(line, service=service)),
             "qty_credited": qty_from_db(line.qty_credited),
+            # Of what was credited (rule 14): billed in error, open to invoice again, and
+            # not to be delivered, off the order for good.
+            "qty_reopened": qty_from_db(line.qty_reopened),
+            "qty_cancelled": qty_from_db(line.qty_cancelled),
+            # Short-closed (``order close``): will be neither shipped nor invoiced.
+            "qty_closed": qty_from_db(line.qty_closed),
             "qty_returned": qty_from_db(line.qty_returned),
             "qty_replaced": qty_from_db(line.qty_replaced),
             "qty_backordered": qty_from_db(line.qty_backordered),
@@ -180,6 +210,8 @@ def order_views(
             "billing_agreement": agreements.get(order.billing_agreement_id),
             "order_date": order.order_date,
             "hold_reason": order.hold_reason,
+            # Why the rest was short-closed (``order close``); null unless it was.
+            "close_reason": order.close_reason,
             "subtotal": _money(session, order.subtotal),
             "tax": _money(session, order.tax),
             "total": _money(session, order.total),
@@ -210,6 +242,17 @@ def invoice_views(
     orders = numbers_by_id(session, SalesOrder, (invoice.order_id for invoice in invoices))
     codes = customer_codes(session, (invoice.customer_id for invoice in invoices))
     parties = frozen_parties(session, invoices)
+    # Taken back whole by ``invoice cancel``: the cancelling memo's number.
+    cancelled_by = {
+        invoice_id: numbers[0]
+        for invoice_id, numbers in grouped(
+            session,
+            lambda chunk: select(CreditMemo.invoice_id, CreditMemo.number).where(
+                col(CreditMemo.invoice_id).in_(chunk), col(CreditMemo.cancels_invoice)
+            ),
+            ids,
+        ).items()
+    }
     if with_lines:
         lines_of = lines_by_parent(session, InvoiceLine, InvoiceLine.invoice_id, ids)
         memos = grouped(
@@ -226,7 +269,8 @@ def invoice_views(
             lambda chunk: (
                 select(Allocation.invoice_id, Payment.number)
                 .join(Payment, col(Payment.id) == col(Allocation.payment_id))
-                .where(col(Allocation.invoice_id).in_(chunk))
+                # The payments that pay it now, not those taken off it again.
+                .where(col(Allocation.invoice_id).in_(chunk), col(Allocation.released_on).is_(None))
                 .order_by(col(Allocation.id))
             ),
             ids,
@@ -238,7 +282,8 @@ def invoice_views(
             "number": invoice.number,
             "order": orders[invoice.order_id],
             "customer": codes[invoice.customer_id],
-            "status": invoicing.status_of(invoice).value,
+            "status": invoicing.status_of(invoice, cancelled=invoice.id in cancelled_by).value,
+            "cancelled_by": cancelled_by.get(invoice.id),
             "issue_date": invoice.issue_date,
             "due_date": invoice.due_date,
             "currency": code,
@@ -284,6 +329,18 @@ def shipment_views(
     places: dict[int | None, str] = dict(
         session.execute(sa_select(col(Warehouse.id), col(Warehouse.code))).all()
     )
+    # Rule 12: a shipment recorded in error names the reversal that took it back.
+    reversals = {
+        r.shipment_id: {"number": r.number, "date": r.reversal_date, "reason": r.reason}
+        for rows in grouped(
+            session,
+            lambda chunk: select(ShipmentReversal.shipment_id, ShipmentReversal).where(
+                col(ShipmentReversal.shipment_id).in_(chunk)
+            ),
+            [s.id for s in shipments if s.status == ShipmentStatus.REVERSED],
+        ).values()
+        for r in rows
+    }
     documents = []
     for shipment in shipments:
         view: dict[str, object] = {
@@ -296,6 +353,7 @@ def shipment_views(
             "tracking": shipment.tracking,
             "ship_date": shipment.ship_date,
             "delivered_at": shipment.delivered_at,
+            "reversed_by": reversals.get(shipment.id),
             "seller": dict(parties[shipment.seller_id]),
             "buyer": dict(parties[shipment.buyer_id]),
         }

@@ -15,6 +15,7 @@ from ordercli.models import (
     CreditMemoLine,
     Invoice,
     Payment,
+    PaymentVoid,
     Refund,
     Rma,
     RmaLine,
@@ -46,6 +47,17 @@ def payment_views(session: Session, payments: list[Payment]) -> list[dict]:
     used = [a for rows in allocations.values() for a in rows]
     invoices = numbers_by_id(session, Invoice, (a.invoice_id for a in used))
     refunds = numbers_by_id(session, Refund, (a.refund_id for a in used))
+    voids = {
+        v.payment_id: v
+        for rows in grouped(
+            session,
+            lambda chunk: select(PaymentVoid.payment_id, PaymentVoid).where(
+                col(PaymentVoid.payment_id).in_(chunk)
+            ),
+            ids,
+        ).values()
+        for v in rows
+    }
     code = currency(session)
     return [
         {
@@ -56,11 +68,26 @@ def payment_views(session: Session, payments: list[Payment]) -> list[dict]:
             "amount": _money(session, p.amount),
             "method": p.method,
             "reference": p.reference,
+            "status": "voided" if p.id in voids else "recorded",
+            "voided_by": _voided_by(voids.get(p.id)),
+            # What counts now; what was taken off again (unapply, reallocate, void) is
+            # under ``released``.
             "allocations": [
                 {"invoice": invoices[a.invoice_id], "amount": _money(session, a.amount)}
                 | {"date": a.applied_on, "at_receipt": a.at_receipt}
                 for a in allocations.get(p.id, [])
-                if a.invoice_id is not None
+                if a.invoice_id is not None and a.released_on is None
+            ],
+            "released": [
+                {
+                    "invoice": invoices[a.invoice_id],
+                    "amount": _money(session, a.amount),
+                    "date": a.applied_on,
+                    "released_on": a.released_on,
+                    "released_by": a.released_by,
+                }
+                for a in allocations.get(p.id, [])
+                if a.invoice_id is not None and a.released_on is not None
             ],
             "refunds": [
                 {"refund": refunds[a.refund_id], "amount": _money(session, a.amount)}
@@ -77,6 +104,44 @@ def payment_view(session: Session, payment: Payment) -> dict:
     return payment_views(session, [payment])[0]
 
 
+def _voided_by(void: PaymentVoid | None) -> dict | None:
+    if void is None:
+        return None
+    return {"number": void.number, "date": void.void_date, "reason": void.reason}
+
+
+def payment_void_view(session: Session, void: PaymentVoid) -> dict:
+    """A payment void: the payment it reverses and what it took off each invoice."""
+    payment = session.get(Payment, void.payment_id)
+    assert payment is not None  # payments are never deleted
+    released = session.exec(
+        select(Allocation.invoice_id, Allocation.amount)
+        .where(Allocation.payment_id == void.payment_id, Allocation.released_by == void.number)
+        .order_by(col(Allocation.id))
+    ).all()
+    invoices = numbers_by_id(session, Invoice, (invoice_id for invoice_id, _ in released))
+    per_invoice: dict[str, int] = {}
+    for invoice_id, amount in released:
+        if invoice_id is not None:
+            key = invoices[invoice_id]
+            per_invoice[key] = per_invoice.get(key, 0) + amount
+    return {
+        "number": void.number,
+        "payment": payment.number,
+        "customer": customer_codes(session, [void.customer_id])[void.customer_id],
+        "date": void.void_date,
+        "currency": currency(session),
+        "amount": _money(session, void.amount),
+        "reason": void.reason,
+        "invoices": [
+            {"invoice": number, "amount": _money(session, amount)}
+            for number, amount in per_invoice.items()
+        ],
+        # The payment's credit that no invoice had taken, taken back too.
+        "unapplied_taken_back": _money(session, void.amount - sum(per_invoice.values())),
+    }
+
+
 def refund_view(session: Session, refund: Refund) -> dict:
     memo = session.get(CreditMemo, refund.credit_memo_id) if refund.credit_memo_id else None
     return {
@@ -88,6 +153,19 @@ def refund_view(session: Session, refund: Refund) -> dict:
         "reference": refund.reference,
         "credit_memo": memo.number if memo else None,
     }
+
+
+# A memo line's effect (rule 14) → the kind of credit a memo of such lines is.
+_KIND_OF_EFFECT = {"rebill": "rebill", "cancel": "not_delivered", "return": "returned"}
+
+
+def credit_kind(effects) -> str:
+    """``rebill``, ``not_delivered`` or ``returned`` when every quantity the memo credits
+    did that; ``price`` when it moved no quantity (money only); ``mixed`` otherwise."""
+    kinds = {_KIND_OF_EFFECT[effect] for effect in effects if effect != "none"}
+    if not kinds:
+        return "price"
+    return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
 def credit_memo_views(
@@ -108,8 +186,8 @@ def credit_memo_views(
         ),
         ids,
     )
-    if with_lines:
-        lines_of = lines_by_parent(session, CreditMemoLine, CreditMemoLine.credit_memo_id, ids)
+    # Every memo's lines: its kind is what they did, even when they are not shown.
+    lines_of = lines_by_parent(session, CreditMemoLine, CreditMemoLine.credit_memo_id, ids)
     code = currency(session)
     documents = []
     for m in memos:
@@ -131,6 +209,8 @@ def credit_memo_views(
             "store_credit_left": _money(session, m.credit_left),
             "refunds": refunds.get(m.id, []),
             "restock": m.restock,
+            "kind": credit_kind(ln.effect for ln in lines_of.get(m.id, [])),
+            "cancels_invoice": m.cancels_invoice,
             "reason": m.reason,
             "seller": dict(parties[m.seller_id]),
             "buyer": dict(parties[m.buyer_id]),
@@ -143,6 +223,7 @@ def credit_memo_views(
                     "description": ln.description,
                     "qty": qty_from_db(ln.qty),
                     "unit": ln.unit,
+                    "effect": ln.effect,
                     "unit_price": _money(session, ln.unit_price),
                     "tax_rate": pct_from_db(ln.tax_rate),
                     "net": _money(session, ln.net),

@@ -117,7 +117,7 @@ def build_documents(cli) -> None:
         "--tax-id", COMPANY["tax_id"], "--bank-details", COMPANY["bank"],
         "--footer", COMPANY["footer"],
     )  # fmt: skip
-    ok("order", "new", "ACME")
+    ok("order", "new", "ACME", "--date", "2026-03-01")  # rule 4a: before what it brings
     ok("order", "add-line", "SO-00001", "DESK-OAK", "4", "--discount", "10")
     ok("order", "add-line", "SO-00001", "INSTALL", "2.5")
     ok("order", "add-line", "SO-00001", "PLANT-FICUS", "3")
@@ -136,12 +136,12 @@ def build_documents(cli) -> None:
     ok("quote", "add-line", "Q-00001", "CHAIR-ERGO", "6", "--discount", "5")
     ok("quote", "add-line", "Q-00001", "LAMP-LED", "2")
     ok("quote", "add-line", "Q-00001", "COFFEE-KG", "1.5")
-    ok("quote", "note", "Q-00001", "Delivery within two weeks")
+    ok("quote", "note", "Q-00001", "Delivery within two weeks", "--customer-visible")
     for customer, sku, day in (
         ("BRIGHT", "LAMP-LED", "2026-03-10"),
         ("NORD", "SHELF-WALL", "2026-03-18"),
     ):
-        number = ok("order", "new", customer)["number"]
+        number = ok("order", "new", customer, "--date", day)["number"]
         ok("order", "add-line", number, sku, "2")
         ok("order", "confirm", number)
         ok("invoice", "create", number, "--date", day)

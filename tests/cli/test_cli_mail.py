@@ -271,7 +271,8 @@ def test_customer_without_email(billed, smtp, unchanged):
     billed.ok("order", "new", "QUIET")
     billed.ok("order", "add-line", "SO-00002", "INSTALL", "1")
     billed.ok("order", "confirm", "SO-00002")
-    billed.ok("invoice", "create", "SO-00002")
+    # On the day INV-00001 was issued: a later invoice is never dated before it (rule 4a).
+    billed.ok("invoice", "create", "SO-00002", env=JAN1)
     with unchanged():
         line = billed.fails("invoice", "send", "INV-00002")
     assert line == (

@@ -32,6 +32,10 @@ LINE_KEYS = {
     "qty_returned",
 }
 
+# Rule 4a: an order is never dated after "today".
+XMAS = {"ORDERCLI_TODAY": "2026-12-24"}
+FEB3 = {"ORDERCLI_TODAY": "2027-02-03"}
+
 
 def stock(cli, sku: str) -> tuple[str, str, str]:
     doc = cli.ok("product", "show", sku)
@@ -71,7 +75,8 @@ def test_new_order(shop, human):
         "total": "0.00",
     }
     assert {k: doc[k] for k in expected} == expected
-    assert shop.ok("order", "new", "TOKYO", "--date", "2026-12-24")["order_date"] == "2026-12-24"
+    earlier = shop.ok("order", "new", "TOKYO", "--date", "2026-12-24", env=XMAS)
+    assert earlier["order_date"] == "2026-12-24"
     out = human("order", "new", "Müller & Söhne Architekten")
     assert "Order SO-00003" in out and "MUELLER" in out and "draft" in out
 
@@ -570,13 +575,13 @@ def test_show_unknown_order(draft, unchanged, number, message):
 
 
 def build_orders(cli) -> None:
-    cli.ok("order", "new", "ACME", "--date", "2027-01-05")
-    cli.ok("order", "new", "BRIGHT", "--date", "2027-01-20")
+    cli.ok("order", "new", "ACME", "--date", "2027-01-05", env=FEB3)
+    cli.ok("order", "new", "BRIGHT", "--date", "2027-01-20", env=FEB3)
     cli.ok("order", "add-line", "SO-00002", "LAMP-LED", "1")
     cli.ok("order", "confirm", "SO-00002")
-    cli.ok("order", "new", "ACME", "--date", "2027-02-02")
+    cli.ok("order", "new", "ACME", "--date", "2027-02-02", env=FEB3)
     cli.ok("order", "hold", "SO-00003", "check")
-    cli.ok("order", "new", "TOKYO", "--date", "2027-02-03")
+    cli.ok("order", "new", "TOKYO", "--date", "2027-02-03", env=FEB3)
     cli.ok("order", "cancel", "SO-00004")
 
 

@@ -23,7 +23,7 @@ def build_invoices(cli) -> None:
     for code, sku, qty, day in (
         ("ACME", "DESK-OAK", "2", "2027-01-01"),
         ("ACME", "LAMP-LED", "2", "2027-01-10"),
-        ("BRIGHT", "LAMP-LED", "1", "2027-01-05"),
+        ("BRIGHT", "LAMP-LED", "1", "2027-01-10"),
     ):
         number = cli.ok("order", "new", code, env=on(day))["number"]
         cli.ok("order", "add-line", number, sku, qty, env=on(day))
@@ -34,7 +34,7 @@ def build_invoices(cli) -> None:
 @pytest.fixture
 def invoices(shop, ledger_state):
     """INV-00001 ACME 1163.82 (due Jan 31), INV-00002 ACME 118.88 (due Feb 9),
-    INV-00003 BRIGHT 59.44 (due Jan 19); nothing paid."""
+    INV-00003 BRIGHT 59.44 (due Jan 24); nothing paid."""
     ledger_state("payment-invoices", build_invoices)
     return shop
 
@@ -539,7 +539,7 @@ def test_refund_refused(credit, unchanged, args, message):
         (
             ["transactions", "--type", "gift"],
             "unknown transaction type 'gift' (one of payment, refund, credit_applied, "
-            "store_credit)",
+            "store_credit, void, unapplied, reallocated)",
         ),
         (
             ["transactions", "--from", "2027-1-x"],

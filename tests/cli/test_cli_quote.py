@@ -135,11 +135,15 @@ def test_add_line_with_price_and_percent_discount(shop):
     )
 
 
-def test_add_line_to_sent_quote_sends_it_back_to_draft(quoted):
+def test_add_line_to_sent_quote_is_refused_revise_it_first(quoted, unchanged):
+    # A sent quote is what the customer holds: no longer put back to draft in place.
     assert quoted.ok("quote", "send", "Q-00001", env=JAN1)["status"] == "sent"
-    doc = quoted.ok("quote", "add-line", "Q-00001", "LAMP-LED", "1", env=JAN1)
-    assert doc["status"] == "draft"
-    assert len(doc["lines"]) == 3
+    with unchanged():
+        assert quoted.fails("quote", "add-line", "Q-00001", "LAMP-LED", "1", env=JAN1) == (
+            "error: Q-00001 is sent: revise it first (`ordercli quote revise Q-00001`)"
+        )
+    doc = quoted.ok("quote", "show", "Q-00001", env=JAN1)
+    assert (doc["status"], len(doc["lines"])) == ("sent", 2)
 
 
 @pytest.mark.parametrize(
@@ -186,9 +190,10 @@ def test_add_line_to_expired_quote(quoted, unchanged):
 def test_send_quote(quoted, human):
     doc = quoted.ok("quote", "send", "Q-00001", env=JAN1)
     assert (doc["number"], doc["status"], doc["total"]) == ("Q-00001", "sent", "2404.64")
-    quoted.ok("quote", "add-line", "Q-00001", "LAMP-LED", "1", env=JAN1)
-    out = human("quote", "send", "Q-00001", env=JAN1)
-    assert "Quote Q-00001" in out and "sent" in out
+    quoted.ok("quote", "new", "ACME", env=JAN1)
+    quoted.ok("quote", "add-line", "Q-00002", "LAMP-LED", "1", env=JAN1)
+    out = human("quote", "send", "Q-00002", env=JAN1)
+    assert "Quote Q-00002" in out and "sent" in out
 
 
 def test_send_refused(quoted, unchanged):
@@ -486,7 +491,7 @@ def test_list_quotes_by_customer_dates_and_limit(quotes):
         (
             ["--status", "won"],
             "unknown quote status 'won' "
-            "(one of draft, sent, accepted, rejected, converted, expired)",
+            "(one of draft, sent, accepted, rejected, converted, revised, expired)",
         ),
         (["--customer", "NOPE"], "no customer 'NOPE'"),
         (

@@ -167,7 +167,7 @@ def test_ship_in_wrong_states_is_refused(shop, unchanged):
 
 def test_ship_date_and_custom_number_prefix(confirmed):
     confirmed.ok("numbering", "set", "shipment", "--prefix", "DN-", "--width", "3")
-    doc = confirmed.ok("ship", "SO-00001", "--date", "2027-05-06")
+    doc = confirmed.ok("ship", "SO-00001", "--date", "2027-05-06", env=on("2027-05-06"))
     assert (doc["number"], doc["ship_date"]) == ("DN-001", "2027-05-06")
     assert confirmed.ok("shipment", "show", "dn-001")["number"] == "DN-001"
 
@@ -199,7 +199,7 @@ def test_deliver(confirmed, human, unchanged):
     confirmed.ok("order", "new", "BRIGHT")
     confirmed.ok("order", "add-line", "SO-00002", "LAMP-LED", "1")
     confirmed.ok("order", "confirm", "SO-00002")
-    confirmed.ok("ship", "SO-00002")
+    confirmed.ok("ship", "SO-00002", env=on("2027-01-03"))  # rule 4a: not before SH-00001
     out = human("shipment", "deliver", "SH-00002")
     assert "delivered" in out and "SH-00002" in out
 
@@ -224,10 +224,10 @@ def build_shipments(cli) -> None:
         number = cli.ok("order", "new", code)["number"]
         cli.ok("order", "add-line", number, "LAMP-LED", "2")
         cli.ok("order", "confirm", number)
-    cli.ok("ship", "SO-00001", "--date", "2027-01-05", "--carrier", "DHL")
+    cli.ok("ship", "SO-00001", "--date", "2027-01-05", "--carrier", "DHL", env=on("2027-01-05"))
     cli.ok("shipment", "deliver", "SH-00001")
-    cli.ok("ship", "SO-00002", "--date", "2027-01-20")
-    cli.ok("ship", "SO-00003", "--date", "2027-02-02", "--line", "LAMP-LED=1")
+    cli.ok("ship", "SO-00002", "--date", "2027-01-20", env=on("2027-01-20"))
+    cli.ok("ship", "SO-00003", "--date", "2027-02-02", "--line", "LAMP-LED=1", env=on("2027-02-02"))
 
 
 @pytest.fixture
@@ -273,7 +273,10 @@ def test_list_shipments_filters(shipments, args, expected):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--status", "lost"], "unknown shipment status 'lost' (one of shipped, delivered)"),
+        (
+            ["--status", "lost"],
+            "unknown shipment status 'lost' (one of shipped, delivered, reversed)",
+        ),
         (["--customer", "NOPE"], "no customer 'NOPE'"),
         (["--order", "SO-00404"], "no order 'SO-00404'"),
         (

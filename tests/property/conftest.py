@@ -193,11 +193,31 @@ class LedgerKit:
             invoices = _rows(conn, "SELECT * FROM invoice ORDER BY id")
             inv_lines = _rows(
                 conn,
-                "SELECT il.* FROM invoice_line il JOIN invoice i ON i.id = il.invoice_id "
-                "ORDER BY i.id, il.position",
+                "SELECT il.*, i.number AS invoice_number FROM invoice_line il "
+                "JOIN invoice i ON i.id = il.invoice_id ORDER BY i.id, il.position",
             )
             shipments = _rows(conn, "SELECT * FROM shipment ORDER BY id")
-            ship_lines = _rows(conn, "SELECT * FROM shipment_line ORDER BY shipment_id, position")
+            # A reversed shipment (rule 12) ships nothing any more.
+            ship_lines = _rows(
+                conn,
+                "SELECT sl.* FROM shipment_line sl JOIN shipment s ON s.id = sl.shipment_id "
+                "WHERE s.status != 'reversed' ORDER BY sl.shipment_id, sl.position",
+            )
+            # Invoices and credit memos in the order they were issued (their journal
+            # entries'), so a rebill credit is taken off what stood invoiced at the time.
+            issued = {
+                (r["source_kind"], r["source_number"]): r["id"]
+                for r in _rows(
+                    conn,
+                    "SELECT id, source_kind, source_number FROM journal_entry "
+                    "WHERE source_kind IN ('invoice', 'credit_memo')",
+                )
+            }
+            rebills = _rows(
+                conn,
+                "SELECT ml.*, m.number AS memo_number FROM credit_memo_line ml "
+                "JOIN credit_memo m ON m.id = ml.credit_memo_id WHERE ml.effect = 'rebill'",
+            )
         sku_of = {p["id"]: p["sku"] for p in products}
         order_by_id = {o["id"]: o for o in orders}
         line_by_id = {ln["id"]: ln for ln in lines}
@@ -213,9 +233,15 @@ class LedgerKit:
         for ln in lines:
             where = f"{order_by_id[ln['order_id']]['number']} line {ln['position']}"
             assert ln["qty"] > 0, where
-            assert 0 <= ln["qty_invoiced"] <= ln["qty"], (where, ln)
-            assert 0 <= ln["qty_shipped"] <= ln["qty"], (where, ln)
-            assert 0 <= ln["qty_backordered"] <= ln["qty"] - ln["qty_shipped"], (where, ln)
+            # Nothing short-closed is invoiced or shipped; nothing credited as not to
+            # be delivered is shipped (rules 9, 14).
+            to_ship = ln["qty"] - ln["qty_cancelled"] - ln["qty_closed"] - ln["qty_shipped"]
+            assert 0 <= ln["qty_closed"] and 0 <= ln["qty_cancelled"], (where, ln)
+            assert 0 <= ln["qty_invoiced"] <= ln["qty"] - ln["qty_closed"], (where, ln)
+            assert 0 <= ln["qty_shipped"] and to_ship >= 0, (where, ln)
+            assert 0 <= ln["qty_backordered"] <= to_ship, (where, ln)
+            # Every credited quantity is billed in error, not delivered or returned.
+            assert ln["qty_reopened"] + ln["qty_cancelled"] <= ln["qty_credited"], (where, ln)
             net = exact_net(ln["qty"], ln["unit_price"], ln["discount"])
             assert ln["net"] == net, (where, ln, net)
             assert ln["tax"] == exact_tax(net, ln["tax_rate"]), (where, ln)
@@ -242,8 +268,20 @@ class LedgerKit:
         done: dict[int, dict] = {
             ln["id"]: {"qty": 0, "net": 0, "tax": 0, "ship": 0} for ln in lines
         }
-        for il in inv_lines:
+        # A rebill credit (rule 14) takes its quantity and money off what stands invoiced.
+        history = [(issued[("invoice", il["invoice_number"])], 0, il) for il in inv_lines] + [
+            (issued[("credit_memo", ml["memo_number"])], 1, ml) for ml in rebills
+        ]
+        history.sort(key=lambda item: (item[0], item[1], item[2]["position"]))
+        for _, is_credit, il in history:
             ln = line_by_id[il["order_line_id"]]
+            if is_credit:
+                acc = done[ln["id"]]
+                acc["qty"] -= il["qty"]
+                acc["net"] -= il["net"]
+                acc["tax"] -= il["tax"]
+                assert min(acc["qty"], acc["net"], acc["tax"]) >= 0, (il, ln, acc)
+                continue
             acc = done[ln["id"]]
             assert il["qty"] > 0 and il["net"] >= 0 and il["tax"] >= 0, il
             assert (il["unit_price"], il["discount"], il["tax_rate"]) == (
@@ -279,6 +317,8 @@ class LedgerKit:
             assert acc["ship"] == ln["qty_shipped"], (ln, acc)
             if ln["qty_invoiced"] == ln["qty"]:
                 assert (acc["net"], acc["tax"]) == (ln["net"], ln["tax"]), (ln, acc)
+            rebilled = sum(ml["qty"] for ml in rebills if ml["order_line_id"] == ln["id"])
+            assert ln["qty_reopened"] == rebilled, (ln, rebilled)
 
         # Rule 8 (and 6, 7, 12): statuses agree with what was done. A service is never
         # shipped: invoicing it delivers it, so an order is complete when every line is
@@ -291,9 +331,16 @@ class LedgerKit:
             own = lines_of[o["id"]]
             invoiced = any(ln["qty_invoiced"] for ln in own)
             shipped = any(ln["qty_shipped"] for ln in own)
+            # Short-closed and not-delivered quantities are off the order; a service is
+            # delivered by what stands invoiced of it and was not credited as not delivered.
             complete = bool(own) and all(
-                ln["qty_invoiced"] == ln["qty"]
-                and (service[ln["product_id"]] or ln["qty_shipped"] == ln["qty"])
+                ln["qty_invoiced"] == ln["qty"] - ln["qty_closed"]
+                and (
+                    ln["qty_invoiced"] - ln["qty_cancelled"]
+                    if service[ln["product_id"]]
+                    else ln["qty_shipped"]
+                )
+                >= ln["qty"] - ln["qty_cancelled"] - ln["qty_closed"]
                 for ln in own
             )
             was_confirmed = o["confirmed_at"] is not None
@@ -318,7 +365,9 @@ class LedgerKit:
         for ln in lines:
             o = order_by_id[ln["order_id"]]
             if o["confirmed_at"] is not None and o["status"] in ACTIVE_STATUSES:
-                reserved[ln["product_id"]] += ln["qty"] - ln["qty_shipped"]
+                reserved[ln["product_id"]] += (
+                    ln["qty"] - ln["qty_cancelled"] - ln["qty_closed"] - ln["qty_shipped"]
+                )
                 backordered[ln["product_id"]] += ln["qty_backordered"]
             else:
                 assert ln["qty_backordered"] == 0, ("backorder on a closed/draft order", o, ln)

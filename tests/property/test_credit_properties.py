@@ -233,11 +233,11 @@ def test_a_line_credited_in_any_split_adds_up_to_exactly_the_line(ledger_kit, da
             paid = min(paid, invoice["total"])
         credit_before, refunds_before = customer_credit(engine, "ACME"), refunded(engine)
         done_qty = done_net = done_tax = 0
-        released = carried = 0
+        released = 0
         for chunk in chunks:
-            # A part whose money would be zero is refused (nothing to credit) and its
-            # quantity is asked for again with the next part.
-            qty_part = carried + chunk
+            # A part whose money rounds to zero still credits its quantity: a memo of
+            # total zero, so the line can always be credited to the end (rule 14).
+            qty_part = chunk
             net_left, tax_left = line["net"] - done_net, line["tax"] - done_tax
             if done_qty + qty_part == invoiced:
                 # The credit that completes the line takes exactly what is left.
@@ -247,21 +247,7 @@ def test_a_line_credited_in_any_split_adds_up_to_exactly_the_line(ledger_kit, da
                 tax = min(kit.exact_tax(net, line["tax_rate"]), tax_left)
             spec = [(sku.lower(), Decimal(kit.qty_text(qty_part)))]
             if net + tax == 0:
-                message = refused(
-                    kit,
-                    engine,
-                    RuleViolation,
-                    lambda s, spec=spec: create_credit_memo(
-                        session=s, invoice_number=number, lines=spec, settlement=settlement
-                    ),
-                )
-                assert message == (
-                    f"nothing to credit on {number}: the money of those lines is already credited"
-                )
-                event("a part worth nothing refused")
-                carried = qty_part
-                continue
-            carried = 0
+                event("a part worth nothing credited for nothing")
             with unit_of_work(engine) as session:
                 memo = create_credit_memo(
                     session=session, invoice_number=number, lines=spec, settlement=settlement
@@ -288,9 +274,9 @@ def test_a_line_credited_in_any_split_adds_up_to_exactly_the_line(ledger_kit, da
         event(f"credited in {len(chunks)} part(s)")
         after = invoice_row(engine, number)
         (now_line,) = [il for il in after["lines"] if il["sku"] == sku]
-        # The whole quantity credited (or only goods worth nothing left): exactly the line.
+        # The whole quantity credited: exactly the line.
         assert (now_line["net_credited"], now_line["tax_credited"]) == (line["net"], line["tax"])
-        assert now_line["qty_credited"] == invoiced - carried
+        assert now_line["qty_credited"] == invoiced
         for il in after["lines"]:
             if il["sku"] != sku:
                 assert (il["qty_credited"], il["net_credited"], il["tax_credited"]) == (0, 0, 0)
@@ -308,7 +294,7 @@ def test_a_line_credited_in_any_split_adds_up_to_exactly_the_line(ledger_kit, da
             assert (credit_gain, refund_gain) == (0, released)
         else:
             assert (credit_gain, refund_gain) == (released, 0)
-        # Nothing of the line's money is left to credit.
+        # Nothing of the line is left to credit.
         message = refused(
             kit,
             engine,
@@ -317,10 +303,7 @@ def test_a_line_credited_in_any_split_adds_up_to_exactly_the_line(ledger_kit, da
                 session=s, invoice_number=number, lines=[(sku, Decimal(kit.qty_text(unit)))]
             ),
         )
-        if carried:
-            assert message.startswith(f"nothing to credit on {number}")
-        else:
-            assert f"cannot credit {kit.qty_text(unit)} × {sku} on {number}" in message
+        assert f"cannot credit {kit.qty_text(unit)} × {sku} on {number}" in message
         assert_ledger_checks(engine)
 
 
@@ -351,16 +334,8 @@ def test_credits_by_amount_never_exceed_the_invoice_and_the_rest_closes_it(ledge
                     part = data.draw(st.integers(min_value=1, max_value=room // unit)) * unit
                     net, tax = expected_portion(kit, il, part)
                     spec = [(il["sku"], Decimal(kit.qty_text(part)))]
-                    if net + tax == 0:  # its money is already credited: refused
-                        refused(
-                            kit,
-                            engine,
-                            RuleViolation,
-                            lambda s, spec=spec: create_credit_memo(
-                                session=s, invoice_number=number, lines=spec
-                            ),
-                        )
-                        continue
+                    if net + tax == 0:  # its money is already credited: the goods still are
+                        event("goods credited for nothing")
                     with unit_of_work(engine) as session:
                         memo = create_credit_memo(
                             session=session, invoice_number=number, lines=spec
@@ -405,20 +380,18 @@ def test_credits_by_amount_never_exceed_the_invoice_and_the_rest_closes_it(ledge
                 assert new["qty_credited"] == old["qty_credited"]  # money without goods
         before = invoice_row(engine, number)
         goods_left = any(il["qty_credited"] < il["qty"] for il in before["lines"])
-        if before["credited"] == total:
-            # Nothing (or only goods without money) left: no memo of zero.
+        if before["credited"] == total and not goods_left:
+            # Nothing left: no memo.
             message = refused(
                 kit,
                 engine,
                 RuleViolation,
                 lambda s: create_credit_memo(session=s, invoice_number=number),
             )
-            if goods_left:
-                assert message.startswith(f"nothing to credit on {number}")
-            else:
-                assert message == f"nothing left to credit on {number}: it is fully credited"
+            assert message == f"nothing left to credit on {number}: it is fully credited"
             event("fully credited before the last memo")
         else:
+            # What is left, goods worth nothing included (a memo of zero credits them).
             with unit_of_work(engine) as session:
                 memo = create_credit_memo(session=session, invoice_number=number)
             assert memo.total == total - before["credited"]
@@ -427,7 +400,7 @@ def test_credits_by_amount_never_exceed_the_invoice_and_the_rest_closes_it(ledge
         assert after["credited"] == total and after["balance"] == 0
         for il in after["lines"]:
             assert (il["net_credited"], il["tax_credited"]) == (il["net"], il["tax"]), il
-            assert il["qty_credited"] == il["qty"] or goods_left, il
+            assert il["qty_credited"] == il["qty"], il
         assert_ledger_checks(engine)
 
 

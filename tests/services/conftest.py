@@ -98,9 +98,13 @@ def add_lines(session, number: str, lines: Iterable[tuple]) -> None:
 def make_order(seeded, uow) -> Callable[..., str]:
     """``make_order("ACME", [("DESK-OAK", "4")])`` → ``"SO-00001"``, confirmed unless told."""
 
-    def make(customer: str = "ACME", lines=(("DESK-OAK", "4"),), confirm: bool = True) -> str:
+    def make(
+        customer: str = "ACME", lines=(("DESK-OAK", "4"),), confirm: bool = True, order_date=None
+    ) -> str:
         with uow() as session:
-            order = ordering.new_order(session=session, customer_code=customer)
+            order = ordering.new_order(
+                session=session, customer_code=customer, order_date=order_date
+            )
             add_lines(session, order.number, lines)
             if confirm:
                 ordering.confirm_order(session=session, number=order.number, override_credit="test")
@@ -178,7 +182,10 @@ def invoiced(seeded, uow) -> Callable[..., tuple[str, str]]:
 
     def make(customer="ACME", lines=(("DESK-OAK", "1"),), ship=False, issue_date=None):
         with uow() as session:
-            order = ordering.new_order(session=session, customer_code=customer)
+            # Dated with its invoice: rule 4a refuses an invoice before its order.
+            order = ordering.new_order(
+                session=session, customer_code=customer, order_date=issue_date
+            )
             add_lines(session, order.number, lines)
             ordering.confirm_order(session=session, number=order.number, override_credit="test")
             if ship:

@@ -136,7 +136,9 @@ def hostile_ledger(uow) -> dict[str, str]:
         )
         quote = quoting.new_quote(session=session, customer_code="HOSTILE")
         quoting.add_quote_line(session=session, number=quote.number, sku="HOST-2", qty=Decimal(1))
-        quoting.add_quote_note(session=session, number=quote.number, text=note[:2000])
+        quoting.add_quote_note(
+            session=session, number=quote.number, text=note[:2000], customer_visible=True
+        )
         return {
             "invoice": invoice.number,
             "quote": quote.number,

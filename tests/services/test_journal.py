@@ -45,7 +45,7 @@ def build_everything(engine) -> None:
         assert (report["ok"], report["problems"]) == (True, [])
 
     def invoice(session, lines, issue_date=None, ship=False) -> None:
-        order = ordering.new_order(session=session, customer_code="ACME")
+        order = ordering.new_order(session=session, customer_code="ACME", order_date=issue_date)
         for sku, qty in lines:
             ordering.add_order_line(session=session, number=order.number, sku=sku, qty=D(qty))
         ordering.confirm_order(session=session, number=order.number)
@@ -268,7 +268,7 @@ CORRUPTIONS = [
     ),
     (
         "UPDATE order_line SET qty_returned = 2000 WHERE position = 2 AND order_id = 1",
-        {"returned quantities match returns received and goods restocked by credit memos"},
+        {"returned quantities match returns received and goods credited as returned"},
         "SO-00001 line 2: says returned 2, returns and restocks hold 1, shipped 2",
     ),
     (
@@ -279,6 +279,7 @@ CORRUPTIONS = [
     (
         "UPDATE journal_line SET debit = debit + 1 WHERE id = 1",
         {
+            "posted journal entries are never edited",
             "every journal entry balances",
             "receivables equal each invoice's open balance",
             "the trial balance sums to zero",
@@ -288,6 +289,7 @@ CORRUPTIONS = [
     (
         "UPDATE journal_line SET invoice_id = NULL WHERE id = 1",
         {
+            "posted journal entries are never edited",
             "every receivable posting names its invoice",
             "receivables equal each invoice's open balance",
         },

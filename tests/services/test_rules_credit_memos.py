@@ -251,7 +251,7 @@ def test_credit_requests_that_make_no_sense_are_refused(desk_and_lamps, refused,
 def test_a_credit_memo_dated_before_its_invoice_is_refused(desk_and_lamps, refused):
     refused(
         RuleViolation,
-        "a credit memo dated 2026-03-09 cannot credit INV-00001, issued 2026-03-10",
+        "credit memo dated 2026-03-09 cannot come before invoice INV-00001, dated 2026-03-10",
         lambda s: credit_memos.create_credit_memo(
             session=s, invoice_number="INV-00001", issue_date=date(2026, 3, 9)
         ),

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
+from ordercli.books import chronology
 from ordercli.db.engine import unit_of_work
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.models import Allocation, Payment, Refund
@@ -50,15 +51,20 @@ def allocations(view: dict) -> list[tuple[str, Decimal]]:
 
 def build_three_invoices(engine) -> None:
     """ACME (30 days) owes three invoices whose due dates run opposite to their numbers
-    for the first two; BRIGHT owes one of its own."""
-    with unit_of_work(engine) as session:
+    for the first two; BRIGHT owes one of its own.
+
+    Numbers and dates run apart as in a ledger written before rule 4a held invoice
+    numbers to date order (``latest_in_series`` is blinded while it is built): money
+    must still settle the oldest due date first there."""
+    with pytest.MonkeyPatch.context() as patch, unit_of_work(engine) as session:
+        patch.setattr(chronology, "latest_in_series", lambda session, series: None)
         for customer, sku, qty, issued in [
             ("ACME", "DESK-OAK", "1", date(2026, 3, 5)),  # INV-00001 581.91, due 04-04
             ("ACME", "CHAIR-ERGO", "1", date(2026, 2, 1)),  # INV-00002 371.88, due 03-03
             ("ACME", "LAMP-LED", "2", date(2026, 2, 20)),  # INV-00003 118.88, due 03-22
             ("BRIGHT", "LAMP-LED", "1", date(2026, 1, 1)),  # INV-00004 59.44
         ]:
-            order = ordering.new_order(session=session, customer_code=customer)
+            order = ordering.new_order(session=session, customer_code=customer, order_date=issued)
             ordering.add_order_line(session=session, number=order.number, sku=sku, qty=D(qty))
             ordering.confirm_order(session=session, number=order.number)
             invoicing.create_invoice(session=session, order_number=order.number, issue_date=issued)
@@ -617,7 +623,10 @@ def test_a_payment_lowers_the_exposure(wien_owes, uow, refused, order_state):
 def test_a_credit_memo_lowers_the_exposure(wien_owes, uow, order_state):
     with uow() as session:
         credit_memos.create_credit_memo(
-            session=session, invoice_number="INV-00001", lines=[("DESK-OAK", D(1))]
+            session=session,
+            invoice_number="INV-00001",
+            lines=[("DESK-OAK", D(1))],
+            kind="not_delivered",
         )
         wien = customers.get_customer(session=session, code="WIEN")
         # One desk of four credited: 489.00 + 92.91.
@@ -626,13 +635,27 @@ def test_a_credit_memo_lowers_the_exposure(wien_owes, uow, order_state):
     assert order_state(wien_owes)["status"] == "confirmed"
 
 
+def test_a_credit_billed_again_keeps_the_exposure(wien_owes, uow):
+    """Credited as billed in error (the default), the desk is to be invoiced again: what
+    leaves the open balance comes back as unbilled order value (rule 16)."""
+    with uow() as session:
+        credit_memos.create_credit_memo(
+            session=session, invoice_number="INV-00001", lines=[("DESK-OAK", D(1))]
+        )
+        wien = customers.get_customer(session=session, code="WIEN")
+        assert ordering.credit_exposure(session=session, customer=wien) == D("2327.64")
+
+
 def test_credit_released_as_store_credit_does_not_lower_the_exposure(wien_owes, uow, refused):
     """The exposure is open balances plus unbilled orders (rule 16); credit the customer
     holds is not taken off it."""
     pay(uow, "WIEN", "2327.64")
     with uow() as session:
         memo = credit_memos.create_credit_memo(
-            session=session, invoice_number="INV-00001", lines=[("DESK-OAK", D(4))]
+            session=session,
+            invoice_number="INV-00001",
+            lines=[("DESK-OAK", D(4))],
+            kind="not_delivered",
         )
         assert (memo.applied, memo.released, memo.credit_left) == (0, 232764, 232764)
         wien = customers.get_customer(session=session, code="WIEN")

@@ -259,6 +259,7 @@ def test_a_credited_service_is_not_delivered(make_order, uow, order_state, ledge
             invoice_number=invoice,
             lines=[("INSTALL", Decimal(1))],
             reason="one hour not worked",
+            kind="not_delivered",  # rule 14: it leaves the order (rebill would reopen it)
         )
     install = order_state(number)["lines"][1]
     # invoiced 2, credited 1: what invoicing delivered is the 1 hour still billed

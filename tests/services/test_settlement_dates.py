@@ -38,14 +38,14 @@ def paid_invoice(invoiced, uow):
 def test_money_cannot_move_on_a_day_still_to_come(paid_invoice, refused):
     refused(
         InvalidInput,
-        "payment date 2026-03-11 is in the future",
+        "payment date 2026-03-11 is in the future (today is 2026-03-10)",
         lambda s: payments.record_payment(
             session=s, customer_code="ACME", amount=D(5), received_on=date(2026, 3, 11)
         ),
     )
     refused(
         InvalidInput,
-        "credit memo date 2026-04-01 is in the future",
+        "credit memo date 2026-04-01 is in the future (today is 2026-03-10)",
         lambda s: credit_memos.create_credit_memo(
             session=s, invoice_number="INV-00001", issue_date=date(2026, 4, 1)
         ),

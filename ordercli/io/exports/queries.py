@@ -33,6 +33,7 @@ from ordercli.models import (
     OrderLine,
     PartySnapshot,
     Payment,
+    PaymentVoid,
     Product,
     SalesOrder,
 )
@@ -94,7 +95,13 @@ def _window(query: Select, column, date_from: date | None, date_to: date | None)
 
 def invoices(*, today: date, currency: str, date_from=None, date_to=None, **_) -> Table:
     balance = col(Invoice.total) - col(Invoice.paid) - col(Invoice.credited)
+    cancelled = (
+        select(col(CreditMemo.id))
+        .where(col(CreditMemo.invoice_id) == col(Invoice.id), col(CreditMemo.cancels_invoice))
+        .exists()
+    )
     status = case(
+        (cancelled, InvoiceStatus.CANCELLED.value),
         (balance <= 0, InvoiceStatus.PAID.value),
         (col(Invoice.due_date) < today, InvoiceStatus.OVERDUE.value),
         (col(Invoice.paid) > 0, InvoiceStatus.PARTIALLY_PAID.value),
@@ -170,7 +177,19 @@ def payments(*, currency: str, date_from=None, date_to=None, **_) -> Table:
             ("method", TEXT, Payment.method),
             ("reference", TEXT, Payment.reference),
             ("amount", MONEY, Payment.amount),
-            ("applied", MONEY, Payment.amount - Payment.unapplied),
+            # A voided payment applies nothing: its amount left the books again.
+            (
+                "applied",
+                MONEY,
+                Payment.amount
+                - Payment.unapplied
+                - func.coalesce(
+                    select(col(PaymentVoid.amount))
+                    .where(col(PaymentVoid.payment_id) == Payment.id)
+                    .scalar_subquery(),
+                    0,
+                ),
+            ),
             ("unapplied", MONEY, Payment.unapplied),
             ("currency", TEXT, cast(literal(currency), String)),
         ],

@@ -120,12 +120,14 @@ _ALLOCATE = text("""
                         WHEN running - :on_hand >= to_ship THEN to_ship
                         ELSE running - :on_hand END AS backordered
         FROM (
-            SELECT ol.id AS id, ol.qty - ol.qty_shipped AS to_ship,
-                   SUM(ol.qty - ol.qty_shipped) OVER (
+            SELECT ol.id AS id,
+                   ol.qty - ol.qty_cancelled - ol.qty_closed - ol.qty_shipped AS to_ship,
+                   SUM(ol.qty - ol.qty_cancelled - ol.qty_closed - ol.qty_shipped) OVER (
                        ORDER BY so.confirmed_at, so.id, ol.position
                        ROWS UNBOUNDED PRECEDING) AS running
             FROM order_line AS ol JOIN sales_order AS so ON so.id = ol.order_id
-            WHERE ol.product_id = :product_id AND ol.qty > ol.qty_shipped
+            WHERE ol.product_id = :product_id
+              AND ol.qty - ol.qty_cancelled - ol.qty_closed > ol.qty_shipped
               AND so.status IN ('confirmed', 'on_hold') AND so.confirmed_at IS NOT NULL
         ) AS open_lines
     ) AS alloc
@@ -137,7 +139,7 @@ _ALLOCATE = text("""
 _CLEAR_CLOSED = text("""
     UPDATE order_line SET qty_backordered = 0
     WHERE product_id = :product_id AND qty_backordered > 0
-      AND (qty <= qty_shipped OR order_id IN (
+      AND (qty - qty_cancelled - qty_closed <= qty_shipped OR order_id IN (
           SELECT id FROM sales_order
           WHERE status NOT IN ('confirmed', 'on_hold') OR confirmed_at IS NULL))
     RETURNING id, qty_backordered, order_id, position
@@ -147,8 +149,9 @@ _CLEAR_CLOSED = text("""
 def allocate_stock(*, session: Session, product: Product) -> None:
     """Spread on-hand stock over the open order lines, earliest confirmed first.
 
-    Whatever a line still has to ship beyond the stock left for it is its
-    backordered quantity. Recomputed whenever stock or reservations of the
+    Whatever a line still has to ship (``domain.states.qty_to_ship``: nothing
+    short-closed or credited as not to be delivered) beyond the stock left for it
+    is its backordered quantity. Recomputed whenever stock or reservations of the
     product change, so receiving stock clears backorders in confirmation order.
     One set-based UPDATE (a running sum over the open lines), so confirming
     stays fast however many orders wait for the same product.

@@ -5,7 +5,8 @@ than ordered and never more than is on hand: stock never goes negative. Shipping
 takes the goods off on-hand stock and off the order's reservation. Only goods
 are shipped: a service is delivered by invoicing it, so a shipment never takes
 a service line, and asking to ship one is refused. A shipment records carrier
-and tracking number and is later marked delivered.
+and tracking number and is later marked delivered. A shipment recorded in error is
+reversed (``shipment_reversal.py``), never edited or deleted.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from ordercli.books.chronology import check_dated
 from ordercli.books.clock import now, today
 from ordercli.books.events import record_event
 from ordercli.books.integrity import seal
@@ -91,6 +93,14 @@ def create_shipment(
                 ),
             )
     number = next_number(session=session, kind="shipment")
+    ship_date = ship_date or today()
+    check_dated(  # rule 4a: not before its order nor the series' latest shipment
+        session,
+        what="shipment",
+        on=ship_date,
+        series="shipment",
+        sources=[(f"order {order.number}", order.order_date)],
+    )
     moment = now()
     seller_id, buyer_id = freeze_parties_of(session, order.customer_id)
     shipment = Shipment(
@@ -102,7 +112,7 @@ def create_shipment(
         status=ShipmentStatus.SHIPPED,
         carrier=carrier,
         tracking=tracking,
-        ship_date=ship_date or today(),
+        ship_date=ship_date,
         warehouse_id=source.id,
         created_at=moment,
     )
@@ -206,11 +216,15 @@ def _goods_lines(
     return goods
 
 
-def get_shipment(*, session: Session, number: str) -> Shipment:
+def get_shipment(*, session: Session, number: str, for_update: bool = False) -> Shipment:
     number = (number or "").strip()
     if not number:
         raise InvalidInput("shipment number is empty")
-    shipment = by_number(session, select(Shipment), Shipment.number, number)
+    query = select(Shipment)
+    if for_update:
+        # Read afresh under a row lock (PostgreSQL): its status is about to change.
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
+    shipment = by_number(session, query, Shipment.number, number)
     if shipment is None:
         raise NotFound(
             f"no shipment {number!r}", hint="`ordercli shipment list` shows the shipments"
@@ -229,7 +243,12 @@ def shipment_lines(*, session: Session, shipment: Shipment) -> list[ShipmentLine
 
 
 def deliver_shipment(*, session: Session, number: str) -> Shipment:
-    shipment = get_shipment(session=session, number=number)
+    shipment = get_shipment(session=session, number=number, for_update=True)
+    if shipment.status == ShipmentStatus.REVERSED:
+        raise RuleViolation(
+            f"cannot deliver {shipment.number}: it was reversed (recorded in error), "
+            "so nothing of it is on its way"
+        )
     if shipment.status == ShipmentStatus.DELIVERED:
         raise RuleViolation(
             f"{shipment.number} was already delivered on {shipment.delivered_at:%Y-%m-%d}"

@@ -25,7 +25,7 @@ from ordercli.db.queries import by_number, newest_first
 from ordercli.domain.errors import InvalidInput, NotFound
 from ordercli.domain.states import InvoiceStatus, OrderStatus, invoice_status
 from ordercli.domain.text import parse_status
-from ordercli.models import Invoice, InvoiceLine, OrderLine, SalesOrder
+from ordercli.models import CreditMemo, Invoice, InvoiceLine, OrderLine, SalesOrder
 from ordercli.services.parties.customers import get_customer
 from ordercli.services.sales.issuing import issue_invoices
 from ordercli.services.sales.ordering import (
@@ -94,13 +94,27 @@ def invoice_lines(*, session: Session, invoice: Invoice) -> list[InvoiceLine]:
     )
 
 
-def status_of(invoice: Invoice, on: date | None = None) -> InvoiceStatus:
+def status_of(
+    invoice: Invoice, on: date | None = None, *, cancelled: bool = False
+) -> InvoiceStatus:
+    """Rule 11's status; ``cancelled`` when a cancelling credit memo took it back
+    (views read that for many invoices at once)."""
     return invoice_status(
         total=invoice.total,
         paid=invoice.paid,
         credited=invoice.credited,
         due_date=invoice.due_date,
         today=on or today(),
+        cancelled=cancelled,
+    )
+
+
+def _cancelled():
+    """An invoice a cancelling credit memo took back (``invoice cancel``)."""
+    return (
+        select(CreditMemo.id)
+        .where(CreditMemo.invoice_id == Invoice.id, col(CreditMemo.cancels_invoice))
+        .exists()
     )
 
 
@@ -127,7 +141,8 @@ def list_invoices(
         wanted = parse_status(InvoiceStatus, status, what="invoice")
         query = query.where(
             {
-                InvoiceStatus.PAID: balance <= 0,
+                InvoiceStatus.PAID: and_(balance <= 0, ~_cancelled()),
+                InvoiceStatus.CANCELLED: _cancelled(),
                 InvoiceStatus.OVERDUE: and_(balance > 0, col(Invoice.due_date) < on),
                 InvoiceStatus.PARTIALLY_PAID: and_(
                     balance > 0, col(Invoice.due_date) >= on, col(Invoice.paid) > 0

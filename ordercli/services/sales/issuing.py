@@ -34,6 +34,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
+from ordercli.books.chronology import check_dated
 from ordercli.books.clock import now, today
 from ordercli.books.events import record_events
 from ordercli.books.integrity import ZERO, chain_hash, content_of
@@ -89,6 +90,7 @@ class _Draft:
     customer_id: int
     customer_code: str
     terms_days: int
+    order_date: date
     lines: list[dict] = field(default_factory=list)
     finished: list[int] = field(default_factory=list)  # order lines invoiced to the end
     partial: list[dict] = field(default_factory=list)  # lines invoiced in part
@@ -140,6 +142,7 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
             select(
                 col(OrderLine.order_id),
                 col(SalesOrder.number),
+                col(SalesOrder.order_date),
                 col(SalesOrder.customer_id),
                 col(Customer.code),
                 col(Customer.terms_days),
@@ -174,6 +177,7 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
     for (
         order_id,
         order_number,
+        order_date,
         customer_id,
         code,
         terms,
@@ -199,7 +203,9 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
         assert line_id is not None  # a primary key
         draft = by_order.get(order_id)
         if draft is None:
-            draft = by_order[order_id] = _Draft(order_id, order_number, customer_id, code, terms)
+            draft = by_order[order_id] = _Draft(
+                order_id, order_number, customer_id, code, terms, order_date
+            )
         open_qty = ordered - closed - invoiced
         qty = open_qty if portions is None else min(portions.get(line_id, 0), open_qty)
         after = _Counters(ordered, invoiced + qty, shipped, credited, reopened, cancelled, closed)
@@ -253,6 +259,17 @@ def _issue(run: _Run, drafts: list[_Draft]) -> list[int]:
     session = run.session
     connection = session.connection()
     numbers = next_numbers(session=session, kind="invoice", count=len(drafts))
+    # Rule 4a, under the series lock just taken: no invoice before its order (the
+    # batch's latest order names them all), nor before the series' latest invoice
+    # (once: every later batch of the run carries the same date).
+    latest_order = max(drafts, key=lambda draft: draft.order_date)
+    check_dated(
+        session,
+        what="invoice",
+        on=run.issued,
+        series="invoice" if run.previous_hash is None else None,
+        sources=[(f"order {latest_order.order_number}", latest_order.order_date)],
+    )
     if run.previous_hash is None:
         # Read under the series lock just taken: no other invoice can chain in between.
         latest = select(col(Invoice.chain_hash)).order_by(col(Invoice.id).desc()).limit(1)

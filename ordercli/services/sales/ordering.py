@@ -16,13 +16,21 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, func, select
 
+from ordercli.books.chronology import check_dated
 from ordercli.books.clock import now, today
 from ordercli.books.events import record_event
 from ordercli.books.numbering import next_number
 from ordercli.books.settings import minor_digits
 from ordercli.db.queries import by_number, newest_first
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
-from ordercli.domain.money import from_minor, pct_to_db, qty_from_db, qty_to_db, to_minor
+from ordercli.domain.money import (
+    from_minor,
+    pct_to_db,
+    portion_units,
+    qty_from_db,
+    qty_to_db,
+    to_minor,
+)
 from ordercli.domain.states import (
     BillingStatus,
     FulfilmentStatus,
@@ -131,13 +139,17 @@ def new_order(
             session=session, number=billing_agreement, customer=customer
         )
     assert customer.id is not None  # a stored customer
+    order_date = order_date or today()
+    # Rule 4a holds an order only to "not in the future": imports bring historical
+    # orders in any order, so the series is not held to its dates (books/chronology.py).
+    check_dated(session, what="order", on=order_date)
     order = SalesOrder(
         number=next_number(session=session, kind="order"),
         customer_id=customer.id,
         quote_id=quote_id,
         billing_agreement_id=agreement.id if agreement else None,
         status=OrderStatus.DRAFT,
-        order_date=order_date or today(),
+        order_date=order_date,
         created_at=now(),
     )
     session.add(order)
@@ -297,12 +309,19 @@ def edit_order_line(
         changes.append(f"discount {discount}%")
     if qty is not None:
         new_qty = qty_to_db(qty)
-        floor = max(line.qty_invoiced, line.qty_shipped)
+        # Rule 7, in quantities: never below what stands invoiced or was shipped, and
+        # what a credit took off as not to be delivered or a short-close closed stays off.
+        floor = max(line.qty_invoiced, line.qty_shipped + line.qty_cancelled) + line.qty_closed
         if new_qty < floor:
+            off = [
+                f", {label} {qty_from_db(done)}"
+                for label, done in (("cancelled", line.qty_cancelled), ("closed", line.qty_closed))
+                if done
+            ]
             raise RuleViolation(
                 f"cannot set line {line.position} ({product.sku}) on {order.number} to "
                 f"{qty}: already invoiced {qty_from_db(line.qty_invoiced)}, "
-                f"shipped {qty_from_db(line.qty_shipped)}"
+                f"shipped {qty_from_db(line.qty_shipped)}" + "".join(off)
             )
         delta = new_qty - line.qty
         line.qty = new_qty
@@ -320,11 +339,11 @@ def edit_order_line(
         # Shrunk to exactly what is invoiced: the line is what its invoices say,
         # so the order still adds up to its invoices to the cent.
         line.net, line.tax = line.net_invoiced, line.tax_invoiced
-    elif line.net < line.net_invoiced or line.tax < line.tax_invoiced:
-        raise RuleViolation(
-            f"cannot set line {line.position} on {order.number} to {qty_from_db(line.qty)}: "
-            "it would total less than what is already invoiced on it"
-        )
+    else:
+        # Partial invoices each rounded by rule 10 can hold more than the smaller line
+        # does (3 × 0.5 at 0.01 is 0.03, 2 at 0.01 is 0.02): the line never totals less
+        # than its invoices, and what is left to invoice takes what is left of it.
+        line.net, line.tax = max(line.net, line.net_invoiced), max(line.tax, line.tax_invoiced)
     if order.status == OrderStatus.CONFIRMED:
         session.add(line)
         customer = session.get(Customer, order.customer_id)
@@ -372,7 +391,7 @@ def remove_order_line(*, session: Session, number: str, line_ref: str) -> OrderL
         )
     session.delete(line)
     if order.status == OrderStatus.CONFIRMED:
-        _reserve_line(session, product, line, -(line.qty - line.qty_shipped))
+        _reserve_line(session, product, line, -qty_to_ship(line))
     remaining = [ln for ln in lines if ln.id != line.id]
     _refresh_totals(session, order, remaining)
     record_event(
@@ -387,10 +406,44 @@ def remove_order_line(*, session: Session, number: str, line_ref: str) -> OrderL
     return line
 
 
+def unbilled_units(line: OrderLine, digits: int) -> tuple[int, int]:
+    """Net and tax of what is still to invoice on a line, as invoicing it would price it.
+
+    A whole line's rest is what is left of its rounded net and tax; a short-closed
+    line's rest is priced by rule 10 on its own (``portion_units``), the way
+    ``issue_invoices`` prices it, so exposure and the invoices agree to the cent."""
+    net_left, tax_left = line.net - line.net_invoiced, line.tax - line.tax_invoiced
+    if not line.qty_closed:
+        return net_left, tax_left
+    open_qty = qty_to_invoice(line)
+    if open_qty <= 0:
+        return 0, 0
+    return portion_units(
+        qty=open_qty,
+        unit_price=line.unit_price,
+        discount=line.discount,
+        tax_rate=line.tax_rate,
+        net_left=net_left,
+        tax_left=tax_left,
+        completes=False,
+        minor_digits=digits,
+    )
+
+
 def credit_exposure(*, session: Session, customer: Customer) -> Decimal:
-    """Open invoice balances plus confirmed orders' value not yet invoiced (rule 16)."""
+    """Open invoice balances plus confirmed orders' value still to invoice (rule 16).
+
+    What was short-closed will never be invoiced, so it is no exposure: the few lines
+    with a closed quantity are priced one by one (``unbilled_units``), every other
+    line's rest is summed in the database."""
     assert customer.id is not None  # a stored customer
     balance = open_invoice_total(session=session, customer_id=customer.id)
+    digits = minor_digits(session)
+    open_orders = (
+        SalesOrder.customer_id == customer.id,
+        col(SalesOrder.confirmed_at).is_not(None),
+        col(SalesOrder.status).in_([OrderStatus.CONFIRMED, OrderStatus.ON_HOLD]),
+    )
     unbilled = session.exec(
         select(
             func.coalesce(
@@ -401,13 +454,15 @@ def credit_exposure(*, session: Session, customer: Customer) -> Decimal:
             )
         )
         .join(SalesOrder, col(SalesOrder.id) == OrderLine.order_id)
-        .where(
-            SalesOrder.customer_id == customer.id,
-            col(SalesOrder.confirmed_at).is_not(None),
-            col(SalesOrder.status).in_([OrderStatus.CONFIRMED, OrderStatus.ON_HOLD]),
-        )
+        .where(*open_orders, OrderLine.qty_closed == 0)
     ).one()
-    return balance + from_minor(unbilled, minor_digits(session))
+    for line in session.exec(
+        select(OrderLine)
+        .join(SalesOrder, col(SalesOrder.id) == OrderLine.order_id)
+        .where(*open_orders, OrderLine.qty_closed > 0)
+    ):
+        unbilled += sum(unbilled_units(line, digits))
+    return balance + from_minor(unbilled, digits)
 
 
 def check_credit(
@@ -579,7 +634,9 @@ def cancel_order(*, session: Session, number: str, reason: str | None = None) ->
         line.qty_backordered = 0
         session.add(line)
         if was_confirmed:
-            _reserve_line(session, products[line.product_id], line, -(line.qty - line.qty_shipped))
+            # What it still had to ship is what it held: nothing short-closed or
+            # credited as not to be delivered is reserved.
+            _reserve_line(session, products[line.product_id], line, -qty_to_ship(line))
     record_event(
         session=session,
         subject_kind="order",

@@ -2,7 +2,8 @@
 can ship now, grouped by bin location and product.
 
 A line can ship now when its order is confirmed (not on hold) and part of it is
-neither shipped nor backordered. The warehouse's stock of each product goes to
+neither shipped nor backordered (nor short-closed, nor credited as not to be
+delivered). The warehouse's stock of each product goes to
 those lines in confirmation order, the order backorders are cleared in, so the
 earliest orders are picked first. One set-based query; services are never
 picked.
@@ -21,13 +22,14 @@ _PICKS = text("""
     WITH open_lines AS (
         SELECT ol.id, ol.order_id, ol.position, ol.product_id, ol.unit, so.number,
                so.confirmed_at, c.code AS customer,
-               ol.qty - ol.qty_shipped - ol.qty_backordered AS ready
+               ol.qty - ol.qty_cancelled - ol.qty_closed - ol.qty_shipped
+                   - ol.qty_backordered AS ready
         FROM order_line AS ol
         JOIN sales_order AS so ON so.id = ol.order_id
         JOIN customer AS c ON c.id = so.customer_id
         JOIN product AS p ON p.id = ol.product_id
         WHERE so.status = 'confirmed' AND p.service = :no
-          AND ol.qty - ol.qty_shipped - ol.qty_backordered > 0
+          AND ol.qty - ol.qty_cancelled - ol.qty_closed - ol.qty_shipped - ol.qty_backordered > 0
     ),
     held AS (
         SELECT product_id, SUM(qty) AS on_hand FROM stock_move

@@ -1,9 +1,15 @@
-"""Quotes: an offer with a validity date and a negotiation thread (SPEC rules 1, 5).
+"""Quotes: an offer with a validity date and a negotiation thread (SPEC rules 1, 4, 5).
 
 A quote is drafted, sent, then accepted or rejected by the customer; past its
-validity date an open quote shows as expired and can no longer be accepted.
-Quotes never touch stock. An accepted quote converts once into a draft order
-that copies its lines and prices and remembers where it came from.
+validity date an open quote shows as expired and can no longer be accepted
+(``extend`` gives it more days). Quotes never touch stock. An accepted quote
+converts once into a draft order that copies its lines and prices and
+remembers where it came from.
+
+Only a draft's lines change. A sent quote is what the customer holds, so a
+change to it is a new revision (``quote_revisions.revise_quote``) and the sent
+one is kept, ``revised``, readable and never workable again (rule 4). Notes are
+internal unless marked for the customer; only those are printed.
 """
 
 from __future__ import annotations
@@ -40,14 +46,37 @@ def quote_status(quote: Quote, on: date | None = None) -> QuoteStatus:
     return status
 
 
-def get_quote(*, session: Session, number: str) -> Quote:
+def get_quote(*, session: Session, number: str, for_update: bool = False) -> Quote:
     number = (number or "").strip()
     if not number:
         raise InvalidInput("quote number is empty")
-    quote = by_number(session, select(Quote), Quote.number, number)
+    query = select(Quote)
+    if for_update:
+        # NO KEY UPDATE, as for orders: rows that merely reference the quote
+        # (its lines, notes, events, a new revision) must not wait for it.
+        query = query.with_for_update(key_share=True)
+    quote = by_number(session, query, Quote.number, number)
     if quote is None:
         raise NotFound(f"no quote {number!r}", hint="`ordercli quote list` shows the quotes")
     return quote
+
+
+def previous_revision(*, session: Session, quote: Quote) -> Quote | None:
+    return None if quote.revision_of_id is None else session.get(Quote, quote.revision_of_id)
+
+
+def next_revision(*, session: Session, quote: Quote) -> Quote | None:
+    return session.exec(select(Quote).where(Quote.revision_of_id == quote.id)).first()
+
+
+def revision_chain(*, session: Session, quote: Quote) -> list[Quote]:
+    """Every revision of the quote, the first (``Q-00012``) to the newest."""
+    chain = [quote]
+    while (earlier := previous_revision(session=session, quote=chain[0])) is not None:
+        chain.insert(0, earlier)
+    while (later := next_revision(session=session, quote=chain[-1])) is not None:
+        chain.append(later)
+    return chain
 
 
 def quote_lines(*, session: Session, quote: Quote) -> list[QuoteLine]:
@@ -68,12 +97,24 @@ def quote_notes(*, session: Session, quote: Quote) -> list[QuoteNote]:
     )
 
 
-def new_quote(*, session: Session, customer_code: str, valid_days: int = 30) -> Quote:
-    customer = get_customer(session=session, code=customer_code)
+def quoting_customer(*, session: Session, code: str) -> Customer:
+    """The customer a new quote (a new one, a revision, a copy) is for: active (rule 1)."""
+    customer = get_customer(session=session, code=code)
     if not customer.active:
         raise RuleViolation(f"customer {customer.code} is inactive and gets no new quotes")
-    if not 0 <= valid_days <= MAX_VALID_DAYS:
-        raise InvalidInput(f"--valid-days {valid_days} must be between 0 and {MAX_VALID_DAYS}")
+    return customer
+
+
+def check_valid_days(valid_days: int, *, least: int = 0) -> None:
+    if not least <= valid_days <= MAX_VALID_DAYS:
+        raise InvalidInput(
+            f"--valid-days {valid_days} must be between {least} and {MAX_VALID_DAYS}"
+        )
+
+
+def new_quote(*, session: Session, customer_code: str, valid_days: int = 30) -> Quote:
+    customer = quoting_customer(session=session, code=customer_code)
+    check_valid_days(valid_days)
     issued = today()
     assert customer.id is not None  # a stored customer
     quote = Quote(
@@ -97,11 +138,39 @@ def new_quote(*, session: Session, customer_code: str, valid_days: int = 30) -> 
     return quote
 
 
-def _check_open(quote: Quote, action: str) -> None:
-    status = quote_status(quote)
+def check_newest(session: Session, quote: Quote, action: str) -> QuoteStatus:
+    """Refuse any work on a revised quote, naming the revision to work on; else its status."""
+    if quote.status == QuoteStatus.REVISED:
+        newest = revision_chain(session=session, quote=quote)[-1]
+        raise RuleViolation(
+            f"cannot {action} {quote.number}: it was revised, "
+            f"{newest.number} is its newest revision",
+            hint=f"`ordercli quote show {newest.number}`",
+        )
+    return quote_status(quote)
+
+
+def _check_open(session: Session, quote: Quote, action: str) -> None:
+    status = check_newest(session, quote, action)
     if status == QuoteStatus.EXPIRED:
         raise RuleViolation(f"cannot {action} {quote.number}: it expired on {quote.valid_until}")
     if status not in QUOTE_EDITABLE:
+        raise RuleViolation(f"cannot {action} {quote.number}: it is {status}")
+
+
+def check_draft(session: Session, quote: Quote, action: str) -> None:
+    """Lines change on a draft only: a sent quote is what the customer holds (rule 4)."""
+    status = check_newest(session, quote, action)
+    if quote.status == QuoteStatus.SENT:
+        raise RuleViolation(
+            f"{quote.number} is sent: revise it first (`ordercli quote revise {quote.number}`)"
+        )
+    if status == QuoteStatus.EXPIRED:
+        raise RuleViolation(
+            f"cannot {action} {quote.number}: it expired on {quote.valid_until}",
+            hint=f"`ordercli quote extend {quote.number} --valid-days N` gives it more days",
+        )
+    if status != QuoteStatus.DRAFT:
         raise RuleViolation(f"cannot {action} {quote.number}: it is {status}")
 
 
@@ -114,8 +183,8 @@ def add_quote_line(
     price: Decimal | None = None,
     discount: Decimal | None = None,
 ) -> QuoteLine:
-    quote = get_quote(session=session, number=number)
-    _check_open(quote, "add a line to")
+    quote = get_quote(session=session, number=number, for_update=True)
+    check_draft(session, quote, "add a line to")
     product = get_product(session=session, sku=sku)
     priced = price_line(
         product=product,
@@ -136,8 +205,6 @@ def add_quote_line(
     )
     session.add(line)
     quote.subtotal, quote.tax, quote.total = totals([*lines, line])
-    revised = quote.status == QuoteStatus.SENT
-    quote.status = QuoteStatus.DRAFT
     session.add(quote)
     record_event(
         session=session,
@@ -146,8 +213,7 @@ def add_quote_line(
         action="line_added",
         quote_id=quote.id,
         message=f"line {line.position}: {qty_from_db(line.qty)} × {product.sku} at "
-        f"{from_minor(line.unit_price, minor_digits(session))}"
-        + ("; revised after sending, back to draft" if revised else ""),
+        f"{from_minor(line.unit_price, minor_digits(session))}",
     )
     return line
 
@@ -163,8 +229,8 @@ def accept_quote(*, session: Session, number: str) -> Quote:
 
 def _move_on(session: Session, number: str, to: QuoteStatus, *, verb: str, done: str) -> Quote:
     """Send or accept: an open quote with lines moves on to ``to``, and the log says so."""
-    quote = get_quote(session=session, number=number)
-    _check_open(quote, verb)
+    quote = get_quote(session=session, number=number, for_update=True)
+    _check_open(session, quote, verb)
     if not quote_lines(session=session, quote=quote):
         raise RuleViolation(f"cannot {verb} {quote.number}: it has no lines")
     quote.status = to
@@ -182,8 +248,8 @@ def _move_on(session: Session, number: str, to: QuoteStatus, *, verb: str, done:
 
 def reject_quote(*, session: Session, number: str, reason: str | None = None) -> Quote:
     reason = clean_text(reason, what="reason", max_length=500)
-    quote = get_quote(session=session, number=number)
-    status = quote_status(quote)
+    quote = get_quote(session=session, number=number, for_update=True)
+    status = check_newest(session, quote, "reject")
     if status not in (QuoteStatus.DRAFT, QuoteStatus.SENT, QuoteStatus.EXPIRED):
         raise RuleViolation(f"cannot reject {quote.number}: it is {status}")
     quote.status = QuoteStatus.REJECTED
@@ -205,16 +271,31 @@ def reject_quote(*, session: Session, number: str, reason: str | None = None) ->
 
 
 def add_quote_note(
-    *, session: Session, number: str, text: str, author: str = "seller"
+    *,
+    session: Session,
+    number: str,
+    text: str,
+    author: str = "seller",
+    customer_visible: bool = False,
 ) -> QuoteNote:
-    """Append to the negotiation thread; notes are kept whatever the quote's state."""
+    """Append to the negotiation thread; notes are kept whatever the quote's state.
+
+    A note is internal ("Can you do 5% off?" stays between us) unless marked
+    ``customer_visible``; only those print on the quote the customer gets."""
     text = clean_text(text, what="note", required=True, max_length=5000)
     author = (author or "").strip().lower()
     if author not in NOTE_AUTHORS:
         raise InvalidInput(f"note author {author!r} must be seller or buyer")
     quote = get_quote(session=session, number=number)
     assert quote.id is not None  # a stored quote
-    note = QuoteNote(quote_id=quote.id, at=now(), author=author, os_user=os_user(), text=text)
+    note = QuoteNote(
+        quote_id=quote.id,
+        at=now(),
+        author=author,
+        os_user=os_user(),
+        text=text,
+        customer_visible=customer_visible,
+    )
     session.add(note)
     record_event(
         session=session,
@@ -222,15 +303,16 @@ def add_quote_note(
         subject_number=quote.number,
         action="note",
         quote_id=quote.id,
-        message=f"{author} note: {text}",
+        message=f"{author} note{' for the customer' if customer_visible else ''}: {text}",
     )
     return note
 
 
 def convert_quote(*, session: Session, number: str) -> SalesOrder:
-    """Turn an accepted quote into a draft order, once (rule 5)."""
-    quote = get_quote(session=session, number=number)
-    status = quote_status(quote)
+    """Turn an accepted quote into a draft order, once (rule 5). Only the newest
+    revision can be accepted, so only it converts."""
+    quote = get_quote(session=session, number=number, for_update=True)
+    status = check_newest(session, quote, "convert")
     if status == QuoteStatus.CONVERTED:
         existing = session.exec(select(SalesOrder).where(SalesOrder.quote_id == quote.id)).first()
         raise RuleViolation(

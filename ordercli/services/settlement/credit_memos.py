@@ -6,16 +6,20 @@ Each line is credited by rule 10 on its own, never above what is left of the
 invoice line, and the credit that completes a line takes exactly what is left
 (``domain.money.portion_amounts``), so a fully credited invoice nets to zero.
 
+A credit whose money rounds to nothing still credits its quantity (a memo of
+total zero), so every line can always be credited to the end, and goods of a
+free line that came back are recorded like any other.
+
 The memo's total first lowers the invoice's open balance (``applied``). What
 the customer had already paid beyond that is ``released`` back to them: as a
 refund (money out, a ``Refund``) or as store credit they can use later.
-``--restock`` takes the goods back into stock, which counts as a return on the
-order line and is capped by what was shipped and not yet returned.
 
-A service is never returned or restocked: invoicing it is what delivered it, so a
-credited quantity of a service is one billed in error or not to be delivered, and
-it no longer counts as delivered (``domain.states.fulfilled_qty``). Nothing is
-then both credited and delivered without being billed (rule 14).
+What each credited quantity does to the order line is its kind (rule 14;
+``credit_effects.py``): billed in error and invoiced again (``rebill``, the
+default), not to be delivered (``not_delivered``), or returned (``--restock``
+puts the goods back into stock; a return's memo credits goods it received).
+``invoice cancel`` is a memo of everything on an invoice not yet credited, billed
+in error, that marks the invoice cancelled.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any, cast
 
 from sqlmodel import Session, col, func, select
 
+from ordercli.books.chronology import check_dated
 from ordercli.books.clock import now, today
 from ordercli.books.events import record_event
 from ordercli.books.integrity import seal
@@ -58,12 +63,11 @@ from ordercli.models import (
     SalesOrder,
 )
 from ordercli.services.inventory.catalog import get_product, service_ids
-from ordercli.services.inventory.levels import allocate_stock, lock_products, move_stock
 from ordercli.services.parties.customers import get_customer
 from ordercli.services.parties.snapshots import freeze_parties_of
 from ordercli.services.sales.invoicing import get_invoice, invoice_lines
 from ordercli.services.sales.ordering import lock_order
-from ordercli.services.settlement.open_returns import pending_returns
+from ordercli.services.settlement.credit_effects import apply_effects, effect_of, parse_kind
 from ordercli.services.settlement.payments import refund_credit
 
 SETTLEMENTS = ("refund", "store_credit")
@@ -188,21 +192,36 @@ def create_credit_memo(
     method: str | None = None,
     order_line_qtys: dict[int, int] | None = None,
     return_id: int | None = None,
+    kind: str | None = None,
+    cancels_invoice: bool = False,
 ) -> CreditMemo:
-    """Issue a credit memo on an invoice; see the module notes for what it does."""
+    """Issue a credit memo on an invoice; see the module notes for what it does.
+
+    ``kind`` (``rebill``, ``not_delivered``, ``returned``) says what the credited
+    quantities do; ``restock`` and a return's ``return_id`` mean ``returned``."""
     digits = minor_digits(session)
-    reason = clean_text(reason, what="reason", max_length=500)
+    reason = clean_text(reason, what="reason", required=cancels_invoice, max_length=500)
     if settlement is not None and settlement not in SETTLEMENTS:
         raise InvalidInput(f"settlement {settlement!r} must be refund or store_credit")
     if lines is not None and amount is not None:
         raise InvalidInput("credit either --line quantities or an --amount, not both")
     if amount is not None and restock:
         raise InvalidInput("--restock needs --line quantities: an --amount credits no goods")
+    kind = parse_kind(kind)
+    if amount is not None and kind is not None:
+        raise InvalidInput("--kind says what credited quantities do: an --amount credits no goods")
+    if restock and kind not in (None, "returned"):
+        raise InvalidInput(
+            f"--restock means the goods came back: it goes with --kind returned, not {kind}"
+        )
+    kind = "returned" if restock or return_id is not None else (kind or "rebill")
     # Order first, then invoice: the order invoicing and shipping lock, so
     # order-line counters never lose an update on PostgreSQL.
     order_id = get_invoice(session=session, number=invoice_number).order_id
     lock_order(session, order_id)
     invoice = get_invoice(session=session, number=invoice_number, for_update=True)
+    if cancels_invoice:
+        _check_not_credited(session, invoice)
     issued = issue_date or today()
     _check_memo_date(session, invoice, issued)
     all_lines = invoice_lines(session=session, invoice=invoice)
@@ -223,11 +242,8 @@ def create_credit_memo(
     subtotal = sum(p.net for p in portions)
     tax_total = sum(p.tax for p in portions)
     total = subtotal + tax_total
-    if total == 0 and not restock:
-        raise RuleViolation(
-            f"nothing to credit on {invoice.number}: the money of those lines is already credited",
-            hint="--restock records goods coming back without money",
-        )
+    if total == 0 and not any(p.qty for p in portions):
+        raise RuleViolation(f"nothing left to credit on {invoice.number}: it is fully credited")
     if total > invoice.total - invoice.credited:
         raise RuleViolation(
             f"cannot credit {from_minor(total, digits)} on {invoice.number}: only "
@@ -241,6 +257,7 @@ def create_credit_memo(
     moment = now()
     assert invoice.id is not None  # a stored invoice
     number = next_number(session=session, kind="credit_memo")
+    check_dated(session, what="credit memo", on=issued, series="credit_memo")  # rule 4a
     # After the number: writers of one series take their turns before freezing parties.
     seller_id, buyer_id = freeze_parties_of(session, invoice.customer_id)
     memo = CreditMemo(
@@ -261,6 +278,7 @@ def create_credit_memo(
         credit_left=released,
         restock=restock,
         reason=reason,
+        cancels_invoice=cancels_invoice,
         created_at=moment,
     )
     services = service_ids(session, (p.line.product_id for p in portions))
@@ -274,7 +292,7 @@ def create_credit_memo(
             description=p.line.description,
             unit=p.line.unit,
             qty=p.qty,
-            effect=_effect(p, services, restock or return_id is not None),
+            effect=effect_of(kind, qty=p.qty, service=p.line.product_id in services),
             unit_price=p.line.unit_price,
             tax_rate=p.line.tax_rate,
             net=p.net,
@@ -298,7 +316,16 @@ def create_credit_memo(
     invoice.credited += total
     invoice.paid -= released
     session.add(invoice)
-    _write_lines(session, memo, portions, items, restock, moment)
+    _write_lines(session, memo, portions, items)
+    apply_effects(
+        session,
+        memo_number=memo.number,
+        invoice_number=invoice.number,
+        items=items,
+        restock=restock,
+        from_return=return_id is not None,
+        moment=moment,
+    )
     post_entry(
         session=session,
         entry_date=issued,
@@ -322,6 +349,16 @@ def create_credit_memo(
         + (f" ({reason})" if reason else "")
         + (", goods restocked" if restock else ""),
     )
+    if cancels_invoice:
+        record_event(
+            session=session,
+            subject_kind="invoice",
+            subject_number=invoice.number,
+            action="cancelled",
+            order_id=invoice.order_id,
+            message=f"invoice {invoice.number} cancelled by credit memo {memo.number}: {reason}; "
+            "its quantities are open to invoice again",
+        )
     if released and settlement == "refund":
         refund_credit(
             session=session,
@@ -335,29 +372,22 @@ def create_credit_memo(
     return memo
 
 
-def _effect(portion: _Portion, services: set[int], goods_back: bool) -> str:
-    """What the credited quantity does to its order line (rule 14)."""
-    if not portion.qty:
-        return "none"
-    if portion.line.product_id in services:
-        return "cancel"  # a service is never returned: it will not be delivered
-    return "return" if goods_back else "none"
-
-
 def _check_memo_date(session: Session, invoice: Invoice, issued: date) -> None:
     """A memo splits into what it takes off the balance and what it gives back by
     the invoice as it stands now, so it cannot be dated before anything that
     already settled the invoice (nor before the invoice, nor in the future)."""
 
-    if issued > today():
-        raise InvalidInput(f"credit memo date {issued} is in the future")
-    if issued < invoice.issue_date:
-        raise RuleViolation(
-            f"a credit memo dated {issued} cannot credit {invoice.number}, "
-            f"issued {invoice.issue_date}"
-        )
+    check_dated(
+        session,
+        what="credit memo",
+        on=issued,
+        sources=[(f"invoice {invoice.number}", invoice.issue_date)],
+    )
     latest = session.exec(
-        select(func.max(Allocation.applied_on)).where(Allocation.invoice_id == invoice.id)
+        # Money taken off the invoice again (payment unapply, void) changed it that day.
+        select(func.max(func.coalesce(Allocation.released_on, Allocation.applied_on))).where(
+            Allocation.invoice_id == invoice.id
+        )
     ).one()
     memo_latest = session.exec(
         select(func.max(CreditMemo.issue_date)).where(CreditMemo.invoice_id == invoice.id)
@@ -396,7 +426,8 @@ def _check_not_awaiting_return(session: Session, invoice: Invoice, portions) -> 
         asked[p.line.order_line_id] = asked.get(p.line.order_line_id, 0) + p.qty
     for order_line_id, waiting in awaiting.items():
         line = lines[order_line_id]
-        free = line.qty_invoiced - line.qty_credited - waiting
+        # Invoiced once (standing or reopened by a rebill credit), less credited.
+        free = line.qty_invoiced + line.qty_reopened - line.qty_credited - waiting
         if asked.get(order_line_id, 0) > free:
             rma = session.exec(
                 select(Rma.number)
@@ -425,71 +456,56 @@ def _portions_for_order_lines(
 
 
 def _write_lines(
-    session: Session,
-    memo: CreditMemo,
-    portions: list[_Portion],
-    items: list[CreditMemoLine],
-    restock: bool,
-    moment,
+    session: Session, memo: CreditMemo, portions: list[_Portion], items: list[CreditMemoLine]
 ) -> None:
-
-    order_line_ids = {p.line.order_line_id for p in portions}
-    order_lines = {
-        line.id: line
-        for line in session.exec(select(OrderLine).where(col(OrderLine.id).in_(order_line_ids)))
-    }
-    products = lock_products(session, (p.line.product_id for p in portions)) if restock else {}
-    pending = {}
-    if restock:
-        pending = pending_returns(session, order_line_ids)
-    restocked: set[int] = set()
+    """The memo's lines, and what they credit on the invoice's lines."""
     assert memo.id is not None  # flushed by create_credit_memo
     for p, item in zip(portions, items, strict=True):
-        line = p.line
         item.credit_memo_id = memo.id
         session.add(item)
-        line.qty_credited += p.qty
-        line.net_credited += p.net
-        line.tax_credited += p.tax
-        session.add(line)
-        order_line = order_lines[line.order_line_id]
-        order_line.qty_credited += p.qty
-        if item.effect == "cancel":
-            order_line.qty_cancelled += p.qty
-        order_line.last_state_change = moment
-        if restock and p.qty:
-            product = products[line.product_id]
-            if not product.service:
-                assert order_line.id is not None  # a stored line
-                asked = pending.get(order_line.id, 0)
-                returnable = (
-                    order_line.qty_shipped
-                    + order_line.qty_replaced
-                    - order_line.qty_returned
-                    - asked
-                )
-                if p.qty > returnable:
-                    raise RuleViolation(
-                        f"cannot restock {qty_from_db(p.qty)} × {line.sku}: only "
-                        f"{qty_from_db(max(returnable, 0))} shipped and not yet returned"
-                        + (f" ({qty_from_db(asked)} more on open returns)" if asked else ""),
-                        hint="credit without --restock what was never shipped; "
-                        "goods on an open return come back with `return receive`",
-                    )
-                order_line.qty_returned += p.qty
-                move_stock(
-                    session=session,
-                    product=product,
-                    qty=p.qty,
-                    kind="credit_restock",
-                    reference=memo.number,
-                )
-                assert product.id is not None  # a stored product
-                restocked.add(product.id)
-        session.add(order_line)
-    session.flush()
-    for product_id in restocked:
-        allocate_stock(session=session, product=products[product_id])
+        p.line.qty_credited += p.qty
+        p.line.net_credited += p.net
+        p.line.tax_credited += p.tax
+        session.add(p.line)
+
+
+def _check_not_credited(session: Session, invoice: Invoice) -> None:
+    """``invoice cancel`` takes back a whole invoice, so only one nothing was credited on."""
+    memos = session.exec(
+        select(CreditMemo.number)
+        .where(CreditMemo.invoice_id == invoice.id)
+        .order_by(col(CreditMemo.id))
+    ).all()
+    if memos:
+        raise RuleViolation(
+            f"cannot cancel {invoice.number}: it is already credited by {', '.join(memos)}",
+            hint=f"`ordercli credit-memo create {invoice.number}` credits what is left",
+        )
+
+
+def cancel_invoice(
+    *,
+    session: Session,
+    invoice_number: str,
+    reason: str,
+    issue_date: date | None = None,
+    settlement: str | None = None,
+    method: str | None = None,
+) -> CreditMemo:
+    """``invoice cancel``: a credit memo of the whole invoice, every quantity billed in
+    error (``rebill``), so the order can be invoiced again for the same quantities and
+    amounts (rules 4, 14). What was paid is released as store credit or refunded.
+    Refused once anything on the invoice is credited."""
+    return create_credit_memo(
+        session=session,
+        invoice_number=invoice_number,
+        settlement=settlement,
+        reason=reason,
+        issue_date=issue_date,
+        method=method,
+        kind="rebill",
+        cancels_invoice=True,
+    )
 
 
 def get_credit_memo(*, session: Session, number: str) -> CreditMemo:

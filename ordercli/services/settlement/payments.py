@@ -16,10 +16,13 @@ from datetime import date
 from decimal import Decimal
 from typing import cast as typing_cast
 
-from sqlalchemy import Integer, String, and_, cast, literal, null, union_all
+from sqlalchemy import Integer, String, and_, cast, exists, literal, null, union_all
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
+from ordercli.books.chronology import check_dated
+from ordercli.books.chronology import check_not_future as _not_future
 from ordercli.books.clock import now, today
 from ordercli.books.events import record_event
 from ordercli.books.integrity import seal
@@ -31,7 +34,17 @@ from ordercli.db.queries import by_number, check_date_range, check_limit, newest
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.domain.money import from_minor, parse_money, to_minor
 from ordercli.domain.text import clean_text
-from ordercli.models import Allocation, CreditMemo, Customer, Invoice, Payment, Refund
+from ordercli.models import (
+    Allocation,
+    CreditMemo,
+    Customer,
+    Invoice,
+    JournalEntry,
+    JournalLine,
+    Payment,
+    PaymentVoid,
+    Refund,
+)
 from ordercli.services.parties.customers import get_customer, lock_customer
 from ordercli.services.sales.invoicing import get_invoice
 
@@ -128,8 +141,7 @@ def open_invoices(*, session: Session, customer: Customer) -> list[Invoice]:
 def check_not_future(on: date, what: str) -> None:
     """Money moves on days that have happened; a future date would show as paid in
     some views and owed in others until the day comes."""
-    if on > today():
-        raise InvalidInput(f"{what} date {on} is in the future")
+    _not_future(on, what)
 
 
 def parse_invoice_specs(
@@ -179,7 +191,10 @@ def record_payment(
     if reference:
         earlier = session.exec(
             select(Payment.number).where(
-                Payment.customer_id == customer.id, Payment.reference == reference
+                Payment.customer_id == customer.id,
+                Payment.reference == reference,
+                # A voided payment was never received: the money may be recorded again.
+                ~exists().where(col(PaymentVoid.payment_id) == Payment.id),
             )
         ).first()
         if earlier:
@@ -250,6 +265,7 @@ def record_payment(
         unapplied=left,
         created_at=now(),
     )
+    check_dated(session, what="payment", on=received_on, series="payment")  # rule 4a
     seal(
         session,
         payment,
@@ -348,6 +364,21 @@ def available_credit(sources: list[Payment | CreditMemo]) -> int:
 
 def _left(source: Payment | CreditMemo) -> int:
     return source.unapplied if isinstance(source, Payment) else source.credit_left
+
+
+def _paid_from(sources: list[Payment | CreditMemo], amount: int) -> list[tuple[str, date]]:
+    """The credit ``amount`` is drawn from (``sources`` in order), as rule 4a names it."""
+    drawn = []
+    for source in sources:
+        if amount <= 0:
+            break
+        if _left(source) > 0:
+            amount -= _left(source)
+            if isinstance(source, Payment):
+                drawn.append((f"payment {source.number}", source.received_on))
+            else:
+                drawn.append((f"credit memo {source.number}", source.issue_date))
+    return drawn
 
 
 def _draw(source: Payment | CreditMemo, amount: int) -> None:
@@ -474,6 +505,13 @@ def refund_credit(
         refunded_on=refunded_on,
         created_at=now(),
     )
+    check_dated(  # rule 4a: not before the series' latest refund, nor the credit it pays
+        session,
+        what="refund",
+        on=refunded_on,
+        series="refund",
+        sources=_paid_from(sources, amount),
+    )
     seal(
         session,
         refund,
@@ -596,7 +634,15 @@ def list_payments(
     return list(session.exec(query))
 
 
-TRANSACTION_KINDS = ("payment", "refund", "credit_applied", "store_credit")
+TRANSACTION_KINDS = (
+    "payment",
+    "refund",
+    "credit_applied",
+    "store_credit",
+    "void",
+    "unapplied",
+    "reallocated",
+)
 
 
 def _movement(kind, on, at, number, customer_id, amount, method, reference, invoice_id, source):
@@ -615,6 +661,60 @@ def _movement(kind, on, at, number, customer_id, amount, method, reference, invo
     )
 
 
+def _continued():
+    """The allocation is the rest of a partly released one (``payment_corrections``):
+    an earlier row of the same payment on the same invoice with its ``created_at``."""
+    earlier = aliased(Allocation)
+    return exists().where(
+        earlier.payment_id == Allocation.payment_id,
+        earlier.invoice_id == Allocation.invoice_id,
+        earlier.created_at == Allocation.created_at,
+        earlier.id < Allocation.id,
+    )
+
+
+def _reallocated():
+    """The allocation was written by ``payment reallocate``: its entry, that day, credits
+    this invoice for this payment."""
+    return exists().where(
+        JournalLine.entry_id == JournalEntry.id,
+        JournalEntry.source_kind == "payment_reallocate",
+        Payment.id == Allocation.payment_id,
+        JournalEntry.source_number == Payment.number,
+        JournalEntry.entry_date == Allocation.applied_on,
+        JournalLine.invoice_id == Allocation.invoice_id,
+        JournalLine.credit > 0,
+    )
+
+
+def _correction(kind: str, source_kind: str, amount):
+    """Money of a payment moved by ``payment unapply`` or ``reallocate``: one row per
+    invoice of its journal entry. ``source`` is the payment, or for a reallocation the
+    invoice the money left."""
+    left = aliased(JournalLine)
+    source = (
+        select(Invoice.number)
+        .join(left, col(left.invoice_id) == Invoice.id)
+        .where(left.entry_id == JournalEntry.id, left.debit > 0)
+        .limit(1)
+        .scalar_subquery()
+        if source_kind == "payment_reallocate"
+        else JournalEntry.source_number
+    )
+    return _movement(
+        kind,
+        JournalEntry.entry_date,
+        JournalEntry.created_at,
+        JournalEntry.source_number,
+        JournalLine.customer_id,
+        amount,
+        literal("credit"),
+        null(),
+        JournalLine.invoice_id,
+        source,
+    ).where(JournalLine.entry_id == JournalEntry.id, JournalEntry.source_kind == source_kind)
+
+
 def transactions(
     *,
     session: Session,
@@ -625,7 +725,10 @@ def transactions(
     limit: int | None = 50,
 ) -> list[dict]:
     """Every money movement, newest first: payments in, refunds out, credit used
-    on invoices later, and store credit granted by credit memos."""
+    on invoices later, store credit granted by credit memos, and the corrections
+    of payments: voids (the payment's amount out again), money taken off an
+    invoice back to credit (``unapplied``, negative) and moved to another
+    invoice (``reallocated``: the invoice it went to, ``source`` the one it left)."""
 
     check_limit(limit)
     check_date_range(date_from, date_to)
@@ -682,7 +785,12 @@ def transactions(
             Allocation.invoice_id,
             source_number,
         ).where(
-            and_(col(Allocation.invoice_id).is_not(None), col(Allocation.at_receipt).is_(False))
+            and_(
+                col(Allocation.invoice_id).is_not(None),
+                col(Allocation.at_receipt).is_(False),
+                ~_continued(),
+                ~_reallocated(),
+            )
         ),
         "store_credit": _movement(
             "store_credit",
@@ -696,6 +804,24 @@ def transactions(
             CreditMemo.invoice_id,
             null(),
         ).where(CreditMemo.settlement == "store_credit", CreditMemo.released > 0),
+        "void": _movement(
+            "void",
+            PaymentVoid.void_date,
+            PaymentVoid.created_at,
+            PaymentVoid.number,
+            PaymentVoid.customer_id,
+            -PaymentVoid.amount,
+            select(Payment.method).where(Payment.id == PaymentVoid.payment_id).scalar_subquery(),
+            select(Payment.reference).where(Payment.id == PaymentVoid.payment_id).scalar_subquery(),
+            cast(null(), Integer),
+            select(Payment.number).where(Payment.id == PaymentVoid.payment_id).scalar_subquery(),
+        ),
+        "unapplied": _correction("unapplied", "payment_unapply", -JournalLine.debit).where(
+            JournalLine.debit > 0
+        ),
+        "reallocated": _correction("reallocated", "payment_reallocate", JournalLine.credit).where(
+            JournalLine.credit > 0
+        ),
     }
     chosen = [parts[kind]] if kind else list(parts.values())
     movements = union_all(*chosen).subquery()

@@ -20,6 +20,7 @@ from typing import cast
 
 from sqlmodel import Session, col, select
 
+from ordercli.books.chronology import check_dated, goods_shipped_by
 from ordercli.books.clock import now, today
 from ordercli.books.events import record_event
 from ordercli.books.integrity import seal
@@ -118,6 +119,14 @@ def request_return(
         requested_on=requested_on or today(),
         created_at=moment,
         updated_at=moment,
+    )
+    shipped_by = goods_shipped_by(session, (cast(int, line.id) for line, _ in taken))
+    check_dated(  # rule 4a: not before its goods shipped, nor the series' latest return
+        session,
+        what="return",
+        on=rma.requested_on,
+        series="return",
+        sources=[shipped_by] if shipped_by else [],
     )
     session.add(rma)
     session.flush()
@@ -390,6 +399,13 @@ def _replace(session: Session, rma: Rma, lines: list[RmaLine], carrier, tracking
         ship_date=today(),
         warehouse_id=source.id,
         created_at=moment,
+    )
+    check_dated(  # rule 4a: a replacement is a shipment of its own series
+        session,
+        what="shipment",
+        on=shipment.ship_date,
+        series="shipment",
+        sources=[(f"return {rma.number}", rma.requested_on)],
     )
     items = [
         # shipment_id is set below, once the shipment is flushed and has its id.

@@ -14,12 +14,19 @@
 - ``invoice cancel`` memos are marked (``cancels_invoice``); orders remember why
   they were short-closed; quotes have revisions and copies, and quote notes are
   internal unless marked for the customer.
-- Journal entries get a ``chain_hash`` (books/integrity.py seals them).
+- Journal entries get a ``chain_hash`` (books/journal_seal.py seals them), and the
+  entries already in the ledger are sealed here with a frozen copy of format 1.
 
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-06 14:30:00
 """
+
+import hashlib
+import json
+from datetime import date
+from itertools import groupby
+from operator import itemgetter
 
 import sqlalchemy as sa
 import sqlmodel
@@ -88,9 +95,13 @@ def upgrade() -> None:
             batch_op.alter_column(name, existing_type=sa.BigInteger(), server_default=None)
         batch_op.drop_constraint(op.f("ck_order_line_invoiced_within"), type_="check")
         batch_op.drop_constraint(op.f("ck_order_line_shipped_within"), type_="check")
+        batch_op.drop_constraint(op.f("ck_order_line_credited_within"), type_="check")
+        # qty_invoiced is what stands invoiced: a rebill credit takes it off again.
         batch_op.create_check_constraint(
-            "invoiced_within",
-            "qty_invoiced >= qty_reopened AND qty_invoiced - qty_reopened <= qty - qty_closed",
+            "invoiced_within", "qty_invoiced >= 0 AND qty_invoiced <= qty - qty_closed"
+        )
+        batch_op.create_check_constraint(
+            "credited_within", "qty_credited >= 0 AND qty_credited <= qty_invoiced + qty_reopened"
         )
         batch_op.create_check_constraint(
             "shipped_within", "qty_shipped >= 0 AND qty_shipped + qty_cancelled + qty_closed <= qty"
@@ -110,6 +121,102 @@ def upgrade() -> None:
         )
         with op.batch_alter_table(name) as batch_op:
             batch_op.alter_column(column, server_default=None)
+    _seal_journal()
+
+
+# Journal seals, format 1, frozen (books/journal_seal.py may move on to a later format;
+# this revision must always seal a ledger of schema 0007 the same way): per source
+# document (kind and number) its entries in id order, the first chained to ZERO, each
+# hash the SHA-256 of the previous one followed by canonical JSON of the entry.
+ZERO = "0" * 64
+BATCH = 5_000
+JOURNAL_SQL = (
+    "SELECT e.id, e.chain_hash, e.entry_date, e.source_kind, e.source_number, e.memo, "
+    "l.id, a.role, l.debit, l.credit, l.customer_id, l.invoice_id FROM journal_entry e "
+    "LEFT JOIN journal_line l ON l.entry_id = e.id "
+    "LEFT JOIN account a ON a.id = l.account_id "
+    "ORDER BY e.source_kind, e.source_number, e.id"
+)
+
+
+def _json_encoder():
+    """``json.dumps(value, sort_keys=True, separators=(",", ":"))``, with the C encoder
+    built once instead of per call (the same bytes)."""
+    from json.encoder import c_make_encoder, encode_basestring_ascii
+
+    if c_make_encoder is None:
+        return lambda value: json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+    def refuse(value):
+        raise TypeError(f"{type(value).__name__} {value!r} has no canonical form")
+
+    encode = c_make_encoder(
+        None, refuse, encode_basestring_ascii, None, ":", ",", True, False, True
+    )
+    return lambda value: "".join(encode(value, 0))
+
+
+_encode = _json_encoder()
+
+
+def _journal_content(entry_date, source_kind, source_number, memo, lines) -> bytes:
+    if isinstance(entry_date, date):
+        entry_date = entry_date.isoformat()[:10]
+    try:
+        ordered = sorted(lines)
+    except TypeError:
+        ordered = sorted(
+            lines, key=lambda line: [(True, 0) if v is None else (False, v) for v in line]
+        )
+    values = {
+        "v": 1,
+        "kind": "journal_entry",
+        "entry_date": entry_date,
+        "source_kind": source_kind,
+        "source_number": source_number,
+        "memo": memo,
+        "lines": ordered,
+    }
+    return _encode(values).encode("ascii")
+
+
+def _journal_seals(rows):
+    """``(chain_hash, id)`` of every entry, from the rows of ``JOURNAL_SQL`` (one per
+    line, an entry's rows together, its sources' entries in id order)."""
+    source = None
+    previous = ZERO
+    sha256 = hashlib.sha256
+    for entry_id, group in groupby(rows, key=itemgetter(0)):
+        first = next(group)
+        lines = [tuple(row[7:]) for row in (first, *group) if row[6] is not None]
+        _, _, entry_date, kind, number, memo = first[:6]
+        if (kind, number) != source:
+            source, previous = (kind, number), ZERO
+        content = _journal_content(entry_date, kind, number, memo, lines)
+        previous = sha256(previous.encode("ascii") + content).hexdigest()
+        yield previous, entry_id
+
+
+def _seal_journal() -> None:
+    """Seal every journal entry already in the ledger: one streamed pass (rows fetched
+    a batch at a time), the hashes written a batch at a time while it runs."""
+    connection = op.get_bind()
+    rows = connection.execution_options(yield_per=BATCH).execute(sa.text(JOURNAL_SQL))
+    # The driver's own executemany: a parameter set built per row by SQLAlchemy would
+    # cost more than the UPDATE itself.
+    update = (
+        "UPDATE journal_entry SET chain_hash = ? WHERE id = ?"
+        if connection.dialect.paramstyle == "qmark"
+        else "UPDATE journal_entry SET chain_hash = %s WHERE id = %s"
+    )
+    batch = []
+    for sealed in _journal_seals(row for part in rows.partitions() for row in part):
+        batch.append(sealed)
+        if len(batch) == BATCH:
+            connection.exec_driver_sql(update, batch)
+            batch = []
+    if batch:
+        connection.exec_driver_sql(update, batch)
 
 
 def _reversal_tables() -> None:
@@ -233,8 +340,12 @@ def downgrade() -> None:
         batch_op.drop_constraint(op.f("ck_order_line_credit_effects_within"), type_="check")
         batch_op.drop_constraint(op.f("ck_order_line_shipped_within"), type_="check")
         batch_op.drop_constraint(op.f("ck_order_line_invoiced_within"), type_="check")
+        batch_op.drop_constraint(op.f("ck_order_line_credited_within"), type_="check")
         batch_op.create_check_constraint(
             "invoiced_within", "qty_invoiced >= 0 AND qty_invoiced <= qty"
+        )
+        batch_op.create_check_constraint(
+            "credited_within", "qty_credited >= 0 AND qty_credited <= qty_invoiced"
         )
         batch_op.create_check_constraint(
             "shipped_within", "qty_shipped >= 0 AND qty_shipped <= qty"
