@@ -197,11 +197,13 @@ class LedgerKit:
                 "JOIN invoice i ON i.id = il.invoice_id ORDER BY i.id, il.position",
             )
             shipments = _rows(conn, "SELECT * FROM shipment ORDER BY id")
-            # A reversed shipment (rule 12) ships nothing any more.
+            # A reversed shipment (rule 12) ships nothing any more; a return's replacement
+            # shipment counts as replaced, not shipped (rule 15).
             ship_lines = _rows(
                 conn,
                 "SELECT sl.* FROM shipment_line sl JOIN shipment s ON s.id = sl.shipment_id "
-                "WHERE s.status != 'reversed' ORDER BY sl.shipment_id, sl.position",
+                "WHERE s.status != 'reversed' AND s.return_id IS NULL "
+                "ORDER BY sl.shipment_id, sl.position",
             )
             # Invoices and credit memos in the order they were issued (their journal
             # entries'), so a rebill credit is taken off what stood invoiced at the time.

@@ -5,7 +5,8 @@ new orders with random lines (fractional quantities, odd prices, discounts and t
 rates), confirm, partial and full invoices and shipments, stock receipts, payments
 (to named invoices, ``INV=AMOUNT``, oldest first, overpayments), applying credit,
 refunds of credit, credit memos (by lines, by amount, everything left; refund or
-store credit; with or without ``--restock``) and returns (request, authorize,
+store credit; of each kind: billed in error and invoiced again, the default ``rebill``,
+``not_delivered``, or ``returned`` with or without ``--restock``) and returns (request, authorize,
 receive with or without restock, reject, resolve by credit memo or replacement).
 
 Before every request the outcome is worked out from the ledger as it stands (read
@@ -81,6 +82,9 @@ ORDER_CUSTOMERS = ["ACME", "ACME", "CAFE", "CAFE", "MUELLER"]
 RATES = [0, 70_000, 190_000, 255_000, 123_456, 333_333]
 MAX_ORDERS = 5
 SETTLEMENTS = [None, "refund", "store_credit"]
+# A credit memo's --kind: None is the default (rebill); returned twice, with and
+# without --restock.
+KINDS = [None, None, "rebill", "not_delivered", "returned", "returned"]
 NO_SUCH_INVOICE = "INV-09999"
 
 
@@ -123,7 +127,7 @@ class State:
             number
             for number, o in self.orders.items()
             if o["status"] == "confirmed"
-            and any(ln["qty"] > ln[attr] for ln in o["lines"] if shippable(ln, attr))
+            and any(open_qty(ln, attr) > 0 for ln in o["lines"] if shippable(ln, attr))
         ]
 
     def can_use_credit(self, customer: str | None = None) -> bool:
@@ -216,6 +220,22 @@ def read_state(engine) -> State:
 def shippable(ln: dict, attr: str) -> bool:
     """Whether ``attr`` can progress on the line: only goods are shipped (rule 12)."""
     return attr != "qty_shipped" or not ln["service"]
+
+
+def open_qty(ln: dict, attr: str) -> int:
+    """What is still to invoice (``qty_invoiced``) or ship (``qty_shipped``) on a line, by
+    the counters' own arithmetic (rules 9, 14): a rebill credit lowered what stands
+    invoiced, and nothing credited as not to be delivered is ever shipped."""
+    if attr == "qty_invoiced":
+        return ln["qty"] - ln["qty_closed"] - ln["qty_invoiced"]
+    return ln["qty"] - ln["qty_cancelled"] - ln["qty_closed"] - ln["qty_shipped"]
+
+
+def creditable_invoice(inv: dict) -> bool:
+    """Money or a quantity (even one whose money rounds to nothing) left to credit."""
+    return inv["credited"] < inv["total"] or any(
+        il["qty"] > il["qty_credited"] for il in inv["lines"]
+    )
 
 
 def returnable(state: State, ln: dict) -> int:
@@ -377,11 +397,11 @@ class AfterSaleMachine(RuleBasedStateMachine):
         take {order line id: qty}, or None when rule 9 refuses them."""
         lines = [ln for ln in order["lines"] if shippable(ln, attr)]
         if chance(data, 3, "everything open"):
-            taken = {ln["id"]: ln["qty"] - ln[attr] for ln in lines if ln["qty"] > ln[attr]}
+            taken = {ln["id"]: open_qty(ln, attr) for ln in lines if open_qty(ln, attr) > 0}
             return None, taken or None
         left: dict[str, int] = {}
         for ln in lines:
-            left[ln["sku"]] = left.get(ln["sku"], 0) + ln["qty"] - ln[attr]
+            left[ln["sku"]] = left.get(ln["sku"], 0) + max(open_qty(ln, attr), 0)
         specs, merged = self.draw_specs(data, left)
         if attr == "qty_shipped" and any(sku in SERVICES for sku in merged):
             return specs, None  # a service is never shipped
@@ -391,7 +411,7 @@ class AfterSaleMachine(RuleBasedStateMachine):
                 return specs, None
             for ln in lines:
                 if ln["sku"] == sku:
-                    portion = min(wanted, ln["qty"] - ln[attr])
+                    portion = min(wanted, open_qty(ln, attr))
                     if portion > 0:
                         taken[ln["id"]] = taken.get(ln["id"], 0) + portion
                         wanted -= portion
@@ -402,9 +422,9 @@ class AfterSaleMachine(RuleBasedStateMachine):
         order = state.orders[number]
         if taken is None:
             taken = {
-                ln["id"]: ln["qty"] - ln["qty_shipped"]
+                ln["id"]: open_qty(ln, "qty_shipped")
                 for ln in order["lines"]
-                if not ln["service"] and ln["qty"] > ln["qty_shipped"]
+                if not ln["service"] and open_qty(ln, "qty_shipped") > 0
             }
             if not taken:
                 return False  # services alone, or the goods all shipped: nothing to ship
@@ -423,7 +443,7 @@ class AfterSaleMachine(RuleBasedStateMachine):
             self.orders,
             lambda n: (
                 state.orders[n]["status"] == "confirmed"
-                and any(ln["qty"] > ln["qty_invoiced"] for ln in state.orders[n]["lines"])
+                and any(open_qty(ln, "qty_invoiced") > 0 for ln in state.orders[n]["lines"])
             ),
             "order",
         )
@@ -455,7 +475,7 @@ class AfterSaleMachine(RuleBasedStateMachine):
             lambda n: (
                 state.orders[n]["status"] == "confirmed"
                 and any(
-                    ln["qty"] > ln["qty_shipped"]
+                    open_qty(ln, "qty_shipped") > 0
                     for ln in state.orders[n]["lines"]
                     if not ln["service"]
                 )
@@ -724,26 +744,39 @@ class AfterSaleMachine(RuleBasedStateMachine):
         net = min(self.kit.exact_net(qty, il["unit_price"], il["discount"]), net_left)
         return net, min(self.kit.exact_tax(net, il["tax_rate"]), tax_left)
 
-    @precondition(
-        lambda self: any(i["credited"] < i["total"] for i in self.current().invoices.values())
-    )
+    @precondition(lambda self: any(map(creditable_invoice, self.current().invoices.values())))
     @rule(data=st.data())
     def credit_memo(self, data):
         state = self.current()
         invoices = list(state.invoices.values())
         if not invoices:
             return
-        inv = self.pick(data, invoices, lambda i: i["credited"] < i["total"], "invoice")
+        inv = self.pick(data, invoices, creditable_invoice, "invoice")
         creditable = inv["total"] - inv["credited"]
         mode = data.draw(st.sampled_from(["lines", "lines", "amount", "all"]), label="by")
         if chance(data, 12, "lines and amount"):
             mode = "both"
         settlement = data.draw(st.sampled_from(SETTLEMENTS), label="settlement")
-        restock = data.draw(st.sampled_from([False, True]), label="restock")
-        if mode == "amount" and not chance(data, 8, "restock an amount"):
-            restock = False
+        # What the credited quantities do (rule 14): None is the default, rebill.
+        kind = data.draw(st.sampled_from(KINDS), label="kind")
+        restock = kind in (None, "returned") and data.draw(st.booleans(), label="restock")
+        if chance(data, 12, "restock another kind"):
+            restock = True
+        if mode == "amount":
+            if not chance(data, 8, "restock an amount"):
+                restock = False
+            if not chance(data, 8, "kind of an amount"):
+                kind = None
         specs, amount, error, portions = None, None, None, []
         mentions: str | tuple[str, ...] = ()
+        # Refused before the invoice is read: after "not both" and "--restock needs
+        # --line", before anything about the amount or the lines.
+        kind_error: tuple = (None, ())
+        if mode == "amount" and kind is not None:
+            kind_error = (InvalidInput, "--kind says what credited quantities do")
+        elif restock and kind not in (None, "returned"):
+            kind_error = (InvalidInput, "--restock means the goods came back")
+        effective = "returned" if restock else (kind or "rebill")
         if mode in ("amount", "both"):
             amount = data.draw(
                 st.one_of(
@@ -758,6 +791,8 @@ class AfterSaleMachine(RuleBasedStateMachine):
                 mentions = "not both"
             elif restock:
                 error, mentions = InvalidInput, "--restock needs --line"
+            elif kind_error[0] is not None:
+                error, mentions = kind_error
             elif amount <= 0:
                 error, mentions = InvalidInput, "greater than zero"
             elif amount > creditable:
@@ -777,6 +812,8 @@ class AfterSaleMachine(RuleBasedStateMachine):
                     )
             if not portions:
                 error, mentions = RuleViolation, f"nothing left to credit on {inv['number']}"
+        if mode in ("lines", "all") and kind_error[0] is not None:
+            error, mentions = kind_error
         if error is None and mode in ("lines", "all"):
             # Goods on a received, unresolved return are credited by resolving it.
             awaiting: dict[int, int] = {}
@@ -791,28 +828,21 @@ class AfterSaleMachine(RuleBasedStateMachine):
                 asked[il["order_line_id"]] = asked.get(il["order_line_id"], 0) + qty
             for order_line_id, waiting in awaiting.items():
                 ln = state.line(order_line_id)
-                free = ln["qty_invoiced"] - ln["qty_credited"] - waiting
+                # Invoiced once (standing, or reopened by a rebill credit), less credited.
+                free = ln["qty_invoiced"] + ln["qty_reopened"] - ln["qty_credited"] - waiting
                 if asked.get(order_line_id, 0) and asked[order_line_id] > free:
                     error, mentions = RuleViolation, "which is received and not yet resolved"
                     event("credit of goods awaiting a return refused")
                     break
-        if error is None and mode != "amount" and not restock:
-            if sum(n + t for _, _, n, t in portions) == 0:
-                # Goods whose money is already credited: no memo of zero (asked only
-                # once no received return waits for them: resolving it is the way).
-                error, mentions = RuleViolation, f"nothing to credit on {inv['number']}"
-                event("zero credit memo refused")
-        if error is None and restock and mode != "amount":
-            for il, qty, _, _ in portions:
-                # Shipped, not yet returned, and not asked back by an open return.
-                room = returnable(state, state.line(il["order_line_id"]))
-                if qty and not il["service"] and qty > room:
-                    error = RuleViolation
-                    mentions = f"cannot restock {self.kit.qty_text(qty)} × {il['sku']}"
-                    break  # the first line that cannot go back refuses the memo
+        if error is None and mode != "amount":
+            # A credit whose money rounds to nothing still credits its quantity: a memo
+            # of zero is issued, never refused (rule 14).
+            if portions and sum(n + t for _, _, n, t in portions) == 0:
+                event("zero credit memo")
+            error, mentions = self._effects_refusal(state, portions, effective, restock)
         if error is None:
             total = amount if mode == "amount" else sum(n + t for _, _, n, t in portions)
-            event(f"credit memo by {mode}" + (" restocked" if restock else ""))
+            event(f"credit memo by {mode}" + ("" if mode == "amount" else f" as {effective}"))
 
         def action(s):
             memo = create_credit_memo(
@@ -822,12 +852,34 @@ class AfterSaleMachine(RuleBasedStateMachine):
                 amount=None if amount is None else self.money(amount),
                 settlement=settlement,
                 restock=restock,
+                kind=kind,
             )
             return memo.number, memo.total, memo.applied, memo.released
 
         done = self.attempt(error, action, f"credit memo by {mode}", mentions)
         if error is None:
-            self._check_memo(state, inv, done, total, settlement, portions, restock, mode)
+            self._check_memo(
+                state, inv, done, total, settlement, portions, restock, mode, effective
+            )
+
+    def _effects_refusal(self, state: State, portions, kind: str, restock: bool):
+        """Whether the credited quantities can take ``kind``'s effect (rule 14), line by
+        line in the memo's order: the first that cannot refuses the memo."""
+        for il, qty, _, _ in portions:
+            if not qty or il["service"]:  # a service is credited as rebill or cancel, freely
+                continue
+            ln = state.line(il["order_line_id"])
+            if kind == "not_delivered" and qty > open_qty(ln, "qty_shipped"):
+                # Only goods invoiced and not yet shipped (or closed, or cancelled).
+                text = f"cannot credit {self.kit.qty_text(qty)} × {il['sku']}"
+                event("not-delivered credit of shipped goods refused")
+                return RuleViolation, (text, "as not delivered")
+            if kind == "returned" and qty > returnable(state, ln):
+                # Shipped, not yet returned, and not asked back by an open return.
+                verb = "restock" if restock else "credit as returned"
+                event("returned credit beyond what came back refused")
+                return RuleViolation, f"cannot {verb} {self.kit.qty_text(qty)} × {il['sku']}"
+        return None, ()
 
     def _memo_lines(self, data, inv: dict):
         """``--line SKU=QTY`` specs for a credit memo and the portions they must give."""
@@ -847,7 +899,7 @@ class AfterSaleMachine(RuleBasedStateMachine):
                         wanted -= take
         return specs, None, portions
 
-    def _check_memo(self, state, inv, done, total, settlement, portions, restock, mode):
+    def _check_memo(self, state, inv, done, total, settlement, portions, restock, mode, kind):
         number, memo_total, applied, released = done
         assert memo_total == total, (mode, memo_total, total)
         assert applied == min(total, inv["balance"]) and released == total - applied
@@ -881,12 +933,38 @@ class AfterSaleMachine(RuleBasedStateMachine):
         customer = inv["customer"]
         assert after.credit[customer] == state.credit[customer] + (0 if refunded else released)
         assert after.counts["refund"] == state.counts["refund"] + refunded
-        for il, qty, _, _ in portions:
+        stock: dict[str, int] = {}
+        for il, qty, net, tax in portions:
             old_ln, new_ln = state.line(il["order_line_id"]), after.line(il["order_line_id"])
-            assert new_ln["qty_credited"] == old_ln["qty_credited"] + qty
-            back = qty if restock and not il["service"] else 0
-            assert new_ln["qty_returned"] == old_ln["qty_returned"] + back
-        if restock:
+            moved = {
+                k: new_ln[k] - old_ln[k]
+                for k in (
+                    "qty_credited",
+                    "qty_invoiced",
+                    "net_invoiced",
+                    "tax_invoiced",
+                    "qty_reopened",
+                    "qty_cancelled",
+                    "qty_returned",
+                    "qty_shipped",
+                )
+            }
+            want = dict.fromkeys(moved, 0)
+            want["qty_credited"] = qty
+            if qty and kind == "rebill":
+                # Billed in error: it stands invoiced no more and can be invoiced again.
+                want.update(qty_invoiced=-qty, net_invoiced=-net, tax_invoiced=-tax)
+                want["qty_reopened"] = qty
+            elif qty and (kind == "not_delivered" or il["service"]):
+                want["qty_cancelled"] = qty  # a service is never returned
+            elif qty:
+                want["qty_returned"] = qty
+                if restock:
+                    stock[il["sku"]] = stock.get(il["sku"], 0) + qty
+            assert moved == want, (kind, il, moved, want)
+        for sku, product in after.products.items():
+            assert product["on_hand"] == state.products[sku]["on_hand"] + stock.get(sku, 0)
+        if stock:
             event("restocked by a credit memo")
 
     # --- returns ----------------------------------------------------------------------------
@@ -1040,8 +1118,8 @@ class AfterSaleMachine(RuleBasedStateMachine):
                 needed[rl["sku"]] = needed.get(rl["sku"], 0) + rl["qty"]
         # Crediting needs the goods invoiced and not yet credited, replacing needs stock
         # on hand that no order has reserved.
-        # One credit memo per invoice that billed the goods, oldest invoice first; each
-        # must credit some money.
+        # One credit memo per invoice that billed the goods, oldest invoice first (a memo
+        # of zero when their money rounds to nothing: the quantity is credited all the same).
         left = dict(wanted)
         memo_totals: dict[str, int] = {}
         for inv in state.invoices.values():
@@ -1051,7 +1129,7 @@ class AfterSaleMachine(RuleBasedStateMachine):
                     net, tax = self._portion(il, take)
                     memo_totals[inv["number"]] = memo_totals.get(inv["number"], 0) + net + tax
                     left[il["order_line_id"]] -= take
-        creditable = not any(left.values()) and all(memo_totals.values())
+        creditable = not any(left.values())
         replaceable = all(
             qty <= max(state.products[sku]["on_hand"] - state.products[sku]["reserved"], 0)
             for sku, qty in needed.items()
@@ -1138,8 +1216,14 @@ class AfterSaleMachine(RuleBasedStateMachine):
         for order in state.orders.values():
             for ln in order["lines"]:
                 if order["status"] in ("confirmed", "on_hold") and not ln["service"]:
-                    reserved[ln["sku"]] += ln["qty"] - ln["qty_shipped"]
-                assert ln["qty_credited"] <= ln["qty_invoiced"], (order["number"], ln)
+                    reserved[ln["sku"]] += open_qty(ln, "qty_shipped")
+                # Credited at most what was ever invoiced (what stands invoiced and what a
+                # rebill credit reopened); each credited quantity is exactly one kind.
+                assert ln["qty_credited"] <= ln["qty_invoiced"] + ln["qty_reopened"], ln
+                assert ln["qty_reopened"] + ln["qty_cancelled"] <= ln["qty_credited"], ln
+                assert 0 <= ln["qty_invoiced"] <= ln["qty"] - ln["qty_closed"], ln
+                # Nothing credited as not to be delivered is ever shipped (rule 14).
+                assert open_qty(ln, "qty_shipped") >= 0, ln
                 if ln["service"]:  # delivered by invoicing it: never shipped nor returned
                     assert (ln["qty_shipped"], ln["qty_returned"]) == (0, 0), ln
                 assert ln["qty_returned"] <= ln["qty_shipped"] + ln["qty_replaced"], ln
