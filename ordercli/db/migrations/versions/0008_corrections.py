@@ -201,7 +201,9 @@ def _seal_journal() -> None:
     """Seal every journal entry already in the ledger: one streamed pass (rows fetched
     a batch at a time), the hashes written a batch at a time while it runs."""
     connection = op.get_bind()
-    rows = connection.execution_options(yield_per=BATCH).execute(sa.text(JOURNAL_SQL))
+    # On this statement only: Connection.execution_options() would change the migration's
+    # connection for good, and Alembic's own UPDATE of its version would become a cursor.
+    rows = connection.execute(sa.text(JOURNAL_SQL), execution_options={"yield_per": BATCH})
     # The driver's own executemany: a parameter set built per row by SQLAlchemy would
     # cost more than the UPDATE itself.
     update = (
