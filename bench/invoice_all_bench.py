@@ -106,6 +106,8 @@ def raw_invoicing(path: Path, today: str) -> tuple[int, int]:
     moment = datetime.now().isoformat(sep=" ")
     invoice_id = connection.execute("SELECT COALESCE(MAX(id), 0) FROM invoice").fetchone()[0]
     line_id = connection.execute("SELECT COALESCE(MAX(id), 0) FROM invoice_line").fetchone()[0]
+    # Any stored party snapshot: the anchor writes rows, it does not freeze parties.
+    parties = connection.execute("SELECT MIN(id) FROM party_snapshot").fetchone()[0]
     invoices, lines = [], []
     current = None
     for (
@@ -116,6 +118,7 @@ def raw_invoicing(path: Path, today: str) -> tuple[int, int]:
         product_id,
         sku,
         description,
+        unit,
         qty,
         price,
         discount,
@@ -124,8 +127,9 @@ def raw_invoicing(path: Path, today: str) -> tuple[int, int]:
         tax,
     ) in connection.execute(
         "SELECT o.id, o.customer_id, c.terms_days, l.id, l.product_id, p.sku, l.description, "
-        "l.qty - l.qty_invoiced, l.unit_price, l.discount, l.tax_rate, l.net - l.net_invoiced, "
-        "l.tax - l.tax_invoiced FROM order_line l JOIN sales_order o ON o.id = l.order_id "
+        "l.unit, l.qty - l.qty_invoiced, l.unit_price, l.discount, l.tax_rate, "
+        "l.net - l.net_invoiced, l.tax - l.tax_invoiced "
+        "FROM order_line l JOIN sales_order o ON o.id = l.order_id "
         "JOIN customer c ON c.id = o.customer_id JOIN product p ON p.id = l.product_id "
         "WHERE o.status = 'confirmed' AND l.qty > l.qty_invoiced ORDER BY o.id, l.position"
     ):
@@ -147,7 +151,7 @@ def raw_invoicing(path: Path, today: str) -> tuple[int, int]:
         line_id += 1
         lines.append(
             (line_id, invoice_id, ol_id, position, product_id, sku, description, qty, price)
-            + (discount, rate, net, tax, 0, 0, 0)
+            + (discount, rate, net, tax, 0, 0, 0, unit)
         )
         current[6] += net
         current[7] += tax
@@ -155,7 +159,7 @@ def raw_invoicing(path: Path, today: str) -> tuple[int, int]:
         benchlib.ledger_gen.INSERTS["invoice"],
         [
             (i, number, o, c, day.isoformat(), (day + timedelta(days=terms)).isoformat())
-            + (net, tax, net + tax, 0, 0, moment)
+            + (net, tax, net + tax, 0, 0, moment, parties, parties)
             for i, number, o, c, day, terms, net, tax in invoices
         ],
     )
