@@ -50,6 +50,7 @@ from ordercli.services.inventory.catalog import get_product, service_ids
 from ordercli.services.inventory.levels import allocate_stock, lock_product, lock_products, reserve
 from ordercli.services.parties.billing_agreements import agreement_for_order
 from ordercli.services.parties.customers import get_customer, lock_customer, open_invoice_total
+from ordercli.services.sales.line_refs import find_line
 from ordercli.services.sales.pricing import price_line, reprice, totals
 
 PAST_TENSE = {"invoice": "invoiced", "ship": "shipped"}
@@ -179,28 +180,6 @@ def _check_editable(order: SalesOrder, action: str) -> None:
         raise RuleViolation(f"cannot {action} on {order.number}: {refused}")
 
 
-def _find_line(lines: list[OrderLine], order: SalesOrder, ref: str, session: Session) -> OrderLine:
-    """A line by its number (1, 2, …) or by SKU when that SKU is on one line only."""
-    ref = (ref or "").strip()
-    if not ref:
-        raise InvalidInput("line is empty (give its number or SKU)")
-    if ref.isascii() and ref.isdecimal():
-        for line in lines:
-            if line.position == int(ref):
-                return line
-        raise NotFound(f"{order.number} has no line {ref}")
-    product = get_product(session=session, sku=ref)
-    matching = [line for line in lines if line.product_id == product.id]
-    if not matching:
-        raise NotFound(f"{order.number} has no line for {product.sku}")
-    if len(matching) > 1:
-        positions = ", ".join(str(line.position) for line in matching)
-        raise InvalidInput(
-            f"{product.sku} is on lines {positions} of {order.number}; give the line number"
-        )
-    return matching[0]
-
-
 def add_order_line(
     *,
     session: Session,
@@ -290,7 +269,7 @@ def edit_order_line(
     if qty is None and price is None and discount is None:
         raise InvalidInput("nothing to change: give --qty, --price or --discount")
     lines = order_lines(session=session, order=order)
-    line = _find_line(lines, order, line_ref, session)
+    line = find_line(session, order.number, lines, line_ref)
     total_before = line.net + line.tax
     product = lock_product(session, line.product_id)
     digits = minor_digits(session)
@@ -377,7 +356,7 @@ def remove_order_line(*, session: Session, number: str, line_ref: str) -> OrderL
     order = get_order(session=session, number=number, for_update=True)
     _check_editable(order, "remove a line")
     lines = order_lines(session=session, order=order)
-    line = _find_line(lines, order, line_ref, session)
+    line = find_line(session, order.number, lines, line_ref)
     product = lock_product(session, line.product_id)
     if line.qty_invoiced or line.qty_shipped:
         raise RuleViolation(

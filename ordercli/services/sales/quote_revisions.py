@@ -22,11 +22,11 @@ from ordercli.books.clock import now, today
 from ordercli.books.events import record_event
 from ordercli.books.numbering import next_number
 from ordercli.books.settings import minor_digits
-from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
+from ordercli.domain.errors import InvalidInput, RuleViolation
 from ordercli.domain.money import pct_to_db, qty_from_db, qty_to_db, to_minor
 from ordercli.domain.states import QUOTE_OPEN, QuoteStatus
 from ordercli.models import Customer, Product, Quote, QuoteLine
-from ordercli.services.inventory.catalog import get_product
+from ordercli.services.sales.line_refs import find_line
 from ordercli.services.sales.pricing import reprice, totals
 from ordercli.services.sales.quoting import (
     MAX_VALID_DAYS,
@@ -40,29 +40,6 @@ from ordercli.services.sales.quoting import (
 )
 
 # --- a draft's lines ---------------------------------------------------------------
-
-
-def _find_line(session: Session, quote: Quote, lines: list[QuoteLine], ref: str) -> QuoteLine:
-    """A line by its number (1, 2, …) or by SKU when that SKU is on one line only
-    (as ``order edit-line`` names them)."""
-    ref = (ref or "").strip()
-    if not ref:
-        raise InvalidInput("line is empty (give its number or SKU)")
-    if ref.isascii() and ref.isdecimal():
-        for line in lines:
-            if line.position == int(ref):
-                return line
-        raise NotFound(f"{quote.number} has no line {ref}")
-    product = get_product(session=session, sku=ref)
-    matching = [line for line in lines if line.product_id == product.id]
-    if not matching:
-        raise NotFound(f"{quote.number} has no line for {product.sku}")
-    if len(matching) > 1:
-        positions = ", ".join(str(line.position) for line in matching)
-        raise InvalidInput(
-            f"{product.sku} is on lines {positions} of {quote.number}; give the line number"
-        )
-    return matching[0]
 
 
 def _sku(session: Session, product_id: int) -> str:
@@ -86,7 +63,7 @@ def edit_quote_line(
     if qty is None and price is None and discount is None:
         raise InvalidInput("nothing to change: give --qty, --price or --discount")
     lines = quote_lines(session=session, quote=quote)
-    line = _find_line(session, quote, lines, line_ref)
+    line = find_line(session, quote.number, lines, line_ref)
     digits = minor_digits(session)
     changes = []
     if qty is not None:
@@ -124,7 +101,7 @@ def remove_quote_line(*, session: Session, number: str, line_ref: str) -> QuoteL
     quote = get_quote(session=session, number=number, for_update=True)
     check_draft(session, quote, "remove a line from")
     lines = quote_lines(session=session, quote=quote)
-    line = _find_line(session, quote, lines, line_ref)
+    line = find_line(session, quote.number, lines, line_ref)
     session.delete(line)
     quote.subtotal, quote.tax, quote.total = totals([ln for ln in lines if ln.id != line.id])
     session.add(quote)
