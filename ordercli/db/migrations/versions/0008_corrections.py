@@ -231,7 +231,7 @@ def _reversal_tables() -> None:
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("void_date", sa.Date(), nullable=False),
         sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("chain_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.CheckConstraint("amount > 0", name=op.f("ck_payment_void_amount_positive")),
         sa.ForeignKeyConstraint(
@@ -256,7 +256,7 @@ def _reversal_tables() -> None:
         sa.Column("customer_id", sa.Integer(), nullable=False),
         sa.Column("reversal_date", sa.Date(), nullable=False),
         sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("chain_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["customer_id"],
