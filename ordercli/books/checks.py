@@ -344,8 +344,11 @@ CHECKS = [
         "short-closed quantities are on closed orders and neither invoiced nor shipped",
         "SELECT o.number, l.position, l.qty, l.qty_closed, l.qty_invoiced, l.qty_shipped, "
         "o.close_reason FROM order_line l JOIN sales_order o ON o.id = l.order_id "
+        # A short-closed order can still be cancelled once nothing on it stands invoiced
+        # or shipped (its shipments reversed, its invoices cancelled): the closed rest
+        # stays on record.
         "WHERE l.qty_closed < 0 OR (l.qty_closed > 0 AND (o.close_reason IS NULL "
-        "OR o.status NOT IN ('confirmed', 'on_hold', 'completed') "
+        "OR o.status NOT IN ('confirmed', 'on_hold', 'completed', 'cancelled') "
         "OR l.qty_closed + l.qty_invoiced > l.qty "
         "OR l.qty_closed + l.qty_cancelled + l.qty_shipped > l.qty))",
         lambda m, number, pos, qty, closed, inv, ship, reason: (

@@ -16,7 +16,14 @@ from ordercli.domain.errors import InvalidInput, RuleViolation
 from ordercli.models import OrderLine, SalesOrder
 from ordercli.reports import order_story
 from ordercli.services.parties import customers
-from ordercli.services.sales import closing, fulfilment, invoicing, ordering, picking
+from ordercli.services.sales import (
+    closing,
+    fulfilment,
+    invoicing,
+    ordering,
+    picking,
+    shipment_reversal,
+)
 from ordercli.services.settlement import credit_memos, payments
 from tests.services.conftest import dec
 
@@ -496,3 +503,23 @@ def test_closed_quantities_are_not_picked_or_waiting(make_order, ship, invoice, 
     with uow(write=False) as session:
         picks = picking.pick_list(session=session)
     assert [(line["sku"], line["qty"]) for line in picks["lines"]] == [("DESK-OAK", 6)]
+
+
+def test_a_short_closed_order_whose_shipment_was_reversed_can_be_cancelled(
+    make_order, ship, close, uow, order_state, stock_of, ledger_ok
+):
+    """Found by the corrections machine: once its only shipment is reversed, nothing on a
+    short-closed order stands invoiced or shipped, so it may be cancelled (rule 7); the
+    closed rest stays on record and `check` accepts it."""
+    number = make_order("ACME", [("DESK-OAK", "2"), ("INSTALL", "1")])
+    shipment = ship(number, ("DESK-OAK", "2"))
+    close(number)
+    with uow() as session:
+        shipment_reversal.reverse_shipment(session=session, number=shipment, reason="scanned twice")
+    with uow() as session:
+        ordering.cancel_order(session=session, number=number)
+    state = order_state(number)
+    assert state["status"] == "cancelled"
+    assert [line["qty_closed"] for line in state["lines"]] == [Decimal(0), Decimal(1)]
+    assert stock_of("DESK-OAK") == (Decimal(12), Decimal(0))
+    ledger_ok()
