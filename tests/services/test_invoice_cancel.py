@@ -147,3 +147,16 @@ def test_refusals_change_nothing(mixed, uow, refused, ledger_ok):
     )
     assert error.hint == f"`ordercli credit-memo create {number}` credits what is left"
     ledger_ok()
+
+
+def test_a_cancelled_invoice_is_not_cancelled_again(mixed, uow, refused, ledger_ok):
+    _, number = mixed
+    with uow() as session:
+        credit_memos.cancel_invoice(session=session, invoice_number=number, reason="oops")
+    error = refused(
+        RuleViolation,
+        f"cannot cancel {number}: it is already fully credited by CM-00001",
+        lambda s: credit_memos.cancel_invoice(session=s, invoice_number=number, reason="again"),
+    )
+    assert error.hint is None  # nothing is left to credit
+    ledger_ok()

@@ -477,9 +477,14 @@ def _check_not_credited(session: Session, invoice: Invoice) -> None:
         .order_by(col(CreditMemo.id))
     ).all()
     if memos:
+        left = invoice.credited < invoice.total
         raise RuleViolation(
-            f"cannot cancel {invoice.number}: it is already credited by {', '.join(memos)}",
-            hint=f"`ordercli credit-memo create {invoice.number}` credits what is left",
+            f"cannot cancel {invoice.number}: it is already "
+            + ("" if left else "fully ")
+            + f"credited by {', '.join(memos)}",
+            hint=f"`ordercli credit-memo create {invoice.number}` credits what is left"
+            if left
+            else None,
         )
 
 
