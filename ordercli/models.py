@@ -88,6 +88,49 @@ class Customer(SQLModel, table=True):
     credit_limit: int | None = Field(default=None, sa_type=BigInteger)
     active: bool = True
     created_at: datetime
+    # The price list the customer buys from (SPEC rule 19); None: the products' prices.
+    price_list_id: int | None = Field(default=None, foreign_key="price_list.id", index=True)
+
+
+class PriceList(SQLModel, table=True):
+    """A named list of prices (``RETAIL``, ``TRADE``, ``ACME-CONTRACT``) that customers buy from.
+
+    A gross list holds prices including tax (rule 19): documents priced from it
+    take tax out of the price instead of adding it."""
+
+    __tablename__ = "price_list"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    gross: bool = False
+    created_at: datetime
+
+
+class PriceListPrice(SQLModel, table=True):
+    """One price of a product on a list: from a quantity on (a break), within dates.
+
+    Two prices of the same product, list and quantity never hold on the same day
+    (the services refuse an overlap; ``check`` proves it)."""
+
+    __tablename__ = "price_list_price"
+    __table_args__ = (
+        CheckConstraint("unit_price > 0", name="price_positive"),
+        CheckConstraint("min_qty >= 1000", name="min_qty_at_least_one"),
+        CheckConstraint(
+            "valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from",
+            name="dates_in_order",
+        ),
+        Index("ix_price_list_price_list_product", "price_list_id", "product_id", "min_qty"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    price_list_id: int = Field(foreign_key="price_list.id")
+    product_id: int = Field(foreign_key="product.id", index=True)
+    # Thousandths, like every quantity: 1000 is "from 1 on".
+    min_qty: int = Field(default=1000, sa_type=BigInteger)
+    unit_price: int = Field(sa_type=BigInteger)
+    # Inclusive; None is open-ended.
+    valid_from: date | None = None
+    valid_to: date | None = None
+    created_at: datetime
 
 
 class Product(SQLModel, table=True):
@@ -162,6 +205,12 @@ class Quote(SQLModel, table=True):
     revision_of_id: int | None = Field(default=None, foreign_key="quote.id", unique=True)
     # The quote this one was copied from (``quote copy``), if any.
     copied_from_id: int | None = Field(default=None, foreign_key="quote.id", index=True)
+    # Prices include tax (rule 19): the lines' prices are gross and tax is taken out.
+    prices_include_tax: bool = False
+    # A discount on the whole document, at most one of the two; spread over its lines
+    # (``domain.money.spread_discount``), each line keeping its share in ``doc_discount``.
+    discount_pct: int | None = Field(default=None, sa_type=BigInteger)
+    discount_amount: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class QuoteLine(SQLModel, table=True):
@@ -184,6 +233,14 @@ class QuoteLine(SQLModel, table=True):
     tax_rate: int = Field(default=0, sa_type=BigInteger)
     net: int = Field(sa_type=BigInteger)
     tax: int = Field(sa_type=BigInteger)
+    # Where the price came from (rule 19): ``manual`` (typed), ``list`` or ``break`` (a
+    # price list, named by ``price_list_id``) or ``product``; None on lines written
+    # before ordercli recorded it.
+    price_source: str | None = Field(default=None, max_length=8)
+    price_list_id: int | None = Field(default=None, foreign_key="price_list.id")
+    # This line's share of the document discount, in minor units, taken off its net
+    # (or off its gross amount when prices include tax).
+    doc_discount: int = Field(default=0, sa_type=BigInteger)
 
 
 class QuoteNote(SQLModel, table=True):
@@ -218,6 +275,12 @@ class SalesOrder(SQLModel, table=True):
     status_before_hold: str | None = None
     # Set while the rest of the order is short-closed (``order close --reason``).
     close_reason: str | None = None
+    # Prices include tax (rule 19): the lines' prices are gross and tax is taken out.
+    prices_include_tax: bool = False
+    # A discount on the whole document, at most one of the two; spread over its lines
+    # (``domain.money.spread_discount``), each line keeping its share in ``doc_discount``.
+    discount_pct: int | None = Field(default=None, sa_type=BigInteger)
+    discount_amount: int | None = Field(default=None, sa_type=BigInteger)
     order_date: date = Field(index=True)
     confirmed_at: datetime | None = None
     subtotal: int = Field(default=0, sa_type=BigInteger)
@@ -299,6 +362,14 @@ class OrderLine(SQLModel, table=True):
     net_invoiced: int = Field(default=0, sa_type=BigInteger)
     tax_invoiced: int = Field(default=0, sa_type=BigInteger)
     last_state_change: datetime
+    # Where the price came from (rule 19): ``manual`` (typed), ``list`` or ``break`` (a
+    # price list, named by ``price_list_id``) or ``product``; None on lines written
+    # before ordercli recorded it.
+    price_source: str | None = Field(default=None, max_length=8)
+    price_list_id: int | None = Field(default=None, foreign_key="price_list.id")
+    # This line's share of the document discount, in minor units, taken off its net
+    # (or off its gross amount when prices include tax).
+    doc_discount: int = Field(default=0, sa_type=BigInteger)
 
 
 class Invoice(SQLModel, table=True):
@@ -325,6 +396,8 @@ class Invoice(SQLModel, table=True):
     buyer_id: int = Field(foreign_key="party_snapshot.id")
     # SHA-256 chaining this document to the previous one of its kind (books/integrity.py).
     chain_hash: str | None = Field(default=None, max_length=64)
+    # Its order's prices include tax (rule 19): unit prices are gross.
+    prices_include_tax: bool = False
 
 
 class InvoiceLine(SQLModel, table=True):
@@ -359,6 +432,9 @@ class InvoiceLine(SQLModel, table=True):
     qty_credited: int = Field(default=0, sa_type=BigInteger)
     net_credited: int = Field(default=0, sa_type=BigInteger)
     tax_credited: int = Field(default=0, sa_type=BigInteger)
+    # This portion's share of the order's document discount (minor units), already
+    # taken off ``net`` (or off the gross amount when prices include tax).
+    doc_discount: int = Field(default=0, sa_type=BigInteger)
 
 
 class Shipment(SQLModel, table=True):
@@ -507,6 +583,10 @@ class CreditMemo(SQLModel, table=True):
     reason: str | None = None
     # Issued by ``invoice cancel``: the whole invoice, billed in error.
     cancels_invoice: bool = False
+    # Issued by ``rebate settle``: a price-only credit of a volume rebate.
+    rebate_settlement_id: int | None = Field(
+        default=None, foreign_key="rebate_settlement.id", index=True
+    )
     created_at: datetime
     # Seller and buyer as they were when the document was issued (rule 4).
     seller_id: int = Field(foreign_key="party_snapshot.id")
@@ -538,6 +618,64 @@ class CreditMemoLine(SQLModel, table=True):
     tax_rate: int = Field(sa_type=BigInteger)
     net: int = Field(sa_type=BigInteger)
     tax: int = Field(sa_type=BigInteger)
+
+
+class RebateAgreement(SQLModel, table=True):
+    """A customer's volume rebate: per period, the rate of the highest tier its net
+    sales reach, on all of them (SPEC ``rebate``)."""
+
+    __tablename__ = "rebate_agreement"
+    __table_args__ = (
+        CheckConstraint("period IN ('month', 'quarter', 'year')", name="period_known"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    period: str = Field(max_length=7)
+    # First day it counts sales from; periods before it are never settled under it.
+    valid_from: date
+    # Set when ended (``rebate end``): periods starting after it are not settled.
+    valid_to: date | None = None
+    created_at: datetime
+
+
+class RebateTier(SQLModel, table=True):
+    __tablename__ = "rebate_tier"
+    __table_args__ = (
+        CheckConstraint("threshold >= 0", name="threshold_not_negative"),
+        CheckConstraint("rate > 0 AND rate <= 1000000", name="rate_within"),
+        UniqueConstraint("agreement_id", "threshold", name="uq_rebate_tier_threshold"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    agreement_id: int = Field(foreign_key="rebate_agreement.id")
+    # Net sales (minor units) above which the rate holds.
+    threshold: int = Field(sa_type=BigInteger)
+    rate: int = Field(sa_type=BigInteger)
+
+
+class RebateSettlement(SQLModel, table=True):
+    """One customer's rebate for one period, settled once (the unique key holds that
+    even for two processes at once); its credit memos name it."""
+
+    __tablename__ = "rebate_settlement"
+    __table_args__ = (
+        UniqueConstraint("agreement_id", "period", name="uq_rebate_settlement_period"),
+        CheckConstraint("net_sales >= 0 AND amount >= 0", name="not_negative"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)
+    agreement_id: int = Field(foreign_key="rebate_agreement.id")
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    # ``2026-Q4``, ``2026-11`` or ``2026``.
+    period: str = Field(max_length=7)
+    period_start: date
+    period_end: date
+    net_sales: int = Field(sa_type=BigInteger)
+    # The tier's rate reached (0 when none was) and the rebate credited, net of tax.
+    rate: int = Field(default=0, sa_type=BigInteger)
+    amount: int = Field(sa_type=BigInteger)
+    settle_date: date = Field(index=True)
+    created_at: datetime
 
 
 class Refund(SQLModel, table=True):

@@ -32,7 +32,15 @@ from ordercli.domain.money import from_minor
 from ordercli.domain.text import clean_text
 from ordercli.models import Account, JournalEntry, JournalLine
 
-ROLES = ("cash", "receivable", "sales_tax", "customer_credit", "revenue", "refunds")
+ROLES = (
+    "cash",
+    "receivable",
+    "sales_tax",
+    "customer_credit",
+    "revenue",
+    "refunds",
+    "rebates",
+)
 
 
 class Posting(NamedTuple):

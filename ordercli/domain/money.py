@@ -8,7 +8,11 @@ hours and kilograms work, held in the database as thousandths. Percentages
 Rounding happens in exactly one place, ``round_money``: half-up to the minor
 unit, never banker's rounding and never through a float. A line's net is
 ``qty × unit_price × (1 − discount/100)`` rounded; its tax is ``net × rate/100``
-rounded; document totals are sums of rounded lines.
+rounded; document totals are sums of rounded lines. A line whose price includes
+tax (rule 19) rounds its gross amount the same way and takes the net out of it:
+net = gross ÷ (1 + rate/100) rounded, tax = gross − net. A document discount is
+spread over the lines as shares of minor units (``spread_discount``), each taken
+off its line's rounded amount.
 """
 
 from __future__ import annotations
@@ -140,22 +144,111 @@ def line_tax(net: Decimal, tax_rate: Decimal, minor_digits: int = DEFAULT_MINOR_
         return round_money(net * tax_rate / HUNDRED, minor_digits)
 
 
+def net_of_gross(gross: Decimal, tax_rate: Decimal, minor_digits: int = DEFAULT_MINOR_DIGITS):
+    """Net and tax of an amount that includes tax (rule 19): net = gross ÷ (1 + rate),
+    rounded half-up; tax = gross − net, so the two always add up to the gross."""
+    with localcontext() as ctx:
+        ctx.prec = EXACT_PRECISION
+        net = round_money(gross * HUNDRED / (HUNDRED + tax_rate), minor_digits)
+    return net, gross - net
+
+
+def line_amounts(
+    qty: Decimal,
+    unit_price: Decimal,
+    discount_pct: Decimal,
+    tax_rate: Decimal,
+    *,
+    gross: bool = False,
+    doc_discount: Decimal = ZERO,
+    minor_digits: int = DEFAULT_MINOR_DIGITS,
+) -> tuple[Decimal, Decimal]:
+    """Net and tax of a line: rule 10, with a share of the document discount taken off
+    the line's rounded amount, and rule 19 when its price includes tax.
+
+    The line's amount is ``qty × unit_price × (1 − discount/100)`` rounded half-up,
+    less ``doc_discount``. Net prices: that is the net, and tax = net × rate rounded.
+    Gross prices: that is the gross, net = gross ÷ (1 + rate) rounded, tax the rest.
+    """
+    amount = line_net(qty, unit_price, discount_pct, minor_digits) - doc_discount
+    if gross:
+        return net_of_gross(amount, tax_rate, minor_digits)
+    return amount, line_tax(amount, tax_rate, minor_digits)
+
+
+def share_of(amount: Decimal, part: Decimal, whole: Decimal, minor_digits: int) -> Decimal:
+    """``amount × part / whole`` rounded half-up: a portion's share of a line's
+    document discount, in proportion to its quantity."""
+    if not whole or not amount:
+        return ZERO
+    with localcontext() as ctx:
+        ctx.prec = EXACT_PRECISION
+        return round_money(amount * part / whole, minor_digits)
+
+
+def spread_discount(
+    amounts: list[int], *, pct: int | None = None, amount: int | None = None
+) -> list[int]:
+    """Each line's share (minor units) of a document discount, given the lines' own
+    rounded amounts before it (minor units) and the discount as a percentage
+    (ten-thousandths of a percent) or an amount (minor units).
+
+    A percentage is taken from each line and rounded half-up there, like tax. An
+    amount is spread in proportion to the lines' amounts: each share rounded down,
+    and the cents left over go one each to the lines with the largest remainders
+    (the earlier line first on a tie), so the shares add up to the amount exactly.
+    No share is ever more than its line's amount.
+    """
+    if pct is not None:
+        return [(2 * a * pct + PCT_WHOLE) // (2 * PCT_WHOLE) for a in amounts]
+    if not amount:
+        return [0] * len(amounts)
+    whole = sum(amounts)
+    if amount > whole:
+        raise InvalidInput(f"a discount of {amount} minor units is more than the lines' {whole}")
+    shares = [a * amount // whole for a in amounts]
+    remainders = sorted(range(len(amounts)), key=lambda i: (-(amounts[i] * amount % whole), i))
+    for i in remainders[: amount - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
 # 100 % in the database's ten-thousandths of a percent.
 PCT_WHOLE = 100 * PCT_SCALE
 
 
-def line_amounts_units(qty: int, unit_price: int, discount: int, tax_rate: int) -> tuple[int, int]:
+def line_amounts_units(
+    qty: int, unit_price: int, discount: int, tax_rate: int, gross: bool = False
+) -> tuple[int, int]:
     """Net and tax of a line straight from database units (thousandths of a unit,
     minor units, ten-thousandths of a percent), rounded half-up.
 
-    Exactly ``line_net`` and ``line_tax`` in integer arithmetic, for bulk work
-    (imports) where building Decimals for every line would dominate the time.
+    Exactly ``line_amounts`` (without a document discount) in integer arithmetic,
+    for bulk work (imports) where building Decimals for every line would dominate
+    the time.
     """
     numerator = qty * unit_price * (PCT_WHOLE - discount)
     denominator = QTY_SCALE * PCT_WHOLE
-    net = (2 * numerator + denominator) // (2 * denominator)
-    tax = (2 * net * tax_rate + PCT_WHOLE) // (2 * PCT_WHOLE)
-    return net, tax
+    amount = (2 * numerator + denominator) // (2 * denominator)
+    if gross:
+        divisor = PCT_WHOLE + tax_rate
+        net = (2 * amount * PCT_WHOLE + divisor) // (2 * divisor)
+        return net, amount - net
+    tax = (2 * amount * tax_rate + PCT_WHOLE) // (2 * PCT_WHOLE)
+    return amount, tax
+
+
+def gross_price_units(unit_price: int, tax_rate: int) -> int:
+    """A net unit price (minor units) with tax added, rounded half-up: a product's
+    own price on a document whose prices include tax."""
+    return (2 * unit_price * (PCT_WHOLE + tax_rate) + PCT_WHOLE) // (2 * PCT_WHOLE)
+
+
+def net_price_units(unit_price: int, tax_rate: int) -> int:
+    """A gross unit price (minor units) with tax taken out, rounded half-up: a price
+    from a gross list on a document whose prices do not include tax."""
+    divisor = PCT_WHOLE + tax_rate
+    return (2 * unit_price * PCT_WHOLE + divisor) // (2 * divisor)
 
 
 # Conversions to and from the integer columns of the database.
@@ -240,21 +333,33 @@ def portion_amounts(
     net_left: Decimal,
     tax_left: Decimal,
     completes: bool,
+    gross: bool = False,
+    doc_discount: Decimal = ZERO,
     minor_digits: int = DEFAULT_MINOR_DIGITS,
 ) -> tuple[Decimal, Decimal]:
     """Net and tax of invoicing ``qty`` more of an order line.
 
-    Every portion follows rule 10 on its own: net = ``line_net(qty)``, tax =
-    ``line_tax(net)``. The portion that completes the line takes exactly what is
-    left of the order line's own rounded net and tax (``net_left``, ``tax_left``),
-    the way the last credit memo of a line does (rule 14), so a line's invoices
-    always add up to the order line to the cent, however it is split. No
-    portion ever takes more than is left, so none is ever negative.
+    Every portion follows rules 10 and 19 on its own (``line_amounts``), with
+    ``doc_discount`` the portion's share of the line's document discount. The
+    portion that completes the line takes exactly what is left of the order line's
+    own rounded net and tax (``net_left``, ``tax_left``), the way the last credit
+    memo of a line does (rule 14), so a line's invoices always add up to the order
+    line to the cent, however it is split. No portion ever takes more than is left,
+    so none is ever negative.
     """
     if completes:
         return net_left, tax_left
-    net = min(line_net(qty, unit_price, discount_pct, minor_digits), net_left)
-    tax = min(line_tax(net, tax_rate, minor_digits), tax_left)
+    net, tax = line_amounts(
+        qty,
+        unit_price,
+        discount_pct,
+        tax_rate,
+        gross=gross,
+        doc_discount=doc_discount,
+        minor_digits=minor_digits,
+    )
+    net = max(min(net, net_left), ZERO)
+    tax = max(min(tax, tax_left), ZERO)
     return net, tax
 
 
@@ -267,11 +372,14 @@ def portion_units(
     net_left: int,
     tax_left: int,
     completes: bool,
+    gross: bool = False,
+    doc_discount: int = 0,
     minor_digits: int = DEFAULT_MINOR_DIGITS,
 ) -> tuple[int, int]:
     """``portion_amounts`` on the ledger's integer units (quantity, price, percentages and
     what is left as stored): the net and tax of a portion, in minor units. The portion
-    that completes its line takes what is left, with no arithmetic at all."""
+    that completes its line takes what is left, with no arithmetic at all.
+    ``doc_discount`` is the portion's share of the document discount (``share_of``)."""
     if completes:
         return net_left, tax_left
     net, tax = portion_amounts(
@@ -282,6 +390,15 @@ def portion_units(
         net_left=from_minor(net_left, minor_digits),
         tax_left=from_minor(tax_left, minor_digits),
         completes=False,
+        gross=gross,
+        doc_discount=from_minor(doc_discount, minor_digits),
         minor_digits=minor_digits,
     )
     return to_minor(net, minor_digits), to_minor(tax, minor_digits)
+
+
+def share_units(amount: int, part: int, whole: int) -> int:
+    """``share_of`` on integer units: ``amount × part / whole`` rounded half-up."""
+    if not whole or not amount:
+        return 0
+    return (2 * amount * part + whole) // (2 * whole)

@@ -163,6 +163,7 @@ def test_the_trial_balance_after_everything(everything):
         "customer_credit": D(0),
         "revenue": D("-1116.90"),
         "refunds": D("538.95"),
+        "rebates": D(0),
     }
 
 

@@ -131,6 +131,8 @@ def test_every_row_survives_the_upgrade(upgraded, old_copy, before):
     assert sorted(r[0] for r in now if r not in rows) == [
         "billing_agreement",
         "payment_void",
+        "rebate_agreement",
+        "rebate_settlement",
         "refund",
         "shipment_reversal",
     ]
@@ -145,6 +147,7 @@ def test_old_invoices_get_their_journal_entries(upgraded, ledger_ok):
         "customer_credit": D(0),
         "revenue": D("-3895.70"),
         "refunds": D(0),
+        "rebates": D(0),
     }
     with unit_of_work(upgraded, write=False) as session:
         sources = session.connection().execute(

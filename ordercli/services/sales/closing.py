@@ -142,7 +142,7 @@ def reopen_order(
             hint=f"`ordercli order close {order.number} --reason TEXT` short-closes the rest",
         )
     digits = minor_digits(session)
-    added = sum(_reopened_value(ln, digits) for ln in reopening)
+    added = sum(_reopened_value(ln, digits, order.prices_include_tax) for ln in reopening)
     customer = session.get(Customer, order.customer_id)
     assert customer is not None  # customers are never deleted
     check_credit(
@@ -184,9 +184,9 @@ def reopen_order(
     return order
 
 
-def _reopened_value(line: OrderLine, digits: int) -> int:
+def _reopened_value(line: OrderLine, digits: int, gross: bool) -> int:
     """How much more is left to invoice on a line once its closed quantity is back."""
-    net, tax = unbilled_units(line, digits)
+    net, tax = unbilled_units(line, digits, gross=gross)
     return line.net + line.tax - line.net_invoiced - line.tax_invoiced - net - tax
 
 

@@ -43,7 +43,7 @@ from ordercli.books.numbering import next_numbers
 from ordercli.books.settings import minor_digits
 from ordercli.db.bulk import bulk_insert
 from ordercli.db.lookup import chunks
-from ordercli.domain.money import from_minor, portion_units
+from ordercli.domain.money import from_minor, portion_units, share_units
 from ordercli.domain.states import OrderStatus, completed_because, line_finished
 from ordercli.models import Customer, Invoice, InvoiceLine, OrderLine, Product, SalesOrder
 from ordercli.services.parties.snapshots import freeze_parties
@@ -91,6 +91,7 @@ class _Draft:
     customer_code: str
     terms_days: int
     order_date: date
+    gross: bool  # its prices include tax (rule 19)
     lines: list[dict] = field(default_factory=list)
     finished: list[int] = field(default_factory=list)  # order lines invoiced to the end
     partial: list[dict] = field(default_factory=list)  # lines invoiced in part
@@ -164,6 +165,8 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
                 col(OrderLine.tax_rate),
                 col(OrderLine.net) - OrderLine.net_invoiced,
                 col(OrderLine.tax) - OrderLine.tax_invoiced,
+                col(OrderLine.doc_discount),
+                col(SalesOrder.prices_include_tax),
             )
             .join(SalesOrder, col(SalesOrder.id) == OrderLine.order_id)
             .join(Customer, col(Customer.id) == SalesOrder.customer_id)
@@ -199,12 +202,14 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
         tax_rate,
         net_left,
         tax_left,
+        doc_discount,
+        gross,
     ) in rows:
         assert line_id is not None  # a primary key
         draft = by_order.get(order_id)
         if draft is None:
             draft = by_order[order_id] = _Draft(
-                order_id, order_number, customer_id, code, terms, order_date
+                order_id, order_number, customer_id, code, terms, order_date, bool(gross)
             )
         open_qty = ordered - closed - invoiced
         qty = open_qty if portions is None else min(portions.get(line_id, 0), open_qty)
@@ -221,6 +226,7 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
             draft.takes_all_open = False
         if qty <= 0:
             continue
+        share = share_units(doc_discount, qty, ordered)
         net, tax = portion_units(
             qty=qty,
             unit_price=unit_price,
@@ -229,6 +235,8 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
             net_left=net_left,
             tax_left=tax_left,
             completes=qty == open_qty and not closed,
+            gross=draft.gross,
+            doc_discount=share,
             minor_digits=run.digits,
         )
         line = {
@@ -244,6 +252,7 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
             "tax_rate": tax_rate,
             "net": net,
             "tax": tax,
+            "doc_discount": share,
         }
         draft.lines.append(line)
         if qty == open_qty and not closed:
@@ -310,6 +319,7 @@ def _issue(run: _Run, drafts: list[_Draft]) -> list[int]:
             "credited": 0,
             "created_at": run.moment,
             "chain_hash": [h["chain_hash"] for h in headers],
+            "prices_include_tax": [draft.gross for draft in drafts],
             "seller_id": seller_id,
             "buyer_id": [buyer_ids[draft.customer_id] for draft in drafts],
         },

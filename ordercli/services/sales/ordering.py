@@ -29,6 +29,7 @@ from ordercli.domain.money import (
     portion_units,
     qty_from_db,
     qty_to_db,
+    share_units,
     to_minor,
 )
 from ordercli.domain.states import (
@@ -51,7 +52,16 @@ from ordercli.services.inventory.levels import allocate_stock, lock_product, loc
 from ordercli.services.parties.billing_agreements import agreement_for_order
 from ordercli.services.parties.customers import get_customer, lock_customer, open_invoice_total
 from ordercli.services.sales.line_refs import find_line
-from ordercli.services.sales.pricing import price_line, reprice, totals
+from ordercli.services.sales.pricing import (
+    MANUAL,
+    gross_by_default,
+    list_price_for,
+    price_again,
+    price_line,
+    settle_line_amounts,
+    spread_document_discount,
+    totals,
+)
 
 PAST_TENSE = {"invoice": "invoiced", "ship": "shipped"}
 
@@ -126,8 +136,12 @@ def new_order(
     quote_id: int | None = None,
     source: str | None = None,
     billing_agreement: str | None = None,
+    prices_include_tax: bool | None = None,
 ) -> SalesOrder:
-    """Open a draft order (rule 1: an active customer's; rule 17: their active agreement)."""
+    """Open a draft order (rule 1: an active customer's; rule 17: their active agreement).
+
+    Its prices include tax when ``prices_include_tax`` says so, or by default when the
+    customer buys from a gross price list (rule 19)."""
     customer = get_customer(session=session, code=customer_code)
     if not customer.active:
         raise RuleViolation(
@@ -151,6 +165,11 @@ def new_order(
         billing_agreement_id=agreement.id if agreement else None,
         status=OrderStatus.DRAFT,
         order_date=order_date,
+        prices_include_tax=(
+            gross_by_default(session, customer.price_list_id)
+            if prices_include_tax is None
+            else prices_include_tax
+        ),
         created_at=now(),
     )
     session.add(order)
@@ -170,6 +189,10 @@ def new_order(
 
 
 def _refresh_totals(session: Session, order: SalesOrder, lines: list[OrderLine]) -> None:
+    """Spread the order's discount over its lines again, and add them up."""
+    if order.discount_pct or order.discount_amount:
+        spread_document_discount(order, lines, minor_digits=minor_digits(session))
+        session.add_all(lines)
     order.subtotal, order.tax, order.total = totals(lines)
     session.add(order)
 
@@ -195,16 +218,28 @@ def add_order_line(
     _check_editable(order, "add a line")
     override_credit = clean_text(override_credit, what="override reason")
     product = get_product(session=session, sku=sku, for_update=True)
+    customer = session.get(Customer, order.customer_id)
+    assert customer is not None and product.id is not None  # stored rows
     priced = price_line(
         product=product,
         qty=qty,
         unit_price=price,
         discount_pct=discount,
         tax_rate=tax_rate,
+        listed=None
+        if price is not None
+        else list_price_for(
+            session,
+            price_list_id=customer.price_list_id,
+            product_id=product.id,
+            qty=qty_to_db(qty),
+            on=order.order_date,
+        ),
+        gross=order.prices_include_tax,
         minor_digits=minor_digits(session),
     )
     lines = order_lines(session=session, order=order)
-    assert order.id is not None and product.id is not None  # stored rows
+    assert order.id is not None  # a stored row
     line = OrderLine(
         order_id=order.id,
         position=max((ln.position for ln in lines), default=0) + 1,
@@ -214,14 +249,17 @@ def add_order_line(
         **priced.columns(),
         last_state_change=now(),
     )
+    if order.discount_pct or order.discount_amount:
+        spread_document_discount(order, [*lines, line], minor_digits=minor_digits(session))
     if order.status == OrderStatus.CONFIRMED:
-        customer = session.get(Customer, order.customer_id)
-        assert customer is not None  # customers are never deleted
         check_credit(
             session=session,
             order=order,
             customer=customer,
-            added=from_minor(priced.net + priced.tax, minor_digits(session)),
+            added=from_minor(
+                sum(ln.net + ln.tax for ln in [*lines, line]) - order.total,
+                minor_digits(session),
+            ),
             what="this line",
             verb="add a line to",
             override=override_credit,
@@ -238,7 +276,7 @@ def add_order_line(
         action="line_added",
         order_id=order.id,
         message=f"line {line.position}: {qty_from_db(line.qty)} × {product.sku} "
-        f"at {from_minor(line.unit_price, minor_digits(session))}",
+        f"at {from_minor(line.unit_price, minor_digits(session))} ({line.price_source})",
     )
     return line
 
@@ -270,7 +308,7 @@ def edit_order_line(
         raise InvalidInput("nothing to change: give --qty, --price or --discount")
     lines = order_lines(session=session, order=order)
     line = find_line(session, order.number, lines, line_ref)
-    total_before = line.net + line.tax
+    total_before = order.total
     product = lock_product(session, line.product_id)
     digits = minor_digits(session)
     changes = []
@@ -282,6 +320,7 @@ def edit_order_line(
         )
     if price is not None:
         line.unit_price = to_minor(price, digits)
+        line.price_source, line.price_list_id = MANUAL, None
         changes.append(f"price {price}")
     if discount is not None:
         line.discount = pct_to_db(discount)
@@ -307,22 +346,21 @@ def edit_order_line(
         if order.status == OrderStatus.CONFIRMED and delta:
             _reserve_line(session, product, line, delta)
         changes.append(f"qty {qty}")
-    line.net, line.tax = reprice(
-        qty=qty_from_db(line.qty),
-        unit_price=line.unit_price,
-        discount=line.discount,
-        tax_rate=line.tax_rate,
-        minor_digits=digits,
-    )
-    if line.qty == line.qty_invoiced:
-        # Shrunk to exactly what is invoiced: the line is what its invoices say,
-        # so the order still adds up to its invoices to the cent.
-        line.net, line.tax = line.net_invoiced, line.tax_invoiced
-    else:
-        # Partial invoices each rounded by rule 10 can hold more than the smaller line
-        # does (3 × 0.5 at 0.01 is 0.03, 2 at 0.01 is 0.02): the line never totals less
-        # than its invoices, and what is left to invoice takes what is left of it.
-        line.net, line.tax = max(line.net, line.net_invoiced), max(line.tax, line.tax_invoiced)
+        if order.status == OrderStatus.DRAFT and price is None:
+            customer = session.get(Customer, order.customer_id)
+            assert customer is not None  # customers are never deleted
+            changed = price_again(
+                session,
+                line,
+                price_list_id=customer.price_list_id,
+                on=order.order_date,
+                gross=order.prices_include_tax,
+                minor_digits=digits,
+            )
+            changes.extend([changed] if changed else [])
+    settle_line_amounts(line, gross=order.prices_include_tax, minor_digits=digits)
+    if order.discount_pct or order.discount_amount:
+        spread_document_discount(order, lines, minor_digits=digits)
     if order.status == OrderStatus.CONFIRMED:
         session.add(line)
         customer = session.get(Customer, order.customer_id)
@@ -331,7 +369,9 @@ def edit_order_line(
             session=session,
             order=order,
             customer=customer,
-            added=from_minor(line.net + line.tax - total_before, minor_digits(session)),
+            added=from_minor(
+                sum(ln.net + ln.tax for ln in lines) - total_before, minor_digits(session)
+            ),
             what="this change",
             verb="change a line on",
             override=override_credit,
@@ -385,7 +425,7 @@ def remove_order_line(*, session: Session, number: str, line_ref: str) -> OrderL
     return line
 
 
-def unbilled_units(line: OrderLine, digits: int) -> tuple[int, int]:
+def unbilled_units(line: OrderLine, digits: int, *, gross: bool) -> tuple[int, int]:
     """Net and tax of what is still to invoice on a line, as invoicing it would price it.
 
     A whole line's rest is what is left of its rounded net and tax; a short-closed
@@ -405,6 +445,8 @@ def unbilled_units(line: OrderLine, digits: int) -> tuple[int, int]:
         net_left=net_left,
         tax_left=tax_left,
         completes=False,
+        gross=gross,
+        doc_discount=share_units(line.doc_discount, open_qty, line.qty),
         minor_digits=digits,
     )
 
@@ -435,12 +477,12 @@ def credit_exposure(*, session: Session, customer: Customer) -> Decimal:
         .join(SalesOrder, col(SalesOrder.id) == OrderLine.order_id)
         .where(*open_orders, OrderLine.qty_closed == 0)
     ).one()
-    for line in session.exec(
-        select(OrderLine)
+    for line, gross in session.exec(
+        select(OrderLine, SalesOrder.prices_include_tax)
         .join(SalesOrder, col(SalesOrder.id) == OrderLine.order_id)
         .where(*open_orders, OrderLine.qty_closed > 0)
     ):
-        unbilled += sum(unbilled_units(line, digits))
+        unbilled += sum(unbilled_units(line, digits, gross=gross))
     return balance + from_minor(unbilled, digits)
 
 

@@ -23,11 +23,17 @@ from ordercli.books.events import record_event
 from ordercli.books.numbering import next_number
 from ordercli.books.settings import minor_digits
 from ordercli.domain.errors import InvalidInput, RuleViolation
-from ordercli.domain.money import pct_to_db, qty_from_db, qty_to_db, to_minor
+from ordercli.domain.money import pct_to_db, qty_to_db, to_minor
 from ordercli.domain.states import QUOTE_OPEN, QuoteStatus
 from ordercli.models import Customer, Product, Quote, QuoteLine
 from ordercli.services.sales.line_refs import find_line
-from ordercli.services.sales.pricing import reprice, totals
+from ordercli.services.sales.pricing import (
+    MANUAL,
+    copy_terms,
+    price_again,
+    priced_columns,
+    settle_line_amounts,
+)
 from ordercli.services.sales.quoting import (
     MAX_VALID_DAYS,
     check_draft,
@@ -36,6 +42,7 @@ from ordercli.services.sales.quoting import (
     get_quote,
     quote_lines,
     quoting_customer,
+    refresh_quote_totals,
     revision_chain,
 )
 
@@ -71,20 +78,26 @@ def edit_quote_line(
         changes.append(f"qty {qty}")
     if price is not None:
         line.unit_price = to_minor(price, digits)
+        line.price_source, line.price_list_id = MANUAL, None
         changes.append(f"price {price}")
+    elif qty is not None:
+        customer = session.get(Customer, quote.customer_id)
+        assert customer is not None  # customers are never deleted
+        changed = price_again(
+            session,
+            line,
+            price_list_id=customer.price_list_id,
+            on=quote.issue_date,
+            gross=quote.prices_include_tax,
+            minor_digits=digits,
+        )
+        changes.extend([changed] if changed else [])
     if discount is not None:
         line.discount = pct_to_db(discount)
         changes.append(f"discount {discount}%")
-    line.net, line.tax = reprice(
-        qty=qty_from_db(line.qty),
-        unit_price=line.unit_price,
-        discount=line.discount,
-        tax_rate=line.tax_rate,
-        minor_digits=digits,
-    )
+    settle_line_amounts(line, gross=quote.prices_include_tax, minor_digits=digits)
     session.add(line)
-    quote.subtotal, quote.tax, quote.total = totals(lines)
-    session.add(quote)
+    refresh_quote_totals(session, quote, lines)
     record_event(
         session=session,
         subject_kind="quote",
@@ -103,8 +116,7 @@ def remove_quote_line(*, session: Session, number: str, line_ref: str) -> QuoteL
     lines = quote_lines(session=session, quote=quote)
     line = find_line(session, quote.number, lines, line_ref)
     session.delete(line)
-    quote.subtotal, quote.tax, quote.total = totals([ln for ln in lines if ln.id != line.id])
-    session.add(quote)
+    refresh_quote_totals(session, quote, [ln for ln in lines if ln.id != line.id])
     record_event(
         session=session,
         subject_kind="quote",
@@ -169,14 +181,10 @@ def _copy_lines(session: Session, source: Quote, target: Quote) -> None:
                 product_id=line.product_id,
                 description=line.description,
                 unit=line.unit,
-                qty=line.qty,
-                unit_price=line.unit_price,
-                discount=line.discount,
-                tax_rate=line.tax_rate,
-                net=line.net,
-                tax=line.tax,
+                **priced_columns(line),
             )
         )
+    copy_terms(source, target)
     target.subtotal, target.tax, target.total = source.subtotal, source.tax, source.total
 
 

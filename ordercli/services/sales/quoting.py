@@ -25,14 +25,22 @@ from ordercli.books.numbering import next_number
 from ordercli.books.settings import minor_digits
 from ordercli.db.queries import by_number, newest_first
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
-from ordercli.domain.money import from_minor, qty_from_db
+from ordercli.domain.money import from_minor, qty_from_db, qty_to_db
 from ordercli.domain.states import QUOTE_EDITABLE, QuoteStatus
 from ordercli.domain.text import clean_text, parse_status
 from ordercli.models import Customer, OrderLine, Quote, QuoteLine, QuoteNote, SalesOrder
 from ordercli.services.inventory.catalog import get_product
 from ordercli.services.parties.customers import get_customer
 from ordercli.services.sales.ordering import new_order
-from ordercli.services.sales.pricing import price_line, totals
+from ordercli.services.sales.pricing import (
+    copy_terms,
+    gross_by_default,
+    list_price_for,
+    price_line,
+    priced_columns,
+    spread_document_discount,
+    totals,
+)
 
 MAX_VALID_DAYS = 3650
 NOTE_AUTHORS = ("seller", "buyer")
@@ -112,7 +120,24 @@ def check_valid_days(valid_days: int, *, least: int = 0) -> None:
         )
 
 
-def new_quote(*, session: Session, customer_code: str, valid_days: int = 30) -> Quote:
+def refresh_quote_totals(session: Session, quote: Quote, lines: list[QuoteLine]) -> None:
+    """Spread the quote's discount over its lines again, and add them up."""
+    if quote.discount_pct or quote.discount_amount:
+        spread_document_discount(quote, lines, minor_digits=minor_digits(session))
+        session.add_all(lines)
+    quote.subtotal, quote.tax, quote.total = totals(lines)
+    session.add(quote)
+
+
+def new_quote(
+    *,
+    session: Session,
+    customer_code: str,
+    valid_days: int = 30,
+    prices_include_tax: bool | None = None,
+) -> Quote:
+    """A draft quote; its prices include tax as ``prices_include_tax`` says, or by
+    default when the customer buys from a gross price list (rule 19)."""
     customer = quoting_customer(session=session, code=customer_code)
     check_valid_days(valid_days)
     issued = today()
@@ -123,6 +148,11 @@ def new_quote(*, session: Session, customer_code: str, valid_days: int = 30) -> 
         status=QuoteStatus.DRAFT,
         issue_date=issued,
         valid_until=issued + timedelta(days=valid_days),
+        prices_include_tax=(
+            gross_by_default(session, customer.price_list_id)
+            if prices_include_tax is None
+            else prices_include_tax
+        ),
         created_at=now(),
     )
     session.add(quote)
@@ -186,15 +216,27 @@ def add_quote_line(
     quote = get_quote(session=session, number=number, for_update=True)
     check_draft(session, quote, "add a line to")
     product = get_product(session=session, sku=sku)
+    customer = session.get(Customer, quote.customer_id)
+    assert customer is not None and product.id is not None  # stored rows
     priced = price_line(
         product=product,
         qty=qty,
         unit_price=price,
         discount_pct=discount,
+        listed=None
+        if price is not None
+        else list_price_for(
+            session,
+            price_list_id=customer.price_list_id,
+            product_id=product.id,
+            qty=qty_to_db(qty),
+            on=quote.issue_date,
+        ),
+        gross=quote.prices_include_tax,
         minor_digits=minor_digits(session),
     )
     lines = quote_lines(session=session, quote=quote)
-    assert quote.id is not None and product.id is not None  # stored rows
+    assert quote.id is not None  # a stored row
     line = QuoteLine(
         quote_id=quote.id,
         position=max((ln.position for ln in lines), default=0) + 1,
@@ -204,8 +246,7 @@ def add_quote_line(
         **priced.columns(),
     )
     session.add(line)
-    quote.subtotal, quote.tax, quote.total = totals([*lines, line])
-    session.add(quote)
+    refresh_quote_totals(session, quote, [*lines, line])
     record_event(
         session=session,
         subject_kind="quote",
@@ -213,7 +254,7 @@ def add_quote_line(
         action="line_added",
         quote_id=quote.id,
         message=f"line {line.position}: {qty_from_db(line.qty)} × {product.sku} at "
-        f"{from_minor(line.unit_price, minor_digits(session))}",
+        f"{from_minor(line.unit_price, minor_digits(session))} ({line.price_source})",
     )
     return line
 
@@ -343,15 +384,11 @@ def convert_quote(*, session: Session, number: str) -> SalesOrder:
                 product_id=line.product_id,
                 description=line.description,
                 unit=line.unit,
-                qty=line.qty,
-                unit_price=line.unit_price,
-                discount=line.discount,
-                tax_rate=line.tax_rate,
-                net=line.net,
-                tax=line.tax,
+                **priced_columns(line),
                 last_state_change=moment,
             )
         )
+    copy_terms(quote, order)
     order.subtotal, order.tax, order.total = quote.subtotal, quote.tax, quote.total
     session.add(order)
     quote.status = QuoteStatus.CONVERTED

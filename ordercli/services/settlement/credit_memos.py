@@ -47,6 +47,7 @@ from ordercli.domain.money import (
     qty_from_db,
     qty_to_db,
     round_money,
+    share_units,
     to_minor,
 )
 from ordercli.domain.text import clean_text
@@ -89,7 +90,7 @@ def _left(line: InvoiceLine) -> tuple[int, int, int]:
     )
 
 
-def _by_quantity(line: InvoiceLine, qty: int, digits: int) -> _Portion:
+def _by_quantity(line: InvoiceLine, qty: int, digits: int, gross: bool) -> _Portion:
     qty_left, net_left, tax_left = _left(line)
     net, tax = portion_amounts(
         qty=qty_from_db(qty),
@@ -99,6 +100,8 @@ def _by_quantity(line: InvoiceLine, qty: int, digits: int) -> _Portion:
         net_left=from_minor(net_left, digits),
         tax_left=from_minor(tax_left, digits),
         completes=qty == qty_left,
+        gross=gross,
+        doc_discount=from_minor(share_units(line.doc_discount, qty, line.qty), digits),
         minor_digits=digits,
     )
     return _Portion(line, qty, to_minor(net, digits), to_minor(tax, digits))
@@ -126,17 +129,17 @@ def _portions_for_lines(
         for line in matching:
             take = min(wanted, line.qty - line.qty_credited)
             if take > 0:
-                portions.append(_by_quantity(line, take, digits))
+                portions.append(_by_quantity(line, take, digits, invoice.prices_include_tax))
                 wanted -= take
     return portions
 
 
-def _portions_for_everything(lines: list[InvoiceLine], digits: int) -> list[_Portion]:
+def _portions_for_everything(lines: list[InvoiceLine], digits: int, gross: bool) -> list[_Portion]:
     portions = []
     for line in lines:
         qty_left, net_left, tax_left = _left(line)
         if qty_left > 0:
-            portions.append(_by_quantity(line, qty_left, digits))
+            portions.append(_by_quantity(line, qty_left, digits, gross))
         elif net_left or tax_left:
             portions.append(_Portion(line, 0, net_left, tax_left))
     return portions
@@ -235,7 +238,7 @@ def create_credit_memo(
         portions = _portions_for_lines(session, invoice, all_lines, lines, digits)
         _check_not_awaiting_return(session, invoice, portions)
     else:
-        portions = _portions_for_everything(all_lines, digits)
+        portions = _portions_for_everything(all_lines, digits, invoice.prices_include_tax)
         _check_not_awaiting_return(session, invoice, portions)
     if not portions:
         raise RuleViolation(f"nothing left to credit on {invoice.number}: it is fully credited")
@@ -450,7 +453,7 @@ def _portions_for_order_lines(
         want = wanted.get(line.order_line_id, 0)
         take = min(want, line.qty - line.qty_credited)
         if take > 0:
-            portions.append(_by_quantity(line, take, digits))
+            portions.append(_by_quantity(line, take, digits, invoice.prices_include_tax))
             wanted[line.order_line_id] = want - take
     return portions
 
