@@ -394,12 +394,12 @@ def test_account_set_renames_in_reports(aged, human):
         (
             ["bank", "--code", "1"],
             "no account role 'bank' (one of cash, receivable, sales_tax, customer_credit, "
-            "revenue, refunds)",
+            "revenue, refunds, rebates)",
         ),
         (
             ["", "--code", "1"],
             "no account role '' (one of cash, receivable, sales_tax, customer_credit, "
-            "revenue, refunds)",
+            "revenue, refunds, rebates)",
         ),
         (["cash"], "give --code and/or --name to change"),
         (["cash", "--code", ""], "account code must not be empty"),

@@ -211,7 +211,7 @@ def test_renaming_an_account_keeps_its_postings(everything, uow, refused):
     refused(
         NotFound,
         "no account role 'bank' (one of cash, receivable, sales_tax, customer_credit, revenue, "
-        "refunds)",
+        "refunds, rebates)",
         lambda s: journal.set_account(session=s, role="bank", code="1"),
     )
 
