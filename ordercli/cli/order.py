@@ -21,17 +21,18 @@ from ordercli.cli.common import (
     qty,
 )
 from ordercli.cli.lazy import lazy_module
-from ordercli.cli.output import render, table
+from ordercli.cli.output import output, render, table
 from ordercli.cli.screens import show_events, show_explanation, show_order, show_tracking
 
 ordering = lazy_module("ordercli.services.sales.ordering")
+document_pricing = lazy_module("ordercli.services.sales.document_pricing")
 closing = lazy_module("ordercli.services.sales.closing")
 order_story = lazy_module("ordercli.reports.order_story")
 views = lazy_module("ordercli.views.sales")
 
 app = typer.Typer(
-    help="Sales orders: new, add-line, edit-line, remove-line, confirm, hold, release, cancel, "
-    "close, reopen, show, list, timeline, explain, track.",
+    help="Sales orders: new, add-line, edit-line, remove-line, reprice, discount, confirm, hold, "
+    "release, cancel, close, reopen, show, list, timeline, explain, track.",
     no_args_is_help=True,
 )
 
@@ -49,6 +50,22 @@ OverrideOpt = Annotated[
         help="Go past the customer's credit limit; the reason is logged.",
     ),
 ]
+GrossOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--prices-include-tax/--prices-exclude-tax",
+        help="Whether its prices include tax; default: as the customer's price list.",
+        show_default=False,
+    ),
+]
+DocPctOpt = Annotated[
+    str | None, typer.Option("--pct", metavar="PCT", help="A percentage off the whole.")
+]
+DocAmountOpt = Annotated[
+    str | None,
+    typer.Option("--amount", metavar="AMOUNT", help="An amount off the whole, spread over lines."),
+]
+ClearOpt = Annotated[bool, typer.Option("--clear", help="Take the discount off again.")]
 COLUMNS = [
     ("number", "Order"),
     ("customer", "Customer"),
@@ -83,9 +100,13 @@ def new(
             help="The customer's active billing agreement this order is paid under (BA-00001).",
         ),
     ] = None,
+    prices_include_tax: GrossOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Open a draft order for a customer.
+
+    Its prices include tax with --prices-include-tax (B2C, web shops), exclude it with
+    --prices-exclude-tax; by default they do when the customer's price list is gross.
 
     Example: ordercli order new ACME --billing-agreement BA-00001
     """
@@ -95,6 +116,7 @@ def new(
             customer_code=customer,
             order_date=day(order_date, "--date"),
             billing_agreement=billing_agreement,
+            prices_include_tax=prices_include_tax,
         )
         view = views.order_view(session, order)
     render(view, as_json, show_order)
@@ -173,6 +195,56 @@ def remove_line(
         ordering.remove_order_line(session=session, number=number, line_ref=line)
         view = views.order_view(session, ordering.get_order(session=session, number=number))
     render(view, as_json, show_order)
+
+
+@app.command("reprice")
+def reprice(ctx: typer.Context, number: OrderArg, as_json: JsonOpt = False) -> None:
+    """Look a draft order's prices up again from the customer's price list, at the
+    order's date and each line's quantity. Prices typed on a line stay; a confirmed
+    order's prices are agreed and never change. Changing a price list changes no
+    order by itself: this is the one way.
+
+    Example: ordercli order reprice SO-00001
+    """
+    with ledger(ctx) as session:
+        changed = document_pricing.reprice_order(session=session, number=number)
+        view = views.order_view(session, changed.document)
+    _changed(view, changed.changes, as_json)
+
+
+@app.command("discount")
+def discount(
+    ctx: typer.Context,
+    number: OrderArg,
+    percent: DocPctOpt = None,
+    amount: DocAmountOpt = None,
+    clear: ClearOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Give a draft order a discount on the whole: a percentage off every line, or an
+    amount spread over the lines in proportion to them (the cents to the largest
+    remainders). Invoices and credit memos take their share. Exactly one of --pct,
+    --amount or --clear.
+
+    Example: ordercli order discount SO-00001 --pct 5
+    """
+    with ledger(ctx) as session:
+        changed = document_pricing.set_order_discount(
+            session=session,
+            number=number,
+            pct=pct(percent, "--pct"),
+            amount=money(amount, session, "--amount"),
+            clear=clear,
+        )
+        view = views.order_view(session, changed.document)
+    _changed(view, changed.changes, as_json)
+
+
+def _changed(view: dict, changes: list[str], as_json: bool) -> None:
+    """The order as `order show` prints it, then what changed (``changes`` in JSON)."""
+    render({**view, "changes": changes}, as_json, show_order)
+    if not as_json:
+        output.line("; ".join(changes) if changes else "nothing changed")
 
 
 @app.command("confirm")
@@ -363,7 +435,18 @@ def explain(ctx: typer.Context, number: OrderArg, as_json: JsonOpt = False) -> N
     """
     with ledger(ctx, write=False) as session:
         story = order_story.explain_order(session=session, number=number)
-    render(story, as_json, show_explanation)
+    render(story, as_json, _show_story)
+
+
+def _show_story(story: dict) -> None:
+    """`order explain`, then where each line's price came from."""
+    show_explanation(story)
+    pricing = story.get("pricing")
+    if not pricing:
+        return
+    output.line("Prices:")
+    for sentence in [*pricing["notes"], *(line["price_from"] for line in pricing["lines"])]:
+        output.paragraph(f"  - {sentence}")
 
 
 @app.command("track")

@@ -22,16 +22,17 @@ from ordercli.cli.common import (
 )
 from ordercli.cli.documents import HtmlOpt, OutputOpt, TemplateDirOpt, write
 from ordercli.cli.lazy import lazy_module
-from ordercli.cli.output import render, table
+from ordercli.cli.output import output, render, table
 from ordercli.cli.screens import show_order, show_quote
 
 quoting = lazy_module("ordercli.services.sales.quoting")
+document_pricing = lazy_module("ordercli.services.sales.document_pricing")
 revisions = lazy_module("ordercli.services.sales.quote_revisions")
 views = lazy_module("ordercli.views.sales")
 
 app = typer.Typer(
-    help="Quotes: new, add-line, edit-line, remove-line, send, accept, reject, note, extend, "
-    "revise, copy, convert, show, list, pdf.",
+    help="Quotes: new, add-line, edit-line, remove-line, reprice, discount, send, accept, reject, "
+    "note, extend, revise, copy, convert, show, list, pdf.",
     no_args_is_help=True,
 )
 
@@ -41,6 +42,22 @@ PriceOpt = Annotated[
     str | None, typer.Option("--price", help="Unit price; default: the catalog's.")
 ]
 DiscountOpt = Annotated[str | None, typer.Option("--discount", help="Discount in percent.")]
+GrossOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--prices-include-tax/--prices-exclude-tax",
+        help="Whether its prices include tax; default: as the customer's price list.",
+        show_default=False,
+    ),
+]
+DocPctOpt = Annotated[
+    str | None, typer.Option("--pct", metavar="PCT", help="A percentage off the whole.")
+]
+DocAmountOpt = Annotated[
+    str | None,
+    typer.Option("--amount", metavar="AMOUNT", help="An amount off the whole, spread over lines."),
+]
+ClearOpt = Annotated[bool, typer.Option("--clear", help="Take the discount off again.")]
 COLUMNS = [
     ("number", "Quote"),
     ("customer", "Customer"),
@@ -64,14 +81,23 @@ def new(
     ctx: typer.Context,
     customer: Annotated[str, typer.Argument(metavar="CUSTOMER", help="Customer code.")],
     valid_days: Annotated[int, typer.Option("--valid-days", help="Days the offer holds.")] = 30,
+    prices_include_tax: GrossOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Start a draft quote for a customer.
 
+    Its prices include tax with --prices-include-tax (B2C, web shops), exclude it with
+    --prices-exclude-tax; by default they do when the customer's price list is gross.
+
     Example: ordercli quote new ACME --valid-days 14
     """
     with ledger(ctx) as session:
-        quote = quoting.new_quote(session=session, customer_code=customer, valid_days=valid_days)
+        quote = quoting.new_quote(
+            session=session,
+            customer_code=customer,
+            valid_days=valid_days,
+            prices_include_tax=prices_include_tax,
+        )
         view = views.quote_view(session, quote)
     render(view, as_json, show_quote)
 
@@ -144,6 +170,54 @@ def remove_line(
         revisions.remove_quote_line(session=session, number=number, line_ref=line)
         view = views.quote_view(session, quoting.get_quote(session=session, number=number))
     render(view, as_json, show_quote)
+
+
+@app.command("reprice")
+def reprice(ctx: typer.Context, number: QuoteArg, as_json: JsonOpt = False) -> None:
+    """Look a draft quote's prices up again from the customer's price list, at its
+    issue date and each line's quantity; prices typed on a line stay. A sent quote is
+    what the customer holds: revise it first (`quote revise`).
+
+    Example: ordercli quote reprice Q-00001
+    """
+    with ledger(ctx) as session:
+        changed = document_pricing.reprice_quote(session=session, number=number)
+        view = views.quote_view(session, changed.document)
+    _changed(view, changed.changes, as_json)
+
+
+@app.command("discount")
+def discount(
+    ctx: typer.Context,
+    number: QuoteArg,
+    percent: DocPctOpt = None,
+    amount: DocAmountOpt = None,
+    clear: ClearOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Give a draft quote a discount on the whole: a percentage off every line, or an
+    amount spread over the lines in proportion to them. Its order keeps it. Exactly
+    one of --pct, --amount or --clear.
+
+    Example: ordercli quote discount Q-00001 --amount 50
+    """
+    with ledger(ctx) as session:
+        changed = document_pricing.set_quote_discount(
+            session=session,
+            number=number,
+            pct=pct(percent, "--pct"),
+            amount=money(amount, session, "--amount"),
+            clear=clear,
+        )
+        view = views.quote_view(session, changed.document)
+    _changed(view, changed.changes, as_json)
+
+
+def _changed(view: dict, changes: list[str], as_json: bool) -> None:
+    """The quote as `quote show` prints it, then what changed (``changes`` in JSON)."""
+    render({**view, "changes": changes}, as_json, show_quote)
+    if not as_json:
+        output.line("; ".join(changes) if changes else "nothing changed")
 
 
 @app.command("send")

@@ -59,6 +59,7 @@ from ordercli.models import (
     Shipment,
     ShipmentLine,
 )
+from ordercli.reports.price_story import price_story
 from ordercli.services.sales import invoicing, ordering
 from ordercli.views.events import event_view
 
@@ -259,6 +260,8 @@ def explain_order(*, session: Session, number: str) -> dict:
             }
             for inv in facts.invoices
         ],
+        # Rule 19: where each line's price came from, the tax basis, the order discount.
+        "pricing": price_story(session, order, rows, {ln.product_id: ln.sku for ln in facts.lines}),
         "next": _next_steps(session, facts, credit),
     }
 

@@ -145,6 +145,8 @@ SERIES = [
     "payment",
     "payment_void",
     "quote",
+    "rebate_agreement",
+    "rebate_settlement",
     "refund",
     "return",
     "shipment",

@@ -303,6 +303,7 @@ def test_trial_balance_sums_to_zero_and_ties_to_the_invoices(aged, human):
         ("2300", "Customer credit"),
         ("4000", "Sales revenue"),
         ("4100", "Sales returns and refunds"),
+        ("4200", "Sales rebates and discounts"),
     ]
     assert doc["total_debit"] == doc["total_credit"]
     assert sum(cents(a["balance"]) for a in doc["accounts"]) == 0
@@ -369,6 +370,7 @@ def test_account_list(shop, human):
         ("customer_credit", "2300", "liability"),
         ("revenue", "4000", "revenue"),
         ("refunds", "4100", "revenue"),
+        ("rebates", "4200", "revenue"),
     ]
     out = human("account", "list")
     for fact in ("Accounts", "Bank and cash", "receivable", "4100", "liability"):

@@ -59,6 +59,7 @@ from ordercli.services.sales.pricing import (
     price_again,
     price_line,
     settle_line_amounts,
+    source_note,
     spread_document_discount,
     totals,
 )
@@ -197,6 +198,10 @@ def _refresh_totals(session: Session, order: SalesOrder, lines: list[OrderLine])
     session.add(order)
 
 
+# Public, for re-pricing and document discounts (services/sales/document_pricing.py).
+refresh_totals = _refresh_totals
+
+
 def _check_editable(order: SalesOrder, action: str) -> None:
     refused = refusal("edit", order.status, hold_reason=order.hold_reason)
     if refused:
@@ -276,7 +281,7 @@ def add_order_line(
         action="line_added",
         order_id=order.id,
         message=f"line {line.position}: {qty_from_db(line.qty)} × {product.sku} "
-        f"at {from_minor(line.unit_price, minor_digits(session))} ({line.price_source})",
+        f"at {from_minor(line.unit_price, minor_digits(session))}{source_note(session, line)}",
     )
     return line
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -82,9 +82,11 @@ def resolve_prices(session: Session, requests: Sequence[PriceRequest]) -> list[L
         return [None] * len(requests)
     product_ids = sorted({r.product_id for r in requests if r.price_list_id is not None})
     gross = dict(
-        session.connection().execute(
+        session.connection()
+        .execute(
             select(col(PriceList.id), col(PriceList.gross)).where(col(PriceList.id).in_(list_ids))
         )
+        .all()  # rows: dict() would take the result itself for a mapping
     )
     candidates: dict[tuple[int, int], list[ListPrice]] = {}
     for chunk in chunks(product_ids):
@@ -107,7 +109,12 @@ def resolve_prices(session: Session, requests: Sequence[PriceRequest]) -> list[L
             )
     for prices in candidates.values():
         prices.sort(key=lambda p: -p.min_qty)
-    return [_holding(candidates.get((r.price_list_id, r.product_id), ()), r) for r in requests]
+    return [
+        None
+        if r.price_list_id is None
+        else _holding(candidates.get((r.price_list_id, r.product_id), ()), r)
+        for r in requests
+    ]
 
 
 def _holding(prices: Iterable[ListPrice], request: PriceRequest) -> ListPrice | None:
@@ -135,7 +142,7 @@ class PricedLine:
     price_source: str
     price_list_id: int | None
 
-    def columns(self) -> dict[str, int | str | None]:
+    def columns(self) -> dict[str, Any]:
         """The priced columns a quote or order line stores."""
         return dict(self.__dict__)
 
@@ -210,6 +217,18 @@ def price_again(
     before = from_minor(line.unit_price, minor_digits)
     line.unit_price, line.price_source, line.price_list_id = price, source, list_id
     return f"price {before} → {from_minor(price, minor_digits)} ({source})"
+
+
+def source_note(session: Session, line) -> str:
+    """`` from price list TRADE (10+)`` for a line priced from a list, else nothing:
+    what the event log adds to "3 × WIDGET at 11.50"."""
+    if line.price_list_id is None:
+        return ""
+    price_list = session.get(PriceList, line.price_list_id)
+    assert price_list is not None  # lists are never deleted
+    if line.price_source == BREAK:
+        return f" from price list {price_list.name} (break)"
+    return f" from price list {price_list.name}"
 
 
 def _check_size(amount: int, price: int) -> None:

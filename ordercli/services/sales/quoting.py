@@ -38,6 +38,7 @@ from ordercli.services.sales.pricing import (
     list_price_for,
     price_line,
     priced_columns,
+    source_note,
     spread_document_discount,
     totals,
 )
@@ -254,7 +255,7 @@ def add_quote_line(
         action="line_added",
         quote_id=quote.id,
         message=f"line {line.position}: {qty_from_db(line.qty)} × {product.sku} at "
-        f"{from_minor(line.unit_price, minor_digits(session))} ({line.price_source})",
+        f"{from_minor(line.unit_price, minor_digits(session))}{source_note(session, line)}",
     )
     return line
 
