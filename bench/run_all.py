@@ -1,7 +1,8 @@
 """Every benchmark of issue 7 in order, then one summary table.
 
 Runs each figure's script (start-up, lookups, `import orders`, reports,
-exports, invoice PDFs, `invoice create --all`, aging against hledger) as its
+exports, invoice PDFs, `invoice create --all`, aging against hledger; `import
+orders` priced from a price list, issue 18) as its
 own process, showing its output as it goes, and collects the figures into one
 table: figure, ordercli, anchor, ratio, target, met? (`--quick` judges no
 target: the targets are for the full sizes). `--markdown FILE` also
@@ -34,6 +35,7 @@ SCRIPTS = [
     ("startup", "startup_bench.py", [], []),
     ("lookup", "lookup_bench.py", [], []),
     ("import", "import_bench.py", ["--lines", "100000"], ["--lines", "10000"]),
+    ("price-import", "price_import_bench.py", [], []),
     ("reports", "report_bench.py", [], []),
     ("export", "export_bench.py", [], []),
     ("pdf", "pdf_bench.py", [], []),

@@ -49,6 +49,7 @@ def _run(
     dry_run: bool,
     as_json: bool,
     override_credit: str | None = None,
+    prices_include_tax: bool | None = None,
 ) -> None:
     progress = ProgressBar(f"importing {kind}", enabled=not as_json)
     try:
@@ -61,6 +62,7 @@ def _run(
                 dry_run=dry_run,
                 progress=progress,
                 override_credit=override_credit,
+                prices_include_tax=prices_include_tax,
             )
     finally:
         progress.stop()
@@ -157,13 +159,23 @@ def orders(
             help="Confirm orders even past a customer's credit limit; the reason is logged.",
         ),
     ] = None,
+    prices_include_tax: Annotated[
+        bool | None,
+        typer.Option(
+            "--prices-include-tax/--prices-exclude-tax",
+            help="The file's prices include tax (or not), for rows without a "
+            "prices_include_tax value. Default: as each customer's price list.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Import orders, one row per line: order_ref, customer_code, order_date, sku, qty,
-    unit_price [, discount_pct, tax_rate, confirm]. An order_ref already in the ledger is
-    skipped, so the same file can be imported again safely. confirm=true rows confirm
-    their orders (stock reserved, credit limit kept).
+    unit_price [, discount_pct, tax_rate, confirm, prices_include_tax]. An order_ref
+    already in the ledger is skipped, so the same file can be imported again safely.
+    confirm=true rows confirm their orders (stock reserved, credit limit kept). An empty
+    unit_price is the customer's price-list price, else the product's.
 
-    Example: ordercli import orders webshop-2026-11.csv
+    Example: ordercli import orders webshop-2026-11.csv --prices-include-tax
     """
-    _run(ctx, "orders", file, fmt, dry_run, as_json, override_credit)
+    _run(ctx, "orders", file, fmt, dry_run, as_json, override_credit, prices_include_tax)

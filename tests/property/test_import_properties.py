@@ -29,6 +29,7 @@ from ordercli.db.engine import unit_of_work
 from ordercli.domain.cells import neutralise, restore
 from ordercli.domain.money import (
     from_minor,
+    line_amounts,
     line_amounts_units,
     line_net,
     line_tax,
@@ -113,6 +114,26 @@ def test_line_amounts_units_equal_line_net_and_line_tax(qty, price, discount, ra
     tax = line_tax(net, pct_from_db(rate))
     assert units == (to_minor(net), to_minor(tax))
     assert units == rule_10(qty, price, discount, rate)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    qty=st.integers(min_value=1, max_value=10**12 - 1),
+    price=st.integers(min_value=0, max_value=10**15 - 1),
+    discount=st.integers(min_value=0, max_value=100 * 10**4),
+    rate=st.integers(min_value=0, max_value=100 * 10**4),
+)
+@example(qty=1000, price=11900, discount=0, rate=19 * 10**4)  # 119.00 → 100.00 + 19.00
+@example(qty=1000, price=1, discount=0, rate=100 * 10**4)  # 0.01 ÷ 2 = 0.005 → 0.01
+def test_gross_line_amounts_units_equal_line_amounts(qty, price, discount, rate):
+    """Rule 19 in the importer's integers: net = gross ÷ (1 + rate) half-up, tax the rest."""
+    net, tax = line_amounts_units(qty, price, discount, rate, gross=True)
+    exact = line_amounts(
+        qty_from_db(qty), from_minor(price), pct_from_db(discount), pct_from_db(rate), gross=True
+    )
+    assert (net, tax) == (to_minor(exact[0]), to_minor(exact[1]))
+    assert net >= 0 and tax >= 0
+    assert net + tax == rule_10(qty, price, discount, 0)[0]
 
 
 # --- random orders files ---------------------------------------------------------

@@ -152,7 +152,7 @@ BAD_ORDER_ROWS = {
     "empty customer": ("B,,2026-06-01,LAMP-LED,1,49.95,0,,false", ["customer_code", "empty"]),
     "empty sku": ("B,ACME,2026-06-01,  ,1,49.95,0,,false", ["sku", "empty"]),
     "empty qty": ("B,ACME,2026-06-01,LAMP-LED,,49.95,0,,false", ["qty", "empty"]),
-    "empty price": ("B,ACME,2026-06-01,LAMP-LED,1,,0,,false", ["unit_price", "empty"]),
+    # An empty unit_price is priced by rule 19 (tests/services/test_import_orders_pricing.py).
     "empty date": ("B,ACME,,LAMP-LED,1,49.95,0,,false", ["order_date", "empty"]),
     "empty ref": (",ACME,2026-06-01,LAMP-LED,1,49.95,0,,false", ["order_ref", "empty"]),
     "discount over 100": (

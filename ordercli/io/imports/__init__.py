@@ -25,11 +25,16 @@ def import_file(
     dry_run: bool = False,
     progress: Progress | None = None,
     override_credit: str | None = None,
+    prices_include_tax: bool | None = None,
 ) -> ImportResult:
     """Import one file of ``kind``; ``override_credit`` (orders only) confirms past
-    credit limits with a logged reason, as ``order confirm --override-credit`` does."""
+    credit limits with a logged reason, as ``order confirm --override-credit`` does;
+    ``prices_include_tax`` (orders only) is the tax basis of orders whose rows do not
+    say (None: each customer's price list decides)."""
     if override_credit is not None and kind != "orders":
         raise InvalidInput("--override-credit applies to import orders only")
+    if prices_include_tax is not None and kind != "orders":
+        raise InvalidInput("--prices-include-tax applies to import orders only")
     if kind == "orders":
         return import_orders(
             session=session,
@@ -38,6 +43,7 @@ def import_file(
             dry_run=dry_run,
             progress=progress,
             override_credit=override_credit,
+            prices_include_tax=prices_include_tax,
         )
     keyed = {"customers": import_customers, "products": import_products}
     if kind not in keyed:

@@ -2,8 +2,18 @@
 
 Columns (SPEC): ``order_ref, customer_code, order_date, sku, qty, unit_price,
 discount_pct``, optional ``tax_rate`` (overrides the product's, as a web shop
-decides tax per line) and ``confirm``. Rows with the same ``order_ref`` form
-one order, in file order, and must agree on customer, date and confirm.
+decides tax per line), ``confirm`` and ``prices_include_tax``. Rows with the
+same ``order_ref`` form one order, in file order, and must agree on customer,
+date, confirm and prices_include_tax.
+
+Prices (rule 19): a row's ``unit_price`` is the shop's price and wins
+(``manual``); a row without one is priced from the customer's price list at the
+order's date and the row's quantity, else at the product's price
+(``order_prices``, one batched look-up for the whole file). An order's prices
+include tax when its rows say ``prices_include_tax=true``, else when the
+command's ``--prices-include-tax`` says so, else when the customer's price list
+is gross; its lines are then gross: net = gross ÷ (1 + rate) rounded half-up at
+the line, tax = gross − net.
 
 The import is all-or-nothing: every row is checked first (values, then the
 ledger: customers, products, rules 1 and 16), every problem is reported with
@@ -36,12 +46,14 @@ from ordercli.domain.money import MAX_MINOR_UNITS, from_minor, line_amounts_unit
 from ordercli.domain.states import OrderStatus
 from ordercli.domain.text import clean_text
 from ordercli.io.imports.fields import Columns
+from ordercli.io.imports.order_prices import gross_lists, price_rows
 from ordercli.io.imports.reader import Problem, read_table
 from ordercli.io.imports.result import ImportResult, Progress
 from ordercli.models import Customer, OrderLine, Product, SalesOrder
 from ordercli.services.inventory.levels import allocate_stock, lock_products, reserve
 from ordercli.services.parties.customers import lock_customer
 from ordercli.services.sales.ordering import credit_exposure
+from ordercli.services.sales.pricing import MANUAL
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -58,7 +70,9 @@ COLUMNS = (
     "discount_pct",
     "tax_rate",
     "confirm",
+    "prices_include_tax",
 )
+# unit_price is a column of every file; an empty cell is priced by rule 19.
 REQUIRED = ("order_ref", "customer_code", "order_date", "sku", "qty", "unit_price")
 
 
@@ -71,8 +85,12 @@ class OrderIn:
     customer_code: str | None
     order_date: date | None
     confirm: bool
+    # As the file (or --prices-include-tax) says; None: as the customer's price list.
+    gross_given: bool | None
     rows: list[int] = field(default_factory=list)
     customer_id: int = 0
+    price_list_id: int | None = None
+    gross: bool = False
     total: int = 0
 
 
@@ -92,6 +110,8 @@ class Rows:
     units: list[str] = field(default_factory=list)
     nets: list[int] = field(default_factory=list)
     taxes: list[int] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    list_ids: list[int | None] = field(default_factory=list)
 
 
 def import_orders(
@@ -102,7 +122,10 @@ def import_orders(
     dry_run: bool = False,
     progress: Progress | None = None,
     override_credit: str | None = None,
+    prices_include_tax: bool | None = None,
 ) -> ImportResult:
+    """Import an orders file; ``prices_include_tax`` is the tax basis of orders whose
+    rows do not say (None: as each customer's price list)."""
 
     override_credit = clean_text(override_credit, what="override reason", max_length=500)
     progress = progress or Progress()
@@ -116,7 +139,7 @@ def import_orders(
     lock_series(session=session, kind="order")
     digits = minor_digits(session)
     progress.start(len(table.rows), "checking rows")
-    rows, orders = _parse_rows(table, digits, problems)
+    rows, orders = _parse_rows(table, digits, problems, prices_include_tax)
     progress.advance(len(table.rows) // 2)
     existing = _existing_refs(session, list(orders))
     new_orders = [order for ref, order in orders.items() if ref not in existing]
@@ -135,17 +158,22 @@ def import_orders(
     return result
 
 
-def _parse_rows(table, digits: int, problems: list[Problem]) -> tuple[Rows, dict[str, OrderIn]]:
+def _parse_rows(
+    table, digits: int, problems: list[Problem], gross_default: bool | None
+) -> tuple[Rows, dict[str, OrderIn]]:
     columns = Columns(table, problems)
     refs = columns.code("order_ref")
     customer_codes = columns.code("customer_code")
     dates = columns.day("order_date")
     confirms = columns.flag("confirm")
+    grosses = [
+        gross_default if value is None else value for value in columns.flag("prices_include_tax")
+    ]
     rows = Rows(
         lines=columns.lines,
         skus=columns.code("sku"),
         qtys=columns.qty_units("qty"),
-        prices=columns.money_units("unit_price", digits, required=True),
+        prices=columns.money_units("unit_price", digits),
         discounts=columns.pct_units("discount_pct"),
         tax_rates=columns.pct_units("tax_rate"),
         bad=columns.bad_lines,
@@ -169,6 +197,7 @@ def _parse_rows(table, digits: int, problems: list[Problem]) -> tuple[Rows, dict
                 customer_codes[index],
                 dates[index],
                 confirms[index] is True,
+                grosses[index],
                 [index],
             )
         else:
@@ -176,16 +205,16 @@ def _parse_rows(table, digits: int, problems: list[Problem]) -> tuple[Rows, dict
     for order in orders.values():
         if len(order.rows) == 1:
             continue
-        expected = (order.customer_code, order.order_date, order.confirm)
+        expected = (order.customer_code, order.order_date, order.confirm, order.gross_given)
         for index in order.rows[1:]:
-            found = (customer_codes[index], dates[index], confirms[index] is True)
+            found = (customer_codes[index], dates[index], confirms[index] is True, grosses[index])
             if found != expected:
                 _check_same_order(columns, columns.lines[index], order, *found)
     return rows, orders
 
 
 def _check_same_order(
-    columns: Columns, line: int, order: OrderIn, customer_code, order_date, confirm
+    columns: Columns, line: int, order: OrderIn, customer_code, order_date, confirm, gross
 ) -> None:
     where = f"order {order.ref} (line {order.line})"
     if (
@@ -203,6 +232,16 @@ def _check_same_order(
         columns.fail(
             line, f"{where} has confirm={str(order.confirm).lower()}, not {str(confirm).lower()}"
         )
+    if gross != order.gross_given:
+        columns.fail(
+            line,
+            f"{where} has prices_include_tax={_flag_text(order.gross_given)}, "
+            f"not {_flag_text(gross)}",
+        )
+
+
+def _flag_text(value: bool | None) -> str:
+    return "(empty)" if value is None else str(value).lower()
 
 
 def _existing_refs(session: Session, refs: list[str]) -> set[str]:
@@ -230,19 +269,28 @@ def _existing_refs(session: Session, refs: list[str]) -> set[str]:
 
 
 def _resolve(session: Session, rows: Rows, orders: list[OrderIn], problems) -> None:
-    """Customers and products from the ledger; prices and totals; rules 1 and 10."""
+    """Customers and products from the ledger; prices (rule 19) and totals; rules 1 and 10."""
     customers = lookup(
         session,
         Customer.code,
         {o.customer_code for o in orders if o.customer_code},
-        (Customer.id, Customer.code, Customer.active),
+        (Customer.id, Customer.code, Customer.active, Customer.price_list_id),
     )
+    gross = gross_lists(session, {found[3] for found in customers.values() if found[3]})
     skus = rows.skus
     products = lookup(
         session,
         Product.sku,
         {sku for o in orders for i in o.rows if (sku := skus[i])},
-        (Product.id, Product.sku, Product.name, Product.active, Product.tax_rate, Product.unit),
+        (
+            Product.id,
+            Product.sku,
+            Product.name,
+            Product.active,
+            Product.tax_rate,
+            Product.unit,
+            Product.unit_price,
+        ),
     )
     count = len(rows.lines)
     rows.product_ids = [0] * count
@@ -250,7 +298,12 @@ def _resolve(session: Session, rows: Rows, orders: list[OrderIn], problems) -> N
     rows.units = [""] * count
     rows.nets = [0] * count
     rows.taxes = [0] * count
+    rows.sources = [MANUAL] * count
+    rows.list_ids = [None] * count
     lines, bad = rows.lines, rows.bad
+    priced: list[int] = []  # rows whose amounts can be worked out
+    unpriced: list[tuple[int, int | None, date, bool]] = []
+    product_prices: dict[int, int] = {}
     for order in orders:
         found = None if order.customer_code is None else customers.get(order.customer_code)
         if order.customer_code is None:
@@ -262,8 +315,10 @@ def _resolve(session: Session, rows: Rows, orders: list[OrderIn], problems) -> N
                 Problem(order.line, f"customer {found[1]} is inactive and gets no new orders")
             )
         else:
-            order.customer_id = found[0]
-        total = 0
+            order.customer_id, order.price_list_id = found[0], found[3]
+        order.gross = (
+            order.price_list_id in gross if order.gross_given is None else order.gross_given
+        )
         for i in order.rows:
             code = skus[i]
             if code is None:
@@ -272,7 +327,7 @@ def _resolve(session: Session, rows: Rows, orders: list[OrderIn], problems) -> N
             if product is None:
                 problems.append(Problem(lines[i], f"unknown SKU {code!r}"))
                 continue
-            product_id, sku, name, active, tax_rate, unit = product
+            product_id, sku, name, active, tax_rate, unit, unit_price = product
             if not active:
                 problems.append(Problem(lines[i], f"product {sku} is inactive"))
                 continue
@@ -282,15 +337,46 @@ def _resolve(session: Session, rows: Rows, orders: list[OrderIn], problems) -> N
                 continue
             if rows.tax_rates[i] is None:
                 rows.tax_rates[i] = tax_rate
+            if rows.prices[i] is None:
+                if order.order_date is None:
+                    continue  # its first row is refused for the date: no day to price on
+                # An order of an unknown customer is refused anyway: the product's price
+                # stands in so that its lines are checked all the same.
+                unpriced.append((i, order.price_list_id, order.order_date, order.gross))
+                product_prices[product_id] = unit_price
+            priced.append(i)
+    if unpriced:
+        found_prices = price_rows(
+            session,
+            unpriced,
+            product_ids=rows.product_ids,
+            qtys=rows.qtys,
+            tax_rates=rows.tax_rates,
+            product_prices=product_prices,
+        )
+        for (i, *_), (price, source, list_id) in zip(unpriced, found_prices, strict=True):
+            rows.prices[i], rows.sources[i], rows.list_ids[i] = price, source, list_id
+    _amounts(rows, orders, set(priced), problems)
+
+
+def _amounts(rows: Rows, orders: list[OrderIn], priced: set[int], problems) -> None:
+    """Net and tax of every priced row (rule 10, rule 19 on gross orders); order totals."""
+    lines, skus = rows.lines, rows.skus
+    for order in orders:
+        total = 0
+        gross = order.gross
+        for i in order.rows:
+            if i not in priced:
+                continue
             qty, price, rate = rows.qtys[i], rows.prices[i], rows.tax_rates[i]
-            # Set on every row not in ``bad`` (qty and price are required, the
-            # product's rate stands in for an empty tax_rate).
+            # Set on every priced row (qty is required, a price is found for an empty
+            # unit_price, the product's rate stands in for an empty tax_rate).
             assert qty is not None and price is not None and rate is not None
-            net, tax = line_amounts_units(qty, price, rows.discounts[i] or 0, rate)
+            net, tax = line_amounts_units(qty, price, rows.discounts[i] or 0, rate, gross)
             rows.nets[i], rows.taxes[i] = net, tax
             total += net + tax
-            if net + tax >= MAX_MINOR_UNITS:
-                problems.append(Problem(lines[i], f"line total of {sku} is too large"))
+            if net + tax >= MAX_MINOR_UNITS or price >= MAX_MINOR_UNITS:
+                problems.append(Problem(lines[i], f"line total of {skus[i]} is too large"))
         order.total = total
         if total >= MAX_MINOR_UNITS:
             problems.append(Problem(order.line, f"order {order.ref} total is too large"))
@@ -366,6 +452,7 @@ def _write(
             "hold_reason": None,
             "status_before_hold": None,
             "order_date": [order.order_date for order in orders],
+            "prices_include_tax": [order.gross for order in orders],
             "confirmed_at": [moment if order.confirm else None for order in orders],
             "subtotal": subtotals,
             "tax": order_taxes,
@@ -404,6 +491,9 @@ def _write(
             "tax_rate": [rows.tax_rates[i] for i in taken],
             "net": [nets[i] for i in taken],
             "tax": [taxes[i] for i in taken],
+            "price_source": [rows.sources[i] for i in taken],
+            "price_list_id": [rows.list_ids[i] for i in taken],
+            "doc_discount": 0,
             "qty_invoiced": 0,
             "qty_shipped": 0,
             "qty_credited": 0,
