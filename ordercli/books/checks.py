@@ -415,6 +415,20 @@ CHECKS = [
         lambda m, number: f"{number} ships goods but names no warehouse",
     ),
     Check(
+        "19",
+        "no two prices of a list, product and break hold on the same day",
+        "SELECT l.name, p.sku, a.min_qty, a.valid_from, a.valid_to, b.valid_from, b.valid_to "
+        "FROM price_list_price a JOIN price_list_price b ON b.price_list_id = a.price_list_id "
+        "AND b.product_id = a.product_id AND b.min_qty = a.min_qty AND b.id > a.id "
+        "JOIN price_list l ON l.id = a.price_list_id JOIN product p ON p.id = a.product_id "
+        "WHERE (a.valid_from IS NULL OR b.valid_to IS NULL OR a.valid_from <= b.valid_to) "
+        "AND (b.valid_from IS NULL OR a.valid_to IS NULL OR b.valid_from <= a.valid_to)",
+        lambda m, name, sku, min_qty, a_from, a_to, b_from, b_to: (
+            f"{name} {sku} from {qty_text(min_qty)}: a price {a_from or 'always'}–"
+            f"{a_to or 'open'} shares days with one {b_from or 'always'}–{b_to or 'open'}"
+        ),
+    ),
+    Check(
         "18",
         "every journal entry balances",
         "SELECT e.source_kind, e.source_number, SUM(l.debit), SUM(l.credit) FROM journal_entry e "
@@ -484,6 +498,17 @@ CHECKS = [
         "the trial balance sums to zero",
         "SELECT SUM(debit), SUM(credit) FROM journal_line HAVING SUM(debit) <> SUM(credit)",
         lambda m, debit, credit: f"total debits {m(debit)} differ from total credits {m(credit)}",
+    ),
+    Check(
+        "20",
+        "each rebate settlement's credit memos add up to its amount",
+        "SELECT s.number, s.amount, COALESCE(c.net, 0) FROM rebate_settlement s "
+        "LEFT JOIN (SELECT rebate_settlement_id, SUM(subtotal) AS net FROM credit_memo "
+        "WHERE rebate_settlement_id IS NOT NULL GROUP BY rebate_settlement_id) c "
+        "ON c.rebate_settlement_id = s.id WHERE s.amount <> COALESCE(c.net, 0)",
+        lambda m, number, amount, memos: (
+            f"rebate settlement {number} is {m(amount)}, its credit memos credit {m(memos)}"
+        ),
     ),
 ]
 

@@ -38,6 +38,11 @@ LimitAmountOpt = Annotated[
     str | None, typer.Option("--credit-limit", help="Credit limit (amount); omit for none.")
 ]
 
+PriceListOpt = Annotated[
+    str | None,
+    typer.Option("--price-list", metavar="NAME", help="Price list the customer buys from."),
+]
+
 LIST_COLUMNS = [
     ("code", "Code"),
     ("name", "Name"),
@@ -62,6 +67,7 @@ def _show_customer(view: dict) -> None:
             ("Tax id", view["tax_id"]),
             ("Terms", f"{view['terms_days']} days"),
             ("Credit limit", view["credit_limit"] if view["credit_limit"] is not None else "none"),
+            ("Price list", view.get("price_list") or "none (product prices)"),
             ("Open invoices", view["open_invoices"]),
             ("Unapplied credit", view["unapplied_credit"] or None),
             ("Balance" + (f" at {view['as_of']}" if view.get("as_of") else ""), view["balance"]),
@@ -82,6 +88,7 @@ def add(
     tax_id: TaxIdOpt = None,
     terms: TermsOpt = None,
     credit_limit: LimitAmountOpt = None,
+    price_list: PriceListOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add a customer.
@@ -100,6 +107,7 @@ def add(
             tax_id=tax_id,
             terms_days=terms,
             credit_limit=money(credit_limit, session, "credit limit"),
+            price_list=price_list,
         )
         view = views.customer_detail(session, customer)
     render(view, as_json, _show_customer)
@@ -176,11 +184,15 @@ def edit(
     no_credit_limit: Annotated[
         bool, typer.Option("--no-credit-limit", help="Remove the credit limit.")
     ] = False,
+    price_list: PriceListOpt = None,
+    no_price_list: Annotated[
+        bool, typer.Option("--no-price-list", help="Buy at the products' own prices.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Change a customer's details; only the options given change.
 
-    Example: ordercli customer edit ACME --terms 30 --credit-limit 5000
+    Example: ordercli customer edit ACME --terms 30 --price-list TRADE
     """
     with ledger(ctx) as session:
         changes: dict[str, str | int | Decimal | None] = {
@@ -201,6 +213,12 @@ def edit(
             if credit_limit is not None:
                 raise InvalidInput("give --credit-limit or --no-credit-limit, not both")
             changes["credit_limit"] = None
+        if price_list is not None:
+            changes["price_list"] = price_list
+        if no_price_list:
+            if price_list is not None:
+                raise InvalidInput("give --price-list or --no-price-list, not both")
+            changes["price_list"] = None
         customer = customers.edit_customer(session=session, code=code, changes=changes)
         view = views.customer_detail(session, customer)
     render(view, as_json, _show_customer)

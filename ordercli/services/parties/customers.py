@@ -18,7 +18,7 @@ from ordercli.db.queries import check_limit
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.domain.money import from_minor, to_minor
 from ordercli.domain.text import clean_code, clean_lines, clean_text
-from ordercli.models import Customer, Invoice
+from ordercli.models import Customer, Invoice, PriceList
 
 MAX_TERMS_DAYS = 3650
 
@@ -47,6 +47,7 @@ def add_customer(
     tax_id: str | None = None,
     terms_days: int | None = None,
     credit_limit: Decimal | None = None,
+    price_list: str | None = None,
 ) -> Customer:
     name = clean_text(name, what="customer name", required=True, max_length=200)
     email = clean_text(email, what="email", max_length=254)
@@ -74,6 +75,7 @@ def add_customer(
         if credit_limit is None
         else to_minor(credit_limit, minor_digits(session)),
         active=True,
+        price_list_id=price_list_id(session, price_list),
         created_at=now(),
     )
     session.add(customer)
@@ -146,10 +148,12 @@ def edit_customer(*, session: Session, code: str, changes: dict) -> Customer:
             value = clean_text(value, what=key.replace("_", " "), max_length=64)
         elif key in {"billing_address", "shipping_address"}:
             value = clean_lines(value, what=key.replace("_", " "))
+        elif key == "price_list":
+            key, value = "price_list_id", price_list_id(session, value)
         else:
             raise InvalidInput(f"unknown customer field {key!r}")
         setattr(customer, key, value)
-        described.append(key)
+        described.append(key.removesuffix("_id"))
     session.add(customer)
     record_event(
         session=session,
@@ -159,6 +163,28 @@ def edit_customer(*, session: Session, code: str, changes: dict) -> Customer:
         message=f"customer {customer.code}: changed {', '.join(described)}",
     )
     return customer
+
+
+def price_list_id(session: Session, name: str | None) -> int | None:
+    """The id of the price list a customer buys from (rule 19), by name; None for none.
+
+    Looked up here rather than through ``services.sales.price_lists``: parties come
+    before sales, and a name is all a customer needs."""
+    if name is None:
+        return None
+    name = name.strip()
+    if not name:
+        raise InvalidInput("price list name is empty")
+    found = session.exec(select(PriceList.id).where(PriceList.name == name)).first()
+    if found is None:
+        found = session.exec(
+            select(PriceList.id).where(func.lower(PriceList.name) == name.lower())
+        ).first()
+    if found is None:
+        raise NotFound(
+            f"no price list {name!r}", hint="`ordercli pricelist list` shows the price lists"
+        )
+    return found
 
 
 def set_customer_active(*, session: Session, code: str, active: bool) -> Customer:

@@ -197,11 +197,14 @@ def create_credit_memo(
     return_id: int | None = None,
     kind: str | None = None,
     cancels_invoice: bool = False,
+    rebate_settlement_id: int | None = None,
 ) -> CreditMemo:
     """Issue a credit memo on an invoice; see the module notes for what it does.
 
     ``kind`` (``rebill``, ``not_delivered``, ``returned``) says what the credited
-    quantities do; ``restock`` and a return's ``return_id`` mean ``returned``."""
+    quantities do; ``restock`` and a return's ``return_id`` mean ``returned``.
+    ``rebate_settlement_id`` marks a volume rebate's price-only credit
+    (``rebates.py``): its net goes to the rebates account, not refunds (rule 20)."""
     digits = minor_digits(session)
     reason = clean_text(reason, what="reason", required=cancels_invoice, max_length=500)
     if settlement is not None and settlement not in SETTLEMENTS:
@@ -282,6 +285,7 @@ def create_credit_memo(
         restock=restock,
         reason=reason,
         cancels_invoice=cancels_invoice,
+        rebate_settlement_id=rebate_settlement_id,
         created_at=moment,
     )
     services = service_ids(session, (p.line.product_id for p in portions))
@@ -336,7 +340,7 @@ def create_credit_memo(
         source_number=memo.number,
         memo=f"credit memo {memo.number} on {invoice.number} for {customer.code}",
         postings=[
-            Posting("refunds", debit=subtotal),
+            Posting("refunds" if rebate_settlement_id is None else "rebates", debit=subtotal),
             Posting("sales_tax", debit=tax_total),
             Posting("receivable", credit=applied, customer_id=customer.id, invoice_id=invoice.id),
             Posting("customer_credit", credit=released, customer_id=customer.id),
