@@ -177,11 +177,20 @@ STEPS = [
         ["import", "orders", "{sample:orders.csv}"],
     ),
     (
-        "An order for more standing desks than are in stock: the rest is backordered…",
+        "A trade customer buys from a price list: its own price, and less from 5 on.",
+        ["pricelist", "add", "TRADE"],
+    ),
+    (None, ["pricelist", "set-price", "TRADE", "DESK-STAND", "699.00"]),
+    (None, ["pricelist", "set-price", "TRADE", "DESK-STAND", "659.00", "--min-qty", "5"]),
+    (None, ["customer", "edit", "ACME", "--price-list", "TRADE"]),
+    (
+        "An order for more standing desks than are in stock, priced from the list, "
+        "with 3% off the whole order…",
         ["order", "new", "ACME"],
     ),
     (None, ["order", "add-line", "SO-00012", "DESK-STAND", "8"]),
-    (None, ["order", "confirm", "SO-00012"]),
+    (None, ["order", "discount", "SO-00012", "--pct", "3"]),
+    ("…confirmed: the rest is backordered.", ["order", "confirm", "SO-00012"]),
     (None, ["report", "backorders"]),
     (
         "…and why it cannot ship in full, with what can happen next:",
@@ -196,6 +205,23 @@ STEPS = [
     ("What the customer is told:", ["order", "track", "SO-00012"]),
     ("Where every order line stands, and for how long:", ["report", "matrix"]),
     ("What was sold, net of credits:", ["report", "sales", "--by", "product"]),
+    (
+        "A volume rebate: 2% of ACME's quarter from 10,000 on, 3% from 25,000:",
+        [
+            "rebate",
+            "add",
+            "ACME",
+            "--period",
+            "quarter",
+            "--tier",
+            "10000=2",
+            "--tier",
+            "25000=3",
+            "--from",
+            "{days_ago:60}",
+        ],
+    ),
+    (None, ["rebate", "status"]),
     ("Everything waiting on someone, on one screen:", ["status"]),
     (
         "Documents for the customer, as PDF (or --html) from the bundled templates:",

@@ -37,19 +37,20 @@ HEADERS = {
     "credit-memos": "number invoice order customer issue_date settlement restock reason "
     "subtotal tax total",
     "orders": "order_ref customer_code order_date sku qty unit_price discount_pct tax_rate "
-    "confirm number status position description unit net tax total",
+    "confirm prices_include_tax number status position description unit net tax total "
+    "price_source doc_discount",
     "journal": "entry date source_kind source_number memo account_code account_name debit "
     "credit customer invoice",
 }
 HEADERS = {kind: names.split() for kind, names in HEADERS.items()}
 MONEY = set(
     "subtotal tax total paid credited balance unit_price net net_credited tax_credited amount "
-    "applied unapplied debit credit".split()
+    "applied unapplied debit credit doc_discount".split()
 )
 DECIMALS = {"qty", "qty_credited", "discount_pct", "tax_rate"}
 DATES = {"issue_date", "due_date", "received_on", "order_date", "date"}
 INTEGERS = {"position", "entry"}
-FLAGS = {"restock", "confirm"}
+FLAGS = {"restock", "confirm", "prices_include_tax"}
 TEXT_COLUMNS = {
     kind: [c for c in names if c not in MONEY | DECIMALS | DATES | INTEGERS | FLAGS]
     for kind, names in HEADERS.items()
@@ -980,7 +981,10 @@ def test_demo_ledger_exports_every_kind(cli, cli_at, tmp_path):
 # --- back in through `import orders` -----------------------------------------------
 
 
-IMPORTED = "order_ref customer_code order_date sku qty unit_price discount_pct tax_rate confirm"
+IMPORTED = (
+    "order_ref customer_code order_date sku qty unit_price discount_pct tax_rate confirm "
+    "prices_include_tax"
+)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])

@@ -238,6 +238,8 @@ def orders(*, date_from=None, date_to=None, **_) -> Table:
             ("discount_pct", PCT, OrderLine.discount),
             ("tax_rate", PCT, OrderLine.tax_rate),
             ("confirm", BOOL, col(SalesOrder.status).in_([s.value for s in CONFIRMED_STATES])),
+            # An import column too: a gross order comes back gross (rule 19).
+            ("prices_include_tax", BOOL, SalesOrder.prices_include_tax),
             ("number", TEXT, SalesOrder.number),
             ("status", TEXT, SalesOrder.status),
             ("position", INT, OrderLine.position),
@@ -246,6 +248,8 @@ def orders(*, date_from=None, date_to=None, **_) -> Table:
             ("net", MONEY, OrderLine.net),
             ("tax", MONEY, OrderLine.tax),
             ("total", MONEY, OrderLine.net + OrderLine.tax),
+            ("price_source", TEXT, OrderLine.price_source),
+            ("doc_discount", MONEY, OrderLine.doc_discount),
         ],
         lambda q: (
             q.select_from(OrderLine)
