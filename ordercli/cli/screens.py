@@ -41,7 +41,69 @@ def with_units(lines: list[dict]) -> list[dict]:
 
 
 def _totals(view: dict) -> list[tuple[str, object]]:
-    return [("Subtotal", view["subtotal"]), ("Tax", view["tax"]), ("Total", view["total"])]
+    """The totals block: the document discount first, if any; a document whose prices
+    include tax (rule 19) totals gross, with the net and tax it holds."""
+    rows: list[tuple[str, object]] = []
+    if view.get("discount"):
+        pct = view.get("discount_pct")
+        rows.append((f"Discount {fmt(pct)}%" if pct else "Discount", -view["discount"]))
+    if view.get("prices_include_tax"):
+        return [
+            *rows,
+            ("Total (incl. tax)", view["total"]),
+            ("of which net", view["subtotal"]),
+            ("of which tax", view["tax"]),
+        ]
+    return [*rows, ("Subtotal", view["subtotal"]), ("Tax", view["tax"]), ("Total", view["total"])]
+
+
+# Where a price came from, when it is worth saying (not for a product's own price): a
+# one-letter marker, since a column of list names does not fit 80 columns, and a legend.
+MARKERS = {"list": "L", "break": "B", "manual": "M"}
+SOURCE = ("source", "Src")
+
+
+def with_sources(rows: list[dict]) -> bool:
+    """Give each row its ``source`` marker; true when any line's price came from a price
+    list, a quantity break or was typed, so the marker column is worth its width."""
+    for row in rows:
+        row["source"] = MARKERS.get(row.get("price_source") or "", "")
+    return any(row["source"] for row in rows)
+
+
+def source_legend(rows: list[dict]) -> str | None:
+    """What the ``Src`` markers of ``rows`` mean, naming the price lists."""
+    lists: dict[str, list[str]] = {"list": [], "break": [], "manual": []}
+    for row in rows:
+        if row.get("price_source") in lists and row.get("price_list"):
+            lists[row["price_source"]].append(row["price_list"])
+    used = {row.get("price_source") for row in rows}
+    parts = [
+        f"{MARKERS[kind]} {what}"
+        + (f" {', '.join(dict.fromkeys(lists[kind]))}" if lists[kind] else "")
+        for kind, what in (
+            ("list", "price list"),
+            ("break", "quantity break on"),
+            ("manual", "price typed by hand"),
+        )
+        if kind in used
+    ]
+    return f"Src: {'; '.join(parts)}" if parts else None
+
+
+def as_priced(view: dict, columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``columns`` with the price headed as gross on a document whose prices include tax."""
+    if not view.get("prices_include_tax"):
+        return columns
+    return [(k, "Price incl. tax" if k == "unit_price" else h) for k, h in columns]
+
+
+def priced_columns(rows: list[dict]) -> list[tuple[str, str]]:
+    """The priced lines' columns, with Source beside the price when it is worth it."""
+    if not with_sources(rows):
+        return PRICED
+    at = PRICED.index(("unit_price", "Unit price")) + 1
+    return [*PRICED[:at], SOURCE, *PRICED[at:]]
 
 
 def show_quote(view: dict) -> None:
@@ -61,7 +123,11 @@ def show_quote(view: dict) -> None:
             *_totals(view),
         ],
     )
-    table(None, PRICED, with_units(view["lines"]), empty="no lines yet")
+    rows = with_units(view["lines"])
+    table(None, as_priced(view, priced_columns(rows)), rows, empty="no lines yet")
+    legend = source_legend(rows)
+    if legend:
+        output.paragraph(legend)
     if view["notes"]:
         # Which notes the customer reads on the quote; the rest stay internal.
         rows = [
@@ -107,6 +173,7 @@ def show_order(view: dict) -> None:
         ("qty", "Qty"),
         UNIT,
         ("unit_price", "Unit price"),
+        *([SOURCE] if with_sources(rows) else []),
         ("discount_pct", "Disc %"),
         ("net", "Net"),
         ("tax", "Tax"),
@@ -124,7 +191,10 @@ def show_order(view: dict) -> None:
         ),
         ("state", "Stock"),
     ]
-    table(None, columns, rows, status_keys=(), empty="no lines yet")
+    table(None, as_priced(view, columns), rows, status_keys=(), empty="no lines yet")
+    legend = source_legend(rows)
+    if legend:
+        output.paragraph(legend)
     for row in rows:
         if row["state"]:
             output.notice(
@@ -152,7 +222,7 @@ def show_invoice(view: dict) -> None:
             ("Credit memos", ", ".join(view.get("credit_memos", []))),
         ],
     )
-    table(None, PRICED, with_units(view["lines"]))
+    table(None, as_priced(view, PRICED), with_units(view["lines"]))
 
 
 def _reversed_by(reversal: dict | None) -> str | None:

@@ -20,12 +20,13 @@ from sqlmodel import Session, col
 
 from ordercli.books.clock import today
 from ordercli.db.lookup import chunks
-from ordercli.domain.money import qty_from_db
+from ordercli.domain.money import pct_from_db, qty_from_db
 from ordercli.domain.units import totals_by_unit
 from ordercli.models import (
     Customer,
     OrderLine,
     Product,
+    SalesOrder,
     Shipment,
     ShipmentLine,
     ShipmentReversal,
@@ -95,6 +96,19 @@ def tax_breakdown(lines: list[dict]) -> list[dict]:
     return [{"rate": rate, **per_rate[rate]} for rate in sorted(per_rate)]
 
 
+def priced(view: dict) -> dict:
+    """How a quote or invoice prints its prices (rule 19): each line's amount before the
+    document discount (gross when the prices include tax), and their sum, the lines
+    total the discount comes off."""
+    gross = bool(view.get("prices_include_tax"))
+    for line in view["lines"]:
+        line["amount"] = (line["total"] if gross else line["net"]) + line["doc_discount"]
+    return {
+        "gross": gross,
+        "lines_total": sum((line["amount"] for line in view["lines"]), Decimal(0)),
+    }
+
+
 def _base(
     session: Session, kind: str, title: str, customer_id: int, issued: dict | None = None
 ) -> dict:
@@ -137,8 +151,21 @@ def invoice_contexts(session: Session, invoices: list) -> list[dict]:
                 )
             ).all()
         )
+    # A percentage discount names its rate on the invoice too: the order's, which is
+    # fixed once it left draft, as it must be before it is invoiced (rule 19).
+    rates: dict[int, int] = {}
+    for chunk in chunks(sorted({i.order_id for i in invoices})):
+        rates.update(
+            session.execute(
+                select(col(SalesOrder.id), col(SalesOrder.discount_pct)).where(
+                    col(SalesOrder.id).in_(chunk), col(SalesOrder.discount_pct).is_not(None)
+                )
+            ).all()
+        )
     contexts = []
     for invoice, view in zip(invoices, views.invoice_views(session, invoices), strict=True):
+        rate = rates.get(invoice.order_id)
+        view["discount_pct"] = None if rate is None else pct_from_db(rate)
         contexts.append(
             {
                 "kind": "invoice",
@@ -150,6 +177,7 @@ def invoice_contexts(session: Session, invoices: list) -> list[dict]:
                 "invoice": view,
                 "tax_breakdown": tax_breakdown(view["lines"]),
                 "has_discounts": any(line["discount_pct"] for line in view["lines"]),
+                **priced(view),
             }
         )
     return contexts
@@ -169,6 +197,7 @@ def quote_context(session: Session, number: str) -> dict:
         quote=view,
         tax_breakdown=tax_breakdown(view["lines"]),
         has_discounts=any(line["discount_pct"] for line in view["lines"]),
+        **priced(view),
     )
     return context
 
@@ -187,6 +216,8 @@ def credit_memo_context(session: Session, number: str) -> dict:
         memo=view,
         invoice=invoice,
         tax_breakdown=tax_breakdown(view["lines"]),
+        # The memo's lines are priced as its invoice's were (rule 19).
+        gross=bool(invoice.get("prices_include_tax")),
     )
     return context
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -26,6 +27,7 @@ from ordercli.models import (
     Payment,
     Product,
     Quote,
+    QuoteLine,
     Rma,
     SalesOrder,
     Shipment,
@@ -38,6 +40,7 @@ from ordercli.services.sales import invoicing, ordering, quoting
 
 if TYPE_CHECKING:
     pass
+from ordercli.views.pricing import before_discount, discount_fields, price_list_names, sourced
 from ordercli.views.reads import (
     customer_code,
     customer_codes,
@@ -49,8 +52,8 @@ from ordercli.views.reads import (
 )
 
 
-def _priced_line(session: Session, line, sku: str) -> dict:
-    return {
+def _priced_line(session: Session, line, sku: str, *, gross: bool = False) -> dict:
+    view = {
         "line": line.position,
         "sku": sku,
         "description": line.description,
@@ -62,7 +65,13 @@ def _priced_line(session: Session, line, sku: str) -> dict:
         "net": _money(session, line.net),
         "tax": _money(session, line.tax),
         "total": _money(session, line.net + line.tax),
+        # Its share of the document discount, already off its net (or gross) amount.
+        "doc_discount": _money(session, line.doc_discount),
     }
+    if gross:
+        # Rule 19: the amount the customer reads on a document whose prices include tax.
+        view["gross"] = _money(session, line.net + line.tax)
+    return view
 
 
 def quote_view(session: Session, quote: Quote, *, with_lines: bool = True) -> dict:
@@ -88,10 +97,34 @@ def quote_view(session: Session, quote: Quote, *, with_lines: bool = True) -> di
         revised_by=later.number if later else None,
         copied_from=copied.number if copied else None,
     )
+    gross = quote.prices_include_tax
     if with_lines:
         lines = quoting.quote_lines(session=session, quote=quote)
+        before = sum(before_discount(ln, gross) for ln in lines)
+        discount = sum(ln.doc_discount for ln in lines)
+    else:
+        # A list without lines still says what the discount came to, in one query.
+        before, discount = session.exec(
+            select(
+                func.coalesce(
+                    func.sum(
+                        col(QuoteLine.net)
+                        + col(QuoteLine.doc_discount)
+                        + (col(QuoteLine.tax) if gross else 0)
+                    ),
+                    0,
+                ),
+                func.coalesce(func.sum(col(QuoteLine.doc_discount)), 0),
+            ).where(QuoteLine.quote_id == quote.id)
+        ).one()
+    view.update(discount_fields(session, quote, int(before), int(discount)))
+    if with_lines:
         skus = sku_map(session, (ln.product_id for ln in lines))
-        view["lines"] = [_priced_line(session, ln, skus[ln.product_id]) for ln in lines]
+        names = price_list_names(session, lines)
+        view["lines"] = [
+            sourced(_priced_line(session, ln, skus[ln.product_id], gross=gross), ln, names)
+            for ln in lines
+        ]
         chain = quoting.revision_chain(session=session, quote=quote)
         view["revisions"] = [q.number for q in chain]
         so_far = [q.id for q in chain].index(quote.id) + 1
@@ -112,8 +145,16 @@ def quote_view(session: Session, quote: Quote, *, with_lines: bool = True) -> di
     return view
 
 
-def order_line_view(session: Session, line: OrderLine, sku: str, service: bool) -> dict:
-    view = _priced_line(session, line, sku)
+def order_line_view(
+    session: Session,
+    line: OrderLine,
+    sku: str,
+    service: bool,
+    *,
+    gross: bool = False,
+    list_names: dict[int | None, str] | None = None,
+) -> dict:
+    view = sourced(_priced_line(session, line, sku, gross=gross), line, list_names or {})
     view.update(
         {
             "qty_invoiced": qty_from_db(line.qty_invoiced),
@@ -150,6 +191,7 @@ def order_views(
     )
     services = service_ids(session, (ln.product_id for lines in lines_of.values() for ln in lines))
     if with_lines:
+        list_names = price_list_names(session, (ln for lines in lines_of.values() for ln in lines))
         product_ids = {ln.product_id for lines in lines_of.values() for ln in lines}
         products = {
             p.id: p
@@ -216,10 +258,24 @@ def order_views(
             "tax": _money(session, order.tax),
             "total": _money(session, order.total),
         }
+        gross = order.prices_include_tax
+        view.update(
+            discount_fields(
+                session,
+                order,
+                sum(before_discount(ln, gross) for ln in lines),
+                sum(ln.doc_discount for ln in lines),
+            )
+        )
         if with_lines:
             view["lines"] = [
                 order_line_view(
-                    session, ln, products[ln.product_id].sku, products[ln.product_id].service
+                    session,
+                    ln,
+                    products[ln.product_id].sku,
+                    products[ln.product_id].service,
+                    gross=gross,
+                    list_names=list_names,
                 )
                 for ln in lines
             ]
@@ -249,6 +305,19 @@ def invoice_views(
             session,
             lambda chunk: select(CreditMemo.invoice_id, CreditMemo.number).where(
                 col(CreditMemo.invoice_id).in_(chunk), col(CreditMemo.cancels_invoice)
+            ),
+            ids,
+        ).items()
+    }
+    # The document discount the lines took (rule 19), whether or not they are shown.
+    discounts = {
+        invoice_id: amounts[0]
+        for invoice_id, amounts in grouped(
+            session,
+            lambda chunk: (
+                select(InvoiceLine.invoice_id, func.sum(col(InvoiceLine.doc_discount)))
+                .where(col(InvoiceLine.invoice_id).in_(chunk))
+                .group_by(col(InvoiceLine.invoice_id))
             ),
             ids,
         ).items()
@@ -295,11 +364,13 @@ def invoice_views(
             "balance": _money(session, invoice.total - invoice.paid - invoice.credited),
             "seller": dict(parties[invoice.seller_id]),
             "buyer": dict(parties[invoice.buyer_id]),
+            "prices_include_tax": invoice.prices_include_tax,
+            "discount": _money(session, int(discounts.get(invoice.id) or 0)),
         }
         if with_lines:
             view["lines"] = [
                 {
-                    **_priced_line(session, ln, ln.sku),
+                    **_priced_line(session, ln, ln.sku, gross=invoice.prices_include_tax),
                     "qty_credited": qty_from_db(ln.qty_credited),
                     "net_credited": _money(session, ln.net_credited),
                     "tax_credited": _money(session, ln.tax_credited),

@@ -16,6 +16,7 @@ from ordercli.models import (
     Invoice,
     Payment,
     PaymentVoid,
+    RebateSettlement,
     Refund,
     Rma,
     RmaLine,
@@ -177,6 +178,7 @@ def credit_memo_views(
     invoices = numbers_by_id(session, Invoice, (m.invoice_id for m in memos))
     orders = numbers_by_id(session, SalesOrder, (m.order_id for m in memos))
     returns = numbers_by_id(session, Rma, (m.return_id for m in memos))
+    rebates = numbers_by_id(session, RebateSettlement, (m.rebate_settlement_id for m in memos))
     refunds = grouped(
         session,
         lambda chunk: (
@@ -211,6 +213,7 @@ def credit_memo_views(
             "restock": m.restock,
             "kind": credit_kind(ln.effect for ln in lines_of.get(m.id, [])),
             "cancels_invoice": m.cancels_invoice,
+            "rebate_settlement": rebates.get(m.rebate_settlement_id),
             "reason": m.reason,
             "seller": dict(parties[m.seller_id]),
             "buyer": dict(parties[m.buyer_id]),
