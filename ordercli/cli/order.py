@@ -435,18 +435,7 @@ def explain(ctx: typer.Context, number: OrderArg, as_json: JsonOpt = False) -> N
     """
     with ledger(ctx, write=False) as session:
         story = order_story.explain_order(session=session, number=number)
-    render(story, as_json, _show_story)
-
-
-def _show_story(story: dict) -> None:
-    """`order explain`, then where each line's price came from."""
-    show_explanation(story)
-    pricing = story.get("pricing")
-    if not pricing:
-        return
-    output.line("Prices:")
-    for sentence in [*pricing["notes"], *(line["price_from"] for line in pricing["lines"])]:
-        output.paragraph(f"  - {sentence}")
+    render(story, as_json, show_explanation)
 
 
 @app.command("track")

@@ -332,6 +332,11 @@ def show_explanation(story: dict) -> None:
             ],
             story["invoices"],
         )
+    pricing = story.get("pricing")
+    if pricing:
+        output.line("Prices:")
+        for sentence in [*pricing["notes"], *(line["price_from"] for line in pricing["lines"])]:
+            output.paragraph(f"  - {sentence}")
     if story["blocked_by"]:
         output.line("Blocked by:")
         for blocker in story["blocked_by"]:
