@@ -283,30 +283,47 @@ def spread_document_discount(
 ) -> None:
     """Give every line its share of the document's discount and price it again.
 
-    A line with anything invoiced keeps its share of an amount discount (its
-    invoices already took part of it); the rest of the amount is spread over the
-    other lines. A percentage is taken from each line on its own."""
+    A percentage is taken from each line on its own. An amount is spread over what
+    is not invoiced yet: what invoices already took of it stays where it is, and
+    the rest of the amount is shared by the lines' amounts still to invoice, so the
+    shares always add up to the amount, also after a quantity changed."""
+    gross = document.prices_include_tax
     if document.discount_amount:
-        kept = [line for line in lines if getattr(line, "qty_invoiced", 0)]
-        free = [line for line in lines if not getattr(line, "qty_invoiced", 0)]
-        left = document.discount_amount - sum(line.doc_discount for line in kept)
-        amounts = [amount_before_discount(line) for line in free]
-        if left > sum(amounts):
-            room = sum(amounts) + sum(line.doc_discount for line in kept)
+        taken = [invoiced_share(line, gross) for line in lines]
+        rest = [max(amount_before_discount(line) - _amount_invoiced(line), 0) for line in lines]
+        left = max(document.discount_amount - sum(taken), 0)
+        if left > sum(rest):
             raise InvalidInput(
                 f"the document discount {from_minor(document.discount_amount, minor_digits)} "
-                f"is more than the lines it is spread over ({from_minor(room, minor_digits)})"
+                f"is more than the lines it is spread over "
+                f"({from_minor(sum(rest) + sum(taken), minor_digits)})"
             )
-        shares = dict(zip(map(id, free), spread_discount(amounts, amount=left), strict=True))
+        shares = [a + b for a, b in zip(taken, spread_discount(rest, amount=left), strict=True)]
     else:
         amounts = [amount_before_discount(line) for line in lines]
-        shares = dict(
-            zip(map(id, lines), spread_discount(amounts, pct=document.discount_pct), strict=True)
-        )
-    for line in lines:
-        if id(line) in shares:
-            line.doc_discount = shares[id(line)]
-        settle_line_amounts(line, gross=document.prices_include_tax, minor_digits=minor_digits)
+        shares = spread_discount(amounts, pct=document.discount_pct)
+    for line, share in zip(lines, shares, strict=True):
+        line.doc_discount = share
+        settle_line_amounts(line, gross=gross, minor_digits=minor_digits)
+
+
+def _amount_invoiced(line: PricedRow) -> int:
+    """The rounded amount before the document discount of what stands invoiced."""
+    invoiced = getattr(line, "qty_invoiced", 0)
+    if not invoiced:
+        return 0
+    amount, _ = line_amounts_units(invoiced, line.unit_price, line.discount, 0)
+    return amount
+
+
+def invoiced_share(line: PricedRow, gross: bool) -> int:
+    """How much of the document discount the line's invoices took: their amount
+    before it less what they billed (net, or net and tax when prices are gross)."""
+    before = _amount_invoiced(line)
+    if not before:
+        return 0
+    billed = line.net_invoiced + (line.tax_invoiced if gross else 0)  # type: ignore[attr-defined]
+    return min(max(before - billed, 0), before)
 
 
 def settle_line_amounts(line: PricedRow, *, gross: bool, minor_digits: int) -> None:
