@@ -191,8 +191,8 @@ def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             "Price lists",
             [
                 ("name", "Name"),
-                ("kind", "Prices"),
-                ("price_count", "Prices set"),
+                ("kind", "Basis"),
+                ("price_count", "Prices"),
                 ("customer_count", "Customers"),
             ],
             rows,

@@ -46,6 +46,8 @@ def _totals(view: dict) -> list[tuple[str, object]]:
     rows: list[tuple[str, object]] = []
     if view.get("discount"):
         pct = view.get("discount_pct")
+        basis = view["total"] if view.get("prices_include_tax") else view["subtotal"]
+        rows.append(("Lines total", basis + view["discount"]))
         rows.append((f"Discount {fmt(pct)}%" if pct else "Discount", -view["discount"]))
     if view.get("prices_include_tax"):
         return [
