@@ -53,7 +53,7 @@ WIDTHS = (60, 80, 100)
 VIEW_VERBS = {"show", "list", "explain", "timeline", "track", "pick-list", "moves", "transactions"}
 # Where the document an argument names is listed, when it is not the command's own noun.
 ARGUMENT_LISTS = {"CUSTOMER": "customer", "SKU": "product"}
-IDENTIFIERS = ("number", "code", "sku", "id")
+IDENTIFIERS = ("number", "code", "sku", "id", "name")
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][0-9A-Z]")
 TOKEN = re.compile(r"-?[\w][\w.\-]*")
