@@ -429,6 +429,21 @@ CHECKS = [
         ),
     ),
     Check(
+        "10",
+        "an order's or quote's discount of an amount is spread over its lines to the cent",
+        "SELECT 'order', o.number, o.discount_amount, COALESCE(SUM(l.doc_discount), 0) "
+        "FROM sales_order o LEFT JOIN order_line l ON l.order_id = o.id "
+        "WHERE o.discount_amount IS NOT NULL GROUP BY o.id, o.number, o.discount_amount "
+        "HAVING COALESCE(SUM(l.doc_discount), 0) <> o.discount_amount "
+        "UNION ALL SELECT 'quote', q.number, q.discount_amount, COALESCE(SUM(l.doc_discount), 0) "
+        "FROM quote q LEFT JOIN quote_line l ON l.quote_id = q.id "
+        "WHERE q.discount_amount IS NOT NULL GROUP BY q.id, q.number, q.discount_amount "
+        "HAVING COALESCE(SUM(l.doc_discount), 0) <> q.discount_amount",
+        lambda m, kind, number, amount, spread: (
+            f"{kind} {number}: a discount of {m(amount)}, its lines' shares come to {m(spread)}"
+        ),
+    ),
+    Check(
         "18",
         "every journal entry balances",
         "SELECT e.source_kind, e.source_number, SUM(l.debit), SUM(l.credit) FROM journal_entry e "

@@ -394,3 +394,22 @@ def test_explain_says_where_each_price_came_from(trade, uow):
     assert pricing["notes"] == [f"order discount 5% ({taken} over 4 lines)"]
     assert pricing["lines"][0]["min_qty"] == D(10)
     assert pricing["prices_include_tax"] is False
+
+
+def test_check_finds_a_discount_share_changed_behind_ordercli(seeded, uow):
+    from ordercli.books import checks
+
+    number = draft(uow, [("DESK-OAK", "2"), ("LAMP-LED", "3")])
+    with uow() as session:
+        document_pricing.set_order_discount(session=session, number=number, amount=D("50.00"))
+    with uow(write=False) as session:
+        assert checks.run_checks(session=session)["ok"]
+    with uow() as session:
+        line = session.exec(select(OrderLine).where(OrderLine.position == 2)).first()
+        line.doc_discount += 1
+        session.add(line)
+    with uow(write=False) as session:
+        problems = checks.run_checks(session=session)["problems"]
+    assert [p["problem"] for p in problems if p["rule"] == "10"] == [
+        f"order {number}: a discount of 50.00, its lines' shares come to 50.01"
+    ]
