@@ -116,6 +116,7 @@ def test_payment_credit_memo_and_return_on_postgres(pg_engine, ledger_ok, monkey
         "customer_credit": D(0),
         "revenue": D("-1523.40"),
         "refunds": D("696.70"),
+        "rebates": D(0),
     }
     with unit_of_work(engine, write=False) as session:
         desk = catalog.get_product(session=session, sku="DESK")
