@@ -2,15 +2,18 @@
 
 A figure (an amount, a quantity, a date, a status, a document number or a
 code) is printed whole on one line or the layout changes: a number cut short
-reads as another number. Text (names, descriptions, notes, headers) may wrap.
+reads as another number. A word of a header is never cut either ("Ordere/d"
+reads as broken); a header of several words may wrap between them. Text
+(names, descriptions, notes) wraps between words, and only at last folds them.
 A table takes the first of these layouts that fits the width:
 
 1. boxed, every column as wide as its widest cell;
 2. boxed, columns empty in every row left out, text and headers wrapping
    between words, each figure column still as wide as its widest figure;
 3. the same without the box, two spaces between columns;
-4. the same, words of text and headers folding where they must;
-5. stacked: one block per row, each field on a line of its own as
+4. the same, one space between columns;
+5. the same, words of text folding where they must;
+6. stacked: one block per row, each field on a line of its own as
    ``label  value``.
 
 This module only chooses widths and the layout; Rich draws every one of them.
@@ -31,10 +34,13 @@ from rich.text import Text
 # A text column never gets narrower than this (or its natural width) while a
 # table layout is tried: squeezed further it reads worse than the stacked layout.
 TEXT_MIN = 6
+# Words of text fold only in a column at least this wide (or its natural width):
+# in a narrower one "invoice/d;" and "shipped/;" read worse than the stacked layout.
+FOLD_MIN = 10
 # Words with a digit up to this long (document numbers, amounts, "×3") are kept
 # whole in text; longer ones, and other words, may fold when the table is tight.
 WORD_MAX = 20
-# Headers of figure columns fold down to this before the layout changes.
+# A label of a stacked block or a card is not folded narrower than this.
 HEADER_MIN = 5
 STACK_GAP = 2
 # A card is a borderless Rich table: one space each side of both columns.
@@ -47,6 +53,8 @@ COMPACT = {
     "pad_edge": False,
     "collapse_padding": True,
 }
+# The box's own blank divider is the one space between columns: no cell padding.
+TIGHT = {**COMPACT, "padding": (0, 0)}
 
 
 def longest_word(text: str) -> int:
@@ -97,11 +105,13 @@ class Column:
 
     @property
     def narrowest(self) -> int:
-        header = min(longest_word(self.header), HEADER_MIN)
+        """As narrow as it goes: words of text may fold (short of ``WORD_MAX`` for those
+        with a digit), a word of the header never does."""
+        header = longest_word(self.header)
         if self.figure:
             return max(self.widest, header, 1)
-        text = max(TEXT_MIN, min(self.widest_word, WORD_MAX), header)
-        return min(self.natural, text)
+        text = max(FOLD_MIN, min(self.widest_word, WORD_MAX), header)
+        return min(self.snug, text)
 
     @property
     def snug(self) -> int:
@@ -110,8 +120,8 @@ class Column:
         header = longest_word(self.header)
         if self.figure:
             return max(self.widest, header, 1)
-        words = max(self.narrowest, min(self.widest_any_word, WORD_MAX), header)
-        return min(self.natural, words)
+        words = min(max(self.widest_word, self.widest_any_word), WORD_MAX)
+        return min(self.natural, max(TEXT_MIN, words, header))
 
 
 def share(lows: Sequence[int], highs: Sequence[int], room: int) -> list[int] | None:
@@ -158,14 +168,15 @@ def fitted_table(
 ) -> RenderableType | None:
     """A boxed or compact table whose figures all fit ``width``, or None if none does."""
     # Every column at its natural width; failing that, columns empty in every row give
-    # way, then text and headers wrap between words, then the box goes, and last words
-    # fold.
+    # way, then text and headers wrap between words, then the box goes, then the padding,
+    # and last words of text fold. Words of headers never do: the stacked layout instead.
     filled = [column for column in columns if column.widest] or columns
     for style, shown, folding in (
         (BOXED, columns, None),
         (BOXED, filled, False),
         (COMPACT, filled, False),
-        (COMPACT, filled, True),
+        (TIGHT, filled, False),
+        (TIGHT, filled, True),
     ):
         spent = chrome(console, style, len(shown))
         highs = [column.natural for column in shown]
@@ -174,7 +185,7 @@ def fitted_table(
         else:
             snug = [column.snug for column in shown]
             lows = [column.narrowest for column in shown] if folding else snug
-            # Words of text are kept whole before those of headers, then headers widen.
+            # Words of text are kept whole before they fold, then headers widen.
             text = [s if not c.figure else low for c, s, low in zip(shown, snug, lows, strict=True)]
             widths = share(lows, text, width - spent)
             for wider in (snug, highs):

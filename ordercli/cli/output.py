@@ -193,9 +193,10 @@ def table(
 ) -> None:
     """A Rich table of ``rows``; ``columns`` are (key, header); numbers align right.
 
-    Figures (numbers, dates, statuses, document numbers and codes) are never cut:
-    when the table does not fit the console, text wraps, headers fold, and at
-    last each row is stacked as label/value lines (``layout``).
+    Figures (numbers, dates, statuses, document numbers and codes) and words of
+    headers are never cut: when the table does not fit the console, text and
+    headers wrap between words, the box and padding go, words of text fold, and
+    at last each row is stacked as label/value lines (``layout``).
     """
     rows = list(rows)
     if not rows:
