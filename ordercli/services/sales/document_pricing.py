@@ -174,11 +174,11 @@ def _check_one(pct: Decimal | None, amount: Decimal | None, clear: bool) -> None
         raise InvalidInput("give exactly one of --pct, --amount or --clear")
     if pct is not None and not Decimal(0) < pct < HUNDRED:
         raise InvalidInput(
-            f"a document discount of {pct}% is refused: it is more than 0% and less than "
-            "100% (100% would leave nothing to invoice)"
+            f"a document discount of {pct}% must be more than 0% and less than 100% "
+            "(100% would leave nothing to invoice)"
         )
     if amount is not None and amount <= 0:
-        raise InvalidInput(f"a document discount of {amount} is refused: it is more than 0")
+        raise InvalidInput(f"a document discount of {amount} must be more than 0")
 
 
 def _discount(session: Session, document, lines, *, pct, amount, clear) -> str:
