@@ -69,7 +69,7 @@ def test_order_discount_pct_amount_and_clear(shop, human, unchanged):
             "error: give exactly one of --pct, --amount or --clear"
         )
         assert shop.fails("order", "discount", number, "--pct", "100").startswith(
-            "error: a document discount of 100% is refused"
+            "error: a document discount of 100% must be more than 0%"
         )
         assert shop.fails("order", "discount", number, "--amount", "5000") == (
             f"error: a discount of 5000.00 is more than {number}'s lines come to before it "
