@@ -35,7 +35,7 @@ HEADERS = {
     "payments": "number customer customer_name received_on method reference amount applied "
     "unapplied currency",
     "credit-memos": "number invoice order customer issue_date settlement restock reason "
-    "subtotal tax total",
+    "subtotal tax total rebate_settlement",
     "orders": "order_ref customer_code order_date sku qty unit_price discount_pct tax_rate "
     "confirm prices_include_tax number status position description unit net tax total "
     "price_source doc_discount",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 DEC = {"ORDERCLI_TODAY": "2026-12-02"}
@@ -90,7 +92,7 @@ def test_status_shows_where_each_customer_stands(october, human):
     assert october.ok("rebate", "status", env=NOV)[0]["period"] == "2026-11"
 
 
-def test_settle_dry_run_then_settle_then_never_again(october, human):
+def test_settle_dry_run_then_settle_then_never_again(october, human, tmp_path):
     dry = october.ok("rebate", "settle", "--period", "2026-10", "--dry-run", env=DEC)
     assert dry["dry_run"] is True
     assert october.ok("rebate", "show", "RA-00001", env=DEC)["settlements"] == []
@@ -117,6 +119,13 @@ def test_settle_dry_run_then_settle_then_never_again(october, human):
     [status] = october.ok("rebate", "status", "--period", "2026-10", env=DEC)
     assert (status["settled"], status["settlement"]) == (True, "RS-00001")
     assert "settled RS-00001" in human("rebate", "status", "--period", "2026-10", env=DEC)
+    exported = tmp_path / "memos.jsonl"
+    october.ok("export", "credit-memos", "-o", str(exported), env=DEC)
+    rows = [json.loads(line) for line in exported.read_text().splitlines()]
+    assert [(r["number"], r["rebate_settlement"]) for r in rows] == [
+        ("CM-00001", "RS-00001"),
+        ("CM-00002", "RS-00001"),
+    ]
     accounts = {a["name"]: a for a in october.ok("report", "trial-balance", env=DEC)["accounts"]}
     assert accounts["Sales rebates and discounts"]["debit"] == "58.68"
     assert october.ok("check", env=DEC)["ok"] is True

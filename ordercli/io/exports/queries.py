@@ -35,6 +35,7 @@ from ordercli.models import (
     Payment,
     PaymentVoid,
     Product,
+    RebateSettlement,
     SalesOrder,
 )
 from ordercli.services.parties.snapshots import snapshot_field
@@ -213,12 +214,16 @@ def credit_memos(*, date_from=None, date_to=None, **_) -> Table:
             ("subtotal", MONEY, CreditMemo.subtotal),
             ("tax", MONEY, CreditMemo.tax),
             ("total", MONEY, CreditMemo.total),
+            # A volume rebate's memos name their settlement (rule 20): the accountant's
+            # rebates, apart from returns and corrections.
+            ("rebate_settlement", TEXT, RebateSettlement.number),
         ],
         lambda q: (
             q.select_from(CreditMemo)
             .join(Invoice, Invoice.id == CreditMemo.invoice_id)
             .join(SalesOrder, SalesOrder.id == CreditMemo.order_id)
             .join(Customer, Customer.id == CreditMemo.customer_id)
+            .outerjoin(RebateSettlement, RebateSettlement.id == CreditMemo.rebate_settlement_id)
         ),
     )
     query = _window(query, CreditMemo.issue_date, date_from, date_to).order_by(col(CreditMemo.id))
