@@ -66,6 +66,14 @@ def _run(
             )
     finally:
         progress.stop()
+    document = report_result(result, file=file, command=f"import {kind}", as_json=as_json)
+    if not as_json:
+        _summary(kind, document)
+
+
+def report_result(result, *, file: Path, command: str, as_json: bool) -> dict:
+    """An import's outcome: its JSON document, or its bad rows and one ``error:`` line
+    (exit 1) when the file was refused; the document, for a summary."""
     document = result.as_dict()
     if as_json:
         output.json(document)
@@ -74,7 +82,7 @@ def _run(
         # problems; stderr carries the one `error:` line.
         if not as_json:
             for column in result.ignored_columns:
-                output.line(f"note: column {column!r} is not used by import {kind}")
+                output.line(f"note: column {column!r} is not used by {command}")
             for problem in result.errors[:SHOWN_ERRORS]:
                 output.line(f"line {problem.line}: {problem.message}")
             if len(result.errors) > SHOWN_ERRORS:
@@ -86,9 +94,8 @@ def _run(
             hint="fix the rows listed and import the file again",
         )
     for column in result.ignored_columns:
-        output.notice(f"note: column {column!r} is not used by import {kind}")
-    if not as_json:
-        _summary(kind, document)
+        output.notice(f"note: column {column!r} is not used by {command}")
+    return document
 
 
 def _summary(kind: str, document: dict) -> None:

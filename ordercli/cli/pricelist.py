@@ -7,10 +7,9 @@ from typing import Annotated
 import typer
 
 from ordercli.cli.common import JsonOpt, day, ledger, money, qty
-from ordercli.cli.imports import SHOWN_ERRORS, DryRunOpt, FileArg, FormatOpt
+from ordercli.cli.imports import DryRunOpt, FileArg, FormatOpt, report_result
 from ordercli.cli.lazy import lazy_module
-from ordercli.cli.output import ProgressBar, card, output, render, table
-from ordercli.domain.errors import RuleViolation
+from ordercli.cli.output import ProgressBar, card, render, table
 
 price_lists = lazy_module("ordercli.services.sales.price_lists")
 price_imports = lazy_module("ordercli.io.imports.price_lists")
@@ -223,25 +222,7 @@ def import_(
             )
     finally:
         progress.stop()
-    document = result.as_dict()
-    if as_json:
-        output.json(document)
-    if result.errors:
-        if not as_json:
-            for column in result.ignored_columns:
-                output.line(f"note: column {column!r} is not used by pricelist import")
-            for problem in result.errors[:SHOWN_ERRORS]:
-                output.line(f"line {problem.line}: {problem.message}")
-            if len(result.errors) > SHOWN_ERRORS:
-                output.line(f"… and {len(result.errors) - SHOWN_ERRORS} more (--json lists all)")
-        bad_lines = len({p.line for p in result.errors})
-        raise RuleViolation(
-            f"{file.name}: {bad_lines} bad row{'s' if bad_lines != 1 else ''}; "
-            "nothing was imported",
-            hint="fix the rows listed and import the file again",
-        )
-    for column in result.ignored_columns:
-        output.notice(f"note: column {column!r} is not used by pricelist import")
+    document = report_result(result, file=file, command="pricelist import", as_json=as_json)
     if not as_json:
         fields = [
             ("file", document["file"]),
