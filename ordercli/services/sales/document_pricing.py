@@ -30,9 +30,8 @@ from ordercli.domain.states import OrderStatus
 from ordercli.models import Customer, OrderLine, Product, Quote, SalesOrder
 from ordercli.services.sales import ordering, quoting
 from ordercli.services.sales.pricing import (
-    MANUAL,
     amount_before_discount,
-    price_again,
+    prices_again,
     settle_line_amounts,
     spread_document_discount,
 )
@@ -93,24 +92,24 @@ def _price_again(session: Session, document, lines, *, on) -> list[str]:
     assert customer is not None  # customers are never deleted
     digits = minor_digits(session)
     skus = line_skus(session, lines)
+    before = {id(line): (line.unit_price, line.price_source is None) for line in lines}
+    found = prices_again(
+        session,
+        lines,
+        price_list_id=customer.price_list_id,
+        on=on,
+        gross=document.prices_include_tax,
+        minor_digits=digits,
+    )
     changes = []
-    for line in lines:
-        if line.price_source == MANUAL:
-            continue
-        before, unrecorded = line.unit_price, line.price_source is None
-        changed = price_again(
-            session,
-            line,
-            price_list_id=customer.price_list_id,
-            on=on,
-            gross=document.prices_include_tax,
-            minor_digits=digits,
-        )
+    for line, changed in zip(lines, found, strict=True):
         if changed is None:
             continue
-        if unrecorded and line.unit_price == before:
+        price_before, unrecorded = before[id(line)]
+        if unrecorded and line.unit_price == price_before:
             changed = (
-                f"price {from_minor(before, digits)} kept, now recorded as {line.price_source}"
+                f"price {from_minor(price_before, digits)} kept, "
+                f"now recorded as {line.price_source}"
             )
         changes.append(f"line {line.position} ({skus[line.product_id]}): {changed}")
         if isinstance(line, OrderLine):

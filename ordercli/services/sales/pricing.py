@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlmodel import Session, col
+from sqlmodel import select as select_model
 
 from ordercli.db.lookup import chunks
 from ordercli.domain.errors import InvalidInput
@@ -202,21 +203,48 @@ def found_price(
 def price_again(
     session: Session, line, *, price_list_id: int | None, on: date, gross: bool, minor_digits: int
 ) -> str | None:
-    """Look a line's price up again (its quantity changed on a draft, or ``reprice``):
-    a typed price stays. Returns what changed, for the event log, or None."""
-    if line.price_source == MANUAL:
-        return None
-    product = session.get(Product, line.product_id)
-    assert product is not None  # products are never deleted
-    listed = list_price_for(
-        session, price_list_id=price_list_id, product_id=line.product_id, qty=line.qty, on=on
+    """Look a line's price up again (its quantity changed on a draft): a typed price
+    stays. Returns what changed, for the event log, or None."""
+    return prices_again(
+        session, [line], price_list_id=price_list_id, on=on, gross=gross, minor_digits=minor_digits
+    )[0]
+
+
+def prices_again(
+    session: Session,
+    lines: Sequence,
+    *,
+    price_list_id: int | None,
+    on: date,
+    gross: bool,
+    minor_digits: int,
+) -> list[str | None]:
+    """``price_again`` for a document's lines, with one lookup for all of them
+    (``order reprice``): what changed on each line, or None."""
+    wanted = [line for line in lines if line.price_source != MANUAL]
+    listed = resolve_prices(
+        session, [PriceRequest(price_list_id, line.product_id, line.qty, on) for line in wanted]
     )
-    price, source, list_id = found_price(product, listed, gross=gross, tax_rate=line.tax_rate)
-    if (price, source, list_id) == (line.unit_price, line.price_source, line.price_list_id):
-        return None
-    before = from_minor(line.unit_price, minor_digits)
-    line.unit_price, line.price_source, line.price_list_id = price, source, list_id
-    return f"price {before} → {from_minor(price, minor_digits)} ({source})"
+    ids = sorted({line.product_id for line in wanted})
+    products = {
+        product.id: product
+        for chunk in chunks(ids)
+        for product in session.exec(select_model(Product).where(col(Product.id).in_(chunk)))
+    }
+    found = {
+        id(line): found_price(products[line.product_id], price, gross=gross, tax_rate=line.tax_rate)
+        for line, price in zip(wanted, listed, strict=True)
+    }
+    changes: list[str | None] = []
+    for line in lines:
+        new = found.get(id(line))
+        if new is None or new == (line.unit_price, line.price_source, line.price_list_id):
+            changes.append(None)
+            continue
+        before = from_minor(line.unit_price, minor_digits)
+        line.unit_price, line.price_source, line.price_list_id = new
+        changes.append(f"price {before} → {from_minor(new[0], minor_digits)} ({new[1]})")
+    return changes
 
 
 def source_note(session: Session, line) -> str:
