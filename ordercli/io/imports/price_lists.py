@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
-from sqlmodel import Session, col
+from sqlalchemy import insert, update
+from sqlmodel import Session
 
 from ordercli.books.clock import now
 from ordercli.books.events import record_events
@@ -37,6 +37,7 @@ from ordercli.services.sales.price_lists import (
     lock_price_lists,
     plan_price,
 )
+from ordercli.services.sales.pricing import stored_prices
 
 COLUMNS = ("price_list", "sku", "unit_price", "min_qty", "valid_from", "valid_to")
 REQUIRED = ("price_list", "sku", "unit_price")
@@ -186,26 +187,12 @@ def _ledger_prices(session: Session, good: list) -> dict[tuple, list[Slot]]:
     groups: dict[tuple, list[Slot]] = {}
     if not list_ids:
         return groups
-    connection = session.connection()
-    for chunk in chunks(product_ids):
-        rows = connection.execute(
-            select(
-                col(PriceListPrice.id),
-                col(PriceListPrice.price_list_id),
-                col(PriceListPrice.product_id),
-                col(PriceListPrice.min_qty),
-                col(PriceListPrice.unit_price),
-                col(PriceListPrice.valid_from),
-                col(PriceListPrice.valid_to),
-            ).where(
-                col(PriceListPrice.price_list_id).in_(list_ids),
-                col(PriceListPrice.product_id).in_(chunk),
-            )
+    for price_id, list_id, product_id, min_qty, price, valid_from, valid_to in stored_prices(
+        session, list_ids, product_ids
+    ):
+        groups.setdefault((list_id, product_id, min_qty), []).append(
+            Slot(min_qty, valid_from, valid_to, price, id=price_id)
         )
-        for price_id, list_id, product_id, min_qty, price, valid_from, valid_to in rows:
-            groups.setdefault((list_id, product_id, min_qty), []).append(
-                Slot(min_qty, valid_from, valid_to, price, id=price_id)
-            )
     return groups
 
 

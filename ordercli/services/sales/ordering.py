@@ -55,9 +55,8 @@ from ordercli.services.sales.line_refs import find_line
 from ordercli.services.sales.pricing import (
     MANUAL,
     gross_by_default,
-    list_price_for,
     price_again,
-    price_line,
+    price_new_line,
     settle_line_amounts,
     source_note,
     spread_document_discount,
@@ -225,23 +224,16 @@ def add_order_line(
     product = get_product(session=session, sku=sku, for_update=True)
     customer = session.get(Customer, order.customer_id)
     assert customer is not None and product.id is not None  # stored rows
-    priced = price_line(
+    priced = price_new_line(
+        session,
         product=product,
         qty=qty,
         unit_price=price,
         discount_pct=discount,
         tax_rate=tax_rate,
-        listed=None
-        if price is not None
-        else list_price_for(
-            session,
-            price_list_id=customer.price_list_id,
-            product_id=product.id,
-            qty=qty_to_db(qty),
-            on=order.order_date,
-        ),
+        price_list_id=customer.price_list_id,
+        on=order.order_date,
         gross=order.prices_include_tax,
-        minor_digits=minor_digits(session),
     )
     lines = order_lines(session=session, order=order)
     assert order.id is not None  # a stored row

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 from sqlmodel import select as select_model
 
+from ordercli.books.settings import minor_digits
 from ordercli.db.lookup import chunks
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.money import (
@@ -90,9 +91,30 @@ def resolve_prices(session: Session, requests: Sequence[PriceRequest]) -> list[L
         .all()  # rows: dict() would take the result itself for a mapping
     )
     candidates: dict[tuple[int, int], list[ListPrice]] = {}
-    for chunk in chunks(product_ids):
-        rows = session.connection().execute(
+    for _, list_id, product_id, min_qty, price, valid_from, valid_to in stored_prices(
+        session, list_ids, product_ids
+    ):
+        candidates.setdefault((list_id, product_id), []).append(
+            ListPrice(price, list_id, min_qty, bool(gross[list_id]), valid_from, valid_to)
+        )
+    for prices in candidates.values():
+        prices.sort(key=lambda p: -p.min_qty)
+    return [
+        None
+        if r.price_list_id is None
+        else _holding(candidates.get((r.price_list_id, r.product_id), ()), r)
+        for r in requests
+    ]
+
+
+def stored_prices(session: Session, list_ids: Iterable[int], product_ids: Sequence[int]):
+    """The rows ``(id, price_list_id, product_id, min_qty, unit_price, valid_from,
+    valid_to)`` of these lists' prices of these products, one query per chunk."""
+    list_ids = sorted(list_ids)
+    for chunk in chunks(list(product_ids)):
+        yield from session.connection().execute(
             select(
+                col(PriceListPrice.id),
                 col(PriceListPrice.price_list_id),
                 col(PriceListPrice.product_id),
                 col(PriceListPrice.min_qty),
@@ -104,18 +126,6 @@ def resolve_prices(session: Session, requests: Sequence[PriceRequest]) -> list[L
                 col(PriceListPrice.product_id).in_(chunk),
             )
         )
-        for list_id, product_id, min_qty, price, valid_from, valid_to in rows:
-            candidates.setdefault((list_id, product_id), []).append(
-                ListPrice(price, list_id, min_qty, bool(gross[list_id]), valid_from, valid_to)
-            )
-    for prices in candidates.values():
-        prices.sort(key=lambda p: -p.min_qty)
-    return [
-        None
-        if r.price_list_id is None
-        else _holding(candidates.get((r.price_list_id, r.product_id), ()), r)
-        for r in requests
-    ]
 
 
 def _holding(prices: Iterable[ListPrice], request: PriceRequest) -> ListPrice | None:
@@ -184,6 +194,38 @@ def price_line(
     net, tax = line_amounts_units(db_qty, price, discount, rate, gross)
     _check_size(net + tax, price)
     return PricedLine(db_qty, price, discount, rate, net, tax, source, list_id)
+
+
+def price_new_line(
+    session: Session,
+    *,
+    product: Product,
+    qty: Decimal,
+    unit_price: Decimal | None,
+    discount_pct: Decimal | None,
+    tax_rate: Decimal | None = None,
+    price_list_id: int | None,
+    on: date,
+    gross: bool,
+) -> PricedLine:
+    """A line added to a quote or an order: ``price_line`` with the customer's list
+    looked up at the document's date, unless a price was typed."""
+    assert product.id is not None  # a stored product
+    listed = None
+    if unit_price is None:
+        listed = list_price_for(
+            session, price_list_id=price_list_id, product_id=product.id, qty=qty_to_db(qty), on=on
+        )
+    return price_line(
+        product=product,
+        qty=qty,
+        unit_price=unit_price,
+        discount_pct=discount_pct,
+        tax_rate=tax_rate,
+        listed=listed,
+        gross=gross,
+        minor_digits=minor_digits(session),
+    )
 
 
 def found_price(

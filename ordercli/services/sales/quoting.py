@@ -25,7 +25,7 @@ from ordercli.books.numbering import next_number
 from ordercli.books.settings import minor_digits
 from ordercli.db.queries import by_number, newest_first
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
-from ordercli.domain.money import from_minor, qty_from_db, qty_to_db
+from ordercli.domain.money import from_minor, qty_from_db
 from ordercli.domain.states import QUOTE_EDITABLE, QuoteStatus
 from ordercli.domain.text import clean_text, parse_status
 from ordercli.models import Customer, OrderLine, Quote, QuoteLine, QuoteNote, SalesOrder
@@ -35,8 +35,7 @@ from ordercli.services.sales.ordering import new_order
 from ordercli.services.sales.pricing import (
     copy_terms,
     gross_by_default,
-    list_price_for,
-    price_line,
+    price_new_line,
     priced_columns,
     source_note,
     spread_document_discount,
@@ -219,22 +218,15 @@ def add_quote_line(
     product = get_product(session=session, sku=sku)
     customer = session.get(Customer, quote.customer_id)
     assert customer is not None and product.id is not None  # stored rows
-    priced = price_line(
+    priced = price_new_line(
+        session,
         product=product,
         qty=qty,
         unit_price=price,
         discount_pct=discount,
-        listed=None
-        if price is not None
-        else list_price_for(
-            session,
-            price_list_id=customer.price_list_id,
-            product_id=product.id,
-            qty=qty_to_db(qty),
-            on=quote.issue_date,
-        ),
+        price_list_id=customer.price_list_id,
+        on=quote.issue_date,
         gross=quote.prices_include_tax,
-        minor_digits=minor_digits(session),
     )
     lines = quote_lines(session=session, quote=quote)
     assert quote.id is not None  # a stored row
