@@ -69,3 +69,32 @@ def test_the_flag_is_for_orders_only(shop, tmp_path):
         "No such option"
         in shop.run("import", "customers", str(path), "--prices-include-tax").stderr
     )
+
+
+def test_a_gross_web_shop_import_invoices_and_credits_to_the_cent(shop, tmp_path):
+    """Issue 18's "done when": a gross-priced import invoices correctly. Each invoice line
+    is its gross amount split by rule 19, the invoice adds up, a partial credit and then
+    the rest credit it to exactly zero, and the ledger stays consistent."""
+    path = write(
+        tmp_path,
+        "G1,MUELLER,2026-06-01,LAMP-LED,3,59.99,0,,true,true",
+        "G1,MUELLER,2026-06-01,MAT-CHAIR,2,46.90,10,7,true,true",
+    )
+    shop.ok("import", "orders", str(path), env=TODAY)
+    number = shop.ok("order", "list", env=TODAY)[-1]["number"]
+    invoice = shop.ok("invoice", "create", number, env=TODAY)
+    assert invoice["prices_include_tax"] is True
+    gross = {"LAMP-LED": Decimal("179.97"), "MAT-CHAIR": Decimal("84.42")}  # 93.80 less 10 %
+    for line in invoice["lines"]:
+        net, tax = Decimal(line["net"]), Decimal(line["tax"])
+        rate = 1 + Decimal(line["tax_rate"]) / 100
+        assert net + tax == gross[line["sku"]]
+        assert net == (gross[line["sku"]] / rate).quantize(Decimal("0.01"), "ROUND_HALF_UP")
+    assert Decimal(invoice["total"]) == sum(gross.values())
+    assert Decimal(invoice["subtotal"]) + Decimal(invoice["tax"]) == Decimal(invoice["total"])
+    shop.ok("credit-memo", "create", invoice["number"], "--line", "LAMP-LED=1", env=TODAY)
+    shop.ok("credit-memo", "create", invoice["number"], env=TODAY)
+    after = shop.ok("invoice", "show", invoice["number"], env=TODAY)
+    assert Decimal(after["credited"]) == Decimal(after["total"])
+    assert Decimal(after["balance"]) == 0
+    assert shop.ok("check", env=TODAY)["ok"] is True
