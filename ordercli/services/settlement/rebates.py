@@ -50,6 +50,7 @@ from ordercli.models import (
     Invoice,
     RebateAgreement,
     RebateSettlement,
+    RebateTier,
 )
 from ordercli.services.parties.customers import get_customer
 from ordercli.services.settlement.credit_memos import SETTLEMENTS, create_credit_memo
@@ -65,22 +66,40 @@ def covered(agreement: RebateAgreement, period: Period) -> tuple[date, date]:
 
 def net_sales(session: Session, customer_id: int, start: date, end: date) -> int:
     """Rule above: invoice subtotals less non-rebate credit memo subtotals, ≥ 0."""
-    invoiced = session.exec(
-        select(func.coalesce(func.sum(Invoice.subtotal), 0)).where(
-            Invoice.customer_id == customer_id,
-            col(Invoice.issue_date) >= start,
-            col(Invoice.issue_date) <= end,
-        )
-    ).one()
-    credited = session.exec(
-        select(func.coalesce(func.sum(CreditMemo.subtotal), 0)).where(
-            CreditMemo.customer_id == customer_id,
-            col(CreditMemo.rebate_settlement_id).is_(None),
-            col(CreditMemo.issue_date) >= start,
-            col(CreditMemo.issue_date) <= end,
-        )
-    ).one()
-    return max(0, int(invoiced) - int(credited))
+    return net_sales_of(session, [customer_id], start, end)[customer_id]
+
+
+def net_sales_of(
+    session: Session, customer_ids: list[int], start: date, end: date
+) -> dict[int, int]:
+    """``net_sales`` of many customers over one window: two grouped queries."""
+    invoiced = dict(
+        session.exec(
+            select(Invoice.customer_id, func.sum(Invoice.subtotal))
+            .where(
+                col(Invoice.customer_id).in_(customer_ids),
+                col(Invoice.issue_date) >= start,
+                col(Invoice.issue_date) <= end,
+            )
+            .group_by(col(Invoice.customer_id))
+        ).all()
+    )
+    credited = dict(
+        session.exec(
+            select(CreditMemo.customer_id, func.sum(CreditMemo.subtotal))
+            .where(
+                col(CreditMemo.customer_id).in_(customer_ids),
+                col(CreditMemo.rebate_settlement_id).is_(None),
+                col(CreditMemo.issue_date) >= start,
+                col(CreditMemo.issue_date) <= end,
+            )
+            .group_by(col(CreditMemo.customer_id))
+        ).all()
+    )
+    return {
+        id_: max(0, int(invoiced.get(id_) or 0) - int(credited.get(id_) or 0))
+        for id_ in customer_ids
+    }
 
 
 @dataclass
@@ -118,8 +137,8 @@ def rebate_status(
     )
     if customer:
         query = query.where(Customer.id == get_customer(session=session, code=customer).id)
-    standings = []
     day = today()
+    wanted = []
     for agreement, code in session.exec(
         query.order_by(col(Customer.code), col(RebateAgreement.id))
     ):
@@ -132,19 +151,40 @@ def rebate_status(
         else:
             the_period = asked
         start, end = covered(agreement, the_period)
-        if start > end:
-            continue
-        standings.append(
-            Standing(
-                agreement=agreement,
-                customer=code,
-                period=the_period,
-                net_sales=net_sales(session, agreement.customer_id, start, end),
-                tiers=tiers_of(session, agreement),
-                settlement=_settled(session, agreement, the_period),
-            )
+        if start <= end:
+            wanted.append((agreement, code, the_period, start, end))
+    # Set-based: one pair of queries per window (agreements of a period share one),
+    # one for all tiers and one for all settlements.
+    sales: dict[tuple[int, date, date], int] = {}
+    for start, end in {(start, end) for *_, start, end in wanted}:
+        customers = [a.customer_id for a, _, _, s, e in wanted if (s, e) == (start, end)]
+        for customer_id, amount in net_sales_of(session, customers, start, end).items():
+            sales[(customer_id, start, end)] = amount
+    ids = [agreement.id for agreement, *_ in wanted]
+    tiers: dict[int | None, list[tuple[int, int]]] = {}
+    for tier in session.exec(
+        select(RebateTier)
+        .where(col(RebateTier.agreement_id).in_(ids))
+        .order_by(col(RebateTier.threshold))
+    ):
+        tiers.setdefault(tier.agreement_id, []).append((tier.threshold, tier.rate))
+    settled: dict[tuple[int | None, str], RebateSettlement] = {
+        (row.agreement_id, row.period): row
+        for row in session.exec(
+            select(RebateSettlement).where(col(RebateSettlement.agreement_id).in_(ids))
         )
-    return standings
+    }
+    return [
+        Standing(
+            agreement=agreement,
+            customer=code,
+            period=the_period,
+            net_sales=sales[(agreement.customer_id, start, end)],
+            tiers=tiers.get(agreement.id, []),
+            settlement=settled.get((agreement.id, the_period.label)),
+        )
+        for agreement, code, the_period, start, end in wanted
+    ]
 
 
 def _settled(session: Session, agreement: RebateAgreement, period: Period):
