@@ -72,7 +72,7 @@ def order_with(uow, lines, *, customer="ACME", pct=None, amount=None, gross=None
         if pct is not None or amount is not None:
             order.discount_pct = None if pct is None else pct_to_db(D(pct))
             order.discount_amount = None if amount is None else int(D(amount) * 100)
-            ordering._refresh_totals(
+            ordering.refresh_totals(
                 session, order, ordering.order_lines(session=session, order=order)
             )
         return order.number

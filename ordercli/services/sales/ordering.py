@@ -188,17 +188,13 @@ def new_order(
     return order
 
 
-def _refresh_totals(session: Session, order: SalesOrder, lines: list[OrderLine]) -> None:
+def refresh_totals(session: Session, order: SalesOrder, lines: list[OrderLine]) -> None:
     """Spread the order's discount over its lines again, and add them up."""
     if order.discount_pct or order.discount_amount:
         spread_document_discount(order, lines, minor_digits=minor_digits(session))
         session.add_all(lines)
     order.subtotal, order.tax, order.total = totals(lines)
     session.add(order)
-
-
-# Public, for re-pricing and document discounts (services/sales/document_pricing.py).
-refresh_totals = _refresh_totals
 
 
 def _check_editable(order: SalesOrder, action: str) -> None:
@@ -264,7 +260,7 @@ def add_order_line(
     session.add(line)
     if order.status == OrderStatus.CONFIRMED:
         _reserve_line(session, product, line, priced.qty)
-    _refresh_totals(session, order, [*lines, line])
+    refresh_totals(session, order, [*lines, line])
     session.flush()
     record_event(
         session=session,
@@ -376,7 +372,7 @@ def edit_order_line(
         )
     line.last_state_change = now()
     session.add(line)
-    _refresh_totals(session, order, lines)
+    refresh_totals(session, order, lines)
     record_event(
         session=session,
         subject_kind="order",
@@ -409,7 +405,7 @@ def remove_order_line(*, session: Session, number: str, line_ref: str) -> OrderL
     if order.status == OrderStatus.CONFIRMED:
         _reserve_line(session, product, line, -qty_to_ship(line))
     remaining = [ln for ln in lines if ln.id != line.id]
-    _refresh_totals(session, order, remaining)
+    refresh_totals(session, order, remaining)
     record_event(
         session=session,
         subject_kind="order",
