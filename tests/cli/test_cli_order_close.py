@@ -114,5 +114,7 @@ def test_reopen_over_the_credit_limit(shop, unchanged):
     doc = shop.ok("order", "reopen", "SO-00001", "--override-credit", "prepaid")
     assert doc["status"] == "confirmed"
     timeline = shop.ok("order", "timeline", "SO-00001")
-    assert [row["event"] for row in timeline][-2:] == ["credit override", "reopened"]
+    # the 15 desks reopened have no stock left for them: backordered again
+    assert [row["event"] for row in timeline][-3:] == ["credit override", "reopened", "backorder"]
+    assert doc["lines"][0]["qty_backordered"] == "15"
     assert shop.ok("check")["ok"] is True

@@ -275,6 +275,25 @@ def test_reopen_a_completed_order(
     ledger_ok()
 
 
+def test_reopening_a_completed_order_backorders_what_stock_cannot_cover(
+    make_order, ship, invoice, close, reopen, stock_of, uow, ledger_ok
+):
+    # DESK-STAND has 5 on hand: 5 of the 7 ship, the other 2 are short-closed and the
+    # order completes. Reopened, the 2 are reserved again with no stock left for them.
+    number = make_order("ACME", [("DESK-STAND", "7")])
+    ship(number, ("DESK-STAND", "5"))
+    invoice(number, ("DESK-STAND", "5"))
+    close(number)
+    reopen(number)
+    assert stock_of("DESK-STAND") == (Decimal(0), Decimal(2))
+    with uow(write=False) as session:
+        line = session.exec(
+            select(OrderLine).join(SalesOrder).where(SalesOrder.number == number)
+        ).one()
+        assert line.qty_backordered == 2000  # thousandths
+    ledger_ok()
+
+
 def test_reopen_keeps_the_credit_limit(
     make_order, ship, invoice, close, reopen, refused, events_of, exposure, ledger_ok
 ):
@@ -293,8 +312,14 @@ def test_reopen_keeps_the_credit_limit(
         lambda session: closing.reopen_order(session=session, number=number),
     )
     reopen(number, "paid in advance")
-    assert events_of(number)[-2][0] == "credit_override"
-    assert events_of(number)[-2][1].endswith("; reason: paid in advance")
+    # the override, the reopening, then the 15 desks no stock is left for
+    assert [action for action, _ in events_of(number)[-3:]] == [
+        "credit_override",
+        "reopened",
+        "backorder",
+    ]
+    assert events_of(number)[-3][1].endswith("; reason: paid in advance")
+    assert events_of(number)[-1][1] == "line 1 (DESK-STAND) is backordered 15"
     assert exposure("BRIGHT") == Decimal("17350.20")
     ledger_ok()
 

@@ -165,8 +165,6 @@ def reopen_order(
         line.qty_closed = 0
         line.last_state_change = moment
         session.add(line)
-    for product in products.values():
-        allocate_stock(session=session, product=product)
     reason, order.close_reason = order.close_reason, None
     was = order.status
     order.status = OrderStatus.CONFIRMED
@@ -181,6 +179,10 @@ def reopen_order(
         + (f" (closed: {reason})" if reason else "")
         + ("; confirmed again" if was == OrderStatus.COMPLETED else ""),
     )
+    # Only once the order is open again: allocation sees the lines of open orders only,
+    # and a completed order's reopened lines must take their place in the queue.
+    for product in products.values():
+        allocate_stock(session=session, product=product)
     return order
 
 
