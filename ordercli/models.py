@@ -90,6 +90,58 @@ class Customer(SQLModel, table=True):
     created_at: datetime
     # The price list the customer buys from (SPEC rule 19); None: the products' prices.
     price_list_id: int | None = Field(default=None, foreign_key="price_list.id", index=True)
+    # Default payment terms (rule 20); None: one instalment ``terms_days`` after issue.
+    terms_id: int | None = Field(default=None, foreign_key="payment_terms.id", index=True)
+    # Set while the customer is on credit hold (a final dunning notice, or by hand):
+    # confirming their orders then needs ``--override-credit``.
+    credit_hold: str | None = None
+
+
+class PaymentTerms(SQLModel, table=True):
+    """A payment terms template (SPEC ``terms``, rule 20): net days, an optional
+    split into instalments and an optional early-payment discount."""
+
+    __tablename__ = "payment_terms"
+    __table_args__ = (
+        CheckConstraint("days >= 0", name="days_not_negative"),
+        CheckConstraint(
+            "(discount_pct IS NULL) = (discount_days IS NULL)", name="discount_has_window"
+        ),
+        CheckConstraint(
+            "discount_pct IS NULL OR (discount_pct > 0 AND discount_pct < 1000000)",
+            name="discount_within",
+        ),
+        CheckConstraint(
+            "discount_days IS NULL OR (discount_days >= 0 AND discount_days <= days)",
+            name="discount_window_within",
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=40)
+    description: str | None = None
+    # Days from the issue date to the (last) due date.
+    days: int
+    # Early-payment discount: this percentage if paid within ``discount_days``.
+    discount_pct: int | None = Field(default=None, sa_type=BigInteger)
+    discount_days: int | None = None
+    active: bool = True
+    created_at: datetime
+
+
+class PaymentTermsSplit(SQLModel, table=True):
+    """One instalment of a template: ``pct`` of the total due ``days`` after issue."""
+
+    __tablename__ = "payment_terms_split"
+    __table_args__ = (
+        CheckConstraint("pct > 0 AND pct <= 1000000", name="pct_within"),
+        CheckConstraint("days >= 0", name="days_not_negative"),
+        UniqueConstraint("terms_id", "position", name="uq_payment_terms_split_position"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    terms_id: int = Field(foreign_key="payment_terms.id", index=True)
+    position: int
+    pct: int = Field(sa_type=BigInteger)
+    days: int
 
 
 class PriceList(SQLModel, table=True):
@@ -281,6 +333,8 @@ class SalesOrder(SQLModel, table=True):
     # (``domain.money.spread_discount``), each line keeping its share in ``doc_discount``.
     discount_pct: int | None = Field(default=None, sa_type=BigInteger)
     discount_amount: int | None = Field(default=None, sa_type=BigInteger)
+    # Payment terms for this order's invoices instead of the customer's (rule 20).
+    terms_id: int | None = Field(default=None, foreign_key="payment_terms.id")
     order_date: date = Field(index=True)
     confirmed_at: datetime | None = None
     subtotal: int = Field(default=0, sa_type=BigInteger)
@@ -375,8 +429,15 @@ class OrderLine(SQLModel, table=True):
 class Invoice(SQLModel, table=True):
     __tablename__ = "invoice"
     __table_args__ = (
-        CheckConstraint("paid >= 0 AND credited >= 0", name="settled_not_negative"),
-        CheckConstraint("paid + credited <= total", name="settled_within_total"),
+        CheckConstraint(
+            "paid >= 0 AND credited >= 0 AND discounted >= 0 AND written_off >= 0 AND prepaid >= 0",
+            name="settled_not_negative",
+        ),
+        CheckConstraint(
+            "paid + credited + discounted + written_off + prepaid <= total",
+            name="settled_within_total",
+        ),
+        CheckConstraint("kind IN ('standard', 'deposit', 'charge')", name="kind_known"),
         Index("ix_invoice_customer_id_issue_date", "customer_id", "issue_date"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -398,6 +459,83 @@ class Invoice(SQLModel, table=True):
     chain_hash: str | None = Field(default=None, max_length=64)
     # Its order's prices include tax (rule 19): unit prices are gross.
     prices_include_tax: bool = False
+    # ``standard`` (goods and services of its order), ``deposit`` (a down payment
+    # before delivery, posted to customer advances) or ``charge`` (dunning fees and
+    # interest). Deposit and charge lines have no order line.
+    kind: str = Field(default="standard", max_length=8)
+    # Settled other than by payment or credit (rule 20): early-payment discounts
+    # taken, amounts written off, and paid deposits deducted (``prepaid``).
+    # Balance = total - paid - credited - discounted - written_off - prepaid.
+    discounted: int = Field(default=0, sa_type=BigInteger)
+    written_off: int = Field(default=0, sa_type=BigInteger)
+    prepaid: int = Field(default=0, sa_type=BigInteger)
+    # The payment terms as issued (rule 4): their code and text, and the early-payment
+    # discount's rate and last day; the schedule is in ``invoice_instalment``.
+    terms_code: str | None = Field(default=None, max_length=40)
+    terms_text: str | None = None
+    discount_pct: int | None = Field(default=None, sa_type=BigInteger)
+    discount_until: date | None = None
+
+    @property
+    def settled(self) -> int:
+        """What no longer has to be paid: paid, credited, discounted, written off, prepaid."""
+        return self.paid + self.credited + self.discounted + self.written_off + self.prepaid
+
+    @property
+    def balance(self) -> int:
+        return self.total - self.settled
+
+
+class InvoiceInstalment(SQLModel, table=True):
+    """One due amount of an invoice's schedule (rule 20); the amounts sum to its total.
+
+    Settlements (payments, credits, discounts, write-offs, deposits) cover the
+    instalments in due order, so what is open of each is derived, never stored."""
+
+    __tablename__ = "invoice_instalment"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        UniqueConstraint("invoice_id", "position", name="uq_invoice_instalment_position"),
+        Index("ix_invoice_instalment_due_date_invoice_id", "due_date", "invoice_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    position: int
+    due_date: date
+    amount: int = Field(sa_type=BigInteger)
+
+
+class InvoiceAdjustment(SQLModel, table=True):
+    """An invoice settled other than by payment or credit memo (rule 20): an
+    early-payment discount, a payment difference or bad debt written off, or a paid
+    deposit deducted. ``net`` and ``tax`` are the parts of ``amount`` that leave
+    the discount, write-off or advances account and sales tax."""
+
+    __tablename__ = "invoice_adjustment"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("net >= 0 AND tax >= 0 AND net + tax = amount", name="parts_add_up"),
+        CheckConstraint(
+            "kind IN ('early_discount', 'payment_difference', 'bad_debt', 'deposit')",
+            name="kind_known",
+        ),
+        Index("ix_invoice_adjustment_customer_id_id", "customer_id", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)
+    kind: str = Field(max_length=20)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    # The payment it came with (a discount taken, a difference written off).
+    payment_id: int | None = Field(default=None, foreign_key="payment.id", index=True)
+    # The deposit invoice whose paid amount was deducted.
+    deposit_invoice_id: int | None = Field(default=None, foreign_key="invoice.id", index=True)
+    amount: int = Field(sa_type=BigInteger)
+    net: int = Field(sa_type=BigInteger)
+    tax: int = Field(sa_type=BigInteger)
+    reason: str | None = None
+    adjusted_on: date = Field(index=True)
+    created_at: datetime
 
 
 class InvoiceLine(SQLModel, table=True):
@@ -415,9 +553,10 @@ class InvoiceLine(SQLModel, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
-    order_line_id: int = Field(foreign_key="order_line.id", index=True)
+    # None on deposit and charge invoices: their lines are no order line's portion.
+    order_line_id: int | None = Field(default=None, foreign_key="order_line.id", index=True)
     position: int
-    product_id: int = Field(foreign_key="product.id")
+    product_id: int | None = Field(default=None, foreign_key="product.id")
     sku: str
     description: str
     # The product's unit when the line was written; a later change of the product
@@ -601,7 +740,8 @@ class CreditMemoLine(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     credit_memo_id: int = Field(foreign_key="credit_memo.id", index=True)
     invoice_line_id: int = Field(foreign_key="invoice_line.id", index=True)
-    order_line_id: int = Field(foreign_key="order_line.id", index=True)
+    # None when the invoice line has none (a deposit or charge invoice).
+    order_line_id: int | None = Field(default=None, foreign_key="order_line.id", index=True)
     position: int
     sku: str
     description: str
@@ -756,6 +896,66 @@ class RmaLine(SQLModel, table=True):
     # never changes a document (UN/ECE Rec. 20 code).
     unit: str = Field(max_length=3)
     qty: int = Field(sa_type=BigInteger)
+
+
+class DunningLevel(SQLModel, table=True):
+    """A step of collections (SPEC ``collections levels``): a notice when an
+    instalment is ``days_overdue`` past due, with an optional fee and yearly
+    interest charged on their own invoice, and optionally a credit hold."""
+
+    __tablename__ = "dunning_level"
+    __table_args__ = (
+        CheckConstraint("level >= 1", name="level_positive"),
+        CheckConstraint("days_overdue >= 1", name="days_positive"),
+        CheckConstraint("fee >= 0", name="fee_not_negative"),
+        CheckConstraint("interest_pct >= 0 AND interest_pct <= 1000000", name="interest_within"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    level: int = Field(unique=True)
+    name: str
+    days_overdue: int
+    fee: int = Field(default=0, sa_type=BigInteger)
+    interest_pct: int = Field(default=0, sa_type=BigInteger)
+    credit_hold: bool = False
+    # The letter's template (``templates/``); None: the built-in one.
+    template: str | None = None
+    created_at: datetime
+
+
+class DunningNotice(SQLModel, table=True):
+    """What one customer was sent at one level on one day (``collections run --send``)."""
+
+    __tablename__ = "dunning_notice"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    level: int
+    notice_date: date = Field(index=True)
+    # What was overdue on the notice, and the fee and interest charged with it.
+    overdue: int = Field(sa_type=BigInteger)
+    fee: int = Field(default=0, sa_type=BigInteger)
+    interest: int = Field(default=0, sa_type=BigInteger)
+    charge_invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
+    sent_to: str | None = None
+    sent_at: datetime | None = None
+    created_at: datetime
+
+
+class DunningNoticeItem(SQLModel, table=True):
+    """An overdue instalment on a notice; each level reaches an instalment once."""
+
+    __tablename__ = "dunning_notice_item"
+    __table_args__ = (
+        UniqueConstraint("instalment_id", "level", name="uq_dunning_notice_item_level"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: int = Field(foreign_key="dunning_notice.id", index=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    instalment_id: int = Field(foreign_key="invoice_instalment.id")
+    level: int
+    open_amount: int = Field(sa_type=BigInteger)
+    due_date: date
+    days_overdue: int
 
 
 class Account(SQLModel, table=True):

@@ -473,11 +473,13 @@ CHECKS = [
     Check(
         "18",
         "receivables equal each invoice's open balance",
-        "SELECT v.number, v.total - v.paid - v.credited, COALESCE(j.balance, 0) FROM invoice v "
+        "SELECT v.number, v.total - v.paid - v.credited - v.discounted - v.written_off "
+        "- v.prepaid, COALESCE(j.balance, 0) FROM invoice v "
         "LEFT JOIN (SELECT l.invoice_id, SUM(l.debit - l.credit) AS balance FROM journal_line l "
         "JOIN account a ON a.id = l.account_id WHERE a.role = 'receivable' "
         "GROUP BY l.invoice_id) j ON j.invoice_id = v.id "
-        "WHERE v.total - v.paid - v.credited <> COALESCE(j.balance, 0)",
+        "WHERE v.total - v.paid - v.credited - v.discounted - v.written_off - v.prepaid "
+        "<> COALESCE(j.balance, 0)",
         lambda m, number, balance, journal: (
             f"{number}: open balance {m(balance)}, receivable account holds {m(journal)}"
         ),
@@ -523,6 +525,17 @@ CHECKS = [
         "ON c.rebate_settlement_id = s.id WHERE s.amount <> COALESCE(c.net, 0)",
         lambda m, number, amount, memos: (
             f"rebate settlement {number} is {m(amount)}, its credit memos credit {m(memos)}"
+        ),
+    ),
+    Check(
+        "20",
+        "each invoice's schedule sums to its total",
+        "SELECT v.number, v.total, COALESCE(s.amount, 0), COALESCE(s.n, 0) FROM invoice v "
+        "LEFT JOIN (SELECT invoice_id, SUM(amount) AS amount, COUNT(*) AS n "
+        "FROM invoice_instalment GROUP BY invoice_id) s ON s.invoice_id = v.id "
+        "WHERE COALESCE(s.n, 0) = 0 OR v.total <> s.amount",
+        lambda m, number, total, scheduled, count: (
+            f"{number}: total {m(total)}, its {count} instalment(s) sum to {m(scheduled)}"
         ),
     ),
 ]

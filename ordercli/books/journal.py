@@ -40,6 +40,11 @@ ROLES = (
     "revenue",
     "refunds",
     "rebates",
+    "customer_advances",
+    "early_discounts",
+    "payment_differences",
+    "bad_debts",
+    "dunning_fees",
 )
 
 

@@ -59,6 +59,8 @@ NOUN_MODULES = {
     "return": "ordercli.cli.returns",
     "billing-agreement": "ordercli.cli.billing_agreement",
     "rebate": "ordercli.cli.rebate",
+    "terms": "ordercli.cli.terms",
+    "collections": "ordercli.cli.collections",
     "report": "ordercli.cli.report",
     "account": "ordercli.cli.account",
     "export": "ordercli.cli.export",

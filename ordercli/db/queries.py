@@ -1,12 +1,15 @@
-"""Query shapes every list and lookup shares: the date window and limit, a number lookup."""
+"""Query shapes every list and lookup shares: the date window and limit, a number
+lookup, and an invoice's balance and overdue state (rules 11, 20)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import func, select
+from sqlmodel import col
 
 from ordercli.domain.errors import InvalidInput
+from ordercli.models import Invoice, InvoiceInstalment
 
 MAX_LIMIT = 10**9
 
@@ -52,3 +55,38 @@ def by_number(session, query, column, number: str):
     if found is not None:
         return found
     return session.scalars(query.where(func.upper(column) == number.upper())).first()
+
+
+def invoice_settled():
+    """SQL of ``Invoice.settled``: paid, credited, discounted, written off and prepaid."""
+    return (
+        col(Invoice.paid)
+        + col(Invoice.credited)
+        + col(Invoice.discounted)
+        + col(Invoice.written_off)
+        + col(Invoice.prepaid)
+    )
+
+
+def invoice_balance():
+    """SQL of ``Invoice.balance``: total less everything settled."""
+    return col(Invoice.total) - invoice_settled()
+
+
+def due_before(on: date):
+    """SQL of what an invoice's schedule made due before ``on`` (its instalments due
+    before that day), for the invoice of the enclosing query."""
+    return (
+        select(func.coalesce(func.sum(InvoiceInstalment.amount), 0))
+        .where(
+            col(InvoiceInstalment.invoice_id) == Invoice.id,
+            col(InvoiceInstalment.due_date) < on,
+        )
+        .scalar_subquery()
+    )
+
+
+def invoice_overdue(on: date):
+    """SQL of rule 20's overdue: an instalment due before ``on`` is not all settled
+    (settlements cover instalments in due order)."""
+    return due_before(on) > invoice_settled()

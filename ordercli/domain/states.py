@@ -249,17 +249,17 @@ def progress_status(done: list, ordered: list, none, partly, fully):
     return partly
 
 
-def invoice_status(
-    *, total, paid, credited, due_date, today, cancelled: bool = False
-) -> InvoiceStatus:
-    """SPEC rule 11: derived from balance and due date, never stored; an invoice a
-    cancelling credit memo took back (``invoice cancel``) is ``cancelled``."""
+def invoice_status(*, total, settled, paid, due, cancelled: bool = False) -> InvoiceStatus:
+    """SPEC rules 11 and 20: derived from what is settled and what fell due, never
+    stored. ``settled`` is paid, credited, discounted, written off and prepaid;
+    ``due`` what the schedule made due before today: the invoice is overdue when
+    that is not all settled (settlements cover instalments in due order). An invoice
+    a cancelling credit memo took back (``invoice cancel``) is ``cancelled``."""
     if cancelled:
         return InvoiceStatus.CANCELLED
-    balance = total - paid - credited
-    if balance <= 0:
+    if total - settled <= 0:
         return InvoiceStatus.PAID
-    if due_date < today:
+    if due > settled:
         return InvoiceStatus.OVERDUE
     if paid > 0:
         return InvoiceStatus.PARTIALLY_PAID

@@ -38,6 +38,7 @@ from sqlmodel import Session, col, func, select
 from ordercli.books.clock import today
 from ordercli.books.journal import account_ids, signed_amount
 from ordercli.books.settings import currency, minor_digits
+from ordercli.db.queries import due_before, invoice_balance
 from ordercli.domain.money import from_minor, qty_from_db, qty_to_db
 from ordercli.domain.states import OrderStatus
 from ordercli.models import (
@@ -224,7 +225,7 @@ def _money_sections(session: Session, day: date, digits: int, now: bool = False)
     if now:
         balances = select(
             col(Invoice.id).label("invoice_id"),
-            (col(Invoice.total) - Invoice.paid - Invoice.credited).label("balance"),
+            invoice_balance().label("balance"),
         ).subquery("invoice_balances")
     else:
         balances = (
@@ -237,7 +238,8 @@ def _money_sections(session: Session, day: date, digits: int, now: bool = False)
             .group_by(col(JournalLine.invoice_id))
             .subquery("invoice_balances")
         )
-    overdue = col(Invoice.due_date) < day
+    # Rule 20: overdue once an instalment due before the day is not all settled.
+    overdue = due_before(day) > col(Invoice.total) - balances.c.balance
     # SQLAlchemy's select (the same SQL): SQLModel's select() is typed for four columns at most.
     open_ = session.execute(
         sa_select(

@@ -214,7 +214,7 @@ def _read(session: Session, number: str) -> _Facts:
 
 
 def _balance(invoice: Invoice) -> int:
-    return invoice.total - invoice.paid - invoice.credited
+    return invoice.balance
 
 
 # --- explain ---------------------------------------------------------------------

@@ -50,6 +50,7 @@ from ordercli.views.reads import (
     numbers_by_id,
     sku_map,
 )
+from ordercli.views.schedules import schedule_fields
 
 
 def _priced_line(session: Session, line, sku: str, *, gross: bool = False) -> dict:
@@ -345,13 +346,18 @@ def invoice_views(
             ids,
         )
     code = currency(session)
+    terms = schedule_fields(session, invoices, with_schedule=with_lines)
     documents = []
     for invoice in invoices:
+        settlement = terms[invoice.id]
+        status = invoicing.status_of(
+            invoice, cancelled=invoice.id in cancelled_by, due=settlement.pop("due")
+        )
         view: dict[str, object] = {
             "number": invoice.number,
             "order": orders[invoice.order_id],
             "customer": codes[invoice.customer_id],
-            "status": invoicing.status_of(invoice, cancelled=invoice.id in cancelled_by).value,
+            "status": status.value,
             "cancelled_by": cancelled_by.get(invoice.id),
             "issue_date": invoice.issue_date,
             "due_date": invoice.due_date,
@@ -361,11 +367,12 @@ def invoice_views(
             "total": _money(session, invoice.total),
             "paid": _money(session, invoice.paid),
             "credited": _money(session, invoice.credited),
-            "balance": _money(session, invoice.total - invoice.paid - invoice.credited),
+            "balance": _money(session, invoice.balance),
             "seller": dict(parties[invoice.seller_id]),
             "buyer": dict(parties[invoice.buyer_id]),
             "prices_include_tax": invoice.prices_include_tax,
             "discount": _money(session, int(discounts.get(invoice.id) or 0)),
+            **settlement,
         }
         if with_lines:
             view["lines"] = [

@@ -20,6 +20,7 @@ from sqlalchemy import String, case, cast, func, literal, select
 from sqlalchemy.sql import Select
 from sqlmodel import col
 
+from ordercli.db.queries import invoice_balance, invoice_overdue
 from ordercli.domain.states import InvoiceStatus, OrderStatus
 from ordercli.io.exports.values import Column, ColumnType, sql_cell
 from ordercli.models import (
@@ -95,7 +96,7 @@ def _window(query: Select, column, date_from: date | None, date_to: date | None)
 
 
 def invoices(*, today: date, currency: str, date_from=None, date_to=None, **_) -> Table:
-    balance = col(Invoice.total) - col(Invoice.paid) - col(Invoice.credited)
+    balance = invoice_balance()
     cancelled = (
         select(col(CreditMemo.id))
         .where(col(CreditMemo.invoice_id) == col(Invoice.id), col(CreditMemo.cancels_invoice))
@@ -104,7 +105,7 @@ def invoices(*, today: date, currency: str, date_from=None, date_to=None, **_) -
     status = case(
         (cancelled, InvoiceStatus.CANCELLED.value),
         (balance <= 0, InvoiceStatus.PAID.value),
-        (col(Invoice.due_date) < today, InvoiceStatus.OVERDUE.value),
+        (invoice_overdue(today), InvoiceStatus.OVERDUE.value),
         (col(Invoice.paid) > 0, InvoiceStatus.PARTIALLY_PAID.value),
         else_=InvoiceStatus.OPEN.value,
     )

@@ -14,7 +14,7 @@ from ordercli.books.clock import now
 from ordercli.books.events import record_event
 from ordercli.books.numbering import next_number
 from ordercli.books.settings import minor_digits
-from ordercli.db.queries import check_limit
+from ordercli.db.queries import check_limit, invoice_balance
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.domain.money import from_minor, to_minor
 from ordercli.domain.text import clean_code, clean_lines, clean_text
@@ -228,7 +228,7 @@ def list_customers(
 
 def open_invoice_total(*, session: Session, customer_id: int) -> Decimal:
     """The sum of the customer's invoices' open balances today."""
-    query = select(
-        func.coalesce(func.sum(Invoice.total - Invoice.paid - Invoice.credited), 0)
-    ).where(Invoice.customer_id == customer_id)
+    query = select(func.coalesce(func.sum(invoice_balance()), 0)).where(
+        Invoice.customer_id == customer_id
+    )
     return from_minor(session.exec(query).one(), minor_digits(session))

@@ -18,10 +18,11 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import and_, or_
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, select
 
 from ordercli.books.clock import today
-from ordercli.db.queries import by_number, newest_first
+from ordercli.db.queries import by_number, invoice_balance, invoice_overdue, newest_first
 from ordercli.domain.errors import InvalidInput, NotFound
 from ordercli.domain.states import InvoiceStatus, OrderStatus, invoice_status
 from ordercli.domain.text import parse_status
@@ -34,6 +35,7 @@ from ordercli.services.sales.ordering import (
     get_order,
     order_lines,
 )
+from ordercli.services.sales.schedules import due_before
 
 
 def create_invoice(
@@ -95,16 +97,25 @@ def invoice_lines(*, session: Session, invoice: Invoice) -> list[InvoiceLine]:
 
 
 def status_of(
-    invoice: Invoice, on: date | None = None, *, cancelled: bool = False
+    invoice: Invoice,
+    on: date | None = None,
+    *,
+    cancelled: bool = False,
+    due: int | None = None,
 ) -> InvoiceStatus:
-    """Rule 11's status; ``cancelled`` when a cancelling credit memo took it back
-    (views read that for many invoices at once)."""
+    """Rules 11 and 20's status; ``cancelled`` when a cancelling credit memo took it
+    back, ``due`` what its schedule made due before ``on`` (views read both for many
+    invoices at once: ``schedules.due_before``); read here when not given."""
+    on = on or today()
+    if due is None:
+        session = object_session(invoice)
+        assert session is not None and invoice.id is not None  # a stored invoice
+        due = due_before(session, [invoice.id], on).get(invoice.id, 0)
     return invoice_status(
         total=invoice.total,
+        settled=invoice.settled,
         paid=invoice.paid,
-        credited=invoice.credited,
-        due_date=invoice.due_date,
-        today=on or today(),
+        due=due,
         cancelled=cancelled,
     )
 
@@ -130,26 +141,24 @@ def list_invoices(
     date_to: date | None = None,
     limit: int | None = 50,
 ) -> list[Invoice]:
-    balance = col(Invoice.total) - Invoice.paid - Invoice.credited
-    on = today()
+    balance = invoice_balance()
+    overdue_ = invoice_overdue(today())
     query = select(Invoice)
     if unpaid:
         query = query.where(balance > 0)
     if overdue:
-        query = query.where(balance > 0, col(Invoice.due_date) < on)
+        query = query.where(overdue_)
     if status:
         wanted = parse_status(InvoiceStatus, status, what="invoice")
         query = query.where(
             {
                 InvoiceStatus.PAID: and_(balance <= 0, ~_cancelled()),
                 InvoiceStatus.CANCELLED: _cancelled(),
-                InvoiceStatus.OVERDUE: and_(balance > 0, col(Invoice.due_date) < on),
-                InvoiceStatus.PARTIALLY_PAID: and_(
-                    balance > 0, col(Invoice.due_date) >= on, col(Invoice.paid) > 0
-                ),
+                InvoiceStatus.OVERDUE: overdue_,
+                InvoiceStatus.PARTIALLY_PAID: and_(balance > 0, ~overdue_, col(Invoice.paid) > 0),
                 InvoiceStatus.OPEN: and_(
                     balance > 0,
-                    col(Invoice.due_date) >= on,
+                    ~overdue_,
                     or_(col(Invoice.paid) == 0, col(Invoice.paid).is_(None)),
                 ),
             }[wanted]

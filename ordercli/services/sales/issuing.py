@@ -21,16 +21,20 @@ they can be invoiced); ``issue_invoices`` then, per batch:
    now fully invoiced whose goods are fully shipped, with a ``completed`` event (rules
    8, 12): invoicing a service is what delivers it.
 
-Due date = issue date + the customer's payment terms (rule 11).
+Payment terms (rules 11, 20): the order's terms, else the customer's template, else
+one instalment the customer's ``terms_days`` after the issue date. Each invoice
+gets its schedule (``domain.terms.schedule``: the amounts sum to its total) and
+keeps its terms' code, text and early-payment discount as issued; its due date is
+its last instalment's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, NamedTuple, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
@@ -45,8 +49,11 @@ from ordercli.db.bulk import bulk_insert
 from ordercli.db.lookup import chunks
 from ordercli.domain.money import from_minor, portion_units, share_units
 from ordercli.domain.states import OrderStatus, completed_because, line_finished
+from ordercli.domain.terms import Terms, discount_until, schedule, terms_text
 from ordercli.models import Customer, Invoice, InvoiceLine, OrderLine, Product, SalesOrder
+from ordercli.services.parties.payment_terms import terms_by_id
 from ordercli.services.parties.snapshots import freeze_parties
+from ordercli.services.sales.schedules import write_schedules
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -67,6 +74,7 @@ class _Run:
     moment: datetime
     digits: int
     previous_hash: str | None = None  # the chain's latest hash, once the series is locked
+    terms_id: int | None = None  # terms every invoice of the run takes (``--terms``)
 
 
 class _Counters(NamedTuple):
@@ -90,6 +98,7 @@ class _Draft:
     customer_id: int
     customer_code: str
     terms_days: int
+    terms_id: int | None  # the order's terms, else the customer's template
     order_date: date
     gross: bool  # its prices include tax (rule 19)
     lines: list[dict] = field(default_factory=list)
@@ -98,6 +107,8 @@ class _Draft:
     takes_all_open: bool = True  # every open line of the order is invoiced to the end
     completes: bool = True  # fully invoiced, its goods fully shipped, once issued
     has_goods: bool = False  # not services alone
+    terms: Terms | None = None  # the payment terms it is issued with
+    instalments: list = field(default_factory=list)  # its schedule, once priced
 
 
 def issue_invoices(
@@ -106,6 +117,7 @@ def issue_invoices(
     order_ids: list[int],
     portions: dict[int, int] | None = None,
     issue_date: date | None = None,
+    terms_id: int | None = None,
     progress=None,
 ) -> list[Invoice]:
     """Issue an invoice for each of ``order_ids`` (locked, confirmed, in issue order) that
@@ -113,10 +125,15 @@ def issue_invoices(
 
     ``portions`` maps an order line's id to the quantity (in stored units) to invoice
     of it, and lines it leaves out are not invoiced; without it every line's whole
-    open quantity is."""
+    open quantity is. ``terms_id`` gives every invoice those payment terms instead of
+    its order's or customer's."""
     session.flush()  # what the caller changed is written before the lines are read
     run = _Run(
-        session=session, issued=issue_date or today(), moment=now(), digits=minor_digits(session)
+        session=session,
+        issued=issue_date or today(),
+        moment=now(),
+        digits=minor_digits(session),
+        terms_id=terms_id,
     )
     if progress is not None:
         progress.start(len(order_ids))
@@ -147,6 +164,7 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
                 col(SalesOrder.customer_id),
                 col(Customer.code),
                 col(Customer.terms_days),
+                func.coalesce(SalesOrder.terms_id, Customer.terms_id),
                 col(OrderLine.id),
                 col(OrderLine.product_id),
                 col(Product.sku),
@@ -184,6 +202,7 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
         customer_id,
         code,
         terms,
+        terms_id,
         line_id,
         product_id,
         sku,
@@ -209,7 +228,14 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
         draft = by_order.get(order_id)
         if draft is None:
             draft = by_order[order_id] = _Draft(
-                order_id, order_number, customer_id, code, terms, order_date, bool(gross)
+                order_id,
+                order_number,
+                customer_id,
+                code,
+                terms,
+                run.terms_id or terms_id,
+                order_date,
+                bool(gross),
             )
         open_qty = ordered - closed - invoiced
         qty = open_qty if portions is None else min(portions.get(line_id, 0), open_qty)
@@ -283,20 +309,25 @@ def _issue(run: _Run, drafts: list[_Draft]) -> list[int]:
         # Read under the series lock just taken: no other invoice can chain in between.
         latest = select(col(Invoice.chain_hash)).order_by(col(Invoice.id).desc()).limit(1)
         run.previous_hash = connection.execute(latest).scalar() or ZERO
+    templates = terms_by_id(session, (draft.terms_id for draft in drafts))
     headers = []
     for draft, number in zip(drafts, numbers, strict=True):
         subtotal = sum(line["net"] for line in draft.lines)
         tax = sum(line["tax"] for line in draft.lines)
+        terms = _terms_of(draft, templates)
+        instalments = schedule(subtotal + tax, run.issued, terms)
         header = {
             "number": number,
             "issue_date": run.issued,
-            "due_date": run.issued + timedelta(days=draft.terms_days),
+            "due_date": instalments[-1].due_date,
             "subtotal": subtotal,
             "tax": tax,
             "total": subtotal + tax,
             "order": draft.order_number,
             "customer": draft.customer_code,
         }
+        draft.terms = terms
+        draft.instalments = instalments
         run.previous_hash = header["chain_hash"] = chain_hash(
             run.previous_hash, content_of("invoice", header, draft.lines)
         )
@@ -320,6 +351,18 @@ def _issue(run: _Run, drafts: list[_Draft]) -> list[int]:
             "created_at": run.moment,
             "chain_hash": [h["chain_hash"] for h in headers],
             "prices_include_tax": [draft.gross for draft in drafts],
+            "terms_code": [draft.terms.code or None for draft in drafts],
+            "terms_text": [
+                terms_text(
+                    draft.terms,
+                    run.issued,
+                    draft.instalments,
+                    lambda units: from_minor(units, run.digits),
+                )
+                for draft in drafts
+            ],
+            "discount_pct": [draft.terms.discount_pct for draft in drafts],
+            "discount_until": [discount_until(run.issued, draft.terms) for draft in drafts],
             "seller_id": seller_id,
             "buyer_id": [buyer_ids[draft.customer_id] for draft in drafts],
         },
@@ -329,6 +372,9 @@ def _issue(run: _Run, drafts: list[_Draft]) -> list[int]:
     ).all()
     invoice_id = dict(cast("Sequence[tuple[str, int]]", written))  # ids: primary keys, never NULL
     ids = [invoice_id[number] for number in numbers]
+    write_schedules(
+        session, ((id_, draft.instalments) for id_, draft in zip(ids, drafts, strict=True))
+    )
     lines = [(id_, line) for id_, draft in zip(ids, drafts, strict=True) for line in draft.lines]
     bulk_insert(
         session,
@@ -368,6 +414,13 @@ def _issue(run: _Run, drafts: list[_Draft]) -> list[int]:
     _count_invoiced(run, drafts)
     _update_loaded(run, drafts)
     return ids
+
+
+def _terms_of(draft: _Draft, templates: dict[int, Terms]) -> Terms:
+    """The draft's template, or one instalment the customer's ``terms_days`` on."""
+    if draft.terms_id is not None and draft.terms_id in templates:
+        return templates[draft.terms_id]
+    return Terms(code="", days=draft.terms_days)
 
 
 def _record(run: _Run, drafts: list[_Draft], headers: list[dict]) -> None:

@@ -256,7 +256,7 @@ def create_credit_memo(
             f"{from_minor(invoice.total - invoice.credited, digits)} is not yet credited"
         )
     customer = session.get_one(Customer, invoice.customer_id)
-    balance = invoice.total - invoice.paid - invoice.credited
+    balance = invoice.balance
     applied = min(total, balance)
     released = total - applied
     settlement = settlement or "store_credit"

@@ -30,7 +30,13 @@ from ordercli.books.journal import Posting, post_entry
 from ordercli.books.numbering import next_number
 from ordercli.books.settings import amount_of as _money
 from ordercli.books.settings import minor_digits
-from ordercli.db.queries import by_number, check_date_range, check_limit, newest_first
+from ordercli.db.queries import (
+    by_number,
+    check_date_range,
+    check_limit,
+    newest_first,
+)
+from ordercli.db.queries import invoice_balance as open_balance
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.domain.money import from_minor, parse_money, to_minor
 from ordercli.domain.text import clean_text
@@ -47,12 +53,13 @@ from ordercli.models import (
 )
 from ordercli.services.parties.customers import get_customer, lock_customer
 from ordercli.services.sales.invoicing import get_invoice
+from ordercli.services.sales.schedules import open_instalments
 
 DEFAULT_METHOD = "bank transfer"
 
 
 def invoice_balance(invoice: Invoice) -> int:
-    return invoice.total - invoice.paid - invoice.credited
+    return invoice.balance
 
 
 def _check_invoice_of(invoice: Invoice, customer: Customer) -> None:
@@ -128,7 +135,7 @@ def open_invoices(*, session: Session, customer: Customer) -> list[Invoice]:
     ids = session.exec(
         select(Invoice.id).where(
             Invoice.customer_id == customer.id,
-            Invoice.total - Invoice.paid - Invoice.credited > 0,
+            open_balance() > 0,
         )
     ).all()
     locked = lock_invoices(session, ids)
@@ -205,14 +212,22 @@ def record_payment(
     left = to_minor(amount, digits)
     plan: list[tuple[Invoice, int]] = []
     if invoices is None:
-        for invoice in open_invoices(session=session, customer=customer):
+        # Rule 13: the oldest instalments due first, whichever invoice they belong to.
+        takes: dict[int, tuple[Invoice, int]] = {}
+        candidates = [
+            invoice
+            for invoice in open_invoices(session=session, customer=customer)
+            if invoice.issue_date <= received_on
+        ]
+        for invoice, open_amount in open_instalments(session, candidates):
             if left == 0:
                 break
-            if invoice.issue_date > received_on:
-                continue
-            take = min(left, invoice_balance(invoice))
-            plan.append((invoice, take))
+            take = min(left, open_amount)
+            assert invoice.id is not None  # a stored invoice
+            earlier = takes.get(invoice.id, (invoice, 0))[1]
+            takes[invoice.id] = (invoice, earlier + take)
             left -= take
+        plan = list(takes.values())
     else:
         # Lock every named invoice first, in id order (no deadlocks); then judge them
         # in the order given, so the first problem named is the user's first.
