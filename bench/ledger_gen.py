@@ -126,6 +126,10 @@ INSERTS = {
 
 # Counters the documents imply, set once at the end (as the services keep them).
 FINISH = (
+    # Each invoice's schedule (rule 20): the customers have no terms template, so one
+    # instalment, its whole total on its due date, as the services write it.
+    "INSERT INTO invoice_instalment (invoice_id, position, due_date, amount) "
+    "SELECT id, 1, due_date, total FROM invoice",
     # On hand is the sum of the moves (rule 12); reserved what confirmed orders still ship.
     "UPDATE product SET on_hand = COALESCE((SELECT SUM(qty) FROM stock_move m "
     "WHERE m.product_id = product.id), 0)",

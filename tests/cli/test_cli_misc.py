@@ -140,6 +140,9 @@ SERIES = [
     "billing_agreement",
     "credit_memo",
     "customer",
+    "deposit_applied",
+    "dunning_notice",
+    "early_discount",
     "invoice",
     "order",
     "payment",
@@ -151,6 +154,7 @@ SERIES = [
     "return",
     "shipment",
     "shipment_reversal",
+    "write_off",
 ]
 
 

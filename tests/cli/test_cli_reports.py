@@ -301,9 +301,14 @@ def test_trial_balance_sums_to_zero_and_ties_to_the_invoices(aged, human):
         ("1200", "Accounts receivable"),
         ("2200", "Sales tax payable"),
         ("2300", "Customer credit"),
+        ("2400", "Customer advances (deposits received)"),
         ("4000", "Sales revenue"),
         ("4100", "Sales returns and refunds"),
         ("4200", "Sales rebates and discounts"),
+        ("4300", "Early-payment discounts granted"),
+        ("4800", "Dunning fees and interest"),
+        ("6800", "Payment differences and bank fees"),
+        ("6900", "Bad debts written off"),
     ]
     assert doc["total_debit"] == doc["total_credit"]
     assert sum(cents(a["balance"]) for a in doc["accounts"]) == 0
@@ -368,9 +373,14 @@ def test_account_list(shop, human):
         ("receivable", "1200", "asset"),
         ("sales_tax", "2200", "liability"),
         ("customer_credit", "2300", "liability"),
+        ("customer_advances", "2400", "liability"),
         ("revenue", "4000", "revenue"),
         ("refunds", "4100", "revenue"),
         ("rebates", "4200", "revenue"),
+        ("early_discounts", "4300", "revenue"),
+        ("dunning_fees", "4800", "revenue"),
+        ("payment_differences", "6800", "expense"),
+        ("bad_debts", "6900", "expense"),
     ]
     out = human("account", "list")
     for fact in ("Accounts", "Bank and cash", "receivable", "4100", "liability"):
@@ -396,12 +406,14 @@ def test_account_set_renames_in_reports(aged, human):
         (
             ["bank", "--code", "1"],
             "no account role 'bank' (one of cash, receivable, sales_tax, customer_credit, "
-            "revenue, refunds, rebates)",
+            "revenue, refunds, rebates, customer_advances, early_discounts, "
+            "payment_differences, bad_debts, dunning_fees)",
         ),
         (
             ["", "--code", "1"],
             "no account role '' (one of cash, receivable, sales_tax, customer_credit, "
-            "revenue, refunds, rebates)",
+            "revenue, refunds, rebates, customer_advances, early_discounts, "
+            "payment_differences, bad_debts, dunning_fees)",
         ),
         (["cash"], "give --code and/or --name to change"),
         (["cash", "--code", ""], "account code must not be empty"),

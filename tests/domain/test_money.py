@@ -151,16 +151,18 @@ def test_line_specs_merge_repeats_and_refuse_garbage():
             parse_line_specs([bad])
 
 
-def test_invoice_status_from_balance_and_due_date():
-    from datetime import date
-
-    due = date(2026, 12, 1)
+def test_invoice_status_from_what_is_settled_and_what_fell_due():
     status = invoice_status
-    assert status(total=100, paid=0, credited=0, due_date=due, today=due) == InvoiceStatus.OPEN
-    assert status(total=100, paid=10, credited=0, due_date=due, today=due) == (
-        InvoiceStatus.PARTIALLY_PAID
+    # nothing due yet
+    assert status(total=100, settled=0, paid=0, due=0) == InvoiceStatus.OPEN
+    assert status(total=100, settled=10, paid=10, due=0) == InvoiceStatus.PARTIALLY_PAID
+    # the whole total fell due and 10 is settled
+    assert status(total=100, settled=10, paid=10, due=100) == InvoiceStatus.OVERDUE
+    # a first instalment of 50 fell due: settled 50 covers it, settled 49 does not
+    assert status(total=100, settled=50, paid=50, due=50) == InvoiceStatus.PARTIALLY_PAID
+    assert status(total=100, settled=49, paid=49, due=50) == InvoiceStatus.OVERDUE
+    # credits, discounts and write-offs settle too
+    assert status(total=100, settled=100, paid=60, due=100) == InvoiceStatus.PAID
+    assert status(total=100, settled=100, paid=0, due=100, cancelled=True) == (
+        InvoiceStatus.CANCELLED
     )
-    assert status(total=100, paid=10, credited=0, due_date=due, today=date(2026, 12, 2)) == (
-        InvoiceStatus.OVERDUE
-    )
-    assert status(total=100, paid=60, credited=40, due_date=due, today=due) == InvoiceStatus.PAID

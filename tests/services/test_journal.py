@@ -164,6 +164,11 @@ def test_the_trial_balance_after_everything(everything):
         "revenue": D("-1116.90"),
         "refunds": D("538.95"),
         "rebates": D(0),
+        "customer_advances": D(0),
+        "early_discounts": D(0),
+        "payment_differences": D(0),
+        "bad_debts": D(0),
+        "dunning_fees": D(0),
     }
 
 
@@ -211,7 +216,8 @@ def test_renaming_an_account_keeps_its_postings(everything, uow, refused):
     refused(
         NotFound,
         "no account role 'bank' (one of cash, receivable, sales_tax, customer_credit, revenue, "
-        "refunds, rebates)",
+        "refunds, rebates, customer_advances, early_discounts, payment_differences, "
+        "bad_debts, dunning_fees)",
         lambda s: journal.set_account(session=s, role="bank", code="1"),
     )
 

@@ -12,7 +12,7 @@ write-offs and dunning (SPEC rule 20).
 - ``dunning_level``, ``dunning_notice`` and its items (each level reaches an
   instalment once, by a unique key).
 - Number series ``ED-`` (early-payment discounts), ``WO-`` (write-offs), ``DA-``
-  (deposits deducted) and ``DN-`` (dunning notices); accounts for customer
+  (deposits deducted) and ``DUN-`` (dunning notices); accounts for customer
   advances, early-payment discounts, payment differences, bad debts and dunning
   fees.
 
@@ -366,7 +366,7 @@ SERIES = (
     ("early_discount", "ED-"),
     ("write_off", "WO-"),
     ("deposit_applied", "DA-"),
-    ("dunning_notice", "DN-"),
+    ("dunning_notice", "DUN-"),
 )
 ACCOUNTS = (
     ("customer_advances", "2400", "Customer advances (deposits received)", "liability"),
