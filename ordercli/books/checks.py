@@ -22,7 +22,7 @@ from sqlmodel import Session
 from ordercli.books.integrity import chain_problems
 from ordercli.books.journal_seal import journal_problems
 from ordercli.books.settings import minor_digits
-from ordercli.domain.money import from_minor, qty_text
+from ordercli.domain.money import from_minor, pct_text, qty_text
 
 
 @dataclass(frozen=True)
@@ -164,14 +164,20 @@ CHECKS = [
     Check(
         "13",
         "amounts paid match the allocations",
-        "SELECT v.number, v.paid, COALESCE(a.amount, 0) - COALESCE(c.released, 0) FROM invoice v "
+        "SELECT v.number, v.paid, COALESCE(a.amount, 0) - COALESCE(c.released, 0) "
+        "+ COALESCE(d.amount, 0) - v.prepaid FROM invoice v "
         # What counts now: an allocation taken off again (released_on) no longer pays.
         "LEFT JOIN (SELECT invoice_id, SUM(amount) AS amount FROM allocation "
         "WHERE invoice_id IS NOT NULL AND released_on IS NULL "
         "GROUP BY invoice_id) a ON a.invoice_id = v.id "
         "LEFT JOIN (SELECT invoice_id, SUM(released) AS released FROM credit_memo "
         "GROUP BY invoice_id) c ON c.invoice_id = v.id "
-        "WHERE v.paid <> COALESCE(a.amount, 0) - COALESCE(c.released, 0)",
+        # A credit memo releases what was paid first, then the deposits deducted on the
+        # invoice (what of them is no longer prepaid): rule 20.
+        "LEFT JOIN (SELECT invoice_id, SUM(amount) AS amount FROM invoice_adjustment "
+        "WHERE kind = 'deposit' GROUP BY invoice_id) d ON d.invoice_id = v.id "
+        "WHERE v.paid <> COALESCE(a.amount, 0) - COALESCE(c.released, 0) "
+        "+ COALESCE(d.amount, 0) - v.prepaid",
         lambda m, number, paid, found: (
             f"{number}: says paid {m(paid)}, its allocations less credits released give {m(found)}"
         ),
@@ -536,6 +542,229 @@ CHECKS = [
         "WHERE COALESCE(s.n, 0) = 0 OR v.total <> s.amount",
         lambda m, number, total, scheduled, count: (
             f"{number}: total {m(total)}, its {count} instalment(s) sum to {m(scheduled)}"
+        ),
+    ),
+    Check(
+        "20",
+        "each invoice's discounted, written off and prepaid amounts match its adjustments",
+        # An adjustment that came with a payment counts while the payment is not voided
+        # (a void reverses it: services/settlement/adjustments.py).
+        "SELECT v.number, v.discounted, COALESCE(a.d, 0), v.written_off, COALESCE(a.w, 0), "
+        "v.prepaid, COALESCE(a.p, 0) FROM invoice v "
+        "LEFT JOIN (SELECT x.invoice_id, "
+        "SUM(CASE WHEN x.kind = 'early_discount' THEN x.amount ELSE 0 END) AS d, "
+        "SUM(CASE WHEN x.kind IN ('payment_difference', 'bad_debt') THEN x.amount ELSE 0 END) "
+        "AS w, SUM(CASE WHEN x.kind = 'deposit' THEN x.amount ELSE 0 END) AS p "
+        "FROM invoice_adjustment x WHERE NOT EXISTS (SELECT 1 FROM payment_void pv "
+        "WHERE pv.payment_id = x.payment_id) GROUP BY x.invoice_id) a ON a.invoice_id = v.id "
+        "WHERE v.discounted <> COALESCE(a.d, 0) OR v.written_off <> COALESCE(a.w, 0) "
+        # A credit memo gives deducted deposits back once the money paid is given back
+        # (prepaid goes down, the deductions stay): "amounts paid match the allocations"
+        # ties paid and prepaid to the deductions and the credit memos' releases.
+        "OR v.prepaid > COALESCE(a.p, 0)",
+        lambda m, number, discounted, d, written_off, w, prepaid, p: (
+            f"{number}: says discounted {m(discounted)}, written off {m(written_off)}, "
+            f"prepaid {m(prepaid)}; its adjustments hold {m(d)}, {m(w)}, {m(p)}"
+        ),
+    ),
+    Check(
+        "20",
+        "each discount, write-off and deposit deducted credits the receivable by its amount",
+        # Its entry (source kind of its series, its number) credits its invoice's
+        # receivable by its amount; a reversing entry (``…_reversal``) debits it back
+        # exactly when its payment is voided.
+        "SELECT x.number, v.number, x.amount, COALESCE(j.credited, 0), "
+        "COALESCE(r.debited, 0), CASE WHEN pv.id IS NULL THEN 0 ELSE 1 END "
+        "FROM invoice_adjustment x JOIN invoice v ON v.id = x.invoice_id "
+        "LEFT JOIN payment_void pv ON pv.payment_id = x.payment_id "
+        "LEFT JOIN (SELECT e.source_kind, e.source_number, l.invoice_id, "
+        "SUM(l.credit - l.debit) AS credited FROM journal_entry e "
+        "JOIN journal_line l ON l.entry_id = e.id JOIN account a ON a.id = l.account_id "
+        "WHERE a.role = 'receivable' "
+        "AND e.source_kind IN ('early_discount', 'write_off', 'deposit_applied') "
+        "GROUP BY e.source_kind, e.source_number, l.invoice_id) j "
+        "ON j.source_number = x.number AND j.invoice_id = x.invoice_id "
+        "AND j.source_kind = CASE x.kind WHEN 'early_discount' THEN 'early_discount' "
+        "WHEN 'deposit' THEN 'deposit_applied' ELSE 'write_off' END "
+        "LEFT JOIN (SELECT e.source_number, l.invoice_id, SUM(l.debit - l.credit) AS debited "
+        "FROM journal_entry e JOIN journal_line l ON l.entry_id = e.id "
+        "JOIN account a ON a.id = l.account_id WHERE a.role = 'receivable' "
+        "AND e.source_kind IN ('early_discount_reversal', 'write_off_reversal') "
+        "GROUP BY e.source_number, l.invoice_id) r "
+        "ON r.source_number = x.number AND r.invoice_id = x.invoice_id "
+        "WHERE COALESCE(j.credited, 0) <> x.amount "
+        "OR COALESCE(r.debited, 0) <> CASE WHEN pv.id IS NULL THEN 0 ELSE x.amount END",
+        lambda m, number, invoice, amount, credited, debited, voided: (
+            f"{number} on {invoice} is {m(amount)}: its entry credits the receivable "
+            f"{m(credited)}"
+            + (
+                f", its reversal debits {m(debited)} (its payment is voided)"
+                if voided
+                else f", a reversal debits {m(debited)}"
+                if debited
+                else ""
+            )
+        ),
+    ),
+    Check(
+        "20",
+        "an invoice's early-payment discounts stay within its discount rate of its total",
+        "SELECT v.number, v.total, v.discount_pct, SUM(x.amount) FROM invoice_adjustment x "
+        "JOIN invoice v ON v.id = x.invoice_id WHERE x.kind = 'early_discount' "
+        "AND NOT EXISTS (SELECT 1 FROM payment_void pv WHERE pv.payment_id = x.payment_id) "
+        "GROUP BY v.id, v.number, v.total, v.discount_pct "
+        # early_discount(total, pct), half-up: amount <= (total * pct + 500000) / 1000000.
+        "HAVING v.discount_pct IS NULL OR CAST(SUM(x.amount) AS NUMERIC) * 1000000 "
+        "> CAST(v.total AS NUMERIC) * v.discount_pct + 500000",
+        lambda m, number, total, pct, amount: (
+            f"{number}: discounts of {m(amount)} taken, "
+            + (
+                "but it has no early-payment discount"
+                if pct is None
+                else f"more than {pct_text(pct)} % of its total {m(total)}"
+            )
+        ),
+    ),
+    # Deposits (services/sales/deposits.py, deposit_deductions.py) ----------------------
+    Check(
+        "20",
+        "a deposit's deductions never exceed what was paid on it, nor with its credits its total",
+        "SELECT v.number, v.kind, v.total, v.paid, v.credited, COALESCE(d.amount, 0), "
+        "v.subtotal, v.tax, COALESCE(c.net, 0) + COALESCE(d.net, 0), "
+        "COALESCE(c.tax, 0) + COALESCE(d.tax, 0) FROM invoice v "
+        "JOIN (SELECT deposit_invoice_id, SUM(amount) AS amount, SUM(net) AS net, "
+        "SUM(tax) AS tax FROM invoice_adjustment WHERE kind = 'deposit' "
+        "GROUP BY deposit_invoice_id) d ON d.deposit_invoice_id = v.id "
+        "LEFT JOIN (SELECT invoice_id, SUM(subtotal) AS net, SUM(tax) AS tax FROM credit_memo "
+        "GROUP BY invoice_id) c ON c.invoice_id = v.id "
+        "WHERE v.kind <> 'deposit' OR d.amount > v.paid OR d.amount + v.credited > v.total "
+        "OR COALESCE(c.net, 0) + COALESCE(d.net, 0) > v.subtotal "
+        "OR COALESCE(c.tax, 0) + COALESCE(d.tax, 0) > v.tax",
+        lambda m, number, kind, total, paid, credited, deducted, net, tax, used_net, used_tax: (
+            f"{number} is a {kind} invoice, not a deposit, yet {m(deducted)} of it was deducted"
+            if kind != "deposit"
+            else f"deposit {number}: total {m(total)} ({m(net)} + {m(tax)}), paid {m(paid)}, "
+            f"credited {m(credited)}, deducted {m(deducted)}; credits and deductions take "
+            f"{m(used_net)} + {m(used_tax)}"
+        ),
+    ),
+    Check(
+        "20",
+        "a deposit is deducted only from a standard invoice of its own order",
+        "SELECT x.number, dv.number, v.number, v.kind FROM invoice_adjustment x "
+        "JOIN invoice v ON v.id = x.invoice_id JOIN invoice dv ON dv.id = x.deposit_invoice_id "
+        "WHERE x.kind = 'deposit' AND (v.kind <> 'standard' OR dv.order_id <> v.order_id "
+        "OR dv.customer_id <> v.customer_id OR x.customer_id <> v.customer_id)",
+        lambda m, number, deposit, invoice, kind: (
+            f"{number} deducts deposit {deposit} from {kind} invoice {invoice} of another "
+            "order or customer"
+            if kind == "standard"
+            else f"{number} deducts deposit {deposit} from {kind} invoice {invoice}"
+        ),
+    ),
+    Check(
+        "20",
+        "a deposit invoice's lines have no order line, a standard invoice's lines have one",
+        "SELECT v.number, v.kind, l.position, l.sku FROM invoice_line l "
+        "JOIN invoice v ON v.id = l.invoice_id "
+        "WHERE (v.kind = 'deposit' AND (l.order_line_id IS NOT NULL "
+        "OR l.product_id IS NOT NULL)) "
+        "OR (v.kind = 'standard' AND l.order_line_id IS NULL)",
+        lambda m, number, kind, position, sku: (
+            f"{kind} invoice {number} line {position} ({sku}) "
+            + ("is a portion of an order line" if kind == "deposit" else "has no order line")
+        ),
+    ),
+    Check(
+        "20",
+        "customer advances equal each deposit's net less what was credited and deducted",
+        "SELECT v.number, v.subtotal - COALESCE(c.net, 0) - COALESCE(d.net, 0), "
+        "COALESCE(j.held, 0) FROM invoice v "
+        "LEFT JOIN (SELECT invoice_id, SUM(subtotal) AS net FROM credit_memo "
+        "GROUP BY invoice_id) c ON c.invoice_id = v.id "
+        "LEFT JOIN (SELECT deposit_invoice_id, SUM(net) AS net FROM invoice_adjustment "
+        "WHERE kind = 'deposit' GROUP BY deposit_invoice_id) d ON d.deposit_invoice_id = v.id "
+        "LEFT JOIN (SELECT l.invoice_id, SUM(l.credit - l.debit) AS held FROM journal_line l "
+        "JOIN account a ON a.id = l.account_id WHERE a.role = 'customer_advances' "
+        "GROUP BY l.invoice_id) j ON j.invoice_id = v.id "
+        "WHERE v.kind = 'deposit' AND (COALESCE(j.held, 0) "
+        "<> v.subtotal - COALESCE(c.net, 0) - COALESCE(d.net, 0) "
+        "OR v.subtotal - COALESCE(c.net, 0) - COALESCE(d.net, 0) < 0) "
+        # Every advance posting names its deposit invoice.
+        "UNION ALL SELECT NULL, 0, SUM(l.credit - l.debit) FROM journal_line l "
+        "JOIN account a ON a.id = l.account_id LEFT JOIN invoice v ON v.id = l.invoice_id "
+        "WHERE a.role = 'customer_advances' AND (v.id IS NULL OR v.kind <> 'deposit') "
+        "HAVING COUNT(*) > 0",
+        lambda m, number, left, held: (
+            f"deposit {number}: net {m(left)} not yet credited or deducted, the customer "
+            f"advances account holds {m(held)} for it"
+            if number is not None
+            else f"customer advances postings for {m(held)} name no deposit invoice"
+        ),
+    ),
+    # Dunning (services/settlement/dunning.py) -----------------------------------------
+    Check(
+        "20",
+        "no dunning notice comes ahead of its instalment's due date and its level's days",
+        # An item is what its instalment said, on a notice of its customer dated after the
+        # due date, at no higher level than its notice, and at least its level's days
+        # overdue: as the level stands now, unless the level was changed (an event) after
+        # the notice was issued.
+        "SELECT n.number, v.number, s.position, s.due_date, n.notice_date, i.level, "
+        "i.days_overdue, l.days_overdue FROM dunning_notice_item i "
+        "JOIN dunning_notice n ON n.id = i.notice_id "
+        "JOIN invoice_instalment s ON s.id = i.instalment_id "
+        "JOIN invoice v ON v.id = i.invoice_id "
+        "LEFT JOIN dunning_level l ON l.level = i.level "
+        "WHERE s.invoice_id <> i.invoice_id OR v.customer_id <> n.customer_id "
+        "OR i.due_date <> s.due_date OR n.notice_date <= s.due_date "
+        "OR i.level < 1 OR i.level > n.level OR i.days_overdue < 1 "
+        "OR (l.id IS NOT NULL AND i.days_overdue < l.days_overdue AND NOT EXISTS ("
+        "SELECT 1 FROM event e WHERE e.subject_kind = 'dunning_level' "
+        "AND e.subject_number = CAST(i.level AS VARCHAR(12)) AND e.id > (SELECT MIN(x.id) "
+        "FROM event x WHERE x.subject_kind = 'dunning_notice' "
+        "AND x.subject_number = n.number)))",
+        lambda m, notice, invoice, position, due, dated, level, days, level_days: (
+            f"{notice} of {dated} reminds of {invoice} instalment {position} (due {due}) at "
+            f"level {level} after {days} day(s)"
+            + (f"; the level needs {level_days}" if level_days is not None else "")
+        ),
+    ),
+    Check(
+        "20",
+        "each dunning charge invoice is its notice's fee and interest, in lines of its own",
+        "SELECT v.number, n.number, v.total, n.fee + n.interest, COALESCE(l.amount, 0), "
+        "COALESCE(l.tied, 0) FROM invoice v "
+        "LEFT JOIN dunning_notice n ON n.charge_invoice_id = v.id "
+        "LEFT JOIN (SELECT invoice_id, SUM(net + tax) AS amount, SUM(CASE WHEN "
+        "order_line_id IS NOT NULL OR product_id IS NOT NULL THEN 1 ELSE 0 END) AS tied "
+        "FROM invoice_line GROUP BY invoice_id) l ON l.invoice_id = v.id "
+        "WHERE v.kind = 'charge' AND (n.id IS NULL OR n.customer_id <> v.customer_id "
+        "OR v.total <> n.fee + n.interest OR COALESCE(l.amount, 0) <> v.total "
+        "OR COALESCE(l.tied, 0) > 0) "
+        "UNION ALL SELECT v.number, n.number, v.total, n.fee + n.interest, 0, 0 "
+        "FROM dunning_notice n LEFT JOIN invoice v ON v.id = n.charge_invoice_id "
+        "WHERE (n.fee + n.interest > 0) <> (n.charge_invoice_id IS NOT NULL) "
+        "OR (v.id IS NOT NULL AND v.kind <> 'charge')",
+        lambda m, invoice, notice, total, charged, lines, tied: (
+            f"charge invoice {invoice} belongs to no dunning notice"
+            if notice is None
+            else f"{notice} charges {m(charged)} but has no charge invoice"
+            if invoice is None
+            else f"charge invoice {invoice} of {notice}: total {m(total)}, the notice charges "
+            f"{m(charged)}, its lines sum to {m(lines)}"
+            + (f", {tied} line(s) name an order line or product" if tied else "")
+        ),
+    ),
+    Check(
+        "20",
+        "a dunning notice's overdue amount is what its items had open",
+        "SELECT n.number, n.overdue, COALESCE(i.amount, 0), COALESCE(i.n, 0) "
+        "FROM dunning_notice n LEFT JOIN (SELECT notice_id, SUM(open_amount) AS amount, "
+        "COUNT(*) AS n FROM dunning_notice_item GROUP BY notice_id) i ON i.notice_id = n.id "
+        "WHERE COALESCE(i.n, 0) = 0 OR n.overdue <> i.amount",
+        lambda m, notice, overdue, amount, count: (
+            f"{notice} says {m(overdue)} overdue, its {count} item(s) had {m(amount)} open"
         ),
     ),
 ]

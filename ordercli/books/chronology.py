@@ -34,6 +34,7 @@ from ordercli.books.clock import today
 from ordercli.domain.errors import InvalidInput, RuleViolation
 from ordercli.models import (
     CreditMemo,
+    DunningNotice,
     Invoice,
     Payment,
     PaymentVoid,
@@ -58,6 +59,7 @@ SERIES_DATES: dict[str, tuple[type[Any], str]] = {
     "return": (Rma, "requested_on"),
     "payment_void": (PaymentVoid, "void_date"),
     "shipment_reversal": (ShipmentReversal, "reversal_date"),
+    "dunning_notice": (DunningNotice, "notice_date"),
 }
 
 

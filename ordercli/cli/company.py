@@ -75,10 +75,16 @@ def _show_profile(doc: dict) -> None:
                 if doc["smtp_password_set"]
                 else "not set (ORDERCLI_SMTP_PASSWORD)",
             ),
+            ("Write-off limit", _limit_text(doc["write_off_limit"])),
+            ("Bad-debt limit", _limit_text(doc["bad_debt_limit"])),
         ],
     )
     if not doc["name"]:
         output.notice('hint: set your company name with: ordercli company set --name "…"')
+
+
+def _limit_text(limit) -> str:
+    return "none (any amount)" if limit is None else str(limit)
 
 
 @app.command("show")
@@ -149,12 +155,32 @@ def set_(
             show_default=False,
         ),
     ] = None,
+    write_off_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--write-off-limit",
+            metavar="AMOUNT",
+            help="The most `payment record --write-off` may write off at once (default "
+            '5.00); "none" for no limit.',
+        ),
+    ] = None,
+    bad_debt_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--bad-debt-limit",
+            metavar="AMOUNT",
+            help='The most `invoice write-off` may write off at once; "none" (the default) '
+            "for no limit.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Change the company profile; only the options given change.
 
     An empty value clears a field (--tax-id ""). The SMTP password is never
     stored: put it in the environment variable ORDERCLI_SMTP_PASSWORD.
+    --write-off-limit and --bad-debt-limit cap what one write-off may be; every
+    change of them is logged.
 
     Example: ordercli company set --name "Widgets & Co" --address "1 Mill Road\\nLeeds LS1 4AB"
     """
@@ -175,6 +201,8 @@ def set_(
             "smtp_port": smtp_port,
             "smtp_user": smtp_user,
             "smtp_starttls": smtp_starttls,
+            "write_off_limit": write_off_limit,
+            "bad_debt_limit": bad_debt_limit,
         }.items()
         if value is not None
     }

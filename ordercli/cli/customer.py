@@ -42,6 +42,14 @@ PriceListOpt = Annotated[
     str | None,
     typer.Option("--price-list", metavar="NAME", help="Price list the customer buys from."),
 ]
+TermsCodeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--terms-code",
+        metavar="CODE",
+        help="Default payment terms template (ordercli terms list); sets --terms to its days.",
+    ),
+]
 
 LIST_COLUMNS = [
     ("code", "Code"),
@@ -65,15 +73,23 @@ def _show_customer(view: dict) -> None:
             ("Billing address", view["billing_address"]),
             ("Shipping address", view["shipping_address"]),
             ("Tax id", view["tax_id"]),
-            ("Terms", f"{view['terms_days']} days"),
+            ("Terms", _terms_said(view)),
             ("Credit limit", view["credit_limit"] if view["credit_limit"] is not None else "none"),
             ("Price list", view.get("price_list") or "none (product prices)"),
             ("Open invoices", view["open_invoices"]),
             ("Unapplied credit", view["unapplied_credit"] or None),
             ("Balance" + (f" at {view['as_of']}" if view.get("as_of") else ""), view["balance"]),
             ("Exposure (credit control)", view.get("exposure")),
+            ("Credit hold", view.get("credit_hold")),
         ],
     )
+
+
+def _terms_said(view: dict) -> str:
+    """``30 days``, or a template's code and what it says (rule 20)."""
+    if view.get("terms"):
+        return f"{view['terms']}: {view['terms_text']}"
+    return f"{view['terms_days']} days"
 
 
 @app.command("add")
@@ -89,6 +105,7 @@ def add(
     terms: TermsOpt = None,
     credit_limit: LimitAmountOpt = None,
     price_list: PriceListOpt = None,
+    terms_code: TermsCodeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add a customer.
@@ -108,6 +125,7 @@ def add(
             terms_days=terms,
             credit_limit=money(credit_limit, session, "credit limit"),
             price_list=price_list,
+            terms_code=terms_code,
         )
         view = views.customer_detail(session, customer)
     render(view, as_json, _show_customer)
@@ -188,6 +206,13 @@ def edit(
     no_price_list: Annotated[
         bool, typer.Option("--no-price-list", help="Buy at the products' own prices.")
     ] = False,
+    terms_code: TermsCodeOpt = None,
+    no_terms_code: Annotated[
+        bool,
+        typer.Option(
+            "--no-terms-code", help="No template: one instalment --terms days after issue."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Change a customer's details; only the options given change.
@@ -219,6 +244,12 @@ def edit(
             if price_list is not None:
                 raise InvalidInput("give --price-list or --no-price-list, not both")
             changes["price_list"] = None
+        if terms_code is not None:
+            changes["terms_code"] = terms_code
+        if no_terms_code:
+            if terms_code is not None:
+                raise InvalidInput("give --terms-code or --no-terms-code, not both")
+            changes["terms_code"] = None
         customer = customers.edit_customer(session=session, code=code, changes=changes)
         view = views.customer_detail(session, customer)
     render(view, as_json, _show_customer)

@@ -222,6 +222,21 @@ STEPS = [
         ],
     ),
     (None, ["rebate", "status"]),
+    (
+        "Payment terms a customer can be given: 2% off within 10 days, else net 30.",
+        [
+            "terms",
+            "add",
+            "2-10-NET30",
+            "--days",
+            "30",
+            "--discount",
+            "2@10",
+            "--description",
+            "2% within 10 days, net 30",
+        ],
+    ),
+    ("Who is overdue, and what comes next:", ["collections", "list"]),
     ("Everything waiting on someone, on one screen:", ["status"]),
     (
         "Documents for the customer, as PDF (or --html) from the bundled templates:",

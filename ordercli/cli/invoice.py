@@ -17,24 +17,27 @@ from ordercli.cli.common import (
     day,
     ledger,
     list_limit,
+    money,
 )
 from ordercli.cli.credit_memo import effects_said, show_credit_memo
 from ordercli.cli.documents import HtmlOpt, OutputOpt, TemplateDirOpt, write
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.mail_commands import invoice_send
-from ordercli.cli.output import ProgressBar, output, render, table
+from ordercli.cli.output import ProgressBar, card, fmt, output, render, table
 from ordercli.cli.screens import show_invoice
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.lines import parse_line_specs
 
 invoicing = lazy_module("ordercli.services.sales.invoicing")
+deposits = lazy_module("ordercli.services.sales.deposits")
 credit_memos = lazy_module("ordercli.services.settlement.credit_memos")
+write_offs = lazy_module("ordercli.services.settlement.write_offs")
 settlement_views = lazy_module("ordercli.views.settlement")
 documents = lazy_module("ordercli.documents.files")
 views = lazy_module("ordercli.views.sales")
 
 app = typer.Typer(
-    help="Invoices: create (whole or partial), show, list, pdf, send, cancel.",
+    help="Invoices: create (whole or partial), show, list, pdf, send, cancel, write-off.",
     no_args_is_help=True,
 )
 
@@ -70,15 +73,40 @@ def create(
     issue_date: Annotated[
         str | None, typer.Option("--date", help="Issue date (YYYY-MM-DD); default today.")
     ] = None,
+    terms: Annotated[
+        str | None,
+        typer.Option(
+            "--terms",
+            metavar="CODE",
+            help="Payment terms template for this invoice instead of the order's or "
+            "customer's (ordercli terms list).",
+        ),
+    ] = None,
+    deposit: Annotated[
+        str | None,
+        typer.Option(
+            "--deposit",
+            metavar="PCT%|AMOUNT",
+            help="Invoice a deposit (down payment) instead: a percentage of the order's "
+            "total (30%) or an amount including tax (300.00). Deducted from the order's "
+            "later invoices once paid.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Issue an invoice for everything still uninvoiced on an order, or part of it.
+
+    With --deposit, issue a deposit (down payment) invoice for part of the
+    order's total before delivery; what is paid on it is deducted from the
+    order's later invoices (example: --deposit 30%).
 
     With --all (and optionally --customer), invoice every confirmed order that
     has something left to invoice, all in one transaction.
 
     Example: ordercli invoice create SO-00012 --partial --line WIDGET=3
     """
+    if deposit is not None and (invoice_all or line or partial):
+        raise InvalidInput("--deposit invoices a down payment: give no --all, --line or --partial")
     if invoice_all:
         if order or line or partial:
             raise InvalidInput("--all invoices every order: give no ORDER, --line or --partial")
@@ -90,6 +118,7 @@ def create(
                     customer=customer,
                     issue_date=day(issue_date, "--date"),
                     progress=progress,
+                    terms=terms,
                 )
                 documents = views.invoice_views(session, issued, with_lines=as_json)
         finally:
@@ -110,12 +139,22 @@ def create(
         raise InvalidInput("--partial needs at least one --line SKU=QTY")
     requests = parse_line_specs(line)
     with ledger(ctx) as session:
-        invoice = invoicing.create_invoice(
-            session=session,
-            order_number=order,
-            lines=requests,
-            issue_date=day(issue_date, "--date"),
-        )
+        if deposit is not None:
+            invoice = deposits.create_deposit_invoice(
+                session=session,
+                order_number=order,
+                deposit=deposit,
+                issue_date=day(issue_date, "--date"),
+                terms=terms,
+            )
+        else:
+            invoice = invoicing.create_invoice(
+                session=session,
+                order_number=order,
+                lines=requests,
+                issue_date=day(issue_date, "--date"),
+                terms=terms,
+            )
         document = views.invoice_view(session, invoice)
     render(document, as_json, show_invoice)
 
@@ -297,3 +336,57 @@ def cancel(
         output.line(f"{view['invoice']} cancelled by {view['number']}")
         for sentence in effects_said(view):
             output.line(sentence)
+
+
+@app.command("write-off", context_settings={"ignore_unknown_options": True})
+def write_off(
+    ctx: typer.Context,
+    number: InvoiceArg,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why it will not be paid (required, for the record).")
+    ],
+    amount: Annotated[
+        str | None,
+        typer.Option("--amount", help="How much (default: all of its open balance)."),
+    ] = None,
+    written_off: Annotated[
+        str | None, typer.Option("--date", help="Date (YYYY-MM-DD); default today.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write off what a customer will never pay of an invoice, as a bad debt.
+
+    Posts a write-off (WO-…): the net part to bad debts and the tax part back
+    off sales tax, in proportion to what is left of the invoice. At most the
+    bad-debt limit (`company set --bad-debt-limit`); refused on a paid or
+    cancelled invoice.
+
+    Example: ordercli invoice write-off INV-00007 --reason "customer insolvent"
+    """
+    with ledger(ctx) as session:
+        row = write_offs.write_off_bad_debt(
+            session=session,
+            invoice_number=number,
+            reason=reason,
+            amount=money(amount, session, "--amount"),
+            written_off_on=day(written_off, "--date"),
+        )
+        view = settlement_views.adjustment_view(session, row)
+    render(
+        view,
+        as_json,
+        lambda v: card(
+            f"Write-off {v['number']}",
+            [
+                ("Invoice", v["invoice"]),
+                ("Customer", v["customer"]),
+                ("Date", v["date"]),
+                ("Kind", "bad debt"),
+                ("Amount", f"{fmt(v['amount'])} {v['currency']}"),
+                ("Net", v["net"]),
+                ("Tax corrected", v["tax"]),
+                ("Reason", v["reason"]),
+                ("Invoice balance", v["invoice_balance"]),
+            ],
+        ),
+    )

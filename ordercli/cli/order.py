@@ -23,16 +23,18 @@ from ordercli.cli.common import (
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import output, render, table
 from ordercli.cli.screens import show_events, show_explanation, show_order, show_tracking
+from ordercli.domain.errors import InvalidInput
 
 ordering = lazy_module("ordercli.services.sales.ordering")
 document_pricing = lazy_module("ordercli.services.sales.document_pricing")
 closing = lazy_module("ordercli.services.sales.closing")
+order_terms = lazy_module("ordercli.services.sales.order_terms")
 order_story = lazy_module("ordercli.reports.order_story")
 views = lazy_module("ordercli.views.sales")
 
 app = typer.Typer(
     help="Sales orders: new, add-line, edit-line, remove-line, reprice, discount, confirm, hold, "
-    "release, cancel, close, reopen, show, list, timeline, explain, track.",
+    "release, cancel, close, reopen, terms, show, list, timeline, explain, track.",
     no_args_is_help=True,
 )
 
@@ -66,6 +68,14 @@ DocAmountOpt = Annotated[
     typer.Option("--amount", metavar="AMOUNT", help="An amount off the whole, spread over lines."),
 ]
 ClearOpt = Annotated[bool, typer.Option("--clear", help="Take the discount off again.")]
+TermsCodeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--terms",
+        metavar="CODE",
+        help="Payment terms template its invoices take instead of the customer's.",
+    ),
+]
 COLUMNS = [
     ("number", "Order"),
     ("customer", "Customer"),
@@ -101,6 +111,7 @@ def new(
         ),
     ] = None,
     prices_include_tax: GrossOpt = None,
+    terms: TermsCodeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Open a draft order for a customer.
@@ -117,6 +128,7 @@ def new(
             order_date=day(order_date, "--date"),
             billing_agreement=billing_agreement,
             prices_include_tax=prices_include_tax,
+            terms=terms,
         )
         view = views.order_view(session, order)
     render(view, as_json, show_order)
@@ -303,6 +315,33 @@ def cancel(
     Example: ordercli order cancel SO-00001 --reason "customer changed their mind"
     """
     _order_action(ctx, ordering.cancel_order, number, as_json, reason=reason)
+
+
+@app.command("terms")
+def terms(
+    ctx: typer.Context,
+    number: OrderArg,
+    code: Annotated[
+        str | None,
+        typer.Argument(metavar="CODE", help="Payment terms code (ordercli terms list)."),
+    ] = None,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Take the order's own terms off: the customer's hold.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the payment terms this order's invoices take, instead of the customer's
+    (or --clear them). Invoices already issued keep theirs; any order not completed
+    or cancelled.
+
+    Example: ordercli order terms SO-00001 HALF30
+    """
+    if clear == (code is not None):
+        raise InvalidInput("give a payment terms CODE or --clear, one of them")
+    with ledger(ctx) as session:
+        order = order_terms.set_order_terms(session=session, number=number, code=code)
+        view = views.order_view(session, order)
+    render(view, as_json, show_order)
 
 
 @app.command("close")

@@ -100,6 +100,16 @@ def show_payment(view: dict) -> None:
         )
     if view["refunds"]:
         table(None, [("refund", "Refund"), ("amount", "Refunded")], view["refunds"], status_keys=())
+    for key, title in (("discounts", "Early-payment discounts"), ("write_offs", "Written off")):
+        rows = [{**a, "state": "reversed" if a["reversed"] else None} for a in view[key]]
+        if rows:
+            columns = [("number", "Number"), ("invoice", "Invoice"), ("amount", "Amount")]
+            columns += [
+                (field, name)
+                for field, name in (("reason", "Reason"), ("state", "State"))
+                if any(row[field] for row in rows)
+            ]
+            table(title, columns, rows, status_keys=())
 
 
 def _voided_text(voided_by: dict | None) -> str | None:
@@ -127,6 +137,13 @@ def show_void(view: dict) -> None:
         status_keys=(),
         empty="no invoice was paid by it",
     )
+    if view["adjustments_reversed"]:
+        table(
+            "Reversed with it",
+            [("number", "Number"), ("invoice", "Invoice"), ("amount", "Amount")],
+            view["adjustments_reversed"],
+            status_keys=(),
+        )
 
 
 def _rows(views: list[dict]) -> list[dict]:
@@ -154,13 +171,44 @@ def record(
     method: MethodOpt = None,
     reference: ReferenceOpt = None,
     received: DateOpt = None,
+    discount: Annotated[
+        bool,
+        typer.Option(
+            "--discount",
+            help="Take each named invoice's early-payment discount; refused when it has "
+            "none or the payment does not then settle it exactly.",
+        ),
+    ] = False,
+    late_discount: Annotated[
+        str | None,
+        typer.Option(
+            "--allow-late-discount",
+            metavar="REASON",
+            help="Take the discount although its window has closed (implies --discount; "
+            "the reason is logged).",
+        ),
+    ] = None,
+    write_off: Annotated[
+        str | None,
+        typer.Option(
+            "--write-off",
+            metavar="AMOUNT",
+            help="Write off this much of what the one --invoice still owes after the "
+            "payment (bank fees, small differences); at most the write-off limit.",
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why --write-off is written off (required).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Record money received from a customer and allocate it to invoices.
 
     Without --invoice it settles the customer's oldest open invoices first;
     whatever is left over stays as the customer's unapplied credit, which
-    `payment apply` can use later.
+    `payment apply` can use later. An invoice's early-payment discount is taken
+    when the payment is dated within its window and the money on the invoice
+    plus the discount settles it exactly.
 
     Example: ordercli payment record ACME 250.00 --invoice INV-00001 --reference TRX-881
     """
@@ -173,6 +221,10 @@ def record(
             method=method,
             reference=reference,
             received_on=day(received, "--date"),
+            discount=discount,
+            late_discount_reason=late_discount,
+            write_off=money(write_off, session, "--write-off"),
+            write_off_reason=reason,
         )
         view = settlement_views.payment_view(session, payment)
     render(view, as_json, show_payment)
@@ -270,7 +322,8 @@ def void(
 ) -> None:
     """Void a payment recorded in error: a numbered void document (PV-…) and a reversing
     journal entry; the invoices it paid owe that money again and its unapplied credit
-    is taken back. The payment itself is kept, marked voided.
+    is taken back. The payment itself is kept, marked voided. An early-payment
+    discount taken or a difference written off with it is reversed too.
 
     Refused while its credit is still applied to other invoices (`payment unapply`
     it first) or was refunded (money out cannot be undone).
@@ -422,8 +475,8 @@ def transactions(
         str | None,
         typer.Option(
             "--type",
-            help="Only payment, refund, credit_applied, store_credit, void, unapplied or "
-            "reallocated movements.",
+            help="Only payment, refund, credit_applied, store_credit, void, unapplied, "
+            "reallocated, early_discount, write_off or adjustment_reversed movements.",
         ),
     ] = None,
     date_from: FromOpt = None,
@@ -435,7 +488,8 @@ def transactions(
     """Every money movement, newest first: payments in, refunds out, credit applied
     to invoices, store credit granted by credit memos, and payment corrections (void:
     the payment's amount out again; unapplied: taken off an invoice, negative;
-    reallocated: moved to the invoice shown from the one under Source).
+    reallocated: moved to the invoice shown from the one under Source), early-payment
+    discounts and write-offs (the reason under Reference) and those a void reversed.
 
     Example: ordercli payment transactions --customer ACME --from 2026-01-01
     """

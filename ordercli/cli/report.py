@@ -84,6 +84,10 @@ def show_statement(report: dict) -> None:
         "payment": "Payment",
         "credit_memo": "Credit memo",
         "refund": "Refund",
+        "early_discount": "Discount",
+        "early_discount_reversal": "Discount reversed",
+        "write_off": "Write-off",
+        "write_off_reversal": "Write-off reversed",
     }
     rows = [{**line, "type": labels.get(line["type"], line["type"])} for line in report["lines"]]
     table(
@@ -104,6 +108,18 @@ def show_statement(report: dict) -> None:
     output.print(
         f"Balance due {fmt(report['closing_balance'])} {report['currency']} as of {report['to']}"
     )
+    if report.get("open_items"):
+        table(
+            f"Open items as of {report['to']}",
+            [
+                ("invoice", "Invoice"),
+                ("due_date", "Due"),
+                ("open", "Open"),
+                ("days_overdue", "Days overdue"),
+            ],
+            report["open_items"],
+            status_keys=(),
+        )
 
 
 @app.command("statement")

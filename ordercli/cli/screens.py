@@ -155,8 +155,17 @@ def show_order(view: dict) -> None:
             ("Order date", view["order_date"]),
             ("Quote", view["quote"]),
             ("Billing agreement", view["billing_agreement"]),
+            ("Payment terms", view.get("terms") and f"{view['terms']}: {view['terms_text']}"),
             *_totals(view),
             ("Invoices", ", ".join(view["invoices"])),
+            (
+                "Deposits",
+                ", ".join(
+                    f"{d['invoice']} ({fmt(d['paid'])} paid)"
+                    for d in view.get("deposits") or []
+                    if not d["cancelled"]
+                ),
+            ),
             ("Shipments", ", ".join(view["shipments"])),
             ("Credit memos", ", ".join(view["credit_memos"])),
             ("Returns", ", ".join(view["returns"])),
@@ -205,9 +214,15 @@ def show_order(view: dict) -> None:
             )
 
 
+def _deposits_said(items: list[dict], key: str) -> str:
+    """Deposits deducted (rule 20): ``INV-00001 389.10, …``."""
+    return ", ".join(f"{item[key]} {fmt(item['amount'])}" for item in items)
+
+
 def show_invoice(view: dict) -> None:
     card(
-        f"Invoice {view['number']}",
+        ("Down payment invoice" if view.get("kind") == "deposit" else "Invoice")
+        + f" {view['number']}",
         [
             ("Order", view["order"]),
             ("Customer", view["customer"]),
@@ -216,15 +231,33 @@ def show_invoice(view: dict) -> None:
             ("Status", view["status"]),
             ("Issued", view["issue_date"]),
             ("Due", view["due_date"]),
+            # Rule 20: the terms as issued, where a template gave them.
+            ("Terms", view.get("terms_text") if view.get("terms") else None),
             *_totals(view),
             ("Paid", view["paid"]),
             ("Credited", view["credited"]),
+            (
+                "Down payments",
+                _deposits_said(view.get("deposits_deducted") or [], "deposit_invoice"),
+            ),
+            ("Deducted on", _deposits_said(view.get("deducted_on") or [], "invoice")),
             ("Balance", f"{fmt(view['balance'])} {view['currency']}"),
             ("Payments", ", ".join(view.get("payments", []))),
             ("Credit memos", ", ".join(view.get("credit_memos", []))),
         ],
     )
     table(None, as_priced(view, PRICED), with_units(view["lines"]))
+    show_schedule(view.get("schedule") or [])
+
+
+def show_schedule(schedule: list[dict]) -> None:
+    """An invoice's instalments (rule 20), when there are several or one is overdue."""
+    if len(schedule) > 1 or any(item["status"] == "overdue" for item in schedule):
+        table(
+            "Schedule",
+            [("due_date", "Due"), ("amount", "Amount"), ("open", "Open"), ("status", "Status")],
+            schedule,
+        )
 
 
 def _reversed_by(reversal: dict | None) -> str | None:

@@ -19,8 +19,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from ordercli.books.clock import today
+from ordercli.books.settings import minor_digits
 from ordercli.db.lookup import chunks
-from ordercli.domain.money import pct_from_db, qty_from_db
+from ordercli.domain.money import from_minor, pct_from_db, pct_to_db, qty_from_db, to_minor
+from ordercli.domain.terms import early_discount
 from ordercli.domain.units import totals_by_unit
 from ordercli.models import (
     Customer,
@@ -134,6 +136,27 @@ def _today() -> date:
     return today()
 
 
+def early_payment(view: dict, printed: date, digits: int) -> dict | None:
+    """The early-payment discount line of an invoice (rule 20): its rate, last day and
+    what settles the invoice if paid by then; None without a discount, once its window
+    closed, once taken, or when nothing is open."""
+    pct, until = view.get("early_discount_pct"), view.get("early_discount_until")
+    if pct is None or until is None or printed > until:
+        return None
+    if view.get("discounted") or view["balance"] <= 0:
+        return None
+    off = early_discount(to_minor(view["total"], digits), pct_to_db(pct))
+    pay = to_minor(view["balance"], digits) - off
+    if pay < 0:
+        return None
+    return {
+        "pct": pct,
+        "until": until,
+        "discount": from_minor(off, digits),
+        "pay": from_minor(pay, digits),
+    }
+
+
 def invoice_context(session: Session, number: str) -> dict:
     return invoice_contexts(session, [get_invoice(session=session, number=number)])[0]
 
@@ -162,6 +185,7 @@ def invoice_contexts(session: Session, invoices: list) -> list[dict]:
                 )
             ).all()
         )
+    digits = minor_digits(session)
     contexts = []
     for invoice, view in zip(invoices, views.invoice_views(session, invoices), strict=True):
         rate = rates.get(invoice.order_id)
@@ -169,7 +193,8 @@ def invoice_contexts(session: Session, invoices: list) -> list[dict]:
         contexts.append(
             {
                 "kind": "invoice",
-                "title": f"Invoice {view['number']}",
+                "title": ("Down payment invoice" if view["kind"] == "deposit" else "Invoice")
+                + f" {view['number']}",
                 "company": _seller_as_issued(company, view["seller"]),
                 "customer": _buyer_as_issued(view["buyer"], terms[invoice.customer_id]),
                 "printed_on": printed,
@@ -177,6 +202,10 @@ def invoice_contexts(session: Session, invoices: list) -> list[dict]:
                 "invoice": view,
                 "tax_breakdown": tax_breakdown(view["lines"]),
                 "has_discounts": any(line["discount_pct"] for line in view["lines"]),
+                "early_payment": early_payment(view, printed, digits),
+                # Deposits (rule 20): what is left to pay once they are deducted.
+                "amount_due": view["total"]
+                - sum((item["amount"] for item in view["deposits_deducted"]), Decimal(0)),
                 **priced(view),
             }
         )

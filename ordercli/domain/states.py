@@ -135,6 +135,15 @@ ORDER_ACTIONS: dict[str, dict[OrderStatus, str | None]] = {
         OrderStatus.COMPLETED: "it is completed",
         OrderStatus.CANCELLED: "it is cancelled",
     },
+    # set or clear the order's own payment terms (rule 20): any order not finished; the
+    # invoices issued from then on take them.
+    "terms": {
+        OrderStatus.DRAFT: None,
+        OrderStatus.CONFIRMED: None,
+        OrderStatus.ON_HOLD: None,
+        OrderStatus.COMPLETED: "it is completed: fully invoiced and shipped",
+        OrderStatus.CANCELLED: "it is cancelled",
+    },
     # close (rules 7, 8): short-close what a confirmed order still has open; a draft is
     # cancelled instead, a held order released first.
     "close": {

@@ -95,11 +95,11 @@ def parse_splits(texts: list[str] | None) -> tuple[Split, ...]:
             f"--split percentages add up to {pct_text(total)} %, not 100 %",
             hint="e.g. --split 50@0 --split 50@30",
         )
-    days = [s.days for s in splits]
-    if days != sorted(days) or len(set(days)) != len(days):
+    due_days = [s.days for s in splits]
+    if due_days != sorted(due_days) or len(set(due_days)) != len(due_days):
         raise InvalidInput(
             "--split instalments must be given in due order, each on a later day "
-            f"(got days {', '.join(map(str, days))})"
+            f"(got days {', '.join(map(str, due_days))})"
         )
     return tuple(splits)
 

@@ -63,6 +63,7 @@ from ordercli.reports.line_history import (
     orders_as_of,
     orders_now,
 )
+from ordercli.reports.receivables import open_instalments
 
 if TYPE_CHECKING:
     from sqlmodel.sql.expression import Select
@@ -247,20 +248,21 @@ def _money_sections(session: Session, day: date, digits: int, now: bool = False)
             func.coalesce(func.sum(balances.c.balance), 0),
             func.coalesce(func.sum(case((overdue, 1), else_=0)), 0),
             func.coalesce(func.sum(case((overdue, balances.c.balance), else_=0)), 0),
-            func.min(case((overdue, Invoice.due_date), else_=None)),
         )
         .join(Invoice, col(Invoice.id) == balances.c.invoice_id)
         .where(balances.c.balance > 0)
     ).one()
-    oldest = None
-    if open_[4] is not None:
-        oldest = session.exec(
-            select(Invoice.number)
-            .join(balances, balances.c.invoice_id == Invoice.id)
-            .where(balances.c.balance > 0, Invoice.due_date == open_[4])
-            .order_by(col(Invoice.id))
-            .limit(1)
-        ).one()
+    # The oldest overdue: the earliest instalment due before the day with something open.
+    parts = open_instalments(balances)
+    first_overdue = session.execute(
+        sa_select(parts.c.due_date, col(Invoice.number))
+        .select_from(parts)
+        .join(Invoice, col(Invoice.id) == parts.c.invoice_id)
+        .where(parts.c.open > 0, parts.c.due_date < day)
+        .order_by(parts.c.due_date, col(Invoice.id))
+        .limit(1)
+    ).first()
+    due, oldest = first_overdue if first_overdue is not None else (None, None)
     if now:
         held = union_all(
             select(
@@ -290,7 +292,6 @@ def _money_sections(session: Session, day: date, digits: int, now: bool = False)
             credits.c.credit > 0
         )
     ).one()
-    due = open_[4]
     return {
         "overdue_receivables": {
             "invoices": int(open_[2]),

@@ -20,10 +20,12 @@ from __future__ import annotations
 import shlex
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
+from ordercli.books.clock import today
 from ordercli.books.events import events_for
 from ordercli.books.settings import amount_of, currency
 from ordercli.domain.money import qty_from_db, qty_text
@@ -42,6 +44,7 @@ from ordercli.domain.states import (
     qty_to_ship,
     refusal,
 )
+from ordercli.domain.terms import open_parts
 from ordercli.domain.units import quantity_phrase
 from ordercli.models import (
     Allocation,
@@ -49,6 +52,7 @@ from ordercli.models import (
     CreditMemoLine,
     Customer,
     Invoice,
+    InvoiceInstalment,
     OrderLine,
     Payment,
     PaymentVoid,
@@ -61,6 +65,7 @@ from ordercli.models import (
 )
 from ordercli.reports.price_story import price_story
 from ordercli.services.sales import invoicing, ordering
+from ordercli.services.sales.schedules import due_before
 from ordercli.views.events import event_view
 
 OPEN_RETURNS = tuple(status.value for status in RETURN_OPEN)
@@ -110,6 +115,11 @@ class _Facts:
     cancelled: set[int] = field(default_factory=set)
     # Payments whose money still stands on the order's invoices: (payment, invoice).
     payments: list[tuple[str, str]] = field(default_factory=list)
+    # Rule 20, per invoice with something open: its earliest instalment with something
+    # open (due date, open units) and how many instalments its schedule has.
+    next_due: dict[int, tuple[date, int, int]] = field(default_factory=dict)
+    # Per invoice, what its schedule made due before today (its status: rule 20).
+    due: dict[int, int] = field(default_factory=dict)
 
     @property
     def reserving(self) -> bool:
@@ -210,7 +220,48 @@ def _read(session: Session, number: str) -> _Facts:
             .order_by(col(Payment.id), col(Invoice.id))
         )
     ]
+    facts.next_due = _next_due(session, invoices)
+    facts.due = due_before(session, (i.id for i in invoices if i.id is not None), today())
     return facts
+
+
+def _next_due(session: Session, invoices: list[Invoice]) -> dict[int, tuple[date, int, int]]:
+    """Per invoice, the first instalment with something open (rule 20), one query, and
+    none unless an open invoice was issued on a terms template: only a template splits
+    an invoice into several instalments."""
+    by_id = {
+        invoice.id: invoice
+        for invoice in invoices
+        if invoice.balance > 0 and invoice.terms_code is not None
+    }
+    schedules: dict[int, list[InvoiceInstalment]] = defaultdict(list)
+    if by_id:
+        for item in session.exec(
+            select(InvoiceInstalment)
+            .where(col(InvoiceInstalment.invoice_id).in_(list(by_id)))
+            .order_by(col(InvoiceInstalment.invoice_id), col(InvoiceInstalment.position))
+        ):
+            schedules[item.invoice_id].append(item)
+    found = {}
+    for invoice_id, items in schedules.items():
+        parts = open_parts([item.amount for item in items], by_id[invoice_id].settled)
+        first = next(((i, left) for i, left in zip(items, parts, strict=True) if left > 0), None)
+        if first is not None:
+            found[invoice_id] = (first[0].due_date, first[1], len(items))
+    return found
+
+
+def _due_text(session: Session, facts: _Facts, invoice: Invoice) -> str:
+    """``due 2027-01-05``, or for a split invoice its next instalment (rule 20)."""
+    assert invoice.id is not None  # a stored invoice
+    due = facts.next_due.get(invoice.id)
+    if due is None or due[2] < 2:
+        return f"due {invoice.due_date}"
+    on, left, _ = due
+    text = f"next {amount_of(session, left)} due {on}"
+    if left < invoice.balance:
+        text += f", the rest by {invoice.due_date}"
+    return text
 
 
 def _balance(invoice: Invoice) -> int:
@@ -256,9 +307,22 @@ def explain_order(*, session: Session, number: str) -> dict:
                 "paid": money(inv.paid),
                 "credited": money(inv.credited),
                 "balance": money(_balance(inv)),
-                "status": invoicing.status_of(inv, cancelled=inv.id in facts.cancelled).value,
+                "status": invoicing.status_of(
+                    inv, cancelled=inv.id in facts.cancelled, due=facts.due.get(inv.id or 0, 0)
+                ).value,
             }
             for inv in facts.invoices
+        ],
+        # Rule 20: its deposit (down payment) invoices, deducted from later ones once paid.
+        "deposits": [
+            {
+                "invoice": inv.number,
+                "amount": money(inv.total),
+                "paid": money(inv.paid),
+                "cancelled": inv.id in facts.cancelled,
+            }
+            for inv in facts.invoices
+            if inv.kind == "deposit"
         ],
         # Rule 19: where each line's price came from, the tax basis, the order discount.
         "pricing": price_story(session, order, rows, {ln.product_id: ln.sku for ln in facts.lines}),
@@ -561,7 +625,20 @@ def _next_steps(session: Session, facts: _Facts, credit: dict | None) -> list[di
     _money_steps(session, facts, step)
     _return_steps(facts, step, number)
     untouched = not any(ln.qty_invoiced or ln.qty_shipped for ln in facts.lines)
-    if allows("cancel", order.status) and untouched:
+    # Rule 20: a deposit invoice that stands is cancelled before its order can be.
+    deposit = next(
+        (inv for inv in facts.invoices if inv.kind == "deposit" and inv.credited < inv.total),
+        None,
+    )
+    if allows("cancel", order.status) and untouched and deposit is not None:
+        step(
+            f"cancel deposit invoice {deposit.number} first: the order cannot be cancelled "
+            "while a deposit stands",
+            "invoice cancel",
+            deposit.number,
+            "--reason REASON",
+        )
+    elif allows("cancel", order.status) and untouched:
         step(
             "nothing is invoiced or shipped yet, so it can still be cancelled (rule 7)",
             "order cancel",
@@ -692,7 +769,7 @@ def _money_steps(session: Session, facts: _Facts, step) -> None:
     for invoice in owing:
         balance = amount_of(session, _balance(invoice))
         step(
-            f"{invoice.number} has {balance} open, due {invoice.due_date}",
+            f"{invoice.number} has {balance} open, {_due_text(session, facts, invoice)}",
             "payment record",
             customer,
             f"{balance:f}",
@@ -863,7 +940,8 @@ def track_order(*, session: Session, number: str) -> dict:
                     "number": inv.number,
                     "due_date": inv.due_date,
                     "balance": money(_balance(inv)),
-                    "overdue": invoicing.status_of(inv) == InvoiceStatus.OVERDUE,
+                    "overdue": invoicing.status_of(inv, due=facts.due.get(inv.id or 0, 0))
+                    == InvoiceStatus.OVERDUE,
                 }
                 for inv in owing
             ],

@@ -11,13 +11,21 @@ agree to the cent on any day. A customer's aging total is their open
 receivables; their balance and statement closing balance are that minus their
 unused credit (payments and store credit not yet allocated; an allocation
 released later by an unapply or a void is reversed by an entry of that day).
+
+Rule 20: aging buckets each instalment's open part by the instalment's own due
+date. What an invoice has settled as of the day is its scheduled total less its
+receivable balance on that day, covering instalments in due order, so instalment
+*i* has ``clamp(due_through_i - settled, 0, amount_i)`` open
+(``open_instalments``, one window over ``invoice_instalment``); the parts add up
+to the invoice's balance exactly, so the aging total is still the receivable
+account. ``statement`` lists the open instalments as its ``open_items``.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import case
+from sqlalchemy import and_, case, literal
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
@@ -27,17 +35,17 @@ from ordercli.books.settings import currency, minor_digits
 from ordercli.db.queries import check_date_range
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.money import from_minor
-from ordercli.models import Customer, Invoice, JournalEntry, JournalLine
+from ordercli.models import Customer, Invoice, InvoiceInstalment, JournalEntry, JournalLine
 from ordercli.services.parties.customers import get_customer
 
 BUCKETS = ("current", "d1_30", "d31_60", "d61_90", "d90_plus")
 
 
-def aging(*, session: Session, as_of: date | None = None, customer: str | None = None) -> dict:
-    """Open invoice balances per customer by days past due at the end of ``as_of``."""
-    as_of = as_of or today()
+def receivable_balances(session: Session, as_of: date):
+    """Per invoice, its receivable balance at the end of ``as_of`` from the journal:
+    a subquery of ``invoice_id, balance``."""
     ids = account_ids(session)
-    open_balance = (
+    return (
         select(
             col(JournalLine.invoice_id).label("invoice_id"),
             func.sum(signed_amount()).label("balance"),
@@ -45,21 +53,76 @@ def aging(*, session: Session, as_of: date | None = None, customer: str | None =
         .join(JournalEntry, col(JournalEntry.id) == JournalLine.entry_id)
         .where(JournalLine.account_id == ids["receivable"], JournalEntry.entry_date <= as_of)
         .group_by(col(JournalLine.invoice_id))
-        .subquery()
+        .subquery("invoice_balances")
     )
-    due = col(Invoice.due_date)
-    bucket = case(
+
+
+def open_instalments(balances):
+    """What is open of each instalment of the invoices with a balance (rule 20): a
+    subquery of ``invoice_id, customer_id, due_date, open`` (one row per instalment,
+    ``open`` possibly 0), from ``balances`` (``invoice_id, balance``).
+
+    Settlements cover instalments in due order: instalment *i* has
+    ``clamp(balance - after_i, 0, amount_i)`` open, ``after_i`` being the amounts
+    due after it (a window SUM over the invoice's instalments by position). So that
+    the parts add up to the balance to the cent whatever it is, the first instalment
+    takes anything above the scheduled total and the last anything below zero (a
+    ledger never has either; aging must still equal the receivable account). An
+    invoice without instalments is one due on its due date."""
+    item = InvoiceInstalment
+    by_invoice = col(item.invoice_id)
+    in_order = (col(item.position), col(item.id))
+    through = func.sum(item.amount).over(partition_by=by_invoice, order_by=in_order, rows=(None, 0))
+    scheduled = func.sum(item.amount).over(partition_by=by_invoice)
+    rank = func.row_number().over(partition_by=balances.c.invoice_id, order_by=in_order)
+    rows = (
+        sa_select(
+            balances.c.invoice_id.label("invoice_id"),
+            col(Invoice.customer_id).label("customer_id"),
+            func.coalesce(col(item.due_date), col(Invoice.due_date)).label("due_date"),
+            col(item.amount).label("amount"),
+            balances.c.balance.label("balance"),
+            func.coalesce(scheduled - through, 0).label("after"),
+            rank.label("rn"),
+            func.count().over(partition_by=balances.c.invoice_id).label("cnt"),
+        )
+        .select_from(balances)
+        .join(Invoice, col(Invoice.id) == balances.c.invoice_id)
+        .outerjoin(item, by_invoice == balances.c.invoice_id)
+        .where(balances.c.balance != 0)
+        .subquery("instalment_rows")
+    )
+    raw = rows.c.balance - rows.c.after
+    low = case((and_(raw < 0, rows.c.rn != rows.c.cnt), literal(0)), else_=raw)
+    open_ = case((and_(low > rows.c.amount, rows.c.rn != 1), rows.c.amount), else_=low)
+    return sa_select(
+        rows.c.invoice_id,
+        rows.c.customer_id,
+        rows.c.due_date,
+        open_.label("open"),
+    ).subquery("open_instalments")
+
+
+def _bucket(due, as_of: date):
+    return case(
         (due >= as_of, "current"),
         (due >= as_of - timedelta(days=30), "d1_30"),
         (due >= as_of - timedelta(days=60), "d31_60"),
         (due >= as_of - timedelta(days=90), "d61_90"),
         else_="d90_plus",
     )
+
+
+def aging(*, session: Session, as_of: date | None = None, customer: str | None = None) -> dict:
+    """Open invoice balances per customer by days past due at the end of ``as_of``,
+    each instalment's open part by its own due date (rule 20)."""
+    as_of = as_of or today()
+    parts = open_instalments(receivable_balances(session, as_of))
+    bucket = _bucket(parts.c.due_date, as_of)
     query = (
-        select(Customer.code, Customer.name, bucket, func.sum(open_balance.c.balance))
-        .join(Invoice, col(Invoice.id) == open_balance.c.invoice_id)
-        .join(Customer, col(Customer.id) == Invoice.customer_id)
-        .where(open_balance.c.balance != 0)
+        select(Customer.code, Customer.name, bucket, func.sum(parts.c.open))
+        .join(Customer, col(Customer.id) == parts.c.customer_id)
+        .where(parts.c.open != 0)
         .group_by(Customer.code, Customer.name, bucket)
         .order_by(Customer.code)
     )
@@ -81,6 +144,29 @@ def aging(*, session: Session, as_of: date | None = None, customer: str | None =
         "customers": list(rows.values()),
         "totals": totals,
     }
+
+
+def open_items(session: Session, customer_id: int, as_of: date) -> list[dict]:
+    """The customer's open instalments at the end of ``as_of`` (rule 20), earliest due
+    first: invoice, due date, what is open and days overdue (0 while not yet due)."""
+    parts = open_instalments(receivable_balances(session, as_of))
+    query = (
+        sa_select(col(Invoice.number), parts.c.due_date, parts.c.open)
+        .select_from(parts)
+        .join(Invoice, col(Invoice.id) == parts.c.invoice_id)
+        .where(parts.c.customer_id == customer_id, parts.c.open != 0)
+        .order_by(parts.c.due_date, col(Invoice.id))
+    )
+    digits = minor_digits(session)
+    return [
+        {
+            "invoice": number,
+            "due_date": due,
+            "open": from_minor(amount, digits),
+            "days_overdue": max(0, (as_of - due).days),
+        }
+        for number, due, amount in session.execute(query).all()
+    ]
 
 
 def statement(
@@ -143,6 +229,7 @@ def statement(
             )
         ).one()
         base = base.where(col(JournalEntry.entry_date) >= date_from)
+    assert cust.id is not None  # a stored customer
     running = opening
     lines = []
     for _, on, kind, number, memo, amount in session.execute(base).all():
@@ -170,4 +257,5 @@ def statement(
         "opening_balance": from_minor(opening, digits),
         "lines": lines,
         "closing_balance": from_minor(running, digits),
+        "open_items": open_items(session, cust.id, date_to),
     }

@@ -53,6 +53,8 @@ def _document_lines(grouping: str, date_from: date | None, date_to: date | None)
         )
         .select_from(InvoiceLine)
         .join(Invoice, col(Invoice.id) == InvoiceLine.invoice_id)
+        # A deposit is no sale (it posts to customer advances): rule 20.
+        .where(col(Invoice.kind) != "deposit")
     )
     credited = (
         sa_select(
@@ -66,6 +68,11 @@ def _document_lines(grouping: str, date_from: date | None, date_to: date | None)
         )
         .select_from(CreditMemoLine)
         .join(CreditMemo, col(CreditMemo.id) == CreditMemoLine.credit_memo_id)
+        .where(
+            ~sa_select(col(Invoice.id))
+            .where(col(Invoice.id) == CreditMemo.invoice_id, col(Invoice.kind) == "deposit")
+            .exists()
+        )
     )
     if grouping == "product":
         # A credit memo line reaches its product through the invoice line it credits.

@@ -21,6 +21,7 @@ from ordercli.models import (
     PriceList,
 )
 from ordercli.services.sales import ordering
+from ordercli.views.terms import terms_names
 
 if TYPE_CHECKING:
     pass
@@ -33,6 +34,8 @@ def customer_views(session: Session, customers: list[Customer], as_of=None) -> l
     )
     digits = minor_digits(session)
     list_names = _price_list_names(session, {c.price_list_id for c in customers})
+    # Default payment terms templates (rule 20): code and text, one query per 500.
+    templates = terms_names(session, (c.terms_id for c in customers))
     views = []
     for customer in customers:
         assert customer.id is not None  # a stored customer
@@ -49,6 +52,9 @@ def customer_views(session: Session, customers: list[Customer], as_of=None) -> l
             )
         )
         views[-1]["price_list"] = list_names.get(customer.price_list_id)
+        code, text = templates.get(customer.terms_id or 0, (None, None))
+        views[-1]["terms"] = code
+        views[-1]["terms_text"] = text
     return views
 
 
@@ -84,6 +90,8 @@ def _customer_fields(session: Session, customer: Customer, position: dict) -> di
         "open_invoices": position["open_invoices"],
         "unapplied_credit": position["unapplied_credit"],
         "active": customer.active,
+        # Set by a dunning notice's level (rule 20) until `collections release`.
+        "credit_hold": customer.credit_hold,
     }
 
 

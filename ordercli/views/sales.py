@@ -40,6 +40,7 @@ from ordercli.services.sales import invoicing, ordering, quoting
 
 if TYPE_CHECKING:
     pass
+from ordercli.views.deposits import invoice_deposit_fields, order_deposits
 from ordercli.views.pricing import before_discount, discount_fields, price_list_names, sourced
 from ordercli.views.reads import (
     customer_code,
@@ -51,6 +52,7 @@ from ordercli.views.reads import (
     sku_map,
 )
 from ordercli.views.schedules import schedule_fields
+from ordercli.views.terms import terms_names
 
 
 def _priced_line(session: Session, line, sku: str, *, gross: bool = False) -> dict:
@@ -190,6 +192,8 @@ def order_views(
     agreements = numbers_by_id(
         session, BillingAgreement, (order.billing_agreement_id for order in orders)
     )
+    # The order's own payment terms (rule 20), instead of the customer's.
+    templates = terms_names(session, (order.terms_id for order in orders))
     services = service_ids(session, (ln.product_id for lines in lines_of.values() for ln in lines))
     if with_lines:
         list_names = price_list_names(session, (ln for lines in lines_of.values() for ln in lines))
@@ -239,6 +243,7 @@ def order_views(
             ),
             ids,
         )
+        deposits = order_deposits(session, ids)  # views/deposits.py (rule 20)
     documents = []
     for order in orders:
         lines = lines_of.get(order.id, [])
@@ -251,6 +256,8 @@ def order_views(
             "quote": quotes.get(order.quote_id),
             "order_ref": order.order_ref,
             "billing_agreement": agreements.get(order.billing_agreement_id),
+            "terms": templates.get(order.terms_id or 0, (None, None))[0],
+            "terms_text": templates.get(order.terms_id or 0, (None, None))[1],
             "order_date": order.order_date,
             "hold_reason": order.hold_reason,
             # Why the rest was short-closed (``order close``); null unless it was.
@@ -284,6 +291,7 @@ def order_views(
             view["shipments"] = shipments.get(order.id, [])
             view["credit_memos"] = memos.get(order.id, [])
             view["returns"] = returns.get(order.id, [])
+            view["deposits"] = deposits.get(order.id, []) if order.id is not None else []
         documents.append(view)
     return documents
 
@@ -347,8 +355,10 @@ def invoice_views(
         )
     code = currency(session)
     terms = schedule_fields(session, invoices, with_schedule=with_lines)
+    deposit_fields = invoice_deposit_fields(session, invoices)  # views/deposits.py (rule 20)
     documents = []
     for invoice in invoices:
+        assert invoice.id is not None  # a stored invoice
         settlement = terms[invoice.id]
         status = invoicing.status_of(
             invoice, cancelled=invoice.id in cancelled_by, due=settlement.pop("due")
@@ -373,6 +383,7 @@ def invoice_views(
             "prices_include_tax": invoice.prices_include_tax,
             "discount": _money(session, int(discounts.get(invoice.id) or 0)),
             **settlement,
+            **deposit_fields[invoice.id],
         }
         if with_lines:
             view["lines"] = [

@@ -14,6 +14,7 @@ from ordercli.models import (
     CreditMemo,
     CreditMemoLine,
     Invoice,
+    InvoiceAdjustment,
     Payment,
     PaymentVoid,
     RebateSettlement,
@@ -45,8 +46,25 @@ def payment_views(session: Session, payments: list[Payment]) -> list[dict]:
         ),
         ids,
     )
+    # Rule 20: discounts taken and differences written off with each payment.
+    adjusted = grouped(
+        session,
+        lambda chunk: (
+            select(InvoiceAdjustment.payment_id, InvoiceAdjustment)
+            .where(col(InvoiceAdjustment.payment_id).in_(chunk))
+            .order_by(col(InvoiceAdjustment.id))
+        ),
+        ids,
+    )
     used = [a for rows in allocations.values() for a in rows]
-    invoices = numbers_by_id(session, Invoice, (a.invoice_id for a in used))
+    invoices = numbers_by_id(
+        session,
+        Invoice,
+        [
+            *(a.invoice_id for a in used),
+            *(a.invoice_id for rows in adjusted.values() for a in rows),
+        ],
+    )
     refunds = numbers_by_id(session, Refund, (a.refund_id for a in used))
     voids = {
         v.payment_id: v
@@ -96,6 +114,22 @@ def payment_views(session: Session, payments: list[Payment]) -> list[dict]:
                 if a.refund_id is not None
             ],
             "unapplied": _money(session, p.unapplied),
+            **{
+                key: [
+                    {
+                        "number": a.number,
+                        "invoice": invoices[a.invoice_id],
+                        "amount": _money(session, a.amount),
+                        "tax": _money(session, a.tax),
+                        "reason": a.reason,
+                        # A void reverses what came with the payment.
+                        "reversed": p.id in voids,
+                    }
+                    for a in adjusted.get(p.id, [])
+                    if (a.kind == "early_discount") == (key == "discounts")
+                ]
+                for key in ("discounts", "write_offs")
+            },
         }
         for p in payments
     ]
@@ -120,7 +154,16 @@ def payment_void_view(session: Session, void: PaymentVoid) -> dict:
         .where(Allocation.payment_id == void.payment_id, Allocation.released_by == void.number)
         .order_by(col(Allocation.id))
     ).all()
-    invoices = numbers_by_id(session, Invoice, (invoice_id for invoice_id, _ in released))
+    reversed_ = session.exec(
+        select(InvoiceAdjustment)
+        .where(InvoiceAdjustment.payment_id == void.payment_id)
+        .order_by(col(InvoiceAdjustment.id))
+    ).all()
+    invoices = numbers_by_id(
+        session,
+        Invoice,
+        [*(invoice_id for invoice_id, _ in released), *(a.invoice_id for a in reversed_)],
+    )
     per_invoice: dict[str, int] = {}
     for invoice_id, amount in released:
         if invoice_id is not None:
@@ -140,6 +183,16 @@ def payment_void_view(session: Session, void: PaymentVoid) -> dict:
         ],
         # The payment's credit that no invoice had taken, taken back too.
         "unapplied_taken_back": _money(session, void.amount - sum(per_invoice.values())),
+        # Rule 20: the discounts and write-offs that came with the payment, reversed.
+        "adjustments_reversed": [
+            {
+                "number": a.number,
+                "kind": a.kind,
+                "invoice": invoices[a.invoice_id],
+                "amount": _money(session, a.amount),
+            }
+            for a in reversed_
+        ],
     }
 
 
@@ -324,3 +377,23 @@ def agreement_views(
 
 def agreement_view(session: Session, agreement: BillingAgreement) -> dict:
     return agreement_views(session, [agreement])[0]
+
+
+def adjustment_view(session: Session, row: InvoiceAdjustment) -> dict:
+    """A discount or write-off (rule 20): what it settled, its tax part and why."""
+    invoice = session.get_one(Invoice, row.invoice_id)
+    payment = session.get(Payment, row.payment_id) if row.payment_id else None
+    return {
+        "number": row.number,
+        "kind": row.kind,
+        "invoice": invoice.number,
+        "customer": customer_codes(session, [row.customer_id])[row.customer_id],
+        "payment": payment.number if payment else None,
+        "date": row.adjusted_on,
+        "currency": currency(session),
+        "amount": _money(session, row.amount),
+        "net": _money(session, row.net),
+        "tax": _money(session, row.tax),
+        "reason": row.reason,
+        "invoice_balance": _money(session, invoice.balance),
+    }

@@ -24,6 +24,8 @@ DEFAULTS = {
     "template_dir": None,
     "logo": None,
     "smtp_password_set": False,
+    "write_off_limit": "5.00",
+    "bad_debt_limit": None,
 }
 NO_PASSWORD = {"ORDERCLI_SMTP_PASSWORD": ""}
 
@@ -96,6 +98,8 @@ def test_set_every_option_then_show(cli, tmp_path, monkeypatch):
         "template_dir": str((tmp_path / "templates").resolve()),
         "logo": {"mime": "image/png", "bytes": logo.stat().st_size},
         "smtp_password_set": False,
+        "write_off_limit": "5.00",
+        "bad_debt_limit": None,
     }
     assert doc == expected
     assert cli.ok("company", "show", env=NO_PASSWORD) == expected

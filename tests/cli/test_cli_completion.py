@@ -54,7 +54,15 @@ def test_a_started_noun_is_completed():
 
 
 def test_the_verbs_of_the_noun_typed_are_offered():
-    assert complete("ordercli invoice ") == ["create", "show", "list", "pdf", "send", "cancel"]
+    assert complete("ordercli invoice ") == [
+        "create",
+        "show",
+        "list",
+        "pdf",
+        "send",
+        "cancel",
+        "write-off",
+    ]
     assert complete("ordercli order con") == ["confirm"]
     assert complete("ordercli --db somewhere.db payment rec") == ["record"]
 

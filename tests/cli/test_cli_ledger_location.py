@@ -63,6 +63,7 @@ INPUT_CHECKED_FIRST = {
     ("company", "set"): ["--name", "Shop"],
     ("invoice", "create"): ["SO-00001"],
     ("invoice", "pdf"): ["INV-00001"],
+    ("order", "terms"): ["--clear"],
 }
 COMMANDS = sorted(_leaf_commands(), key=lambda pair: pair[0])
 USING_A_LEDGER = [

@@ -539,7 +539,8 @@ def test_refund_refused(credit, unchanged, args, message):
         (
             ["transactions", "--type", "gift"],
             "unknown transaction type 'gift' (one of payment, refund, credit_applied, "
-            "store_credit, void, unapplied, reallocated)",
+            "store_credit, void, unapplied, reallocated, early_discount, write_off, "
+            "adjustment_reversed)",
         ),
         (
             ["transactions", "--from", "2027-1-x"],

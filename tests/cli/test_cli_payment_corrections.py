@@ -74,6 +74,7 @@ def test_void_gives_the_money_back_to_the_invoices(paid, human):
         "reason": "cheque bounced",
         "invoices": [{"invoice": "INV-00001", "amount": "300.00"}],
         "unapplied_taken_back": "0.00",
+        "adjustments_reversed": [],
     }
     assert owed(paid, "INV-00001") == ("0.00", "1163.82")
     shown = paid.ok("payment", "show", "PAY-00001")

@@ -25,6 +25,7 @@ from sqlmodel import select
 
 from ordercli.db import engine as db
 from ordercli.db.engine import open_ledger, resolve_location, unit_of_work
+from ordercli.db.queries import invoice_balance
 from ordercli.io.demo import sample_data_dir, seed_demo
 from ordercli.models import Event, Product
 from ordercli.services.sales import ordering
@@ -209,16 +210,14 @@ def ledger_ok(request):
     from ordercli.books import checks, journal
     from ordercli.books.settings import minor_digits
     from ordercli.domain.money import from_minor
-    from ordercli.models import CreditMemo, Invoice, Payment
+    from ordercli.models import CreditMemo, Payment
 
     def check(engine=None) -> dict[str, Decimal]:
         engine = engine or request.getfixturevalue("engine")
         with unit_of_work(engine, write=False) as session:
             report = checks.run_checks(session=session)
             trial = journal.trial_balance(session=session)
-            open_balance = session.exec(
-                select(func.coalesce(func.sum(Invoice.total - Invoice.paid - Invoice.credited), 0))
-            ).one()
+            open_balance = session.exec(select(func.coalesce(func.sum(invoice_balance()), 0))).one()
             unapplied = session.exec(select(func.coalesce(func.sum(Payment.unapplied), 0))).one()
             store = session.exec(select(func.coalesce(func.sum(CreditMemo.credit_left), 0))).one()
             digits = minor_digits(session)

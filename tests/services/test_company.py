@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,8 @@ DEFAULTS = {
     "smtp_starttls": True,
     "template_dir": None,
     "logo": None,
+    "write_off_limit": Decimal("5.00"),
+    "bad_debt_limit": None,
 }
 
 
@@ -100,16 +103,23 @@ def test_every_field_round_trips(update, profile, company_events, png, tmp_path,
         "smtp_starttls": False,
         "template_dir": str(templates),
         "logo": str(png),
+        "write_off_limit": "7.5",
+        "bad_debt_limit": "100",
     }
     returned = update(**given)
-    expected = given | {"logo": {"mime": "image/png", "data": png.read_bytes()}}
+    expected = given | {
+        "logo": {"mime": "image/png", "data": png.read_bytes()},
+        "write_off_limit": Decimal("7.50"),
+        "bad_debt_limit": Decimal("100.00"),
+    }
     assert returned == expected
     assert profile() == expected
     stored = settings_rows(uow)
     assert stored["company_logo"].startswith("image/png;base64,iVBORw0KGgo")
     assert stored["smtp_port"] == "465" and stored["smtp_starttls"] == "false"
     assert stored["currency"] == "GBP" and stored["minor_digits"] == "2"
-    fields = ", ".join(DEFAULTS)
+    fields = ", ".join(field for field in DEFAULTS if not field.endswith("_limit"))
+    fields += ", write_off_limit 7.50, bad_debt_limit 100.00"
     assert company_events() == [("company", "-", "update", f"company profile updated: {fields}")]
 
 

@@ -478,7 +478,7 @@ def test_a_fixed_number_of_queries_however_big_the_order(seeded, uow, engine):
     for read in (order_story.explain_order, order_story.track_order):
         small, big = cost(read, numbers[0]), cost(read, numbers[1])
         assert small == big, (read.__name__, small, big)
-        assert big <= 12, (read.__name__, big)
+        assert big <= 13, (read.__name__, big)  # 13: the schedules, read once (rule 20)
 
 
 def test_track_tells_the_customer_what_shipped_what_comes_and_what_is_owed(

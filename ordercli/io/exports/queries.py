@@ -17,10 +17,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import String, case, cast, func, literal, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 from sqlmodel import col
 
-from ordercli.db.queries import invoice_balance, invoice_overdue
+from ordercli.db.queries import invoice_balance, invoice_overdue, invoice_settled
 from ordercli.domain.states import InvoiceStatus, OrderStatus
 from ordercli.io.exports.values import Column, ColumnType, sql_cell
 from ordercli.models import (
@@ -28,6 +29,7 @@ from ordercli.models import (
     CreditMemo,
     Customer,
     Invoice,
+    InvoiceInstalment,
     InvoiceLine,
     JournalEntry,
     JournalLine,
@@ -95,6 +97,30 @@ def _window(query: Select, column, date_from: date | None, date_to: date | None)
     return query
 
 
+def next_due_date():
+    """SQL of the invoice's earliest instalment with something open (rule 20):
+    settlements cover instalments in due order, so the first one whose amounts due
+    through it exceed what the invoice has settled; NULL once nothing is open."""
+    earlier = aliased(InvoiceInstalment)
+    through = (
+        select(func.sum(earlier.amount))
+        .where(
+            earlier.invoice_id == InvoiceInstalment.invoice_id,
+            earlier.position <= InvoiceInstalment.position,
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(func.min(InvoiceInstalment.due_date))
+        .where(
+            col(InvoiceInstalment.invoice_id) == col(Invoice.id),
+            col(InvoiceInstalment.amount) > 0,
+            through > invoice_settled(),
+        )
+        .scalar_subquery()
+    )
+
+
 def invoices(*, today: date, currency: str, date_from=None, date_to=None, **_) -> Table:
     balance = invoice_balance()
     cancelled = (
@@ -125,6 +151,12 @@ def invoices(*, today: date, currency: str, date_from=None, date_to=None, **_) -
             ("paid", MONEY, Invoice.paid),
             ("credited", MONEY, Invoice.credited),
             ("balance", MONEY, balance),
+            # Rule 20, appended so that the columns before keep their places.
+            ("terms", TEXT, Invoice.terms_code),
+            ("discounted", MONEY, Invoice.discounted),
+            ("written_off", MONEY, Invoice.written_off),
+            ("prepaid", MONEY, Invoice.prepaid),
+            ("next_due_date", DATE, next_due_date()),
         ],
         lambda q: (
             q.select_from(Invoice)

@@ -19,6 +19,7 @@ import ipaddress
 import os
 import re
 import stat
+from decimal import Decimal
 from pathlib import Path
 
 from sqlmodel import Session
@@ -26,6 +27,7 @@ from sqlmodel import Session
 from ordercli.books import settings
 from ordercli.books.events import record_event
 from ordercli.domain.errors import InvalidInput
+from ordercli.domain.money import parse_money, round_money
 from ordercli.domain.text import CONTROL, clean_text
 from ordercli.models import Setting
 
@@ -53,6 +55,8 @@ SETTING_KEYS = {
     "smtp_starttls": "smtp_starttls",
     "template_dir": "template_dir",
     "logo": "company_logo",
+    "write_off_limit": "write_off_limit",
+    "bad_debt_limit": "bad_debt_limit",
 }
 FIELDS = (
     "name",
@@ -69,7 +73,18 @@ FIELDS = (
     "smtp_starttls",
     "template_dir",
     "logo",
+    "write_off_limit",
+    "bad_debt_limit",
 )
+
+# Rule 20: the most one write-off may be (``payment record --write-off``, ``invoice
+# write-off``), in the ledger's currency; "none" stored means no limit. Unset, a payment
+# difference may be at most 5 (units of the currency) and a bad debt any amount.
+LIMITS = {
+    "write_off_limit": ("write-off limit", "5"),
+    "bad_debt_limit": ("bad-debt limit", "none"),
+}
+NO_LIMIT = "none"
 
 # (what the user is told, maximum length) per text field.
 ONE_LINE = {
@@ -115,8 +130,32 @@ def company_profile(session: Session) -> dict:
         "smtp_starttls": DEFAULT_SMTP_STARTTLS if starttls is None else starttls == "true",
         "template_dir": get("template_dir"),
         "logo": decode_logo(get("logo")),
+        **{field: limit_of(session, field) for field in LIMITS},
     }
     return {field: profile[field] for field in FIELDS}
+
+
+def limit_of(session: Session, field: str) -> Decimal | None:
+    """A write-off limit (``write_off_limit`` or ``bad_debt_limit``) as an amount of
+    the ledger's currency, or None for no limit."""
+    stored = settings.get_setting(session=session, key=SETTING_KEYS[field])
+    text = stored if stored is not None else LIMITS[field][1]
+    if text == NO_LIMIT:
+        return None
+    return round_money(Decimal(text), settings.minor_digits(session))
+
+
+def _limit(session: Session, field: str, value) -> str | None:
+    """What to store for a limit typed by the user: an amount of 0 or more, "none" for
+    no limit, or None (empty: back to the default)."""
+    what = LIMITS[field][0]
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    if text.lower() in {NO_LIMIT, "unlimited"}:
+        return NO_LIMIT
+    amount = parse_money(text, settings.minor_digits(session), what=what)
+    return f"{amount:f}"
 
 
 def decode_logo(stored: str | None) -> dict | None:
@@ -151,6 +190,9 @@ def update_company(session: Session, **changes) -> dict:
         if field == "currency":
             continue
         try:
+            if field in LIMITS:
+                writes[SETTING_KEYS[field]] = _limit(session, field, value)
+                continue
             writes[SETTING_KEYS[field]] = _validate(field, value)
         except InvalidInput as exc:
             problems.append(exc.message)
@@ -179,7 +221,13 @@ def update_company(session: Session, **changes) -> dict:
             subject_kind="company",
             subject_number="-",
             action="update",
-            message="company profile updated: " + ", ".join(changed),
+            message="company profile updated: "
+            + ", ".join(
+                f"{field} {after[field] if after[field] is not None else NO_LIMIT}"
+                if field in LIMITS
+                else field
+                for field in changed
+            ),
         )
     return after
 

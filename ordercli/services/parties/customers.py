@@ -19,6 +19,7 @@ from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.domain.money import from_minor, to_minor
 from ordercli.domain.text import clean_code, clean_lines, clean_text
 from ordercli.models import Customer, Invoice, PriceList
+from ordercli.services.parties.payment_terms import get_terms
 
 MAX_TERMS_DAYS = 3650
 
@@ -48,11 +49,15 @@ def add_customer(
     terms_days: int | None = None,
     credit_limit: Decimal | None = None,
     price_list: str | None = None,
+    terms_code: str | None = None,
 ) -> Customer:
+    """A new customer; ``terms_code`` names their default payment terms template (rule
+    20), which sets ``terms_days`` to its net days too."""
     name = clean_text(name, what="customer name", required=True, max_length=200)
     email = clean_text(email, what="email", max_length=254)
     check_email(email)
     check_terms(terms_days)
+    template_id, terms_days = _template_and_days(session, terms_code, terms_days)
     if code is not None:
         code = clean_code(code, what="customer code")
         if find_customer(session=session, code=code) is not None:
@@ -76,6 +81,7 @@ def add_customer(
         else to_minor(credit_limit, minor_digits(session)),
         active=True,
         price_list_id=price_list_id(session, price_list),
+        terms_id=template_id,
         created_at=now(),
     )
     session.add(customer)
@@ -133,6 +139,7 @@ def edit_customer(*, session: Session, code: str, changes: dict) -> Customer:
             f"nothing to change on customer {customer.code}",
             hint="give at least one option, e.g. --email",
         )
+    _check_days_keep_template(customer, changes)
     described = []
     for key, value in changes.items():
         if key == "name":
@@ -150,6 +157,8 @@ def edit_customer(*, session: Session, code: str, changes: dict) -> Customer:
             value = clean_lines(value, what=key.replace("_", " "))
         elif key == "price_list":
             key, value = "price_list_id", price_list_id(session, value)
+        elif key == "terms_code":
+            key, value = "terms_id", _edit_terms(session, customer, changes)
         else:
             raise InvalidInput(f"unknown customer field {key!r}")
         setattr(customer, key, value)
@@ -163,6 +172,51 @@ def edit_customer(*, session: Session, code: str, changes: dict) -> Customer:
         message=f"customer {customer.code}: changed {', '.join(described)}",
     )
     return customer
+
+
+def _template_and_days(
+    session: Session, code: str | None, terms_days: int | None
+) -> tuple[int | None, int | None]:
+    """The template named ``code`` (None: none) and the days it sets (rule 20); days
+    given as well must be its net days."""
+    if code is None:
+        return None, terms_days
+    template = get_terms(session=session, code=code)
+    if terms_days is not None and terms_days != template.days:
+        raise InvalidInput(
+            f"payment terms {terms_days} days disagree with terms {template.code} "
+            f"(net {template.days} days)",
+            hint="give --terms-code alone: it sets the days too",
+        )
+    return template.id, template.days
+
+
+def _edit_terms(session: Session, customer: Customer, changes: dict) -> int | None:
+    """A customer's new default template (None: none), setting ``terms_days`` to its
+    net days; clearing it keeps the days."""
+    template_id, days = _template_and_days(
+        session, changes["terms_code"], changes.get("terms_days")
+    )
+    if days is not None:
+        customer.terms_days = days
+    return template_id
+
+
+def _check_days_keep_template(customer: Customer, changes: dict) -> None:
+    """``--terms DAYS`` alone on a customer with a template would leave its invoices on
+    the template's days: refused unless it is the template's own days."""
+    days = changes.get("terms_days")
+    if (
+        days is not None
+        and "terms_code" not in changes
+        and customer.terms_id is not None
+        and days != customer.terms_days
+    ):
+        raise InvalidInput(
+            f"customer {customer.code} has a payment terms template; its invoices follow it, "
+            f"not --terms {days}",
+            hint="give --terms-code CODE for other terms, or --no-terms-code first",
+        )
 
 
 def price_list_id(session: Session, name: str | None) -> int | None:

@@ -28,6 +28,7 @@ from ordercli.domain.states import InvoiceStatus, OrderStatus, invoice_status
 from ordercli.domain.text import parse_status
 from ordercli.models import CreditMemo, Invoice, InvoiceLine, OrderLine, SalesOrder
 from ordercli.services.parties.customers import get_customer
+from ordercli.services.parties.payment_terms import terms_id_of
 from ordercli.services.sales.issuing import issue_invoices
 from ordercli.services.sales.ordering import (
     allocate_lines,
@@ -44,9 +45,13 @@ def create_invoice(
     order_number: str,
     lines: list[tuple[str, Decimal]] | None = None,
     issue_date: date | None = None,
+    terms: str | None = None,
 ) -> Invoice:
     """Invoice a confirmed order: every open quantity, or the ``SKU=QTY`` portions given
-    (rules 6, 7, 9); issued as a batch of one (``services/sales/issuing.py``)."""
+    (rules 6, 7, 9); issued as a batch of one (``services/sales/issuing.py``).
+    ``terms`` names a payment terms template this invoice takes instead of the
+    order's or the customer's (rule 20)."""
+    terms_id = terms_id_of(session, terms)
     order = get_order(session=session, number=order_number, for_update=True)
     check_workable(order, "invoice")
     assert order.id is not None  # a stored order
@@ -67,6 +72,7 @@ def create_invoice(
         order_ids=[order.id],
         portions=portions,
         issue_date=issue_date,
+        terms_id=terms_id,
     )
     return invoice
 
@@ -109,7 +115,8 @@ def status_of(
     on = on or today()
     if due is None:
         session = object_session(invoice)
-        assert session is not None and invoice.id is not None  # a stored invoice
+        # A stored invoice, loaded by SQLModel's session (object_session types it plainly).
+        assert isinstance(session, Session) and invoice.id is not None
         due = due_before(session, [invoice.id], on).get(invoice.id, 0)
     return invoice_status(
         total=invoice.total,
@@ -202,7 +209,12 @@ def open_orders(*columns, customer_id: int | None = None):
 
 
 def invoice_all(
-    *, session: Session, customer: str | None = None, issue_date: date | None = None, progress=None
+    *,
+    session: Session,
+    customer: str | None = None,
+    issue_date: date | None = None,
+    progress=None,
+    terms: str | None = None,
 ) -> list[Invoice]:
     """Invoice everything open on every confirmed order (of ``customer``), in the caller's
     one transaction, in batches (``services/sales/issuing.py``): rules 2 (gapless
@@ -212,7 +224,8 @@ def invoice_all(
     (the order ``create_invoice`` takes its locks in), so a concurrent ``invoice
     create`` waits for this command or this command for it, and neither deadlocks. An
     order put on hold or completed by someone else before the lock is granted is not
-    taken."""
+    taken. ``terms`` names a payment terms template every invoice takes (rule 20)."""
+    terms_id = terms_id_of(session, terms)
     # An empty --customer (an unset shell variable) is refused, never read as "everyone".
     customer_id = None if customer is None else get_customer(session=session, code=customer).id
     session.flush()  # what the caller changed is written before the orders are read
@@ -221,5 +234,9 @@ def invoice_all(
     locked = open_orders(SalesOrder.id, customer_id=customer_id).with_for_update(key_share=True)
     order_ids = list(session.connection().execute(locked).scalars())
     return issue_invoices(
-        session=session, order_ids=order_ids, issue_date=issue_date, progress=progress
+        session=session,
+        order_ids=order_ids,
+        issue_date=issue_date,
+        progress=progress,
+        terms_id=terms_id,
     )

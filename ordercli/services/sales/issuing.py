@@ -26,11 +26,18 @@ one instalment the customer's ``terms_days`` after the issue date. Each invoice
 gets its schedule (``domain.terms.schedule``: the amounts sum to its total) and
 keeps its terms' code, text and early-payment discount as issued; its due date is
 its last instalment's.
+
+Deposits (rule 20): once a batch's invoices and their entries are written, each
+deducts its order's paid deposits not yet deducted
+(``deposit_deductions.deduct_deposits``). A deposit invoice itself is issued by
+``issue_unlinked``: numbered, dated, sealed, frozen, scheduled and posted the same
+way, its lines no order line's portion, so it invoices none of the order's
+quantities.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, NamedTuple, cast
 
@@ -53,6 +60,7 @@ from ordercli.domain.terms import Terms, discount_until, schedule, terms_text
 from ordercli.models import Customer, Invoice, InvoiceLine, OrderLine, Product, SalesOrder
 from ordercli.services.parties.payment_terms import terms_by_id
 from ordercli.services.parties.snapshots import freeze_parties
+from ordercli.services.sales.deposit_deductions import Issued, deduct_deposits
 from ordercli.services.sales.schedules import write_schedules
 
 if TYPE_CHECKING:
@@ -109,6 +117,7 @@ class _Draft:
     has_goods: bool = False  # not services alone
     terms: Terms | None = None  # the payment terms it is issued with
     instalments: list = field(default_factory=list)  # its schedule, once priced
+    kind: str = "standard"  # Invoice.kind: a deposit's lines are no order line's portion
 
 
 def issue_invoices(
@@ -291,6 +300,72 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
 
 def _issue(run: _Run, drafts: list[_Draft]) -> list[int]:
     """Number, seal and write a batch of invoices with everything they post; their ids."""
+    ids, headers = _write(run, drafts)
+    deduct_deposits(
+        run.session,
+        [
+            Issued(id_, header["number"], draft.order_id, draft.customer_id, header["total"])
+            for id_, header, draft in zip(ids, headers, drafts, strict=True)
+        ],
+        on=run.issued,
+        digits=run.digits,
+    )
+    _record(run, drafts, headers)
+    _count_invoiced(run, drafts)
+    _update_loaded(run, drafts)
+    return ids
+
+
+def issue_unlinked(
+    *,
+    session: Session,
+    order: SalesOrder,
+    kind: str,
+    lines: list[dict],
+    credit_role: str,
+    issue_date: date | None = None,
+    terms_id: int | None = None,
+) -> Invoice:
+    """Issue one invoice of ``order`` whose ``lines`` (invoice line rows) are no order
+    line's portion, such as a deposit: numbered, dated, sealed, with its parties frozen
+    and its schedule, like every invoice (rules 2, 4, 4a, 20), posting receivable
+    against ``credit_role`` and sales tax (rule 18). It invoices none of the order's
+    quantities and completes nothing. Its prices are net: each line's unit price is
+    its net."""
+    session.flush()
+    customer = session.get_one(Customer, order.customer_id)
+    assert order.id is not None and customer.id is not None  # stored rows
+    run = _Run(
+        session=session,
+        issued=issue_date or today(),
+        moment=now(),
+        digits=minor_digits(session),
+        terms_id=terms_id,
+    )
+    draft = _Draft(
+        order.id,
+        order.number,
+        customer.id,
+        customer.code,
+        customer.terms_days,
+        terms_id or order.terms_id or customer.terms_id,
+        order.order_date,
+        False,
+        lines=lines,
+        takes_all_open=False,
+        completes=False,
+        kind=kind,
+    )
+    (id_,), headers = _write(run, [draft], credit_role=credit_role)
+    _record(run, [draft], headers)
+    return session.get_one(Invoice, id_)
+
+
+def _write(
+    run: _Run, drafts: list[_Draft], *, credit_role: str = "revenue"
+) -> tuple[list[int], list[dict]]:
+    """Number, date, seal and write a batch of invoices (of one kind) with their
+    schedules, lines and journal entries; their ids and headers, in number order."""
     session = run.session
     connection = session.connection()
     numbers = next_numbers(session=session, kind="invoice", count=len(drafts))
@@ -332,6 +407,8 @@ def _issue(run: _Run, drafts: list[_Draft]) -> list[int]:
             run.previous_hash, content_of("invoice", header, draft.lines)
         )
         headers.append(header)
+    # Every draft has its terms once priced above (the list keeps type checkers sure).
+    issued_terms = [cast("Terms", draft.terms) for draft in drafts]
     seller_id, buyer_ids = freeze_parties(session, [draft.customer_id for draft in drafts])
     bulk_insert(
         session,
@@ -351,20 +428,21 @@ def _issue(run: _Run, drafts: list[_Draft]) -> list[int]:
             "created_at": run.moment,
             "chain_hash": [h["chain_hash"] for h in headers],
             "prices_include_tax": [draft.gross for draft in drafts],
-            "terms_code": [draft.terms.code or None for draft in drafts],
+            "terms_code": [terms.code or None for terms in issued_terms],
             "terms_text": [
                 terms_text(
-                    draft.terms,
+                    terms,
                     run.issued,
                     draft.instalments,
                     lambda units: from_minor(units, run.digits),
                 )
-                for draft in drafts
+                for terms, draft in zip(issued_terms, drafts, strict=True)
             ],
-            "discount_pct": [draft.terms.discount_pct for draft in drafts],
-            "discount_until": [discount_until(run.issued, draft.terms) for draft in drafts],
+            "discount_pct": [terms.discount_pct for terms in issued_terms],
+            "discount_until": [discount_until(run.issued, terms) for terms in issued_terms],
             "seller_id": seller_id,
             "buyer_id": [buyer_ids[draft.customer_id] for draft in drafts],
+            "kind": [draft.kind for draft in drafts],
         },
     )
     written = connection.execute(
@@ -403,23 +481,32 @@ def _issue(run: _Run, drafts: list[_Draft]) -> list[int]:
                         customer_id=draft.customer_id,
                         invoice_id=id_,
                     ),
-                    Posting("revenue", credit=header["subtotal"]),
+                    _credited(credit_role, header["subtotal"], draft.customer_id, id_),
                     Posting("sales_tax", credit=header["tax"]),
                 ],
             )
             for draft, header, id_ in zip(drafts, headers, ids, strict=True)
         ],
     )
-    _record(run, drafts, headers)
-    _count_invoiced(run, drafts)
-    _update_loaded(run, drafts)
-    return ids
+    return ids, headers
+
+
+def _credited(role: str, net: int, customer_id: int, invoice_id: int) -> Posting:
+    """An invoice's net: revenue, or (a deposit's) an advance naming its invoice and
+    customer, so ``ordercli check`` ties the advances account to each deposit."""
+    if role == "revenue":
+        return Posting(role, credit=net)
+    return Posting(role, credit=net, customer_id=customer_id, invoice_id=invoice_id)
 
 
 def _terms_of(draft: _Draft, templates: dict[int, Terms]) -> Terms:
-    """The draft's template, or one instalment the customer's ``terms_days`` on."""
+    """The draft's template, or one instalment the customer's ``terms_days`` on. A
+    deposit earns no early-payment discount: what it settles is deducted whole."""
     if draft.terms_id is not None and draft.terms_id in templates:
-        return templates[draft.terms_id]
+        terms = templates[draft.terms_id]
+        if draft.kind == "deposit":
+            return replace(terms, discount_pct=None, discount_days=None)
+        return terms
     return Terms(code="", days=draft.terms_days)
 
 
@@ -434,7 +521,8 @@ def _record(run: _Run, drafts: list[_Draft], headers: list[dict]) -> None:
                 "subject_number": number,
                 "action": "issued",
                 "order_id": draft.order_id,
-                "message": f"invoice {number} issued for {draft.order_number}: "
+                "message": f"{'' if draft.kind == 'standard' else draft.kind + ' '}"
+                f"invoice {number} issued for {draft.order_number}: "
                 f"{len(draft.lines)} line(s), total {from_minor(header['total'], run.digits)}, "
                 f"due {header['due_date']}",
             }

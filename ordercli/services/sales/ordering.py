@@ -51,6 +51,8 @@ from ordercli.services.inventory.catalog import get_product, service_ids
 from ordercli.services.inventory.levels import allocate_stock, lock_product, lock_products, reserve
 from ordercli.services.parties.billing_agreements import agreement_for_order
 from ordercli.services.parties.customers import get_customer, lock_customer, open_invoice_total
+from ordercli.services.parties.payment_terms import get_terms
+from ordercli.services.sales.deposit_deductions import live_deposits
 from ordercli.services.sales.line_refs import find_line
 from ordercli.services.sales.pricing import (
     MANUAL,
@@ -137,11 +139,13 @@ def new_order(
     source: str | None = None,
     billing_agreement: str | None = None,
     prices_include_tax: bool | None = None,
+    terms: str | None = None,
 ) -> SalesOrder:
     """Open a draft order (rule 1: an active customer's; rule 17: their active agreement).
 
     Its prices include tax when ``prices_include_tax`` says so, or by default when the
-    customer buys from a gross price list (rule 19)."""
+    customer buys from a gross price list (rule 19). ``terms`` names the payment terms
+    template its invoices take instead of the customer's (rule 20)."""
     customer = get_customer(session=session, code=customer_code)
     if not customer.active:
         raise RuleViolation(
@@ -153,6 +157,7 @@ def new_order(
         agreement = agreement_for_order(
             session=session, number=billing_agreement, customer=customer
         )
+    template = None if terms is None else get_terms(session=session, code=terms)
     assert customer.id is not None  # a stored customer
     order_date = order_date or today()
     # Rule 4a holds an order only to "not in the future": imports bring historical
@@ -170,6 +175,7 @@ def new_order(
             if prices_include_tax is None
             else prices_include_tax
         ),
+        terms_id=None if template is None else template.id,
         created_at=now(),
     )
     session.add(order)
@@ -183,7 +189,8 @@ def new_order(
         quote_id=quote_id,
         message=f"order {order.number} opened for {customer.code}"
         + (f" from {source}" if source else "")
-        + (f" under billing agreement {agreement.number}" if agreement else ""),
+        + (f" under billing agreement {agreement.number}" if agreement else "")
+        + (f" on payment terms {template.code}" if template else ""),
     )
     return order
 
@@ -526,6 +533,30 @@ def check_credit(
     )
 
 
+def check_credit_hold(
+    *, session: Session, order: SalesOrder, customer: Customer, override: str | None
+) -> None:
+    """A customer on credit hold (a final dunning notice, rule 20) gets no order confirmed
+    unless overridden with a reason, which is logged as a credit limit override is."""
+    if not customer.credit_hold:
+        return
+    message = f"customer {customer.code} is on credit hold: {customer.credit_hold}"
+    if not override:
+        raise RuleViolation(
+            f"cannot confirm {order.number}: {message}",
+            hint="--override-credit REASON confirms it anyway (logged); "
+            f"`ordercli collections release {customer.code} --reason …` lifts the hold",
+        )
+    record_event(
+        session=session,
+        subject_kind="order",
+        subject_number=order.number,
+        action="credit_override",
+        order_id=order.id,
+        message=f"credit hold overridden: {message}; reason: {override}",
+    )
+
+
 def confirm_order(
     *, session: Session, number: str, override_credit: str | None = None
 ) -> SalesOrder:
@@ -549,6 +580,7 @@ def confirm_order(
     if not customer.active:
         raise RuleViolation(f"cannot confirm {order.number}: customer {customer.code} is inactive")
     override_credit = clean_text(override_credit, what="override reason")
+    check_credit_hold(session=session, order=order, customer=customer, override=override_credit)
     digits = minor_digits(session)
     check_credit(
         session=session,
@@ -636,6 +668,15 @@ def cancel_order(*, session: Session, number: str, reason: str | None = None) ->
             f"cannot cancel {order.number}: {qty_from_db(invoiced)} invoiced and "
             f"{qty_from_db(shipped)} shipped already",
             hint="issued invoices and shipments are corrected with credit memos and returns",
+        )
+    assert order.id is not None  # a stored order
+    deposits = live_deposits(session, order.id)
+    if deposits:
+        # Rule 7's spirit: an issued deposit invoice stays until it is cancelled itself.
+        raise RuleViolation(
+            f"cannot cancel {order.number}: deposit invoice "
+            f"{', '.join(d.number for d in deposits)} is not cancelled",
+            hint=f"`ordercli invoice cancel {deposits[0].number} --reason …` cancels it first",
         )
     was_confirmed = order.confirmed_at is not None
     order.status = OrderStatus.CANCELLED

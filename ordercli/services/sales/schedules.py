@@ -83,7 +83,7 @@ def open_instalments(session: Session, invoices: list[Invoice]) -> list[tuple[In
     invoice and open amount, an invoice once per open instalment. Ties go to the
     earlier invoice."""
     by_id = {invoice.id: invoice for invoice in invoices}
-    rows = []
+    rows: list[InvoiceInstalment] = []
     for chunk in chunks(sorted(i for i in by_id if i is not None)):
         rows += session.exec(
             select(InvoiceInstalment)

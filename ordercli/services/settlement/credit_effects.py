@@ -73,9 +73,14 @@ def apply_effects(
     moment: datetime,
 ) -> None:
     """Count each memo line on its order line, by its effect; refuse, with the numbers,
-    a quantity its effect cannot take (rule 14). Stock and backorders follow."""
+    a quantity its effect cannot take (rule 14). Stock and backorders follow. A memo
+    line of no order line (a deposit invoice's) has no effect on the order."""
+    items = [item for item in items if item.order_line_id is not None]
+    if not items:
+        return
     ids = {item.order_line_id for item in items}
-    lines = {
+    # Keyed as the memo lines name them (``order_line_id`` is nullable; none is None here).
+    lines: dict[int | None, OrderLine] = {
         cast(int, line.id): line  # stored lines: their ids are set
         for line in session.exec(select(OrderLine).where(col(OrderLine.id).in_(ids)))
     }
@@ -101,7 +106,7 @@ def apply_effects(
                 touched.add(line.product_id)
             line.qty_cancelled += item.qty
         elif item.effect == "return" and not from_return:
-            _check_returnable(line, item, pending.get(item.order_line_id, 0), restock)
+            _check_returnable(line, item, pending.get(cast(int, line.id), 0), restock)
             line.qty_returned += item.qty
             if restock:
                 move_stock(

@@ -37,6 +37,7 @@ from ordercli.books.events import record_event
 from ordercli.books.integrity import seal
 from ordercli.books.journal import Posting, post_entry
 from ordercli.books.numbering import next_number
+from ordercli.books.settings import amount_of as _money
 from ordercli.books.settings import minor_digits
 from ordercli.db.queries import by_number, newest_first
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
@@ -66,6 +67,12 @@ from ordercli.models import (
 from ordercli.services.inventory.catalog import get_product, service_ids
 from ordercli.services.parties.customers import get_customer
 from ordercli.services.parties.snapshots import freeze_parties_of
+from ordercli.services.sales.deposits import (
+    DEPOSIT,
+    check_credit_request,
+    credit_portions,
+    credited_posting,
+)
 from ordercli.services.sales.invoicing import get_invoice, invoice_lines
 from ordercli.services.sales.ordering import lock_order
 from ordercli.services.settlement.credit_effects import apply_effects, effect_of, parse_kind
@@ -220,18 +227,34 @@ def create_credit_memo(
         raise InvalidInput(
             f"--restock means the goods came back: it goes with --kind returned, not {kind}"
         )
+    asked_kind = None if cancels_invoice else kind
     kind = "returned" if restock or return_id is not None else (kind or "rebill")
     # Order first, then invoice: the order invoicing and shipping lock, so
     # order-line counters never lose an update on PostgreSQL.
     order_id = get_invoice(session=session, number=invoice_number).order_id
     lock_order(session, order_id)
     invoice = get_invoice(session=session, number=invoice_number, for_update=True)
+    check_credit_request(
+        invoice,
+        lines=lines,
+        kind=asked_kind,
+        restock=restock,
+        rebate=rebate_settlement_id is not None,
+    )
     if cancels_invoice:
         _check_not_credited(session, invoice)
     issued = issue_date or today()
     _check_memo_date(session, invoice, issued)
     all_lines = invoice_lines(session=session, invoice=invoice)
-    if amount is not None:
+    if invoice.kind == DEPOSIT:
+        # Money alone, never more than was not deducted (services/sales/deposits.py).
+        portions = [
+            _Portion(*portion)
+            for portion in credit_portions(
+                session, invoice, all_lines, amount, cancels=cancels_invoice
+            )
+        ]
+    elif amount is not None:
         if amount <= 0:
             raise InvalidInput(f"credit amount {amount} must be greater than zero")
         portions = _portions_for_amount(invoice, all_lines, to_minor(amount, digits), digits)
@@ -256,9 +279,8 @@ def create_credit_memo(
             f"{from_minor(invoice.total - invoice.credited, digits)} is not yet credited"
         )
     customer = session.get_one(Customer, invoice.customer_id)
-    balance = invoice.balance
-    applied = min(total, balance)
-    released = total - applied
+    applied, from_paid, from_prepaid = _settlement_split(session, invoice, total)
+    released = from_paid + from_prepaid
     settlement = settlement or "store_credit"
     moment = now()
     assert invoice.id is not None  # a stored invoice
@@ -288,7 +310,9 @@ def create_credit_memo(
         rebate_settlement_id=rebate_settlement_id,
         created_at=moment,
     )
-    services = service_ids(session, (p.line.product_id for p in portions))
+    services = service_ids(
+        session, (p.line.product_id for p in portions if p.line.product_id is not None)
+    )
     items = [
         # credit_memo_id is set by _write_lines, once the memo is flushed and has its id.
         CreditMemoLine(  # type: ignore[call-arg]
@@ -299,7 +323,10 @@ def create_credit_memo(
             description=p.line.description,
             unit=p.line.unit,
             qty=p.qty,
-            effect=effect_of(kind, qty=p.qty, service=p.line.product_id in services),
+            # A line of no order line (a deposit's) moves nothing on the order.
+            effect="none"
+            if p.line.order_line_id is None
+            else effect_of(kind, qty=p.qty, service=p.line.product_id in services),
             unit_price=p.line.unit_price,
             tax_rate=p.line.tax_rate,
             net=p.net,
@@ -321,7 +348,8 @@ def create_credit_memo(
     session.add(memo)
     session.flush()
     invoice.credited += total
-    invoice.paid -= released
+    invoice.paid -= from_paid
+    invoice.prepaid -= from_prepaid
     session.add(invoice)
     _write_lines(session, memo, portions, items)
     apply_effects(
@@ -340,7 +368,10 @@ def create_credit_memo(
         source_number=memo.number,
         memo=f"credit memo {memo.number} on {invoice.number} for {customer.code}",
         postings=[
-            Posting("refunds" if rebate_settlement_id is None else "rebates", debit=subtotal),
+            # A deposit's net was an advance, never revenue (rule 20).
+            credited_posting(
+                invoice, subtotal, "refunds" if rebate_settlement_id is None else "rebates"
+            ),
             Posting("sales_tax", debit=tax_total),
             Posting("receivable", credit=applied, customer_id=customer.id, invoice_id=invoice.id),
             Posting("customer_credit", credit=released, customer_id=customer.id),
@@ -377,6 +408,29 @@ def create_credit_memo(
             credit_memo=memo,
         )
     return memo
+
+
+def _settlement_split(session: Session, invoice: Invoice, total: int) -> tuple[int, int, int]:
+    """How a memo of ``total`` settles (rules 14, 20): ``applied`` off the open balance
+    first; the rest is released back to the customer out of what was paid, then out of
+    the deposits deducted on it (``prepaid``: the customer's down payment comes back as
+    their credit). A part discounted or written off was never paid: refused.
+    Returns (applied, released from paid, released from prepaid)."""
+    applied = min(total, invoice.balance)
+    from_paid = min(total - applied, invoice.paid)
+    from_prepaid = min(total - applied - from_paid, invoice.prepaid)
+    rest = total - applied - from_paid - from_prepaid
+    if rest:
+        raise RuleViolation(
+            f"cannot credit {_money(session, total)} on {invoice.number}: "
+            f"{_money(session, applied)} is open, {_money(session, invoice.paid)} paid and "
+            f"{_money(session, invoice.prepaid)} covered by down payments can be given back, "
+            f"but {_money(session, rest)} more was settled by "
+            f"{_money(session, invoice.discounted)} discounted and "
+            f"{_money(session, invoice.written_off)} written off, which were never paid",
+            hint=f"credit at most {_money(session, applied + from_paid + from_prepaid)}",
+        )
+    return applied, from_paid, from_prepaid
 
 
 def _check_memo_date(session: Session, invoice: Invoice, issued: date) -> None:
@@ -454,6 +508,8 @@ def _portions_for_order_lines(
     """Quantities of order lines (a return being credited), on this invoice's lines."""
     portions = []
     for line in lines:
+        if line.order_line_id is None:
+            continue  # a deposit or charge line: no order line, never returned
         want = wanted.get(line.order_line_id, 0)
         take = min(want, line.qty - line.qty_credited)
         if take > 0:

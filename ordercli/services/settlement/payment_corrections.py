@@ -53,7 +53,9 @@ from ordercli.models import (
     Refund,
 )
 from ordercli.services.parties.customers import lock_customer
+from ordercli.services.sales.deposits import check_release
 from ordercli.services.sales.invoicing import get_invoice
+from ordercli.services.settlement import adjustments
 from ordercli.services.settlement.payments import (
     _allocate,
     _check_invoice_of,
@@ -195,6 +197,7 @@ def _check_releasable(
                 + (f"credit memo {', '.join(memos)} gave" if memos else "credits gave")
                 + " the rest back as refund or store credit"
             )
+    check_release(session, invoices, per_invoice, doing)  # a deposit keeps what was deducted
 
 
 def _release(
@@ -351,6 +354,15 @@ def void_payment(
             Posting("cash", credit=payment.amount),
         ],
     )
+    # Rule 20: a discount taken or a difference written off with the payment goes too.
+    adjustments.reverse_for_void(
+        session,
+        payment=payment,
+        void_number=void.number,
+        on=voided_on,
+        invoices=invoices,
+        reason=reason,
+    )
     record_event(
         session=session,
         subject_kind="payment_void",
@@ -417,6 +429,9 @@ def unapply_payment(
     invoices = lock_invoices(session, (a.invoice_id for a in rows))
     plan = _plan_release(rows, wanted)
     _check_releasable(session, invoices, plan, "take")
+    adjustments.check_money_stays(
+        session, payment, (r.allocation.invoice_id for r in plan), "unapply"
+    )
     unapplied_on = unapplied_on or today()
     check_dated(
         session,
@@ -492,6 +507,7 @@ def reallocate_payment(
         wanted = _amount_wanted(session, amount, there, payment, source.number)
     plan = _plan_release(rows, wanted)
     _check_releasable(session, invoices, plan, "move")
+    adjustments.check_money_stays(session, payment, [source.id], "move")
     reallocated_on = reallocated_on or today()
     check_dated(
         session,

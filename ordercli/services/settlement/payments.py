@@ -54,6 +54,7 @@ from ordercli.models import (
 from ordercli.services.parties.customers import get_customer, lock_customer
 from ordercli.services.sales.invoicing import get_invoice
 from ordercli.services.sales.schedules import open_instalments
+from ordercli.services.settlement import adjustments, early_discounts, write_offs
 
 DEFAULT_METHOD = "bank transfer"
 
@@ -185,11 +186,27 @@ def record_payment(
     method: str | None = None,
     reference: str | None = None,
     received_on: date | None = None,
+    discount: bool = False,
+    late_discount_reason: str | None = None,
+    write_off: Decimal | None = None,
+    write_off_reason: str | None = None,
 ) -> Payment:
-    """Money in from a customer, allocated to invoices; the rest stays as their credit."""
+    """Money in from a customer, allocated to invoices; the rest stays as their credit.
+
+    Rule 20: an early-payment discount is taken with it when the money on an invoice
+    plus the discount settles it exactly (``early_discounts``; ``discount`` demands
+    it, ``late_discount_reason`` allows it after the window), and ``write_off`` of the
+    one invoice named is written off as a payment difference (``write_offs``)."""
     digits = minor_digits(session)
     if amount <= 0:
         raise InvalidInput(f"payment amount {amount} must be greater than zero")
+    late = clean_text(late_discount_reason, what="late discount reason", max_length=500)
+    if late_discount_reason is not None and late is None:
+        raise InvalidInput("--allow-late-discount needs a reason")
+    demanded = discount or late is not None
+    if demanded and invoices is None:
+        raise InvalidInput("--discount needs --invoice: name the invoices the discount is taken on")
+    writing_off = write_offs.write_off_request(session, write_off, write_off_reason, invoices)
     method = clean_text(method, what="method", max_length=100) or DEFAULT_METHOD
     reference = clean_text(reference, what="reference", max_length=200)
     customer = lock_customer(session, get_customer(session=session, code=customer_code))
@@ -219,15 +236,20 @@ def record_payment(
             for invoice in open_invoices(session=session, customer=customer)
             if invoice.issue_date <= received_on
         ]
-        for invoice, open_amount in open_instalments(session, candidates):
+        # Rule 20: exactly what every open invoice comes to with its discount settles all.
+        dues = early_discounts.exact_dues([(i, None) for i in candidates], left, received_on)
+        for invoice, open_amount in open_instalments(session, [] if dues else candidates):
             if left == 0:
                 break
             take = min(left, open_amount)
             assert invoice.id is not None  # a stored invoice
-            earlier = takes.get(invoice.id, (invoice, 0))[1]
-            takes[invoice.id] = (invoice, earlier + take)
+            before = takes.get(invoice.id, (invoice, 0))[1]
+            takes[invoice.id] = (invoice, before + take)
             left -= take
         plan = list(takes.values())
+        if dues:
+            plan = list(zip(candidates, dues.values(), strict=True))
+            left = 0
     else:
         # Lock every named invoice first, in id order (no deadlocks); then judge them
         # in the order given, so the first problem named is the user's first.
@@ -238,6 +260,16 @@ def record_payment(
             except NotFound as missing:
                 found.append(missing)
         locked = lock_invoices(session, (i.id for i in found if isinstance(i, Invoice)))
+        named_dues = _discounted_dues(
+            invoices,
+            found,
+            locked,
+            left,
+            received_on,
+            late=late is not None,
+            digits=digits,
+            write_off=writing_off[0] if writing_off else 0,
+        )
         for (_, wanted), named in zip(invoices, found, strict=True):
             if isinstance(named, NotFound):
                 raise named
@@ -260,6 +292,8 @@ def record_payment(
                         f"cannot allocate {wanted} to {invoice.number}: only "
                         f"{_money(session, left)} of the payment of {amount} is left"
                     )
+            elif named_dues and named_dues[named.id] <= left:
+                take = named_dues[named.id]
             else:
                 take = min(balance, left)
             if take <= 0:
@@ -269,6 +303,22 @@ def record_payment(
                 )
             plan.append((invoice, take))
             left -= take
+    discounts = early_discounts.judge(
+        session,
+        plan,
+        received_on,
+        demanded=demanded,
+        late=late is not None,
+        write_off=writing_off[0] if writing_off else 0,
+    )
+    if writing_off:
+        write_offs.check_payment_write_off(
+            session,
+            plan[0][0],
+            writing_off[0],
+            paid=plan[0][1],
+            discounted=sum(d for _, d in discounts),
+        )
     assert customer.id is not None  # a stored customer
     payment = Payment(
         number=next_number(session=session, kind="payment"),
@@ -315,6 +365,29 @@ def record_payment(
             Posting("customer_credit", credit=left, customer_id=customer.id),
         ],
     )
+    for invoice, amount_off in discounts:
+        window = invoice.discount_until
+        adjustments.post_adjustment(
+            session=session,
+            kind=adjustments.EARLY_DISCOUNT,
+            invoice=invoice,
+            amount=amount_off,
+            on=received_on,
+            reason=f"taken after the window closed on {window}: {late}"
+            if window is not None and received_on > window
+            else None,
+            payment=payment,
+            customer_code=customer.code,
+        )
+    if writing_off:
+        write_offs.post_payment_write_off(
+            session,
+            invoice=plan[0][0],
+            amount=writing_off[0],
+            reason=writing_off[1],
+            payment=payment,
+            customer=customer,
+        )
     _log_settlements(session, plan, f"payment {payment.number}")
     record_event(
         session=session,
@@ -325,6 +398,27 @@ def record_payment(
         + (f", {_money(session, left)} kept as credit" if left else ""),
     )
     return payment
+
+
+def _discounted_dues(
+    specs: list[tuple[str, Decimal | None]],
+    found: list[Invoice | NotFound],
+    locked: dict[int, Invoice],
+    left: int,
+    on: date,
+    *,
+    late: bool,
+    digits: int,
+    write_off: int,
+) -> dict[int, int] | None:
+    """Rule 20: what each named invoice takes when the payment is exactly what they
+    come to with their discounts (``early_discounts.exact_dues``); else None."""
+    wanted: list[tuple[Invoice, int | None]] = []
+    for (_, amount), named in zip(specs, found, strict=True):
+        if not isinstance(named, Invoice) or named.id is None:
+            return None  # refused below, with the reason
+        wanted.append((locked[named.id], None if amount is None else to_minor(amount, digits)))
+    return early_discounts.exact_dues(wanted, left, on, late=late, write_off=write_off)
 
 
 def _log_settlements(session: Session, plan: list[tuple[Invoice, int]], source: str) -> None:
@@ -657,6 +751,9 @@ TRANSACTION_KINDS = (
     "void",
     "unapplied",
     "reallocated",
+    "early_discount",
+    "write_off",
+    "adjustment_reversed",
 )
 
 
@@ -743,7 +840,10 @@ def transactions(
     on invoices later, store credit granted by credit memos, and the corrections
     of payments: voids (the payment's amount out again), money taken off an
     invoice back to credit (``unapplied``, negative) and moved to another
-    invoice (``reallocated``: the invoice it went to, ``source`` the one it left)."""
+    invoice (``reallocated``: the invoice it went to, ``source`` the one it left).
+    Early-payment discounts (``early_discount``) and write-offs (``write_off``: method
+    payment difference or bad debt) settle invoices without money; a payment void
+    reverses those that came with it (``adjustment_reversed``, negative)."""
 
     check_limit(limit)
     check_date_range(date_from, date_to)
@@ -837,6 +937,9 @@ def transactions(
         "reallocated": _correction("reallocated", "payment_reallocate", JournalLine.credit).where(
             JournalLine.credit > 0
         ),
+        # Rule 20: discounts taken and amounts written off (reference: the reason), and
+        # those a payment void reversed (negative, source: the void).
+        **adjustments.transaction_parts(_movement),
     }
     chosen = [parts[kind]] if kind else list(parts.values())
     movements = union_all(*chosen).subquery()

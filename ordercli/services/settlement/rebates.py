@@ -80,6 +80,8 @@ def net_sales_of(
                 col(Invoice.customer_id).in_(customer_ids),
                 col(Invoice.issue_date) >= start,
                 col(Invoice.issue_date) <= end,
+                # A deposit is no sale: the invoice it is deducted from is (rule 20).
+                col(Invoice.kind) != "deposit",
             )
             .group_by(col(Invoice.customer_id))
         ).all()
@@ -87,9 +89,11 @@ def net_sales_of(
     credited = dict(
         session.exec(
             select(CreditMemo.customer_id, func.sum(CreditMemo.subtotal))
+            .join(Invoice, col(Invoice.id) == CreditMemo.invoice_id)
             .where(
                 col(CreditMemo.customer_id).in_(customer_ids),
                 col(CreditMemo.rebate_settlement_id).is_(None),
+                col(Invoice.kind) != "deposit",
                 col(CreditMemo.issue_date) >= start,
                 col(CreditMemo.issue_date) <= end,
             )
@@ -330,6 +334,7 @@ def _settle_one(
                 col(Invoice.issue_date) >= start,
                 col(Invoice.issue_date) <= end,
                 col(Invoice.credited) < Invoice.total,
+                col(Invoice.kind) != "deposit",
             )
             .order_by(col(Invoice.id))
         ).all()

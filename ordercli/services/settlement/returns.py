@@ -323,6 +323,7 @@ def _credit(session: Session, rma: Rma, lines: list[RmaLine], settlement) -> lis
     plan: dict[str, dict[int, int]] = {}
     left = dict(wanted)
     for invoice_number, order_line_id, open_qty in rows:
+        assert order_line_id is not None  # selected by order line
         creditable[order_line_id] += open_qty
         take = min(left[order_line_id], open_qty)
         if take > 0:
