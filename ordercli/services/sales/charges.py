@@ -6,8 +6,8 @@ chain (``books/integrity.py``), keeps both parties as issued
 (``services/parties/snapshots.py``), has a schedule from its customer's terms,
 posts receivable against the dunning fees account and records an ``issued``
 event in its order's timeline. Its lines are no order line's portion
-(``order_line_id`` and ``product_id`` are NULL): one line per charge, quantity 1, no tax (fees and default interest are damages, not a
-supply). It belongs to the order of the oldest overdue invoice it charges for,
+(``order_line_id`` and ``product_id`` are NULL): one line per charge, quantity
+1, no tax (fees and default interest are damages, not a supply). It belongs to the order of the oldest overdue invoice it charges for,
 which is where a customer's history shows it; the order's own invoiced
 quantities do not change.
 
