@@ -7,9 +7,9 @@ chain (``books/integrity.py``), keeps both parties as issued
 posts receivable against the dunning fees account and records an ``issued``
 event in its order's timeline. Its lines are no order line's portion
 (``order_line_id`` and ``product_id`` are NULL): one line per charge, quantity
-1, no tax (fees and default interest are damages, not a supply). It belongs to the order of the oldest overdue invoice it charges for,
-which is where a customer's history shows it; the order's own invoiced
-quantities do not change.
+1, no tax (fees and default interest are damages, not a supply). It belongs to
+the order of the oldest overdue invoice it charges for, which is where a
+customer's history shows it; the order's own invoiced quantities do not change.
 
 ``issue_charges`` issues each through ``issuing.issue_unlinked``, as deposits are.
 """
