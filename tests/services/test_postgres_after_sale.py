@@ -117,6 +117,11 @@ def test_payment_credit_memo_and_return_on_postgres(pg_engine, ledger_ok, monkey
         "revenue": D("-1523.40"),
         "refunds": D("696.70"),
         "rebates": D(0),
+        "customer_advances": D(0),
+        "early_discounts": D(0),
+        "payment_differences": D(0),
+        "bad_debts": D(0),
+        "dunning_fees": D(0),
     }
     with unit_of_work(engine, write=False) as session:
         desk = catalog.get_product(session=session, sku="DESK")
