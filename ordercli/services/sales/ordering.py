@@ -518,18 +518,13 @@ def check_credit(
         f"{customer.code} would owe {before + added} against a credit limit of {limit} "
         f"(exposure {before} + {what} {added})"
     )
-    if not override:
-        raise RuleViolation(
-            f"cannot {verb} {order.number}: {message}",
-            hint="--override-credit REASON does it anyway; the reason is logged",
-        )
-    record_event(
-        session=session,
-        subject_kind="order",
-        subject_number=order.number,
-        action="credit_override",
-        order_id=order.id,
-        message=f"credit limit overridden: {message}; reason: {override}",
+    _refuse_unless_overridden(
+        session,
+        order,
+        refusal=f"cannot {verb} {order.number}: {message}",
+        hint="--override-credit REASON does it anyway; the reason is logged",
+        logged=f"credit limit overridden: {message}",
+        override=override,
     )
 
 
@@ -541,19 +536,37 @@ def check_credit_hold(
     if not customer.credit_hold:
         return
     message = f"customer {customer.code} is on credit hold: {customer.credit_hold}"
+    _refuse_unless_overridden(
+        session,
+        order,
+        refusal=f"cannot confirm {order.number}: {message}",
+        hint="--override-credit REASON confirms it anyway (logged); "
+        f"`ordercli collections release {customer.code} --reason …` lifts the hold",
+        logged=f"credit hold overridden: {message}",
+        override=override,
+    )
+
+
+def _refuse_unless_overridden(
+    session: Session,
+    order: SalesOrder,
+    *,
+    refusal: str,
+    hint: str,
+    logged: str,
+    override: str | None,
+) -> None:
+    """Rule 16's way with credit: refused, unless ``--override-credit REASON``, which
+    the order's event log keeps with the reason."""
     if not override:
-        raise RuleViolation(
-            f"cannot confirm {order.number}: {message}",
-            hint="--override-credit REASON confirms it anyway (logged); "
-            f"`ordercli collections release {customer.code} --reason …` lifts the hold",
-        )
+        raise RuleViolation(refusal, hint=hint)
     record_event(
         session=session,
         subject_kind="order",
         subject_number=order.number,
         action="credit_override",
         order_id=order.id,
-        message=f"credit hold overridden: {message}; reason: {override}",
+        message=f"{logged}; reason: {override}",
     )
 
 

@@ -14,7 +14,6 @@ from datetime import date
 
 from sqlmodel import Session, col, func, select
 
-from ordercli.books.clock import today
 from ordercli.db.bulk import bulk_insert
 from ordercli.db.lookup import chunks
 from ordercli.domain.terms import Instalment, open_parts
@@ -54,28 +53,6 @@ def due_before(session: Session, invoice_ids: Iterable[int], on: date) -> dict[i
             ).all()
         )
     return found
-
-
-def instalments_of(session: Session, invoice: Invoice, on: date | None = None) -> list[dict]:
-    """The invoice's schedule with what is open of each instalment and its state:
-    ``paid`` (nothing open), ``overdue`` (open and due before ``on``) or ``open``."""
-    on = on or today()
-    rows = session.exec(
-        select(InvoiceInstalment)
-        .where(InvoiceInstalment.invoice_id == invoice.id)
-        .order_by(col(InvoiceInstalment.position))
-    ).all()
-    parts = open_parts([row.amount for row in rows], invoice.settled)
-    return [
-        {
-            "position": row.position,
-            "due_date": row.due_date,
-            "amount": row.amount,
-            "open": left,
-            "status": "paid" if left == 0 else "overdue" if row.due_date < on else "open",
-        }
-        for row, left in zip(rows, parts, strict=True)
-    ]
 
 
 def open_instalments(session: Session, invoices: list[Invoice]) -> list[tuple[Invoice, int]]:
