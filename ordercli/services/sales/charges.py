@@ -11,7 +11,7 @@ event in its order's timeline. Its lines are no order line's portion
 the order of the oldest overdue invoice it charges for, which is where a
 customer's history shows it; the order's own invoiced quantities do not change.
 
-``issue_charges`` issues each through ``issuing.issue_unlinked``, as deposits are.
+``issue_charges`` issues them through ``issuing.issue_unlinked_batch``, as deposits are.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from ordercli.domain.money import QTY_SCALE
 from ordercli.models import SalesOrder
-from ordercli.services.sales.issuing import issue_unlinked
+from ordercli.services.sales.issuing import issue_unlinked_batch
 
 FEE_SKU = "DUNNING-FEE"
 INTEREST_SKU = "INTEREST"
@@ -81,22 +81,25 @@ def _line_rows(charge: Charge) -> list[dict]:
 
 
 def issue_charges(*, session: Session, charges: list[Charge], on: date) -> list[Issued]:
-    """Issue a charge invoice dated ``on`` for each of ``charges`` (in that order),
-    each through ``issuing.issue_unlinked``, the way every invoice without order lines
-    is numbered, sealed, scheduled and posted."""
+    """Issue a charge invoice dated ``on`` for each of ``charges`` (in that order), in
+    one ``issuing.issue_unlinked_batch``, the way every invoice without order lines is
+    numbered, sealed, scheduled and posted."""
     charges = [charge for charge in charges if charge.lines]
     if any(line.amount <= 0 for charge in charges for line in charge.lines):
         raise ValueError("a charge line is above zero")
+    if not charges:
+        return []
+    invoices = issue_unlinked_batch(
+        session=session,
+        documents=[
+            (session.get_one(SalesOrder, charge.order_id), _line_rows(charge)) for charge in charges
+        ],
+        kind="charge",
+        credit_role="dunning_fees",
+        issue_date=on,
+    )
     issued = []
-    for charge in charges:
-        invoice = issue_unlinked(
-            session=session,
-            order=session.get_one(SalesOrder, charge.order_id),
-            kind="charge",
-            lines=_line_rows(charge),
-            credit_role="dunning_fees",
-            issue_date=on,
-        )
+    for invoice in invoices:
         assert invoice.id is not None  # just written
         issued.append(Issued(invoice.id, invoice.number, invoice.total, invoice.due_date))
     return issued

@@ -327,14 +327,35 @@ def issue_unlinked(
     terms_id: int | None = None,
 ) -> Invoice:
     """Issue one invoice of ``order`` whose ``lines`` (invoice line rows) are no order
-    line's portion, such as a deposit: numbered, dated, sealed, with its parties frozen
-    and its schedule, like every invoice (rules 2, 4, 4a, 20), posting receivable
-    against ``credit_role`` and sales tax (rule 18). It invoices none of the order's
-    quantities and completes nothing. Its prices are net: each line's unit price is
-    its net."""
+    line's portion, such as a deposit (``issue_unlinked_batch`` of one)."""
+    (invoice,) = issue_unlinked_batch(
+        session=session,
+        documents=[(order, lines)],
+        kind=kind,
+        credit_role=credit_role,
+        issue_date=issue_date,
+        terms_id=terms_id,
+    )
+    return invoice
+
+
+def issue_unlinked_batch(
+    *,
+    session: Session,
+    documents: list[tuple[SalesOrder, list[dict]]],
+    kind: str,
+    credit_role: str,
+    issue_date: date | None = None,
+    terms_id: int | None = None,
+) -> list[Invoice]:
+    """Issue an invoice per ``(order, lines)`` whose lines (invoice line rows) are no
+    order line's portion, such as deposits and dunning charges: numbered, dated,
+    sealed, with parties frozen and a schedule, like every invoice (rules 2, 4, 4a,
+    20), each posting receivable against ``credit_role`` and sales tax (rule 18).
+    They invoice none of the orders' quantities and complete nothing. Prices are
+    net: each line's unit price is its net. Written ``BATCH`` at a time, as
+    ``issue_invoices`` writes standard invoices; returned in number order."""
     session.flush()
-    customer = session.get_one(Customer, order.customer_id)
-    assert order.id is not None and customer.id is not None  # stored rows
     run = _Run(
         session=session,
         issued=issue_date or today(),
@@ -342,23 +363,37 @@ def issue_unlinked(
         digits=minor_digits(session),
         terms_id=terms_id,
     )
-    draft = _Draft(
-        order.id,
-        order.number,
-        customer.id,
-        customer.code,
-        customer.terms_days,
-        terms_id or order.terms_id or customer.terms_id,
-        order.order_date,
-        False,
-        lines=lines,
-        takes_all_open=False,
-        completes=False,
-        kind=kind,
-    )
-    (id_,), headers = _write(run, [draft], credit_role=credit_role)
-    _record(run, [draft], headers)
-    return session.get_one(Invoice, id_)
+    drafts = []
+    for order, lines in documents:
+        customer = session.get_one(Customer, order.customer_id)
+        assert order.id is not None and customer.id is not None  # stored rows
+        drafts.append(
+            _Draft(
+                order.id,
+                order.number,
+                customer.id,
+                customer.code,
+                customer.terms_days,
+                terms_id or order.terms_id or customer.terms_id,
+                order.order_date,
+                False,
+                lines=lines,
+                takes_all_open=False,
+                completes=False,
+                kind=kind,
+            )
+        )
+    ids: list[int] = []
+    for batch in chunks(drafts, BATCH):
+        written, headers = _write(run, batch, credit_role=credit_role)
+        _record(run, batch, headers)
+        ids += written
+    invoices: list[Invoice] = []
+    for chunk in chunks(ids):
+        invoices += session.scalars(
+            select(Invoice).where(col(Invoice.id).in_(chunk)).order_by(col(Invoice.id))
+        )
+    return invoices
 
 
 def _write(
