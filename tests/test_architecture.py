@@ -22,6 +22,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ordercli"
 LAYERS = (
     "ordercli.__main__",  # `python -m ordercli`: the command line's entry point
     "ordercli.cli",
+    "ordercli.einvoice",  # e-invoices: the ledger's documents as XML and Factur-X PDFs
     "ordercli.documents",
     "ordercli.io",
     "ordercli.reports",
