@@ -142,6 +142,7 @@ class EInvoice:
     payment_means: PaymentMeans | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)  # BT-22
     delivery_date: date | None = None  # BT-72
+    delivery_country: str | None = None  # BT-80, where the goods went (BR-IC-12)
 
     @property
     def is_credit_note(self) -> bool:
