@@ -95,6 +95,17 @@ class Customer(SQLModel, table=True):
     # Set while the customer is on credit hold (a final dunning notice, or by hand):
     # confirming their orders then needs ``--override-credit``.
     credit_hold: str | None = None
+    # What an e-invoice needs of the buyer (rule 21): the VAT id (with its country
+    # prefix), the billing address in parts with its ISO 3166 country, the reference
+    # a public buyer requires on every invoice (BT-10, the Leitweg-ID in Germany) and
+    # the electronic address invoices go to ("SCHEME:ID", EAS codes; else the email).
+    vat_id: str | None = Field(default=None, max_length=20)
+    street: str | None = None
+    postcode: str | None = Field(default=None, max_length=16)
+    city: str | None = None
+    country: str | None = Field(default=None, max_length=2)
+    buyer_reference: str | None = Field(default=None, max_length=200)
+    endpoint: str | None = Field(default=None, max_length=200)
 
 
 class PaymentTerms(SQLModel, table=True):
@@ -201,6 +212,11 @@ class Product(SQLModel, table=True):
     service: bool = False
     # UN/ECE Recommendation 20 code of what one unit is (C62 one, KGM kilogram, HUR hour).
     unit: str = Field(default="C62", max_length=3)
+    # EN 16931 VAT category the product is sold under (S, Z, E or O; None: S when it
+    # carries tax, else as the buyer's country decides) and, for E and O, why no VAT
+    # is charged (words, or a VATEX code).
+    vat_category: str | None = Field(default=None, max_length=2)
+    vat_exemption: str | None = None
     on_hand: int = Field(default=0, sa_type=BigInteger)
     reserved: int = Field(default=0, sa_type=BigInteger)
     active: bool = True
@@ -335,6 +351,10 @@ class SalesOrder(SQLModel, table=True):
     discount_amount: int | None = Field(default=None, sa_type=BigInteger)
     # Payment terms for this order's invoices instead of the customer's (rule 20).
     terms_id: int | None = Field(default=None, foreign_key="payment_terms.id")
+    # The buyer's references its invoices quote (rule 21): the buyer reference (BT-10;
+    # None: the customer's) and the buyer's purchase-order number (BT-13).
+    buyer_reference: str | None = Field(default=None, max_length=200)
+    purchase_order: str | None = Field(default=None, max_length=200)
     order_date: date = Field(index=True)
     confirmed_at: datetime | None = None
     subtotal: int = Field(default=0, sa_type=BigInteger)
@@ -475,6 +495,9 @@ class Invoice(SQLModel, table=True):
     terms_text: str | None = None
     discount_pct: int | None = Field(default=None, sa_type=BigInteger)
     discount_until: date | None = None
+    # The buyer's references as issued (rule 21): BT-10 and the purchase order (BT-13).
+    buyer_reference: str | None = Field(default=None, max_length=200)
+    purchase_order: str | None = Field(default=None, max_length=200)
 
     @property
     def settled(self) -> int:
@@ -550,6 +573,9 @@ class InvoiceLine(SQLModel, table=True):
         CheckConstraint("qty_credited >= 0 AND qty_credited <= qty", name="credited_qty_within"),
         CheckConstraint("net_credited >= 0 AND net_credited <= net", name="credited_net_within"),
         CheckConstraint("tax_credited >= 0 AND tax_credited <= tax", name="credited_tax_within"),
+        CheckConstraint(
+            "vat_category IN ('S', 'Z', 'E', 'AE', 'K', 'G', 'O')", name="vat_category_known"
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
@@ -574,6 +600,11 @@ class InvoiceLine(SQLModel, table=True):
     # This portion's share of the order's document discount (minor units), already
     # taken off ``net`` (or off the gross amount when prices include tax).
     doc_discount: int = Field(default=0, sa_type=BigInteger)
+    # EN 16931 VAT category (``domain.vat``) decided when the invoice was issued, and
+    # why no VAT is charged for a zero category (words and VATEX code).
+    vat_category: str = Field(default="S", max_length=2)
+    vat_exemption: str | None = None
+    vat_exemption_code: str | None = Field(default=None, max_length=40)
 
 
 class Shipment(SQLModel, table=True):
@@ -644,6 +675,8 @@ class BillingAgreement(SQLModel, table=True):
     status: str
     created_at: datetime
     cancelled_at: datetime | None = None
+    # A direct-debit mandate's account to debit (the customer's IBAN, BT-91).
+    iban: str | None = Field(default=None, max_length=34)
 
 
 class Payment(SQLModel, table=True):

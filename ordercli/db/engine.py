@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 # Alembic's script directory is imported inside the function that needs it: a ledger
 # already at the current revision does not.
 
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 DEFAULT_BUSY_TIMEOUT_SECONDS = 30.0
 
 

@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from ordercli.books import settings
 from ordercli.books.events import record_event
+from ordercli.domain import identifiers
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.money import parse_money, round_money
 from ordercli.domain.text import CONTROL, clean_text
@@ -57,6 +58,9 @@ SETTING_KEYS = {
     "logo": "company_logo",
     "write_off_limit": "write_off_limit",
     "bad_debt_limit": "bad_debt_limit",
+    **{field: f"company_{field}" for field in ("vat_id", "street", "postcode", "city")},
+    **{field: f"company_{field}" for field in ("country", "phone", "contact", "iban", "bic")},
+    **{field: f"company_{field}" for field in ("creditor_id", "registration_id", "endpoint")},
 }
 FIELDS = (
     "name",
@@ -75,7 +79,29 @@ FIELDS = (
     "logo",
     "write_off_limit",
     "bad_debt_limit",
+    # What an e-invoice needs of the seller (rule 21).
+    "vat_id",
+    "registration_id",
+    "street",
+    "postcode",
+    "city",
+    "country",
+    "contact",
+    "phone",
+    "iban",
+    "bic",
+    "creditor_id",
+    "endpoint",
 )
+# Identifiers checked by their own rules (``domain.identifiers``), stored compact.
+IDENTIFIERS = {
+    "vat_id": identifiers.check_vat_id,
+    "country": identifiers.check_country,
+    "iban": identifiers.check_iban,
+    "bic": identifiers.check_bic,
+    "creditor_id": identifiers.check_creditor_id,
+    "endpoint": identifiers.check_endpoint,
+}
 
 # Rule 20: the most one write-off may be (``payment record --write-off``, ``invoice
 # write-off``), in the ledger's currency; "none" stored means no limit. Unset, a payment
@@ -91,6 +117,12 @@ ONE_LINE = {
     "name": ("company name", 200),
     "tax_id": ("tax id", 64),
     "smtp_user": ("SMTP user", 320),
+    "registration_id": ("registration id", 100),
+    "street": ("street", 200),
+    "postcode": ("postcode", 16),
+    "city": ("city", 100),
+    "contact": ("contact name", 200),
+    "phone": ("phone", 64),
 }
 MULTI_LINE = {
     "address": ("company address", 1000),
@@ -118,7 +150,9 @@ def company_profile(session: Session) -> dict:
     def get(field: str) -> str | None:
         return settings.get_setting(session=session, key=SETTING_KEYS[field])
 
-    profile: dict[str, object] = {field: get(field) for field in ONE_LINE | MULTI_LINE}
+    profile: dict[str, object] = {
+        field: get(field) for field in ONE_LINE | MULTI_LINE | IDENTIFIERS
+    }
     port = get("smtp_port")
     starttls = get("smtp_starttls")
     profile |= {
@@ -256,6 +290,9 @@ def _validate(field: str, value) -> str | None:
     allowed = str | Path if field == "template_dir" else str
     if value is not None and not isinstance(value, allowed):
         raise InvalidInput(f"{field.replace('_', ' ')} must be text, not {type(value).__name__}")
+    if field in IDENTIFIERS:
+        text = _one_line(value, field.replace("_", " "), 200)
+        return None if text is None else IDENTIFIERS[field](text)
     if field == "name":
         name = _one_line(value, *ONE_LINE["name"])
         if name is None:

@@ -234,7 +234,7 @@ def add_order_line(
         unit_price=price,
         discount_pct=discount,
         tax_rate=tax_rate,
-        price_list_id=customer.price_list_id,
+        customer=customer,
         on=order.order_date,
         gross=order.prices_include_tax,
     )

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 from sqlmodel import select as select_model
 
-from ordercli.books.settings import minor_digits
+from ordercli.books.settings import get_setting, minor_digits
 from ordercli.db.lookup import chunks
 from ordercli.domain.errors import InvalidInput
 from ordercli.domain.money import (
@@ -41,7 +41,8 @@ from ordercli.domain.money import (
     spread_discount,
     to_minor,
 )
-from ordercli.models import PriceList, PriceListPrice, Product
+from ordercli.domain.vat import zero_rated_sale
+from ordercli.models import Customer, PriceList, PriceListPrice, Product
 
 # Where a line's price came from (rule 19).
 MANUAL, LIST, BREAK, PRODUCT = "manual", "list", "break", "product"
@@ -204,13 +205,18 @@ def price_new_line(
     unit_price: Decimal | None,
     discount_pct: Decimal | None,
     tax_rate: Decimal | None = None,
-    price_list_id: int | None,
+    customer: Customer,
     on: date,
     gross: bool,
 ) -> PricedLine:
     """A line added to a quote or an order: ``price_line`` with the customer's list
-    looked up at the document's date, unless a price was typed."""
+    looked up at the document's date, unless a price was typed. A sale the law zero
+    rates (``domain.vat``: abroad, or a product sold without VAT) carries no tax
+    unless a rate is given."""
     assert product.id is not None  # a stored product
+    price_list_id = customer.price_list_id
+    if tax_rate is None and zero_rated_for(session, product, customer):
+        tax_rate = Decimal(0)
     listed = None
     if unit_price is None:
         listed = list_price_for(
@@ -460,3 +466,14 @@ def gross_by_default(session: Session, price_list_id: int | None) -> bool:
         return False
     price_list = session.get(PriceList, price_list_id)
     return bool(price_list and price_list.gross)
+
+
+def zero_rated_for(session: Session, product: Product, customer: Customer) -> bool:
+    """Whether ``product`` sold to ``customer`` carries no VAT (``domain.vat``)."""
+    return zero_rated_sale(
+        product_category=product.vat_category,
+        service=product.service,
+        seller_country=get_setting(session=session, key="company_country"),
+        buyer_country=customer.country,
+        buyer_vat_id=customer.vat_id,
+    )

@@ -224,7 +224,7 @@ def add_quote_line(
         qty=qty,
         unit_price=price,
         discount_pct=discount,
-        price_list_id=customer.price_list_id,
+        customer=customer,
         on=quote.issue_date,
         gross=quote.prices_include_tax,
     )
