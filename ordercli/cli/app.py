@@ -56,6 +56,7 @@ NOUN_MODULES = {
     "warehouse": "ordercli.cli.warehouse",
     "payment": "ordercli.cli.payment",
     "credit-memo": "ordercli.cli.credit_memo",
+    "einvoice": "ordercli.cli.einvoice",
     "return": "ordercli.cli.returns",
     "billing-agreement": "ordercli.cli.billing_agreement",
     "rebate": "ordercli.cli.rebate",

@@ -19,6 +19,7 @@ from ordercli.cli.common import (
     money,
 )
 from ordercli.cli.documents import HtmlOpt, OutputOpt, TemplateDirOpt, write
+from ordercli.cli.einvoice import credit_memo_einvoice
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, fmt, output, render, table
 from ordercli.cli.screens import UNIT, issued_to, with_units
@@ -293,3 +294,6 @@ def pdf(
             template_dir=template_dir,
             as_json=as_json,
         )
+
+
+app.command("einvoice")(credit_memo_einvoice)

@@ -21,6 +21,7 @@ from ordercli.cli.common import (
 )
 from ordercli.cli.credit_memo import effects_said, show_credit_memo
 from ordercli.cli.documents import HtmlOpt, OutputOpt, TemplateDirOpt, write
+from ordercli.cli.einvoice import invoice_einvoice
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.mail_commands import invoice_send
 from ordercli.cli.output import ProgressBar, card, fmt, output, render, table
@@ -281,6 +282,7 @@ def pdf(
 
 
 app.command("send")(invoice_send)
+app.command("einvoice")(invoice_einvoice)
 
 
 @app.command("cancel")

@@ -34,6 +34,13 @@ SPECIFICATION = {
     XRECHNUNG_UBL: XRECHNUNG,
     PEPPOL: PEPPOL_BIS,
 }
+# The business process (BT-23): Peppol's billing process, which XRechnung asks for too
+# (PEPPOL-EN16931-R001 is among its rules); Factur-X has none.
+PROCESS = {
+    XRECHNUNG_CII: PEPPOL_PROCESS,
+    XRECHNUNG_UBL: PEPPOL_PROCESS,
+    PEPPOL: PEPPOL_PROCESS,
+}
 
 # UNTDID 1001 document type codes (BT-3).
 COMMERCIAL_INVOICE = "380"
@@ -142,7 +149,8 @@ class EInvoice:
     payment_means: PaymentMeans | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)  # BT-22
     delivery_date: date | None = None  # BT-72
-    delivery_country: str | None = None  # BT-80, where the goods went (BR-IC-12)
+    # BG-15: where the goods went (BT-75..80; its country is BR-IC-12's BT-80).
+    delivery_address: Address | None = None
 
     @property
     def is_credit_note(self) -> bool:

@@ -156,3 +156,12 @@ def treatment(
     if category == "E":
         return Treatment("E", "Exempt from VAT", None)
     return Treatment(category)
+
+
+def vat_columns(decided: Treatment) -> dict[str, str | None]:
+    """The invoice line columns that record ``decided``."""
+    return {
+        "vat_category": decided.category,
+        "vat_exemption": decided.exemption,
+        "vat_exemption_code": decided.exemption_code,
+    }

@@ -124,10 +124,10 @@ def build(
         sales_order="SO-00012",
         preceding_invoice="INV-00001" if credit else None,
         preceding_issue_date=date(2026, 11, 30) if credit else None,
-        payment_terms=None if credit else "Net 30 days",
+        payment_terms="Refunded to your account within 14 days" if credit else "Net 30 days",
         payment_means=BANK,
         delivery_date=date(2026, 11, 28),
-        delivery_country=buyer.address.country,
+        delivery_address=buyer.address,
     )
 
 

@@ -27,6 +27,21 @@ from ordercli.models import Customer, PartySnapshot
 SELLER_FIELDS = ("name", "address", "tax_id", "bank_details", "footer")
 BUYER_FIELDS = ("code", "name", "email", "phone", "billing_address", "shipping_address", "tax_id")
 SELLER_KEYS = {field: f"company_{field}" for field in SELLER_FIELDS}
+# What an e-invoice needs besides (rule 21), frozen too, each only when set: a ledger
+# without them keeps the snapshots (and digests) it always had.
+SELLER_EINVOICE_KEYS = {
+    **{
+        field: f"company_{field}"
+        for field in (
+            *("vat_id", "registration_id", "street", "postcode", "city", "country"),
+            *("contact", "phone", "iban", "bic", "creditor_id", "endpoint"),
+        )
+    },
+    "email_from": "email_from",
+}
+BUYER_EINVOICE_FIELDS = (
+    *("vat_id", "street", "postcode", "city", "country", "buyer_reference", "endpoint"),
+)
 
 
 def canonical(role: str, fields: dict) -> tuple[str, str]:
@@ -36,13 +51,23 @@ def canonical(role: str, fields: dict) -> tuple[str, str]:
 
 
 def seller_fields(session: Session) -> dict:
-    return {
+    fields = {
         field: settings.get_setting(session=session, key=key) for field, key in SELLER_KEYS.items()
     }
+    for field, key in SELLER_EINVOICE_KEYS.items():
+        value = settings.get_setting(session=session, key=key)
+        if value is not None:
+            fields[field] = value
+    return fields
 
 
 def buyer_fields(customer: Customer) -> dict:
-    return {field: getattr(customer, field) for field in BUYER_FIELDS}
+    fields = {field: getattr(customer, field) for field in BUYER_FIELDS}
+    for field in BUYER_EINVOICE_FIELDS:
+        value = getattr(customer, field)
+        if value is not None:
+            fields[field] = value
+    return fields
 
 
 def _dialect_insert(session: Session):

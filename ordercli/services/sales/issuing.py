@@ -51,12 +51,13 @@ from ordercli.books.events import record_events
 from ordercli.books.integrity import ZERO, chain_hash, content_of
 from ordercli.books.journal import Entry, Posting, post_entries
 from ordercli.books.numbering import next_numbers
-from ordercli.books.settings import minor_digits
+from ordercli.books.settings import get_setting, minor_digits
 from ordercli.db.bulk import bulk_insert
 from ordercli.db.lookup import chunks
 from ordercli.domain.money import from_minor, portion_units, share_units
 from ordercli.domain.states import OrderStatus, completed_because, line_finished
 from ordercli.domain.terms import Terms, discount_until, schedule, terms_text
+from ordercli.domain.vat import treatment, vat_columns
 from ordercli.models import Customer, Invoice, InvoiceLine, OrderLine, Product, SalesOrder
 from ordercli.services.parties.payment_terms import terms_by_id
 from ordercli.services.parties.snapshots import freeze_parties
@@ -83,6 +84,7 @@ class _Run:
     digits: int
     previous_hash: str | None = None  # the chain's latest hash, once the series is locked
     terms_id: int | None = None  # terms every invoice of the run takes (``--terms``)
+    seller_country: str | None = None  # the company's country: which sales are abroad
 
 
 class _Counters(NamedTuple):
@@ -118,6 +120,8 @@ class _Draft:
     terms: Terms | None = None  # the payment terms it is issued with
     instalments: list = field(default_factory=list)  # its schedule, once priced
     kind: str = "standard"  # Invoice.kind: a deposit's lines are no order line's portion
+    buyer_reference: str | None = None  # BT-10: the order's, else the customer's
+    purchase_order: str | None = None  # BT-13: the buyer's purchase-order number
 
 
 def issue_invoices(
@@ -143,6 +147,7 @@ def issue_invoices(
         moment=now(),
         digits=minor_digits(session),
         terms_id=terms_id,
+        seller_country=get_setting(session=session, key="company_country"),
     )
     if progress is not None:
         progress.start(len(order_ids))
@@ -194,6 +199,12 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
                 col(OrderLine.tax) - OrderLine.tax_invoiced,
                 col(OrderLine.doc_discount),
                 col(SalesOrder.prices_include_tax),
+                col(Product.vat_category),
+                col(Product.vat_exemption),
+                col(Customer.country),
+                col(Customer.vat_id),
+                func.coalesce(SalesOrder.buyer_reference, Customer.buyer_reference),
+                col(SalesOrder.purchase_order),
             )
             .join(SalesOrder, col(SalesOrder.id) == OrderLine.order_id)
             .join(Customer, col(Customer.id) == SalesOrder.customer_id)
@@ -232,6 +243,12 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
         tax_left,
         doc_discount,
         gross,
+        product_category,
+        product_exemption,
+        buyer_country,
+        buyer_vat_id,
+        buyer_reference,
+        purchase_order,
     ) in rows:
         assert line_id is not None  # a primary key
         draft = by_order.get(order_id)
@@ -245,6 +262,8 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
                 run.terms_id or terms_id,
                 order_date,
                 bool(gross),
+                buyer_reference=buyer_reference,
+                purchase_order=purchase_order,
             )
         open_qty = ordered - closed - invoiced
         qty = open_qty if portions is None else min(portions.get(line_id, 0), open_qty)
@@ -288,6 +307,17 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
             "net": net,
             "tax": tax,
             "doc_discount": share,
+            **vat_columns(
+                treatment(
+                    rate=tax_rate,
+                    product_category=product_category,
+                    product_exemption=product_exemption,
+                    service=service,
+                    seller_country=run.seller_country,
+                    buyer_country=buyer_country,
+                    buyer_vat_id=buyer_vat_id,
+                )
+            ),
         }
         draft.lines.append(line)
         if qty == open_qty and not closed:
@@ -362,11 +392,26 @@ def issue_unlinked_batch(
         moment=now(),
         digits=minor_digits(session),
         terms_id=terms_id,
+        seller_country=get_setting(session=session, key="company_country"),
     )
     drafts = []
     for order, lines in documents:
         customer = session.get_one(Customer, order.customer_id)
         assert order.id is not None and customer.id is not None  # stored rows
+        for line in lines:
+            # Dunning charges are damages, outside the scope of VAT; a deposit's lines
+            # fall in the category their rate and the buyer give.
+            line |= vat_columns(
+                treatment(
+                    rate=line["tax_rate"],
+                    product_category="O" if kind == "charge" else None,
+                    product_exemption=None,
+                    service=kind == "charge",
+                    seller_country=run.seller_country,
+                    buyer_country=customer.country,
+                    buyer_vat_id=customer.vat_id,
+                )
+            )
         drafts.append(
             _Draft(
                 order.id,
@@ -381,6 +426,8 @@ def issue_unlinked_batch(
                 takes_all_open=False,
                 completes=False,
                 kind=kind,
+                buyer_reference=order.buyer_reference or customer.buyer_reference,
+                purchase_order=order.purchase_order,
             )
         )
     ids: list[int] = []
@@ -478,6 +525,8 @@ def _write(
             "seller_id": seller_id,
             "buyer_id": [buyer_ids[draft.customer_id] for draft in drafts],
             "kind": [draft.kind for draft in drafts],
+            "buyer_reference": [draft.buyer_reference for draft in drafts],
+            "purchase_order": [draft.purchase_order for draft in drafts],
         },
     )
     written = connection.execute(

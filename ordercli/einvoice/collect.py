@@ -1,0 +1,438 @@
+"""The ledger's invoices and credit memos as EN 16931 documents (``domain.einvoice``).
+
+Everything comes from what the document froze when it was issued (rule 4): the
+seller's and buyer's snapshots, the lines with their VAT categories, the terms
+text, the buyer references. Amounts are the ledger's, to the cent: the VAT
+breakdown groups the lines by category and rate and sums their rounded taxes,
+which is what the ledger posted (rule 10). EN 16931 computes a category's tax
+from its taxable amount (BR-CO-17) and allows the one-unit difference that
+per-line rounding can make, so the file states what the customer was charged.
+
+Documents are read in sets (a few queries per 500 documents), so exporting a
+batch costs the same per document as exporting one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from ordercli.books.settings import currency, minor_digits
+from ordercli.domain.einvoice import (
+    COMMERCIAL_INVOICE,
+    CREDIT_NOTE,
+    CREDIT_TRANSFER,
+    PREPAYMENT_INVOICE,
+    SEPA_CREDIT_TRANSFER,
+    SEPA_DIRECT_DEBIT,
+    Address,
+    EInvoice,
+    Endpoint,
+    Line,
+    Party,
+    PaymentMeans,
+    VatBreakdown,
+)
+from ordercli.domain.identifiers import split_endpoint
+from ordercli.domain.money import from_minor, pct_from_db, qty_from_db
+from ordercli.domain.vat import EXEMPTIONS
+from ordercli.models import (
+    BillingAgreement,
+    CreditMemo,
+    CreditMemoLine,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    SalesOrder,
+    Shipment,
+)
+from ordercli.services.parties.snapshots import (
+    BUYER_EINVOICE_FIELDS,
+    SELLER_EINVOICE_KEYS,
+    buyer_fields,
+    seller_fields,
+)
+from ordercli.views.reads import frozen_parties, grouped, lines_by_parent
+
+# Billing agreement methods that are a direct-debit mandate (compared without case,
+# spaces, dashes or underscores).
+DIRECT_DEBIT_METHODS = {"directdebit", "sepadirectdebit", "sepadd", "dd", "lastschrift"}
+# Where a SEPA credit transfer (58) applies rather than any credit transfer (30).
+SEPA_CURRENCIES = {"EUR"}
+PRICE_PLACES = Decimal("0.00000001")
+TWO = 2
+
+
+def _address(fields: dict) -> Address:
+    return Address(
+        street=fields.get("street"),
+        city=fields.get("city"),
+        postcode=fields.get("postcode"),
+        country=fields.get("country") or "",
+    )
+
+
+def _email(sender: str | None) -> str | None:
+    """The address of an ``email_from`` that may be ``Name <address>``."""
+    if not sender:
+        return None
+    from email.utils import parseaddr
+
+    return parseaddr(sender)[1] or None
+
+
+def _endpoint(stored: str | None, email: str | None) -> Endpoint | None:
+    if stored:
+        return Endpoint(*split_endpoint(stored))
+    return Endpoint("EM", email) if email else None
+
+
+def seller_party(fields: dict) -> Party:
+    email = _email(fields.get("email_from"))
+    return Party(
+        name=fields.get("name") or "",
+        address=_address(fields),
+        vat_id=fields.get("vat_id"),
+        tax_number=fields.get("tax_id"),
+        registration_id=fields.get("registration_id"),
+        endpoint=_endpoint(fields.get("endpoint"), email),
+        contact_name=fields.get("contact"),
+        contact_phone=fields.get("phone"),
+        contact_email=email,
+    )
+
+
+def buyer_party(fields: dict) -> Party:
+    return Party(
+        name=fields.get("name") or "",
+        address=_address(fields),
+        vat_id=fields.get("vat_id"),
+        identifier=fields.get("code"),
+        endpoint=_endpoint(fields.get("endpoint"), fields.get("email")),
+    )
+
+
+def _price(net: Decimal, qty: Decimal) -> Decimal:
+    """The net price of one unit (BT-146): the line's net over its quantity, to eight
+    places, so quantity × price gives the net back within a hundredth of a cent."""
+    if not qty:
+        return net
+    return (net / qty).quantize(PRICE_PLACES).normalize()
+
+
+def _breakdown(lines: Sequence[Line], taxes: Sequence[int], digits: int, reasons) -> tuple:
+    groups: dict[tuple[str, Decimal], list[int]] = defaultdict(lambda: [0, 0])
+    for line, tax in zip(lines, taxes, strict=True):
+        group = groups[(line.category, line.rate)]
+        group[0] += _units(line.net, digits)
+        group[1] += tax
+    rows = []
+    for (category, rate), (taxable, tax) in sorted(groups.items()):
+        text, code = reasons.get(category, (None, None))
+        rows.append(
+            VatBreakdown(
+                category=category,
+                rate=rate,
+                taxable=_money(taxable, digits),
+                tax=_money(tax, digits),
+                exemption=text,
+                exemption_code=code,
+            )
+        )
+    return tuple(rows)
+
+
+def _money(units: int, digits: int) -> Decimal:
+    """An amount as the e-invoice states it: the ledger's, with at most the two decimals
+    EN 16931 allows where the third of a three-digit currency is zero (BR-DEC rules;
+    ``requirements.inexact_amounts`` refuses the rest)."""
+    amount = from_minor(units, digits)
+    if digits > TWO and amount == round(amount, TWO):
+        return amount.quantize(Decimal(1).scaleb(-TWO))
+    return amount
+
+
+def _units(amount: Decimal, digits: int) -> int:
+    return int(amount.scaleb(digits))
+
+
+def _reasons(rows) -> dict[str, tuple[str | None, str | None]]:
+    """The exemption reason of each zero category: the first line's of it (a document
+    states one reason per category and rate)."""
+    reasons: dict[str, tuple[str | None, str | None]] = {}
+    for row in rows:
+        if row.vat_category != "S" and row.vat_category not in reasons:
+            default = EXEMPTIONS.get(row.vat_category, (None, None))
+            if row.vat_exemption or row.vat_exemption_code:
+                reasons[row.vat_category] = (row.vat_exemption, row.vat_exemption_code)
+            else:
+                reasons[row.vat_category] = default
+    return reasons
+
+
+def _payment_means(
+    seller: Party, seller_fields: dict, agreement: BillingAgreement | None, code: str, number: str
+) -> PaymentMeans | None:
+    method = "".join(ch for ch in (agreement.method if agreement else "") if ch.isalnum())
+    if agreement is not None and method.lower() in DIRECT_DEBIT_METHODS:
+        return PaymentMeans(
+            code=SEPA_DIRECT_DEBIT,
+            mandate=agreement.reference,
+            creditor_id=seller_fields.get("creditor_id"),
+            debited_iban=agreement.iban,
+            remittance=number,
+        )
+    iban = seller_fields.get("iban")
+    if not iban:
+        return None
+    return PaymentMeans(
+        code=SEPA_CREDIT_TRANSFER if code in SEPA_CURRENCIES else CREDIT_TRANSFER,
+        iban=iban,
+        bic=seller_fields.get("bic"),
+        account_name=seller.name or None,
+        remittance=number,
+    )
+
+
+def _delivery_dates(session: Session, order_ids) -> dict[int, date]:
+    """The latest shipment date of each order (not reversed) — read once per batch."""
+    found: dict[int, date] = {}
+    for order_id, rows in grouped(
+        session,
+        lambda chunk: (
+            select(Shipment.order_id, func.max(Shipment.ship_date))
+            .where(col(Shipment.order_id).in_(chunk), col(Shipment.status) != "reversed")
+            .group_by(col(Shipment.order_id))
+        ),
+        order_ids,
+    ).items():
+        if rows and rows[0] is not None:
+            found[order_id] = rows[0]
+    return found
+
+
+def _agreements(session: Session, orders: dict[int, SalesOrder]) -> dict[int, BillingAgreement]:
+    ids = {o.billing_agreement_id for o in orders.values() if o.billing_agreement_id}
+    if not ids:
+        return {}
+    rows = session.scalars(select(BillingAgreement).where(col(BillingAgreement.id).in_(ids)))
+    return {row.id: row for row in rows if row.id is not None}
+
+
+def _current_parties(session: Session, documents: Sequence) -> tuple[dict, dict[int, dict]]:
+    """The company's and each customer's e-invoice data as they are now, for documents
+    issued before the ledger held them: a field a snapshot never froze is taken from
+    today's profile (what a snapshot did freeze always wins, rule 4)."""
+    seller = {k: v for k, v in seller_fields(session).items() if k in SELLER_EINVOICE_KEYS}
+    ids = {d.customer_id for d in documents}
+    customers = session.scalars(select(Customer).where(col(Customer.id).in_(ids)))
+    buyers = {
+        c.id: {k: v for k, v in buyer_fields(c).items() if k in BUYER_EINVOICE_FIELDS}
+        for c in customers
+        if c.id is not None
+    }
+    return seller, buyers
+
+
+def _orders(session: Session, ids) -> dict[int, SalesOrder]:
+    found: dict[int, SalesOrder] = {}
+    for order_id, rows in grouped(
+        session,
+        lambda chunk: select(SalesOrder.id, SalesOrder).where(col(SalesOrder.id).in_(chunk)),
+        ids,
+    ).items():
+        found[order_id] = rows[0]
+    return found
+
+
+def _lines(rows, digits: int, *, credit: bool) -> tuple[list[Line], list[int]]:
+    lines, taxes = [], []
+    for row in rows:
+        qty = qty_from_db(row.qty)
+        net = _money(row.net, digits)
+        unit = row.unit
+        if credit and not qty:
+            # A credit by amount moves no goods: one unit of money back on that line.
+            qty, unit = Decimal(1), "C62"
+        lines.append(
+            Line(
+                id=str(row.position),
+                name=row.description or row.sku,
+                sku=row.sku or None,
+                qty=qty,
+                unit=unit,
+                net_price=_price(net, qty),
+                net=net,
+                category=row.vat_category,
+                rate=pct_from_db(row.tax_rate).normalize(),
+            )
+        )
+        taxes.append(row.tax)
+    return lines, taxes
+
+
+def collect_invoices(session: Session, invoices: Sequence[Invoice]) -> list[EInvoice]:
+    """Each of ``invoices`` as an EN 16931 invoice, in the order given."""
+    digits, code = minor_digits(session), currency(session)
+    parties = frozen_parties(session, invoices)
+    seller_now, buyers_now = _current_parties(session, invoices)
+    lines_of = lines_by_parent(
+        session, InvoiceLine, InvoiceLine.invoice_id, [i.id for i in invoices]
+    )
+    orders = _orders(session, {i.order_id for i in invoices})
+    agreements = _agreements(session, orders)
+    shipped = _delivery_dates(session, list(orders))
+    documents = []
+    for invoice in invoices:
+        rows = lines_of.get(invoice.id, [])
+        seller_fields = {**seller_now, **parties[invoice.seller_id]}
+        buyer_fields = {**buyers_now.get(invoice.customer_id, {}), **parties[invoice.buyer_id]}
+        seller, buyer = seller_party(seller_fields), buyer_party(buyer_fields)
+        order = orders[invoice.order_id]
+        agreement = agreements.get(order.billing_agreement_id or 0)
+        lines, taxes = _lines(rows, digits, credit=False)
+        delivered = shipped.get(invoice.order_id)
+        if delivered is not None and delivered > invoice.issue_date:
+            delivered = None
+        total = _money(invoice.total, digits)
+        prepaid = _money(invoice.prepaid, digits)
+        documents.append(
+            EInvoice(
+                number=invoice.number,
+                type_code=PREPAYMENT_INVOICE if invoice.kind == "deposit" else COMMERCIAL_INVOICE,
+                issue_date=invoice.issue_date,
+                currency=code,
+                minor_digits=digits,
+                seller=seller,
+                buyer=buyer,
+                lines=tuple(lines),
+                vat=_breakdown(lines, taxes, digits, _reasons(rows)),
+                line_total=_money(invoice.subtotal, digits),
+                tax_exclusive=_money(invoice.subtotal, digits),
+                tax_total=_money(invoice.tax, digits),
+                tax_inclusive=total,
+                prepaid=prepaid,
+                payable=total - prepaid,
+                due_date=invoice.due_date,
+                buyer_reference=invoice.buyer_reference or buyer_fields.get("buyer_reference"),
+                purchase_order=invoice.purchase_order,
+                sales_order=order.number,
+                payment_terms=invoice.terms_text or f"Due {invoice.due_date.isoformat()}",
+                payment_means=_payment_means(
+                    seller, seller_fields, agreement, code, invoice.number
+                ),
+                delivery_date=delivered
+                or (invoice.issue_date if any(ln.category == "K" for ln in lines) else None),
+                delivery_address=buyer.address if buyer.address.country else None,
+            )
+        )
+    return documents
+
+
+def collect_credit_memos(session: Session, memos: Sequence[CreditMemo]) -> list[EInvoice]:
+    """Each of ``memos`` as an EN 16931 credit note citing its invoice, in the order given."""
+    digits, code = minor_digits(session), currency(session)
+    parties = frozen_parties(session, memos)
+    seller_now, buyers_now = _current_parties(session, memos)
+    lines_of = lines_by_parent(
+        session, CreditMemoLine, CreditMemoLine.credit_memo_id, [m.id for m in memos]
+    )
+    invoice_ids = {m.invoice_id for m in memos}
+    invoices = {
+        row.id: row
+        for row in session.scalars(select(Invoice).where(col(Invoice.id).in_(invoice_ids)))
+    }
+    categories = _invoice_line_categories(session, lines_of)
+    orders = _orders(session, {m.order_id for m in memos})
+    documents = []
+    for memo in memos:
+        invoice = invoices[memo.invoice_id]
+        rows = [categories[row.invoice_line_id].with_row(row) for row in lines_of.get(memo.id, [])]
+        seller_fields = {**seller_now, **parties[memo.seller_id]}
+        buyer_fields = {**buyers_now.get(memo.customer_id, {}), **parties[memo.buyer_id]}
+        seller, buyer = seller_party(seller_fields), buyer_party(buyer_fields)
+        lines, taxes = _lines(rows, digits, credit=True)
+        total = _money(memo.total, digits)
+        documents.append(
+            EInvoice(
+                number=memo.number,
+                type_code=CREDIT_NOTE,
+                issue_date=memo.issue_date,
+                currency=code,
+                minor_digits=digits,
+                seller=seller,
+                buyer=buyer,
+                lines=tuple(lines),
+                vat=_breakdown(lines, taxes, digits, _reasons(rows)),
+                line_total=_money(memo.subtotal, digits),
+                tax_exclusive=_money(memo.subtotal, digits),
+                tax_total=_money(memo.tax, digits),
+                tax_inclusive=total,
+                prepaid=Decimal(0),
+                payable=total,
+                buyer_reference=invoice.buyer_reference or buyer_fields.get("buyer_reference"),
+                purchase_order=invoice.purchase_order,
+                sales_order=orders[memo.order_id].number,
+                preceding_invoice=invoice.number,
+                preceding_issue_date=invoice.issue_date,
+                payment_terms=_settlement_text(memo, invoice.number, digits),
+                notes=(memo.reason,) if memo.reason else (),
+                payment_means=_payment_means(seller, seller_fields, None, code, memo.number)
+                if memo.settlement == "refund"
+                else None,
+                delivery_address=buyer.address if buyer.address.country else None,
+            )
+        )
+    return documents
+
+
+def _settlement_text(memo: CreditMemo, invoice: str, digits: int) -> str:
+    """How the credit is settled (BT-20): set against the invoice, refunded or kept."""
+    parts = []
+    if memo.applied:
+        parts.append(f"{_money(memo.applied, digits)} set against {invoice}")
+    if memo.released:
+        released = _money(memo.released, digits)
+        parts.append(
+            f"{released} refunded to you"
+            if memo.settlement == "refund"
+            else f"{released} kept as credit on your account"
+        )
+    return "; ".join(parts) or f"Credit on {invoice}"
+
+
+class _Category:
+    """An invoice line's VAT category, lent to the credit memo lines that credit it."""
+
+    def __init__(self, category: str, exemption: str | None, code: str | None) -> None:
+        self.vat_category, self.vat_exemption, self.vat_exemption_code = category, exemption, code
+
+    def with_row(self, row: CreditMemoLine) -> _CreditRow:
+        return _CreditRow(row, self)
+
+
+class _CreditRow:
+    def __init__(self, row: CreditMemoLine, category: _Category) -> None:
+        self.position, self.sku, self.description = row.position, row.sku, row.description
+        self.qty, self.unit, self.net, self.tax = row.qty, row.unit, row.net, row.tax
+        self.tax_rate = row.tax_rate
+        self.vat_category = category.vat_category
+        self.vat_exemption = category.vat_exemption
+        self.vat_exemption_code = category.vat_exemption_code
+
+
+def _invoice_line_categories(session: Session, lines_of: dict) -> dict[int, _Category]:
+    ids = {row.invoice_line_id for rows in lines_of.values() for row in rows}
+    return {
+        line_id: _Category(rows[0].vat_category, rows[0].vat_exemption, rows[0].vat_exemption_code)
+        for line_id, rows in grouped(
+            session,
+            lambda chunk: select(InvoiceLine.id, InvoiceLine).where(col(InvoiceLine.id).in_(chunk)),
+            ids,
+        ).items()
+    }
