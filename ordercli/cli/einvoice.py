@@ -200,7 +200,13 @@ def credit_memo_einvoice(
 def _report_document(path: str, report) -> dict:
     def findings(items) -> list[dict]:
         return [
-            {"rule": f.rule, "flag": f.flag, "message": f.message, "location": f.location}
+            {
+                "rule": f.rule,
+                "flag": f.flag,
+                # XRechnung's messages repeat their rule id in brackets first.
+                "message": f.message.removeprefix(f"[{f.rule}]").strip(),
+                "location": f.location,
+            }
             for f in items
         ]
 

@@ -69,12 +69,14 @@ def render_document(
     template_dir: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    pdfa: bool = False,
 ) -> Rendered:
-    """One document as PDF (``fmt="pdf"``) or HTML (``fmt="html"``)."""
+    """One document as PDF (``fmt="pdf"``) or HTML (``fmt="html"``); ``pdfa``: a PDF
+    drawn as PDF/A-3 wants it (the visible part of a Factur-X invoice)."""
     if fmt not in {"pdf", "html"}:
         raise InvalidInput(f"unknown document format {fmt!r} (use pdf or html)")
     context = document_context(session, kind, key, date_from=date_from, date_to=date_to)
-    return render_context(kind, key, context, fmt=fmt, template_dir=template_dir)
+    return render_context(kind, key, context, fmt=fmt, template_dir=template_dir, pdfa=pdfa)
 
 
 @dataclass(frozen=True)
@@ -105,16 +107,22 @@ def render_page(kind: str, key: str, context: dict, *, template_dir: str | None 
     return Page(filename, html, context["title"], company.get("name") or "")
 
 
-def page_to_pdf(page: Page) -> Rendered:
-    pdf = html_to_pdf(page.html, title=page.title, author=page.author)
+def page_to_pdf(page: Page, *, pdfa: bool = False) -> Rendered:
+    pdf = html_to_pdf(page.html, title=page.title, author=page.author, pdfa=pdfa)
     return Rendered(f"{page.stem}.pdf", pdf, "application/pdf")
 
 
 def render_context(
-    kind: str, key: str, context: dict, *, fmt: str = "pdf", template_dir: str | None = None
+    kind: str,
+    key: str,
+    context: dict,
+    *,
+    fmt: str = "pdf",
+    template_dir: str | None = None,
+    pdfa: bool = False,
 ) -> Rendered:
     """A document from its context (see ``documents/context.py``)."""
     page = render_page(kind, key, context, template_dir=template_dir)
     if fmt == "html":
         return Rendered(f"{page.stem}.html", page.html.encode("utf-8"), "text/html")
-    return page_to_pdf(page)
+    return page_to_pdf(page, pdfa=pdfa)

@@ -194,9 +194,10 @@ def _is_inline_only(node: Node) -> bool:
 
 
 class _Layout:
-    def __init__(self, width: float):
+    def __init__(self, width: float, *, pdfa: bool = False):
         self.styles = _styles()
         self.width = width
+        self.pdfa = pdfa
         self.footer: list[str] = []
 
     def blocks(self, node: Node, width: float) -> list:
@@ -282,6 +283,8 @@ class _Layout:
             return []  # only embedded images: a template never makes us read a file
         try:
             data = base64.b64decode(match.group(2), validate=False)
+            if self.pdfa:
+                data = _opaque_rgb(data)
             width, height = ImageReader(io.BytesIO(data)).getSize()
         except (binascii.Error, OSError, ValueError):
             return []
@@ -306,17 +309,18 @@ class _Layout:
             for part, w, gutter in zip(parts, widths, gutters, strict=True)
         ]
         table = Table([cells], colWidths=widths, splitInRow=1)
-        table.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 4 * MM),
-                    ("RIGHTPADDING", (-1, 0), (-1, -1), 0),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-                ]
-            )
-        )
+        commands: list[tuple[object, ...]] = [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 4 * MM),
+            ("RIGHTPADDING", (-1, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ]
+        if self.pdfa:
+            # A table selects its cells' font (Helvetica unless told) even when the
+            # cells draw only flowables in their own fonts: PDF/A wants it embedded.
+            commands.append(("FONT", (0, 0), (-1, -1), fonts.REGULAR, 9, 12))
+        table.setStyle(TableStyle(commands))
         return table
 
     def _table(self, node: Node, width: float):
@@ -564,6 +568,26 @@ def _widths(declared: list[str | None], total: float) -> list[float]:
     return [w if w is not None else share for w in fixed]
 
 
+def _opaque_rgb(data: bytes) -> bytes:
+    """An image as PDF/A allows it: opaque RGB (or grey) with no alpha channel.
+
+    PDF/A forbids transparency, and ReportLab would carry a logo's alpha channel as a
+    soft mask; an image in CMYK would need a CMYK output intent the document lacks.
+    Such an image is laid onto white and converted to RGB; any other is kept as it is.
+    """
+    from PIL import Image as PILImage
+
+    with PILImage.open(io.BytesIO(data)) as image:
+        if image.mode in {"RGB", "L"} and "transparency" not in image.info:
+            return data
+        rgba = image.convert("RGBA")
+    flat = PILImage.new("RGB", rgba.size, "white")
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    buffer = io.BytesIO()
+    flat.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def prepare() -> None:
     """Load ReportLab and the fonts now, e.g. once before forking workers that share them."""
     import reportlab.pdfgen.canvas  # noqa: F401 - loaded here so that workers inherit it
@@ -575,8 +599,14 @@ def prepare() -> None:
     _cell_commands()
 
 
-def html_to_pdf(html: str, *, title: str = "", author: str = "") -> bytes:
-    """Lay out the rendered template as an A4 PDF with page numbers on every page."""
+def html_to_pdf(html: str, *, title: str = "", author: str = "", pdfa: bool = False) -> bytes:
+    """Lay out the rendered template as an A4 PDF with page numbers on every page.
+
+    With ``pdfa`` the pages are drawn as PDF/A-3 wants them (a Factur-X invoice is
+    this PDF): no font that is not embedded, no transparency, colours in RGB. The
+    document-level parts (the sRGB output intent, the XMP metadata) are added by
+    ``ordercli.einvoice.facturx_pdf``.
+    """
     from reportlab.lib.pagesizes import A4
     from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
@@ -596,6 +626,9 @@ def html_to_pdf(html: str, *, title: str = "", author: str = "") -> bytes:
         author=author,
         creator="ordercli",
         invariant=1,
+        # ReportLab starts every page by selecting its default font, Helvetica, which
+        # is never embedded: PDF/A needs every font a page names embedded.
+        **({"initialFontName": fonts.REGULAR} if pdfa else {}),
     )
     placed: list[int] = []
 
@@ -608,7 +641,7 @@ def html_to_pdf(html: str, *, title: str = "", author: str = "") -> bytes:
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="normal")
     doc.addPageTemplates([PageTemplate("page", [frame], onPageEnd=place_footer)])
     width = doc.width - 12
-    layout = _Layout(width)
+    layout = _Layout(width, pdfa=pdfa)
     story = layout.blocks(body, width)
     canvasmaker = _footed_canvas(placed, layout.footer, margin, title or html_title)
     try:

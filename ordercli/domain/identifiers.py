@@ -28,9 +28,8 @@ def countries() -> frozenset[str]:
     """ISO 3166-1 alpha-2 codes, from Babel's territory list (CLDR)."""
     from babel import Locale
 
-    return frozenset(
-        code for code in Locale.parse("en").territories if len(code) == 2 and code.isalpha()
-    ) | {"XI"}
+    codes = (str(code) for code in Locale.parse("en").territories)
+    return frozenset(code for code in codes if len(code) == 2 and code.isalpha()) | {"XI"}
 
 
 def check_country(text: str, *, what: str = "country") -> str:
@@ -67,7 +66,7 @@ def check_vat_id(text: str) -> str:
     try:
         module.validate(compact)
     except ValidationError as exc:
-        raise InvalidInput(f"VAT id {text!r} is not valid: {exc.message}") from None
+        raise InvalidInput(f"VAT id {text!r} is not valid: {exc}") from None
     return compact
 
 
@@ -99,7 +98,7 @@ def check_creditor_id(text: str) -> str:
     try:
         return str(at_02.validate(text))
     except ValidationError as exc:
-        raise InvalidInput(f"creditor id {text!r} is not valid: {exc.message}") from None
+        raise InvalidInput(f"creditor id {text!r} is not valid: {exc}") from None
 
 
 def check_endpoint(text: str) -> str:

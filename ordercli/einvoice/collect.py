@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
-from sqlmodel import Session, col
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from ordercli.books.settings import currency, minor_digits
 from ordercli.domain.einvoice import (
@@ -65,6 +65,11 @@ DIRECT_DEBIT_METHODS = {"directdebit", "sepadirectdebit", "sepadd", "dd", "lasts
 # Where a SEPA credit transfer (58) applies rather than any credit transfer (30).
 SEPA_CURRENCIES = {"EUR"}
 PRICE_PLACES = Decimal("0.00000001")
+# How a credit note is settled (UNTDID 4461): set against invoices or kept as store
+# credit is clearing between the parties (97); a refund goes out by whatever means
+# the refund records, which the ledger does not hold as an account (1).
+CLEARING = "97"
+INSTRUMENT_NOT_DEFINED = "1"
 TWO = 2
 
 
@@ -243,7 +248,7 @@ def _orders(session: Session, ids) -> dict[int, SalesOrder]:
     found: dict[int, SalesOrder] = {}
     for order_id, rows in grouped(
         session,
-        lambda chunk: select(SalesOrder.id, SalesOrder).where(col(SalesOrder.id).in_(chunk)),
+        lambda chunk: select(col(SalesOrder.id), SalesOrder).where(col(SalesOrder.id).in_(chunk)),
         ids,
     ).items():
         found[order_id] = rows[0]
@@ -382,9 +387,10 @@ def collect_credit_memos(session: Session, memos: Sequence[CreditMemo]) -> list[
                 preceding_issue_date=invoice.issue_date,
                 payment_terms=_settlement_text(memo, invoice.number, digits),
                 notes=(memo.reason,) if memo.reason else (),
-                payment_means=_payment_means(seller, seller_fields, None, code, memo.number)
-                if memo.settlement == "refund"
-                else None,
+                payment_means=PaymentMeans(
+                    code=INSTRUMENT_NOT_DEFINED if memo.settlement == "refund" else CLEARING,
+                    remittance=memo.number,
+                ),
                 delivery_address=buyer.address if buyer.address.country else None,
             )
         )
@@ -432,7 +438,9 @@ def _invoice_line_categories(session: Session, lines_of: dict) -> dict[int, _Cat
         line_id: _Category(rows[0].vat_category, rows[0].vat_exemption, rows[0].vat_exemption_code)
         for line_id, rows in grouped(
             session,
-            lambda chunk: select(InvoiceLine.id, InvoiceLine).where(col(InvoiceLine.id).in_(chunk)),
+            lambda chunk: select(col(InvoiceLine.id), InvoiceLine).where(
+                col(InvoiceLine.id).in_(chunk)
+            ),
             ids,
         ).items()
     }

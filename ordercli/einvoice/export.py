@@ -15,16 +15,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from ordercli.books.settings import get_setting
 from ordercli.db.queries import check_date_range
+from ordercli.documents import render_document
 from ordercli.domain.einvoice import CII_FORMATS, FORMATS, PDF_FORMATS, EInvoice
 from ordercli.domain.errors import InvalidInput
+from ordercli.einvoice.cii import write_cii
 from ordercli.einvoice.collect import collect_credit_memos, collect_invoices
+from ordercli.einvoice.facturx_pdf import facturx_pdf
 from ordercli.einvoice.requirements import inexact_amounts, missing_items
+from ordercli.einvoice.ubl import write_ubl
+from ordercli.einvoice.validation import validate_xml
 from ordercli.io.files import atomic_file, check_target
 from ordercli.models import CreditMemo, Invoice
 from ordercli.services.parties.customers import get_customer
@@ -62,7 +68,7 @@ def _documents(session: Session, kind: str, rows: Sequence) -> list[EInvoice]:
 
 
 def _by_number(session: Session, kind: str, number: str):
-    model = MODELS[kind]
+    model: Any = MODELS[kind]
     key = number.strip().upper()
     row = session.scalars(select(model).where(col(model.number) == key)).first()
     if row is None:
@@ -72,7 +78,7 @@ def _by_number(session: Session, kind: str, number: str):
 
 def _in_period(session: Session, kind: str, date_from, date_to, customer: str | None) -> list:
     check_date_range(date_from, date_to)
-    model = MODELS[kind]
+    model: Any = MODELS[kind]
     query = select(model).order_by(col(model.id))
     if date_from:
         query = query.where(col(model.issue_date) >= date_from)
@@ -87,11 +93,7 @@ def _in_period(session: Session, kind: str, date_from, date_to, customer: str | 
 
 def _serialise(document: EInvoice, fmt: str) -> bytes:
     if fmt in CII_FORMATS:
-        from ordercli.einvoice.cii import write_cii
-
         return write_cii(document, fmt=fmt)
-    from ordercli.einvoice.ubl import write_ubl
-
     return write_ubl(document, fmt=fmt)
 
 
@@ -162,15 +164,11 @@ def export_einvoices(
             content = _serialise(document, fmt)
             warnings: tuple[str, ...] = ()
             if validate:
-                from ordercli.einvoice.validation import validate_xml
-
                 report = validate_xml(content)
                 if not report.ok:
-                    invalid.append(
-                        (document.number, [f"{f.rule}: {f.message}" for f in report.failures])
-                    )
+                    invalid.append((document.number, [_said(f) for f in report.failures]))
                     continue
-                warnings = tuple(f"{f.rule}: {f.message}" for f in report.warnings)
+                warnings = tuple(_said(f) for f in report.warnings)
             if fmt in PDF_FORMATS:
                 content = _facturx(session, kind, row, document, content)
             staged.append((document.number, content, warnings))
@@ -185,10 +183,12 @@ def export_einvoices(
     return _write_all(staged, fmt, output if number is not None else None, target_dir)
 
 
-def _facturx(session: Session, kind: str, row, document: EInvoice, xml: bytes) -> bytes:
-    from ordercli.documents import render_document
-    from ordercli.einvoice.facturx_pdf import facturx_pdf
+def _said(finding) -> str:
+    """A rule's finding in one line (XRechnung's messages repeat their id first)."""
+    return f"{finding.rule}: {finding.message.removeprefix(f'[{finding.rule}]').strip()}"
 
+
+def _facturx(session: Session, kind: str, row, document: EInvoice, xml: bytes) -> bytes:
     rendered = render_document(session, kind, row.number, fmt="pdf", pdfa=True)
     what = "Credit note" if document.is_credit_note else "Invoice"
     return facturx_pdf(
@@ -197,6 +197,7 @@ def _facturx(session: Session, kind: str, row, document: EInvoice, xml: bytes) -
         title=f"{what} {document.number}",
         author=document.seller.name,
         subject=f"{what} {document.number} to {document.buyer.name}",
+        lang=(get_setting(session=session, key="company_locale") or "en_US").replace("_", "-"),
     )
 
 

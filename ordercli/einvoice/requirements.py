@@ -89,7 +89,7 @@ def missing_items(document: EInvoice, fmt: str) -> list[str]:
 def _xrechnung(document: EInvoice, customer: str, order: str) -> list[str]:
     seller, buyer = document.seller, document.buyer
     found = []
-    checks = [
+    checks: list[tuple[object, str, str]] = [
         (seller.address.city, "the company's city", "ordercli company set --city …"),
         (seller.address.postcode, "the company's postcode", "ordercli company set --postcode …"),
         (seller.address.street, "the company's street", "ordercli company set --street …"),

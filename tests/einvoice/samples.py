@@ -67,7 +67,8 @@ def build(
 ) -> EInvoice:
     """An invoice of ``lines`` (name, qty, net unit price, category, rate %), taxed
     per line and summed the way the ledger does (rule 10)."""
-    built, groups = [], {}
+    built: list[Line] = []
+    groups: dict[tuple[str, Decimal], tuple[Decimal, Decimal]] = {}
     for position, (name, qty, price, category, rate) in enumerate(lines, start=1):
         net = _q(qty * price, digits)
         tax = _q(net * rate / 100, digits)
