@@ -25,12 +25,12 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -rP -n auto
+	$(BIN)/python -m pytest -q -rPfE -n auto
 
 # The whole suite again on PostgreSQL: each test on a fresh database of its own on the
 # server ORDERCLI_TEST_PG_URL names (tests that are SQLite by nature skip).
 test-pg: $(STAMP)
-	ORDERCLI_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -rP -n auto
+	ORDERCLI_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -rPfE -n auto
 
 # Build the wheel, install it into a fresh venv with no checkout beside it (as pipx
 # does) and run the demo and a PDF from there.

@@ -99,17 +99,6 @@ def invoices(engine) -> dict[str, dict]:
         }
 
 
-def fingerprint(engine) -> dict:
-    with engine.connect() as conn:
-        tables = [
-            r[0]
-            for r in conn.execute(
-                text("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
-            )
-        ]
-        return {t: conn.execute(text(f'SELECT * FROM "{t}" ORDER BY 1')).all() for t in tables}
-
-
 def open_of(inv: dict) -> int:
     return (
         inv["total"]
@@ -228,11 +217,11 @@ def test_any_settlement_sequence_keeps_the_books(ledger_kit, data):
         on = START
         for _ in range(data.draw(st.integers(min_value=1, max_value=8), label="steps")):
             on += timedelta(days=data.draw(st.integers(min_value=0, max_value=6), label="days"))
-            before = fingerprint(engine)
+            before = ledger_kit.fingerprint(engine)
             try:
                 step(engine, data, numbers, on)
             except REFUSALS as refusal:
                 event("a step refused")
                 assert "\n" not in str(refusal)
-                assert fingerprint(engine) == before, f"refused ({refusal}) but changed"
+                assert ledger_kit.fingerprint(engine) == before, f"refused ({refusal}) but changed"
             check_books(engine)
