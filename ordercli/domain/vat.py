@@ -5,13 +5,14 @@ category and rate for its VAT breakdown. The ledger decides the category when it
 issues the invoice, from the line's rate, the product and the buyer:
 
 - a rate above zero is standard rated (``S``): the tax is charged;
-- a product marked zero rated, exempt or not subject (``Z``, ``E``, ``O``)
-  keeps its category;
+- a product marked exempt or not subject (``E``, ``O``) keeps its category; one
+  marked zero rated (``Z``) keeps it at home;
 - a sale across a border is zero rated by the law, not by the product: goods to
   a business with a VAT id in another EU country are an intra-community supply
   (``K``), services to one are reverse charged (``AE``: the buyer accounts for
   the tax); goods leaving the EU are an export (``G``), services to a buyer
-  outside the EU are outside the scope of EU VAT (``O``);
+  outside the EU are outside the scope of EU VAT (``O``). Northern Ireland (XI)
+  is in the EU's VAT area for goods only: services to it are outside it;
 - any other zero rate is ``Z``.
 
 Pricing asks the same function whether a line should carry tax at all
@@ -47,6 +48,8 @@ EXEMPTIONS = {
     "O": ("Not subject to VAT", "VATEX-EU-O"),
 }
 
+# Northern Ireland is in the EU's VAT area for goods, not for services.
+GOODS_ONLY = frozenset({"XI"})
 # The VAT area: the EU member states by ISO 3166 code (Greece is GR here, EL in VAT
 # ids) and Northern Ireland's goods (XI).
 EU_COUNTRIES = frozenset(
@@ -94,7 +97,8 @@ def cross_border(
         return None
     if seller_country not in EU_COUNTRIES:
         return None
-    if buyer_country in EU_COUNTRIES:
+    in_eu = buyer_country in EU_COUNTRIES and not (service and buyer_country in GOODS_ONLY)
+    if in_eu:
         if not buyer_vat_id:
             return None  # a consumer in another EU country pays VAT like one at home
         return "AE" if service else "K"

@@ -39,12 +39,13 @@ from sqlmodel import Session, col
 from ordercli.books.clock import now, today
 from ordercli.books.events import record_events
 from ordercli.books.numbering import lock_series, next_numbers
-from ordercli.books.settings import minor_digits
+from ordercli.books.settings import get_setting, minor_digits
 from ordercli.db.bulk import bulk_insert
 from ordercli.db.lookup import chunks, lookup
 from ordercli.domain.money import MAX_MINOR_UNITS, from_minor, line_amounts_units
 from ordercli.domain.states import OrderStatus
 from ordercli.domain.text import clean_text
+from ordercli.domain.vat import zero_rated_sale
 from ordercli.io.imports.fields import Columns
 from ordercli.io.imports.order_prices import gross_lists, price_rows
 from ordercli.io.imports.reader import Problem, read_table
@@ -274,8 +275,16 @@ def _resolve(session: Session, rows: Rows, orders: list[OrderIn], problems) -> N
         session,
         Customer.code,
         {o.customer_code for o in orders if o.customer_code},
-        (Customer.id, Customer.code, Customer.active, Customer.price_list_id),
+        (
+            Customer.id,
+            Customer.code,
+            Customer.active,
+            Customer.price_list_id,
+            Customer.country,
+            Customer.vat_id,
+        ),
     )
+    seller_country = get_setting(session=session, key="company_country")
     gross = gross_lists(session, {found[3] for found in customers.values() if found[3]})
     skus = rows.skus
     products = lookup(
@@ -290,6 +299,8 @@ def _resolve(session: Session, rows: Rows, orders: list[OrderIn], problems) -> N
             Product.tax_rate,
             Product.unit,
             Product.unit_price,
+            Product.vat_category,
+            Product.service,
         ),
     )
     count = len(rows.lines)
@@ -327,7 +338,7 @@ def _resolve(session: Session, rows: Rows, orders: list[OrderIn], problems) -> N
             if product is None:
                 problems.append(Problem(lines[i], f"unknown SKU {code!r}"))
                 continue
-            product_id, sku, name, active, tax_rate, unit, unit_price = product
+            product_id, sku, name, active, tax_rate, unit, unit_price, category, service = product
             if not active:
                 problems.append(Problem(lines[i], f"product {sku} is inactive"))
                 continue
@@ -336,7 +347,16 @@ def _resolve(session: Session, rows: Rows, orders: list[OrderIn], problems) -> N
             if lines[i] in bad:
                 continue
             if rows.tax_rates[i] is None:
-                rows.tax_rates[i] = tax_rate
+                # As `order add-line` prices it (``pricing.price_new_line``): a sale the
+                # law zero rates carries no tax unless the row gives a rate.
+                abroad = found is not None and zero_rated_sale(
+                    product_category=category,
+                    service=service,
+                    seller_country=seller_country,
+                    buyer_country=found[4],
+                    buyer_vat_id=found[5],
+                )
+                rows.tax_rates[i] = 0 if abroad else tax_rate
             if rows.prices[i] is None:
                 if order.order_date is None:
                     continue  # its first row is refused for the date: no day to price on

@@ -398,15 +398,17 @@ def issue_unlinked_batch(
     for order, lines in documents:
         customer = session.get_one(Customer, order.customer_id)
         assert order.id is not None and customer.id is not None  # stored rows
+        # Dunning charges are damages, outside the scope of VAT; a deposit's lines fall
+        # in the category their rate and the buyer give, as services when the order
+        # sells services alone.
+        services = kind == "charge" or _services_only(session, order.id)
         for line in lines:
-            # Dunning charges are damages, outside the scope of VAT; a deposit's lines
-            # fall in the category their rate and the buyer give.
             line |= vat_columns(
                 treatment(
                     rate=line["tax_rate"],
                     product_category="O" if kind == "charge" else None,
                     product_exemption=None,
-                    service=kind == "charge",
+                    service=services,
                     seller_country=run.seller_country,
                     buyer_country=customer.country,
                     buyer_vat_id=customer.vat_id,
@@ -441,6 +443,16 @@ def issue_unlinked_batch(
             select(Invoice).where(col(Invoice.id).in_(chunk)).order_by(col(Invoice.id))
         )
     return invoices
+
+
+def _services_only(session: Session, order_id: int) -> bool:
+    goods = (
+        select(func.count())
+        .select_from(OrderLine)
+        .join(Product, col(Product.id) == OrderLine.product_id)
+        .where(col(OrderLine.order_id) == order_id, col(Product.service).is_(False))
+    )
+    return not session.scalar(goods)
 
 
 def _write(
