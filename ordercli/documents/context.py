@@ -4,13 +4,14 @@ Every amount comes from the document as the ledger holds it (line amounts,
 totals, paid, credited, balance), as a ``Decimal``; the templates format them
 with the ``money``/``qty``/``pct``/``date`` filters for the ledger's currency
 and the company's locale. The tax breakdown is a sum of the rounded lines, so
-it adds up to the tax total to the cent.
+it adds up to the tax total to the cent. An invoice and a credit memo also print
+what their e-invoice says (``documents.einvoice_data``): VAT categories and
+exemption reasons, the buyer's references, how the invoice is paid, VAT ids.
 """
 
 from __future__ import annotations
 
 import base64
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
@@ -21,6 +22,7 @@ from sqlmodel import Session, col
 from ordercli.books.clock import today
 from ordercli.books.settings import minor_digits
 from ordercli.db.lookup import chunks
+from ordercli.documents import einvoice_data
 from ordercli.domain.money import from_minor, pct_from_db, pct_to_db, qty_from_db, to_minor
 from ordercli.domain.terms import early_discount
 from ordercli.domain.units import totals_by_unit
@@ -86,16 +88,30 @@ def _buyer_as_issued(buyer: dict, terms_days: int) -> dict:
 
 
 def tax_breakdown(lines: list[dict]) -> list[dict]:
-    """Net and tax per tax rate, from the rounded lines (SPEC rule 10)."""
-    per_rate: dict[Decimal, dict] = defaultdict(
-        lambda: {"net": Decimal(0), "tax": Decimal(0), "lines": 0}
-    )
+    """Net and tax per tax rate and VAT category, from the rounded lines (SPEC rule 10),
+    in rising rate: the e-invoice's VAT breakdown (rule 21). A row's reason is its first
+    line's; lines without a category (a quote's) are grouped by rate alone."""
+    groups: dict[tuple, dict] = {}
     for line in lines:
-        bucket = per_rate[line["tax_rate"]]
+        key = (line["tax_rate"], line.get("vat_category"))
+        bucket = groups.get(key)
+        if bucket is None:
+            bucket = groups[key] = {
+                "net": Decimal(0),
+                "tax": Decimal(0),
+                "lines": 0,
+                "exemption": line.get("vat_exemption"),
+                "exemption_code": line.get("vat_exemption_code"),
+            }
         bucket["net"] += line["net"]
         bucket["tax"] += line["tax"]
         bucket["lines"] += 1
-    return [{"rate": rate, **per_rate[rate]} for rate in sorted(per_rate)]
+    rows = [
+        {"rate": rate, "category": category, **groups[(rate, category)]}
+        for rate, category in sorted(groups, key=lambda key: (key[0], key[1] or ""))
+    ]
+    einvoice_data.notes(rows)
+    return rows
 
 
 def priced(view: dict) -> dict:
@@ -186,21 +202,40 @@ def invoice_contexts(session: Session, invoices: list) -> list[dict]:
             ).all()
         )
     digits = minor_digits(session)
+    # What the e-invoice says (rule 21): line categories, today's customer data for
+    # what a document never froze, and the billing agreement that decides payment.
+    categories = einvoice_data.line_categories(session, [i.id for i in invoices])
+    buyers_now = einvoice_data.current_buyers(session, list(terms))
+    agreements = einvoice_data.order_agreements(session, {i.order_id for i in invoices})
     contexts = []
     for invoice, view in zip(invoices, views.invoice_views(session, invoices), strict=True):
         rate = rates.get(invoice.order_id)
         view["discount_pct"] = None if rate is None else pct_from_db(rate)
+        einvoice_data.categorise(view["lines"], categories.get(invoice.id, {}))
+        breakdown = tax_breakdown(view["lines"])
+        einvoice_data.label_lines(view["lines"], breakdown)
+        seller = einvoice_data.seller_block(_seller_as_issued(company, view["seller"]))
+        buyer = einvoice_data.buyer_block(
+            _buyer_as_issued(view["buyer"], terms[invoice.customer_id]),
+            buyers_now.get(invoice.customer_id, {}),
+            company["locale"],
+        )
         contexts.append(
             {
                 "kind": "invoice",
                 "title": ("Down payment invoice" if view["kind"] == "deposit" else "Invoice")
                 + f" {view['number']}",
-                "company": _seller_as_issued(company, view["seller"]),
-                "customer": _buyer_as_issued(view["buyer"], terms[invoice.customer_id]),
+                "company": seller,
+                "customer": buyer,
                 "printed_on": printed,
                 "document": view,
                 "invoice": view,
-                "tax_breakdown": tax_breakdown(view["lines"]),
+                "tax_breakdown": breakdown,
+                "buyer_reference": invoice.buyer_reference or buyer.get("buyer_reference"),
+                "purchase_order": invoice.purchase_order,
+                "payment_means": einvoice_data.payment_instructions(
+                    seller, agreements.get(invoice.order_id), company["currency"], invoice.number
+                ),
                 "has_discounts": any(line["discount_pct"] for line in view["lines"]),
                 "early_payment": early_payment(view, printed, digits),
                 # Deposits (rule 20): what is left to pay once they are deducted.
@@ -233,18 +268,32 @@ def quote_context(session: Session, number: str) -> dict:
 
 def credit_memo_context(session: Session, number: str) -> dict:
     memo = get_credit_memo(session=session, number=number)
+    assert memo.id is not None  # a stored memo
     view = credit_memo_view(session, memo)
-    invoice = views.invoice_view(
-        session, get_invoice(session=session, number=view["invoice"]), with_lines=False
-    )
+    credited = get_invoice(session=session, number=view["invoice"])
+    invoice = views.invoice_view(session, credited, with_lines=False)
     context = _base(
         session, "credit-memo", f"Credit memo {view['number']}", memo.customer_id, issued=view
     )
+    # What the e-invoice says (rule 21): the categories of the invoice lines credited,
+    # the invoice's references, the VAT ids and addresses of both parties.
+    einvoice_data.categorise(view["lines"], einvoice_data.memo_line_categories(session, memo.id))
+    breakdown = tax_breakdown(view["lines"])
+    einvoice_data.label_lines(view["lines"], breakdown)
+    buyer = einvoice_data.buyer_block(
+        context["customer"],
+        einvoice_data.current_buyers(session, [memo.customer_id]).get(memo.customer_id, {}),
+        context["company"]["locale"],
+    )
     context.update(
+        company=einvoice_data.seller_block(context["company"]),
+        customer=buyer,
         document=view,
         memo=view,
         invoice=invoice,
-        tax_breakdown=tax_breakdown(view["lines"]),
+        tax_breakdown=breakdown,
+        buyer_reference=credited.buyer_reference or buyer.get("buyer_reference"),
+        purchase_order=credited.purchase_order,
         # The memo's lines are priced as its invoice's were (rule 19).
         gross=bool(invoice.get("prices_include_tax")),
     )

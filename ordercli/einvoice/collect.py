@@ -22,14 +22,11 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from ordercli.books.settings import currency, minor_digits
+from ordercli.books.settings import currency, get_setting, minor_digits
 from ordercli.domain.einvoice import (
     COMMERCIAL_INVOICE,
     CREDIT_NOTE,
-    CREDIT_TRANSFER,
     PREPAYMENT_INVOICE,
-    SEPA_CREDIT_TRANSFER,
-    SEPA_DIRECT_DEBIT,
     Address,
     EInvoice,
     Endpoint,
@@ -40,6 +37,7 @@ from ordercli.domain.einvoice import (
 )
 from ordercli.domain.identifiers import split_endpoint
 from ordercli.domain.money import from_minor, pct_from_db, qty_from_db
+from ordercli.domain.payment_means import payment_means
 from ordercli.domain.vat import EXEMPTIONS
 from ordercli.models import (
     BillingAgreement,
@@ -59,11 +57,6 @@ from ordercli.services.parties.snapshots import (
 )
 from ordercli.views.reads import frozen_parties, grouped, lines_by_parent
 
-# Billing agreement methods that are a direct-debit mandate (compared without case,
-# spaces, dashes or underscores).
-DIRECT_DEBIT_METHODS = {"directdebit", "sepadirectdebit", "sepadd", "dd", "lastschrift"}
-# Where a SEPA credit transfer (58) applies rather than any credit transfer (30).
-SEPA_CURRENCIES = {"EUR"}
 PRICE_PLACES = Decimal("0.00000001")
 # How a credit note is settled (UNTDID 4461): set against invoices or kept as store
 # credit is clearing between the parties (97); a refund goes out by whatever means
@@ -180,30 +173,6 @@ def _reasons(rows) -> dict[str, tuple[str | None, str | None]]:
     return reasons
 
 
-def _payment_means(
-    seller: Party, seller_fields: dict, agreement: BillingAgreement | None, code: str, number: str
-) -> PaymentMeans | None:
-    method = "".join(ch for ch in (agreement.method if agreement else "") if ch.isalnum())
-    if agreement is not None and method.lower() in DIRECT_DEBIT_METHODS:
-        return PaymentMeans(
-            code=SEPA_DIRECT_DEBIT,
-            mandate=agreement.reference,
-            creditor_id=seller_fields.get("creditor_id"),
-            debited_iban=agreement.iban,
-            remittance=number,
-        )
-    iban = seller_fields.get("iban")
-    if not iban:
-        return None
-    return PaymentMeans(
-        code=SEPA_CREDIT_TRANSFER if code in SEPA_CURRENCIES else CREDIT_TRANSFER,
-        iban=iban,
-        bic=seller_fields.get("bic"),
-        account_name=seller.name or None,
-        remittance=number,
-    )
-
-
 def _delivery_dates(session: Session, order_ids) -> dict[int, date]:
     """The latest shipment date of each order (not reversed) — read once per batch."""
     found: dict[int, date] = {}
@@ -234,6 +203,8 @@ def _current_parties(session: Session, documents: Sequence) -> tuple[dict, dict[
     issued before the ledger held them: a field a snapshot never froze is taken from
     today's profile (what a snapshot did freeze always wins, rule 4)."""
     seller = {k: v for k, v in seller_fields(session).items() if k in SELLER_EINVOICE_KEYS}
+    # Documents never printed the sender's email: the e-invoice's contact is today's.
+    seller["email_from"] = get_setting(session=session, key="email_from")
     ids = {d.customer_id for d in documents}
     customers = session.scalars(select(Customer).where(col(Customer.id).in_(ids)))
     buyers = {
@@ -328,9 +299,7 @@ def collect_invoices(session: Session, invoices: Sequence[Invoice]) -> list[EInv
                 purchase_order=invoice.purchase_order,
                 sales_order=order.number,
                 payment_terms=invoice.terms_text or f"Due {invoice.due_date.isoformat()}",
-                payment_means=_payment_means(
-                    seller, seller_fields, agreement, code, invoice.number
-                ),
+                payment_means=payment_means(seller_fields, agreement, code, invoice.number),
                 delivery_date=delivered
                 or (invoice.issue_date if any(ln.category == "K" for ln in lines) else None),
                 delivery_address=buyer.address if buyer.address.country else None,

@@ -37,7 +37,6 @@ SELLER_EINVOICE_KEYS = {
             *("contact", "phone", "iban", "bic", "creditor_id", "endpoint"),
         )
     },
-    "email_from": "email_from",
 }
 BUYER_EINVOICE_FIELDS = (
     *("vat_id", "street", "postcode", "city", "country", "buyer_reference", "endpoint"),
