@@ -30,6 +30,7 @@ def show_agreement(view: dict) -> None:
             ("Customer", view["customer"]),
             ("Method", view["method"]),
             ("Reference", view["reference"]),
+            ("IBAN", view["iban"]),
             ("Status", view["status"]),
             ("Added", view["created_at"]),
             ("Cancelled", view["cancelled_at"]),
@@ -48,15 +49,26 @@ def add(
     reference: Annotated[
         str, typer.Option("--reference", help="Mandate id, card token or PO number.")
     ],
+    iban: Annotated[
+        str | None,
+        typer.Option("--iban", help="The customer's account a direct-debit mandate debits."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add a standing payment arrangement for a customer.
+
+    A direct-debit mandate's --iban is checked and goes on the e-invoices of the
+    orders paid under it, with your --creditor-id (ordercli company set).
 
     Example: ordercli billing-agreement add ACME --method direct-debit --reference MANDATE-7781
     """
     with ledger(ctx) as session:
         agreement = agreements.add_agreement(
-            session=session, customer_code=customer, method=method, reference=reference
+            session=session,
+            customer_code=customer,
+            method=method,
+            reference=reference,
+            iban=iban,
         )
         view = settlement_views.agreement_view(session, agreement)
     render(view, as_json, show_agreement)
@@ -121,6 +133,7 @@ def list_(
                 ("customer", "Customer"),
                 ("method", "Method"),
                 ("reference", "Reference"),
+                ("iban", "IBAN"),
                 ("status", "Status"),
                 ("orders_count", "Orders"),
             ],

@@ -24,7 +24,9 @@ NameOpt = Annotated[str | None, typer.Option("--name", help="Company name, as on
 AddressOpt = Annotated[
     str | None, typer.Option("--address", help="Postal address." + MULTI_LINE_HELP)
 ]
-TaxIdOpt = Annotated[str | None, typer.Option("--tax-id", help="VAT or tax number.")]
+TaxIdOpt = Annotated[
+    str | None, typer.Option("--tax-id", help="Tax number as printed on documents.")
+]
 EmailFromOpt = Annotated[
     str | None,
     typer.Option("--email-from", help='Sender of emails: shop@example.com or "Shop <shop@…>".'),
@@ -32,6 +34,46 @@ EmailFromOpt = Annotated[
 LocaleOpt = Annotated[
     str | None,
     typer.Option("--locale", help="How amounts and dates are written, e.g. en_US, de_DE, fr_FR."),
+]
+
+
+# What an e-invoice needs of the seller (rule 21); identifiers are checked when typed.
+VatIdOpt = Annotated[
+    str | None,
+    typer.Option("--vat-id", help="VAT id with its country prefix (DE136695976); checked."),
+]
+RegistrationOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--registration-id", help="Commercial register number (HRB 12345, Amtsgericht Köln)."
+    ),
+]
+StreetOpt = Annotated[str | None, typer.Option("--street", help="Street and number.")]
+PostcodeOpt = Annotated[str | None, typer.Option("--postcode", help="Postcode.")]
+CityOpt = Annotated[str | None, typer.Option("--city", help="City.")]
+CountryOpt = Annotated[
+    str | None,
+    typer.Option("--country", metavar="CODE", help="ISO 3166 country code (DE, FR, GB); checked."),
+]
+ContactOpt = Annotated[
+    str | None, typer.Option("--contact", help="Contact person buyers can ask about invoices.")
+]
+PhoneOpt = Annotated[str | None, typer.Option("--phone", help="Phone number of the contact.")]
+IbanOpt = Annotated[
+    str | None, typer.Option("--iban", help="Account buyers pay to by bank transfer; checked.")
+]
+BicOpt = Annotated[str | None, typer.Option("--bic", help="BIC of that account; checked.")]
+CreditorIdOpt = Annotated[
+    str | None,
+    typer.Option("--creditor-id", help="SEPA creditor id, for direct debits; checked."),
+]
+EndpointOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint",
+        metavar="ADDRESS",
+        help="Electronic address for e-invoices: an email or SCHEME:ID (0088:…); checked.",
+    ),
 ]
 
 
@@ -57,8 +99,19 @@ def _show_profile(doc: dict) -> None:
         [
             ("Name", doc["name"] or "not set"),
             ("Address", doc["address"]),
+            ("Street", doc["street"]),
+            ("Postcode and city", _locality(doc)),
+            ("Country", doc["country"]),
             ("Tax id", doc["tax_id"]),
+            ("VAT id", doc["vat_id"]),
+            ("Registration id", doc["registration_id"]),
+            ("Contact", doc["contact"]),
+            ("Phone", doc["phone"]),
+            ("Electronic address", doc["endpoint"]),
             ("Bank details", doc["bank_details"]),
+            ("IBAN", doc["iban"]),
+            ("BIC", doc["bic"]),
+            ("Creditor id", doc["creditor_id"]),
             ("Footer", doc["footer"]),
             ("Logo", f"{logo['mime']}, {logo['bytes']:,} bytes" if logo else None),
             ("Currency", doc["currency"]),
@@ -81,6 +134,10 @@ def _show_profile(doc: dict) -> None:
     )
     if not doc["name"]:
         output.notice('hint: set your company name with: ordercli company set --name "…"')
+
+
+def _locality(doc: dict) -> str | None:
+    return " ".join(part for part in (doc["postcode"], doc["city"]) if part) or None
 
 
 def _limit_text(limit) -> str:
@@ -173,6 +230,18 @@ def set_(
             "for no limit.",
         ),
     ] = None,
+    vat_id: VatIdOpt = None,
+    registration_id: RegistrationOpt = None,
+    street: StreetOpt = None,
+    postcode: PostcodeOpt = None,
+    city: CityOpt = None,
+    country: CountryOpt = None,
+    contact: ContactOpt = None,
+    phone: PhoneOpt = None,
+    iban: IbanOpt = None,
+    bic: BicOpt = None,
+    creditor_id: CreditorIdOpt = None,
+    endpoint: EndpointOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Change the company profile; only the options given change.
@@ -180,7 +249,8 @@ def set_(
     An empty value clears a field (--tax-id ""). The SMTP password is never
     stored: put it in the environment variable ORDERCLI_SMTP_PASSWORD.
     --write-off-limit and --bad-debt-limit cap what one write-off may be; every
-    change of them is logged.
+    change of them is logged. E-invoices need --vat-id, --street, --postcode,
+    --city and --country, and --iban (with --bic) for payment by bank transfer.
 
     Example: ordercli company set --name "Widgets & Co" --address "1 Mill Road\\nLeeds LS1 4AB"
     """
@@ -203,6 +273,18 @@ def set_(
             "smtp_starttls": smtp_starttls,
             "write_off_limit": write_off_limit,
             "bad_debt_limit": bad_debt_limit,
+            "vat_id": vat_id,
+            "registration_id": registration_id,
+            "street": street,
+            "postcode": postcode,
+            "city": city,
+            "country": country,
+            "contact": contact,
+            "phone": phone,
+            "iban": iban,
+            "bic": bic,
+            "creditor_id": creditor_id,
+            "endpoint": endpoint,
         }.items()
         if value is not None
     }

@@ -32,7 +32,36 @@ ShippingOpt = Annotated[
         "--shipping-address", help="Shipping address, if not the billing one." + SEVERAL_LINES
     ),
 ]
-TaxIdOpt = Annotated[str | None, typer.Option("--tax-id", help="VAT or tax number.")]
+TaxIdOpt = Annotated[
+    str | None, typer.Option("--tax-id", help="Tax number as printed on documents.")
+]
+# What an e-invoice needs of the buyer (rule 21); each is checked when typed.
+VatIdOpt = Annotated[
+    str | None,
+    typer.Option("--vat-id", help="VAT id with its country prefix (DE136695976); checked."),
+]
+StreetOpt = Annotated[str | None, typer.Option("--street", help="Street and number.")]
+PostcodeOpt = Annotated[str | None, typer.Option("--postcode", help="Postcode.")]
+CityOpt = Annotated[str | None, typer.Option("--city", help="City.")]
+CountryOpt = Annotated[
+    str | None, typer.Option("--country", metavar="CODE", help="ISO 3166 country code (DE, FR).")
+]
+BuyerRefOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--buyer-reference",
+        metavar="TEXT",
+        help="Reference the buyer wants on every invoice (a Leitweg-ID).",
+    ),
+]
+EndpointOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint",
+        metavar="ADDRESS",
+        help="Electronic address for e-invoices: an email or SCHEME:ID (0204:…).",
+    ),
+]
 TermsOpt = Annotated[int | None, typer.Option("--terms", help="Payment terms in days.")]
 LimitAmountOpt = Annotated[
     str | None, typer.Option("--credit-limit", help="Credit limit (amount); omit for none.")
@@ -72,7 +101,13 @@ def _show_customer(view: dict) -> None:
             ("Phone", view["phone"]),
             ("Billing address", view["billing_address"]),
             ("Shipping address", view["shipping_address"]),
+            ("Street", view["street"]),
+            ("Postcode and city", _locality(view)),
+            ("Country", view["country"]),
             ("Tax id", view["tax_id"]),
+            ("VAT id", view["vat_id"]),
+            ("Buyer reference", view["buyer_reference"]),
+            ("Electronic address", view["endpoint"]),
             ("Terms", _terms_said(view)),
             ("Credit limit", view["credit_limit"] if view["credit_limit"] is not None else "none"),
             ("Price list", view.get("price_list") or "none (product prices)"),
@@ -83,6 +118,15 @@ def _show_customer(view: dict) -> None:
             ("Credit hold", view.get("credit_hold")),
         ],
     )
+
+
+def _locality(view: dict) -> str | None:
+    return " ".join(part for part in (view["postcode"], view["city"]) if part) or None
+
+
+def _einvoice_given(**values: str | None) -> dict[str, str]:
+    """The e-invoice options the user gave ("" too: it clears the field)."""
+    return {field: value for field, value in values.items() if value is not None}
 
 
 def _terms_said(view: dict) -> str:
@@ -106,9 +150,19 @@ def add(
     credit_limit: LimitAmountOpt = None,
     price_list: PriceListOpt = None,
     terms_code: TermsCodeOpt = None,
+    vat_id: VatIdOpt = None,
+    street: StreetOpt = None,
+    postcode: PostcodeOpt = None,
+    city: CityOpt = None,
+    country: CountryOpt = None,
+    buyer_reference: BuyerRefOpt = None,
+    endpoint: EndpointOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add a customer.
+
+    E-invoices need the buyer's VAT id (for a business), address with --street,
+    --postcode, --city and --country, and for public buyers --buyer-reference.
 
     Example: ordercli customer add "Acme Ltd" --code ACME --email ap@acme.test --terms 14
     """
@@ -126,6 +180,15 @@ def add(
             credit_limit=money(credit_limit, session, "credit limit"),
             price_list=price_list,
             terms_code=terms_code,
+            **_einvoice_given(
+                vat_id=vat_id,
+                street=street,
+                postcode=postcode,
+                city=city,
+                country=country,
+                buyer_reference=buyer_reference,
+                endpoint=endpoint,
+            ),
         )
         view = views.customer_detail(session, customer)
     render(view, as_json, _show_customer)
@@ -213,9 +276,18 @@ def edit(
             "--no-terms-code", help="No template: one instalment --terms days after issue."
         ),
     ] = False,
+    vat_id: VatIdOpt = None,
+    street: StreetOpt = None,
+    postcode: PostcodeOpt = None,
+    city: CityOpt = None,
+    country: CountryOpt = None,
+    buyer_reference: BuyerRefOpt = None,
+    endpoint: EndpointOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Change a customer's details; only the options given change.
+
+    An empty value clears a field (--vat-id "").
 
     Example: ordercli customer edit ACME --terms 30 --price-list TRADE
     """
@@ -234,6 +306,15 @@ def edit(
             }.items()
             if value is not None
         }
+        changes |= _einvoice_given(
+            vat_id=vat_id,
+            street=street,
+            postcode=postcode,
+            city=city,
+            country=country,
+            buyer_reference=buyer_reference,
+            endpoint=endpoint,
+        )
         if no_credit_limit:
             if credit_limit is not None:
                 raise InvalidInput("give --credit-limit or --no-credit-limit, not both")

@@ -29,12 +29,13 @@ ordering = lazy_module("ordercli.services.sales.ordering")
 document_pricing = lazy_module("ordercli.services.sales.document_pricing")
 closing = lazy_module("ordercli.services.sales.closing")
 order_terms = lazy_module("ordercli.services.sales.order_terms")
+order_refs = lazy_module("ordercli.services.sales.order_refs")
 order_story = lazy_module("ordercli.reports.order_story")
 views = lazy_module("ordercli.views.sales")
 
 app = typer.Typer(
     help="Sales orders: new, add-line, edit-line, remove-line, reprice, discount, confirm, hold, "
-    "release, cancel, close, reopen, terms, show, list, timeline, explain, track.",
+    "release, cancel, close, reopen, terms, refs, show, list, timeline, explain, track.",
     no_args_is_help=True,
 )
 
@@ -76,6 +77,19 @@ TermsCodeOpt = Annotated[
         help="Payment terms template its invoices take instead of the customer's.",
     ),
 ]
+# The buyer's references its invoices quote (rule 21).
+BuyerRefOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--buyer-reference",
+        metavar="TEXT",
+        help="The buyer's reference for its invoices (a Leitweg-ID); default the customer's.",
+    ),
+]
+PurchaseOrderOpt = Annotated[
+    str | None,
+    typer.Option("--po", metavar="TEXT", help="The buyer's purchase-order number."),
+]
 COLUMNS = [
     ("number", "Order"),
     ("customer", "Customer"),
@@ -112,6 +126,8 @@ def new(
     ] = None,
     prices_include_tax: GrossOpt = None,
     terms: TermsCodeOpt = None,
+    buyer_reference: BuyerRefOpt = None,
+    purchase_order: PurchaseOrderOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Open a draft order for a customer.
@@ -129,6 +145,8 @@ def new(
             billing_agreement=billing_agreement,
             prices_include_tax=prices_include_tax,
             terms=terms,
+            buyer_reference=buyer_reference,
+            purchase_order=purchase_order,
         )
         view = views.order_view(session, order)
     render(view, as_json, show_order)
@@ -340,6 +358,31 @@ def terms(
         raise InvalidInput("give a payment terms CODE or --clear, one of them")
     with ledger(ctx) as session:
         order = order_terms.set_order_terms(session=session, number=number, code=code)
+        view = views.order_view(session, order)
+    render(view, as_json, show_order)
+
+
+@app.command("refs")
+def refs(
+    ctx: typer.Context,
+    number: OrderArg,
+    buyer_reference: BuyerRefOpt = None,
+    purchase_order: PurchaseOrderOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the buyer's references its invoices quote: --buyer-reference and --po (an
+    empty value clears one). Invoices already issued keep theirs; any order with
+    invoices to come.
+
+    Example: ordercli order refs SO-00001 --buyer-reference 04011000-12345-03 --po PO-7781
+    """
+    with ledger(ctx) as session:
+        order = order_refs.set_order_refs(
+            session=session,
+            number=number,
+            buyer_reference=buyer_reference,
+            purchase_order=purchase_order,
+        )
         view = views.order_view(session, order)
     render(view, as_json, show_order)
 

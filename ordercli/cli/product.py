@@ -9,6 +9,7 @@ import typer
 from ordercli.cli.common import AllOpt, JsonOpt, LimitOpt, ledger, list_limit, money, pct, qty
 from ordercli.cli.lazy import lazy_module
 from ordercli.cli.output import card, render, table
+from ordercli.domain import vat
 from ordercli.domain.units import unit_label, unit_symbol
 
 catalog = lazy_module("ordercli.services.inventory.catalog")
@@ -37,6 +38,8 @@ def _show_product(view: dict) -> None:
         ("Unit", unit_label(view["unit"])),
         ("Unit price", view["unit_price"]),
         ("Tax rate", f"{view['tax_rate']}%"),
+        ("VAT category", _category_said(view["vat_category"])),
+        ("VAT exemption", view["vat_exemption"]),
     ]
     if not view["service"]:
         fields += [
@@ -65,6 +68,29 @@ UnitOpt = Annotated[
 ]
 
 
+VatCategoryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--vat-category",
+        metavar="CODE",
+        help="EN 16931 VAT category: S standard, Z zero rated, E exempt, O not subject.",
+    ),
+]
+VatExemptionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--vat-exemption",
+        metavar="REASON",
+        help="Why no VAT (E, O): words or a VATEX code, e.g. VATEX-EU-132-1I.",
+    ),
+]
+
+
+def _category_said(code: str | None) -> str | None:
+    """``E (exempt from VAT)``; None when the product names no category."""
+    return None if code is None else f"{code} ({vat.CATEGORIES[code]})"
+
+
 def _table_row(view: dict) -> dict:
     return {**view, "unit_symbol": unit_symbol(view["unit"])}
 
@@ -82,9 +108,14 @@ def add(
     ] = False,
     location: LocationOpt = None,
     unit: UnitOpt = None,
+    vat_category: VatCategoryOpt = None,
+    vat_exemption: VatExemptionOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add a product or service to the catalog, sold in pieces unless --unit says otherwise.
+
+    --vat-category S needs a tax rate above 0; Z, E and O need --tax-rate 0, and E
+    needs --vat-exemption (why the sale is exempt).
 
     Example: ordercli product add BEANS "Espresso beans" --price 21.40 --unit kg --stock 35.5
     """
@@ -99,6 +130,8 @@ def add(
             service=service,
             location=location,
             unit=unit,
+            vat_category=vat_category,
+            vat_exemption=vat_exemption,
         )
         view = views.product_view(session, product)
     render(view, as_json, _show_product)
@@ -166,9 +199,13 @@ def edit(
     ] = None,
     location: LocationOpt = None,
     unit: UnitOpt = None,
+    vat_category: VatCategoryOpt = None,
+    vat_exemption: VatExemptionOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Change a product; lines already written keep their prices and units.
+
+    An empty value clears the VAT category or exemption (--vat-exemption "").
 
     Example: ordercli product edit WIDGET --price 13.00
     """
@@ -182,6 +219,8 @@ def edit(
                 "active": active,
                 "location": location,
                 "unit": unit,
+                "vat_category": vat_category,
+                "vat_exemption": vat_exemption,
             }.items()
             if value is not None
         }

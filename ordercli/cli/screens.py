@@ -156,6 +156,8 @@ def show_order(view: dict) -> None:
             ("Quote", view["quote"]),
             ("Billing agreement", view["billing_agreement"]),
             ("Payment terms", view.get("terms") and f"{view['terms']}: {view['terms_text']}"),
+            ("Buyer reference", view.get("buyer_reference")),
+            ("Purchase order", view.get("purchase_order")),
             *_totals(view),
             ("Invoices", ", ".join(view["invoices"])),
             (

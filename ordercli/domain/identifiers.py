@@ -18,6 +18,9 @@ from ordercli.domain.errors import InvalidInput
 
 # VAT ids start with a country prefix, which is the ISO code except for Greece.
 VAT_PREFIX_COUNTRY = {"EL": "GR"}
+# CLDR territories that are no ISO 3166-1 country (regions, unions, reserved codes):
+# an e-invoice's country code list refuses them.
+NOT_COUNTRIES = frozenset("AC CP CQ DG EA EU EZ IC QO TA UN XA XB XK ZZ".split())
 # EAS codes (CEF's Electronic Address Scheme list) are four digits, or EM for email.
 EAS_SCHEME = re.compile(r"^(?:\d{4}|EM)$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -29,7 +32,9 @@ def countries() -> frozenset[str]:
     from babel import Locale
 
     codes = (str(code) for code in Locale.parse("en").territories)
-    return frozenset(code for code in codes if len(code) == 2 and code.isalpha()) | {"XI"}
+    return (
+        frozenset(code for code in codes if len(code) == 2 and code.isalpha()) - NOT_COUNTRIES
+    ) | {"XI"}
 
 
 def check_country(text: str, *, what: str = "country") -> str:
@@ -105,6 +110,8 @@ def check_endpoint(text: str) -> str:
     """An electronic address as ``SCHEME:ID`` (an EAS code such as 0204 for a
     Leitweg-ID or 0088 for a GLN), or an email address (stored as ``EM:…``)."""
     value = text.strip()
+    if value[:3].upper() == "EM:":
+        value = value[3:]
     if EMAIL.match(value):
         return f"EM:{value}"
     scheme, _, identifier = value.partition(":")

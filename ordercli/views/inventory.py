@@ -30,6 +30,9 @@ def product_view(session: Session, product: Product) -> dict:
         "name": product.name,
         "unit_price": _money(session, product.unit_price),
         "tax_rate": pct_from_db(product.tax_rate),
+        # EN 16931 VAT category and exemption reason (rule 21); None: not named.
+        "vat_category": product.vat_category,
+        "vat_exemption": product.vat_exemption,
         "service": product.service,
         "unit": product.unit,
         "on_hand": qty_from_db(product.on_hand),

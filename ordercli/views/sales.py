@@ -258,6 +258,9 @@ def order_views(
             "billing_agreement": agreements.get(order.billing_agreement_id),
             "terms": templates.get(order.terms_id or 0, (None, None))[0],
             "terms_text": templates.get(order.terms_id or 0, (None, None))[1],
+            # The buyer's references its invoices quote (rule 21); null: none of its own.
+            "buyer_reference": order.buyer_reference,
+            "purchase_order": order.purchase_order,
             "order_date": order.order_date,
             "hold_reason": order.hold_reason,
             # Why the rest was short-closed (``order close``); null unless it was.

@@ -366,6 +366,8 @@ def agreement_views(
             "customer": codes[a.customer_id],
             "method": a.method,
             "reference": a.reference,
+            # The account a direct-debit mandate debits (rule 21); null for others.
+            "iban": a.iban,
             "status": a.status,
             "created_at": a.created_at,
             "cancelled_at": a.cancelled_at,

@@ -26,6 +26,19 @@ DEFAULTS = {
     "smtp_password_set": False,
     "write_off_limit": "5.00",
     "bad_debt_limit": None,
+    # What an e-invoice needs of the seller (rule 21).
+    "vat_id": None,
+    "registration_id": None,
+    "street": None,
+    "postcode": None,
+    "city": None,
+    "country": None,
+    "contact": None,
+    "phone": None,
+    "iban": None,
+    "bic": None,
+    "creditor_id": None,
+    "endpoint": None,
 }
 NO_PASSWORD = {"ORDERCLI_SMTP_PASSWORD": ""}
 
@@ -101,8 +114,8 @@ def test_set_every_option_then_show(cli, tmp_path, monkeypatch):
         "write_off_limit": "5.00",
         "bad_debt_limit": None,
     }
-    assert doc == expected
-    assert cli.ok("company", "show", env=NO_PASSWORD) == expected
+    assert doc == DEFAULTS | expected
+    assert cli.ok("company", "show", env=NO_PASSWORD) == DEFAULTS | expected
 
     out = cli.run("company", "show", env=NO_PASSWORD).stdout
     for text in ("Widgets & Co", "1 Mill Road", "Leeds LS1 4AB", "BIC BUKBGB22", "image/png"):

@@ -31,6 +31,19 @@ DEFAULTS = {
     "logo": None,
     "write_off_limit": Decimal("5.00"),
     "bad_debt_limit": None,
+    # What an e-invoice needs of the seller (rule 21).
+    "vat_id": None,
+    "registration_id": None,
+    "street": None,
+    "postcode": None,
+    "city": None,
+    "country": None,
+    "contact": None,
+    "phone": None,
+    "iban": None,
+    "bic": None,
+    "creditor_id": None,
+    "endpoint": None,
 }
 
 
@@ -107,7 +120,9 @@ def test_every_field_round_trips(update, profile, company_events, png, tmp_path,
         "bad_debt_limit": "100",
     }
     returned = update(**given)
-    expected = given | {
+    expected = {
+        **DEFAULTS,
+        **given,
         "logo": {"mime": "image/png", "data": png.read_bytes()},
         "write_off_limit": Decimal("7.50"),
         "bad_debt_limit": Decimal("100.00"),
@@ -118,7 +133,7 @@ def test_every_field_round_trips(update, profile, company_events, png, tmp_path,
     assert stored["company_logo"].startswith("image/png;base64,iVBORw0KGgo")
     assert stored["smtp_port"] == "465" and stored["smtp_starttls"] == "false"
     assert stored["currency"] == "GBP" and stored["minor_digits"] == "2"
-    fields = ", ".join(field for field in DEFAULTS if not field.endswith("_limit"))
+    fields = ", ".join(field for field in given if not field.endswith("_limit"))
     fields += ", write_off_limit 7.50, bad_debt_limit 100.00"
     assert company_events() == [("company", "-", "update", f"company profile updated: {fields}")]
 

@@ -1,7 +1,9 @@
 """`import customers`: who buys, keyed by customer code.
 
 Columns: ``code, name`` and optional ``email, phone, billing_address,
-shipping_address, tax_id, terms_days, credit_limit``. A code not yet in the
+shipping_address, tax_id, terms_days, credit_limit`` and the e-invoice fields
+``vat_id, street, postcode, city, country, buyer_reference, endpoint`` (rule 21,
+checked as ``customer add`` checks them). A code not yet in the
 ledger creates a customer; a known code (matched as the commands match it,
 case-insensitively) updates the details the row gives and differ, and is
 skipped when nothing differs. An empty cell means "not given": it never
@@ -25,7 +27,13 @@ from ordercli.io.imports.keyed import import_keyed
 from ordercli.io.imports.reader import Problem
 from ordercli.io.imports.result import ImportResult, Progress
 from ordercli.models import Customer
-from ordercli.services.parties.customers import MAX_TERMS_DAYS, check_email, edit_customer
+from ordercli.services.parties.customers import (
+    EINVOICE_FIELDS,
+    MAX_TERMS_DAYS,
+    check_email,
+    edit_customer,
+    einvoice_value,
+)
 
 COLUMNS = (
     "code",
@@ -37,6 +45,7 @@ COLUMNS = (
     "tax_id",
     "terms_days",
     "credit_limit",
+    *EINVOICE_FIELDS,
 )
 REQUIRED = ("code", "name")
 DETAILS = COLUMNS[1:]
@@ -88,6 +97,7 @@ def _parse_rows(table, digits: int, problems: list[Problem]) -> list[tuple[int, 
         "tax_id": columns.text("tax_id", max_length=64),
         "terms_days": columns.whole("terms_days", minimum=0, maximum=MAX_TERMS_DAYS),
         "credit_limit": columns.money_units("credit_limit", digits),
+        **{field: columns.text(field) for field in EINVOICE_FIELDS},
     }
     records: list[tuple[int, dict]] = []
     seen: dict[str, int] = {}
@@ -97,6 +107,11 @@ def _parse_rows(table, digits: int, problems: list[Problem]) -> list[tuple[int, 
             check_email(record["email"])
         except InvalidInput as exc:
             columns.fail(line, exc.message)
+        for field in EINVOICE_FIELDS:
+            try:  # stored as the command stores it, so the same file again changes nothing
+                record[field] = einvoice_value(field, record[field])
+            except InvalidInput as exc:
+                columns.fail(line, exc.message)
         code = record["code"]
         if code is not None:
             first = seen.setdefault(code.lower(), line)

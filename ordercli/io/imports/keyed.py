@@ -34,9 +34,11 @@ def import_keyed(
     parse_rows: Callable,
     changes_of: Callable,
     write: Callable,
+    check_new: Callable | None = None,
 ) -> ImportResult:
     """``parse_rows(table, digits, problems)`` → [(line, record)];
     ``changes_of(existing, record, line, problems)`` → the fields to change;
+    ``check_new(record, line, problems)`` refuses what a new record alone cannot be;
     ``write(session, new, changed, file_name, digits)``."""
     progress = progress or Progress()
     table = read_table(path, fmt=fmt, known=columns, required=required)
@@ -61,6 +63,8 @@ def import_keyed(
     for line, record in records:
         found = existing.get(record[key])
         if found is None:
+            if check_new is not None:
+                check_new(record, line, problems)
             new.append(record)
             continue
         current = known[found[0]]

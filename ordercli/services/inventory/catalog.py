@@ -1,4 +1,11 @@
-"""The catalog: stocked goods and services, with price and tax rate."""
+"""The catalog: stocked goods and services, with price and tax rate.
+
+A product may name the EN 16931 VAT category it is sold under (rule 21,
+``domain.vat``): ``S`` standard rated, ``Z`` zero rated, ``E`` exempt, ``O`` not
+subject to VAT. Its tax rate must agree (above 0 for ``S``, 0 for the others), an
+exempt product says why (words or a VATEX code), and only ``E`` and ``O`` take such
+a reason. Without a category the rate and the buyer decide, as before.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +20,86 @@ from ordercli.books.settings import minor_digits
 from ordercli.db.lookup import chunks
 from ordercli.db.queries import check_limit
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
-from ordercli.domain.money import pct_to_db, qty_to_db, to_minor
+from ordercli.domain.money import pct_from_db, pct_to_db, qty_to_db, to_minor
 from ordercli.domain.text import clean_code, clean_text
 from ordercli.domain.units import DEFAULT_UNIT, parse_unit
+from ordercli.domain.vat import CATEGORIES, check_category
 from ordercli.models import Product
 from ordercli.services.inventory.levels import move_stock
+
+# How the user sets each VAT field, named in refusals: the command's options (an
+# import names its columns instead).
+VAT_OPTIONS = {
+    "tax_rate": "--tax-rate",
+    "vat_category": "--vat-category",
+    "vat_exemption": "--vat-exemption",
+}
+MAX_EXEMPTION = 500
+
+
+def vat_category_value(text: str | None) -> str | None:
+    """A category typed for a product (S, Z, E, O), upper-cased; empty clears it."""
+    text = clean_text(text, what="VAT category", max_length=10)
+    return None if text is None else check_category(text)
+
+
+def vat_exemption_value(text: str | None) -> str | None:
+    """An exemption reason: words, or a VATEX code (``VATEX-EU-132-1I``) upper-cased."""
+    text = clean_text(text, what="VAT exemption reason", max_length=MAX_EXEMPTION)
+    if text is not None and "\n" in text:
+        raise InvalidInput("VAT exemption reason must be a single line")
+    if text is not None and text.upper().startswith("VATEX-"):
+        return text.upper()
+    return text
+
+
+def vat_problem(
+    *,
+    sku: str,
+    tax_rate: int,
+    category: str | None,
+    exemption: str | None,
+    options: dict[str, str] = VAT_OPTIONS,
+) -> str | None:
+    """Why a product's tax rate (stored units), VAT category and exemption reason do not
+    go together (rule 21), saying what fixes it; None when they do."""
+    if category is None:
+        if exemption:
+            return (
+                f"product {sku}: an exemption reason needs VAT category E or O; give "
+                f"{options['vat_category']} E (exempt) or O (not subject to VAT)"
+            )
+        return None
+    said = f"product {sku}: VAT category {category} ({CATEGORIES[category]})"
+    if category == "S" and tax_rate <= 0:
+        return (
+            f"{said} needs a tax rate above 0; give {options['tax_rate']} PCT, "
+            f"or {options['vat_category']} Z, E or O"
+        )
+    if category != "S" and tax_rate != 0:
+        return (
+            f"{said} needs a tax rate of 0, not {pct_from_db(tax_rate)}%; give "
+            f"{options['tax_rate']} 0, or {options['vat_category']} S"
+        )
+    if category == "E" and not exemption:
+        return (
+            f"{said} needs an exemption reason; give {options['vat_exemption']} with the "
+            "reason in words or a VATEX code (such as VATEX-EU-132-1I)"
+        )
+    if category in ("S", "Z") and exemption:
+        return f"{said} takes no exemption reason; leave {options['vat_exemption']} out or empty"
+    return None
+
+
+def _check_vat(product: Product) -> None:
+    problem = vat_problem(
+        sku=product.sku,
+        tax_rate=product.tax_rate,
+        category=product.vat_category,
+        exemption=product.vat_exemption,
+    )
+    if problem:
+        raise InvalidInput(problem)
 
 
 def add_product(
@@ -31,7 +113,11 @@ def add_product(
     service: bool = False,
     location: str | None = None,
     unit: str | None = None,
+    vat_category: str | None = None,
+    vat_exemption: str | None = None,
 ) -> Product:
+    """A new product; its VAT category and exemption reason must agree with its tax
+    rate (rule 21, see the module's docstring)."""
     sku = clean_code(sku, what="SKU")
     unit = DEFAULT_UNIT if unit is None else parse_unit(unit)
     name = clean_text(name, what="product name", required=True, max_length=200)
@@ -53,8 +139,11 @@ def add_product(
         reserved=0,
         active=True,
         location=location,
+        vat_category=vat_category_value(vat_category),
+        vat_exemption=vat_exemption_value(vat_exemption),
         created_at=now(),
     )
+    _check_vat(product)
     session.add(product)
     session.flush()
     record_event(
@@ -97,8 +186,9 @@ def get_product(*, session: Session, sku: str, for_update: bool = False) -> Prod
 
 
 def edit_product(*, session: Session, sku: str, changes: dict) -> Product:
-    """Change name, price, tax rate, unit or active flag; lines already written keep
-    their prices and units."""
+    """Change name, price, tax rate, unit, location, VAT category and exemption or the
+    active flag; lines already written keep their prices and units. The tax rate,
+    category and exemption reason must agree afterwards (rule 21)."""
     product = get_product(session=session, sku=sku)
     if not changes:
         raise InvalidInput(
@@ -124,8 +214,13 @@ def edit_product(*, session: Session, sku: str, changes: dict) -> Product:
                     "so they have no location"
                 )
             product.location = clean_text(value, what="location", max_length=64)
+        elif key == "vat_category":
+            product.vat_category = vat_category_value(value)
+        elif key == "vat_exemption":
+            product.vat_exemption = vat_exemption_value(value)
         else:
             raise InvalidInput(f"unknown product field {key!r}")
+    _check_vat(product)
     session.add(product)
     record_event(
         session=session,

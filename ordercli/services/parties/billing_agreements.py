@@ -3,7 +3,9 @@
 A direct debit mandate, a card-on-file reference, purchase-order terms: it
 belongs to one customer, is attached to their orders, and lists the orders
 that used it. A cancelled agreement stays on the orders that used it but can
-no longer be attached.
+no longer be attached. A direct-debit mandate names the customer's account it
+debits (an IBAN, checked when typed), which the e-invoice of an order paid under
+it carries (rule 21).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from ordercli.books.clock import now
 from ordercli.books.events import record_event
 from ordercli.books.numbering import next_number
 from ordercli.db.queries import by_number, check_limit
+from ordercli.domain import identifiers
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.domain.text import clean_text
 from ordercli.models import BillingAgreement, Customer, SalesOrder
@@ -24,10 +27,20 @@ CANCELLED = "cancelled"
 
 
 def add_agreement(
-    *, session: Session, customer_code: str, method: str, reference: str
+    *,
+    session: Session,
+    customer_code: str,
+    method: str,
+    reference: str,
+    iban: str | None = None,
 ) -> BillingAgreement:
+    """A new active agreement of an active customer; ``iban`` is the account a
+    direct-debit mandate debits (checked, stored compact)."""
     method = clean_text(method, what="method", required=True, max_length=100)
     reference = clean_text(reference, what="reference", required=True, max_length=200)
+    iban = clean_text(iban, what="IBAN", max_length=100)
+    if iban is not None:
+        iban = identifiers.check_iban(iban)
     customer = get_customer(session=session, code=customer_code)
     if not customer.active:
         raise RuleViolation(f"customer {customer.code} is inactive")
@@ -51,6 +64,7 @@ def add_agreement(
         reference=reference,
         status=ACTIVE,
         created_at=now(),
+        iban=iban,
     )
     session.add(agreement)
     record_event(
@@ -58,7 +72,8 @@ def add_agreement(
         subject_kind="billing_agreement",
         subject_number=agreement.number,
         action="added",
-        message=f"billing agreement {agreement.number} for {customer.code}: {method} {reference}",
+        message=f"billing agreement {agreement.number} for {customer.code}: {method} {reference}"
+        + (f", account {iban}" if iban else ""),
     )
     return agreement
 

@@ -2,6 +2,12 @@
 
 Addresses are kept one line per line (``domain.text.clean_lines``): a ``\\n`` typed on
 the command line or in an import file is a line break, as documents print it.
+
+An e-invoice (rule 21) needs more of the buyer than a printed invoice: the VAT id,
+the address in parts with its ISO 3166 country, the buyer reference a public buyer
+wants on every invoice (the Leitweg-ID in Germany) and the electronic address
+invoices go to. Each is checked when it is typed (``domain.identifiers``), since a
+typo found by the buyer's software weeks later costs a rejected invoice.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from ordercli.books.events import record_event
 from ordercli.books.numbering import next_number
 from ordercli.books.settings import minor_digits
 from ordercli.db.queries import check_limit, invoice_balance
+from ordercli.domain import identifiers
 from ordercli.domain.errors import InvalidInput, NotFound, RuleViolation
 from ordercli.domain.money import from_minor, to_minor
 from ordercli.domain.text import clean_code, clean_lines, clean_text
@@ -22,6 +29,22 @@ from ordercli.models import Customer, Invoice, PriceList
 from ordercli.services.parties.payment_terms import get_terms
 
 MAX_TERMS_DAYS = 3650
+
+# What an e-invoice needs of the buyer (rule 21), as the customer's fields.
+EINVOICE_FIELDS = ("vat_id", "street", "postcode", "city", "country", "buyer_reference", "endpoint")
+# Free text: (what the user is told, maximum length).
+EINVOICE_TEXT = {
+    "street": ("street", 200),
+    "postcode": ("postcode", 16),
+    "city": ("city", 100),
+    "buyer_reference": ("buyer reference", 200),
+}
+# Identifiers: (what the user is told, check returning the stored form, longest stored).
+EINVOICE_IDENTIFIERS = {
+    "vat_id": ("VAT id", identifiers.check_vat_id, 20),
+    "country": ("country", identifiers.check_country, 2),
+    "endpoint": ("electronic address", identifiers.check_endpoint, 200),
+}
 
 
 def check_terms(terms_days: int | None) -> None:
@@ -34,6 +57,51 @@ def check_terms(terms_days: int | None) -> None:
 def check_email(email: str | None) -> None:
     if email is not None and ("@" not in email or any(ch.isspace() for ch in email)):
         raise InvalidInput(f"email {email!r} is not an email address")
+
+
+def einvoice_value(field: str, value: str | None) -> str | None:
+    """The stored form of one of the buyer's e-invoice fields (``EINVOICE_FIELDS``);
+    None (empty) clears it."""
+    if field in EINVOICE_TEXT:
+        what, longest = EINVOICE_TEXT[field]
+        text = clean_text(value, what=what, max_length=longest)
+        if text is not None and "\n" in text:
+            raise InvalidInput(f"{what} must be a single line")
+        return text
+    what, check, longest = EINVOICE_IDENTIFIERS[field]
+    text = clean_text(value, what=what, max_length=200)
+    if text is None:
+        return None
+    stored = check(text)
+    if len(stored) > longest:
+        raise InvalidInput(f"{what} {text!r} is longer than {longest} characters")
+    return stored
+
+
+def check_einvoice_fields(values: dict[str, str | None]) -> dict[str, str | None]:
+    """The stored form of each e-invoice field given; every bad one is reported at once."""
+    checked: dict[str, str | None] = {}
+    problems = []
+    for field, value in values.items():
+        try:
+            checked[field] = einvoice_value(field, value)
+        except InvalidInput as exc:
+            problems.append(exc.message)
+    if len(problems) == 1:
+        raise InvalidInput(problems[0])
+    if problems:  # one line: the libraries' sentences lose their full stops
+        raise InvalidInput("; ".join(problem.rstrip(".") for problem in problems))
+    return checked
+
+
+def billing_address_of(customer: Customer) -> str | None:
+    """The billing address a document prints: as typed (``--billing-address``), else
+    made of its parts (street; postcode and city; country code), one line each."""
+    if customer.billing_address:
+        return customer.billing_address
+    locality = " ".join(part for part in (customer.postcode, customer.city) if part)
+    lines = [part for part in (customer.street, locality, customer.country) if part]
+    return "\n".join(lines) or None
 
 
 def add_customer(
@@ -50,13 +118,19 @@ def add_customer(
     credit_limit: Decimal | None = None,
     price_list: str | None = None,
     terms_code: str | None = None,
+    **einvoice: str | None,
 ) -> Customer:
     """A new customer; ``terms_code`` names their default payment terms template (rule
-    20), which sets ``terms_days`` to its net days too."""
+    20), which sets ``terms_days`` to its net days too. ``einvoice`` holds any of
+    ``EINVOICE_FIELDS`` (rule 21), each checked by its own rules."""
+    unknown = sorted(set(einvoice) - set(EINVOICE_FIELDS))
+    if unknown:
+        raise TypeError(f"add_customer() got unexpected fields: {', '.join(unknown)}")
     name = clean_text(name, what="customer name", required=True, max_length=200)
     email = clean_text(email, what="email", max_length=254)
     check_email(email)
     check_terms(terms_days)
+    einvoice = check_einvoice_fields(einvoice)
     template_id, terms_days = _template_and_days(session, terms_code, terms_days)
     if code is not None:
         code = clean_code(code, what="customer code")
@@ -84,6 +158,8 @@ def add_customer(
         terms_id=template_id,
         created_at=now(),
     )
+    for field, value in einvoice.items():
+        setattr(customer, field, value)
     session.add(customer)
     session.flush()
     record_event(
@@ -140,9 +216,12 @@ def edit_customer(*, session: Session, code: str, changes: dict) -> Customer:
             hint="give at least one option, e.g. --email",
         )
     _check_days_keep_template(customer, changes)
+    einvoice = check_einvoice_fields({k: v for k, v in changes.items() if k in EINVOICE_FIELDS})
     described = []
     for key, value in changes.items():
-        if key == "name":
+        if key in einvoice:
+            value = einvoice[key]
+        elif key == "name":
             value = clean_text(value, what="customer name", required=True, max_length=200)
         elif key == "email":
             value = clean_text(value, what="email", max_length=254)
@@ -162,7 +241,7 @@ def edit_customer(*, session: Session, code: str, changes: dict) -> Customer:
         else:
             raise InvalidInput(f"unknown customer field {key!r}")
         setattr(customer, key, value)
-        described.append(key.removesuffix("_id"))
+        described.append(key if key in einvoice else key.removesuffix("_id"))
     session.add(customer)
     record_event(
         session=session,

@@ -130,6 +130,15 @@ def is_finished(line: OrderLine, services: Container[int]) -> bool:
     return line_finished(line, service=line.product_id in services)
 
 
+def reference_value(text: str | None, *, what: str) -> str | None:
+    """A buyer's reference (BT-10) or purchase-order number (BT-13) as typed: one line of
+    at most 200 characters; empty is none."""
+    value = clean_text(text, what=what, max_length=200)
+    if value is not None and ("\n" in value or "\t" in value):
+        raise InvalidInput(f"{what} must be a single line")
+    return value
+
+
 def new_order(
     *,
     session: Session,
@@ -140,12 +149,18 @@ def new_order(
     billing_agreement: str | None = None,
     prices_include_tax: bool | None = None,
     terms: str | None = None,
+    buyer_reference: str | None = None,
+    purchase_order: str | None = None,
 ) -> SalesOrder:
     """Open a draft order (rule 1: an active customer's; rule 17: their active agreement).
 
     Its prices include tax when ``prices_include_tax`` says so, or by default when the
     customer buys from a gross price list (rule 19). ``terms`` names the payment terms
-    template its invoices take instead of the customer's (rule 20)."""
+    template its invoices take instead of the customer's (rule 20). ``buyer_reference``
+    and ``purchase_order`` are the buyer's references its invoices quote (rule 21; see
+    ``order_refs``)."""
+    buyer_reference = reference_value(buyer_reference, what="buyer reference")
+    purchase_order = reference_value(purchase_order, what="purchase order number")
     customer = get_customer(session=session, code=customer_code)
     if not customer.active:
         raise RuleViolation(
@@ -176,6 +191,8 @@ def new_order(
             else prices_include_tax
         ),
         terms_id=None if template is None else template.id,
+        buyer_reference=buyer_reference,
+        purchase_order=purchase_order,
         created_at=now(),
     )
     session.add(order)
@@ -190,7 +207,9 @@ def new_order(
         message=f"order {order.number} opened for {customer.code}"
         + (f" from {source}" if source else "")
         + (f" under billing agreement {agreement.number}" if agreement else "")
-        + (f" on payment terms {template.code}" if template else ""),
+        + (f" on payment terms {template.code}" if template else "")
+        + (f", buyer reference {buyer_reference}" if buyer_reference else "")
+        + (f", purchase order {purchase_order}" if purchase_order else ""),
     )
     return order
 
