@@ -2,7 +2,7 @@
 
 Runs each figure's script (start-up, lookups, `import orders`, reports,
 exports, invoice PDFs, `invoice create --all`, aging against hledger; `import
-orders` priced from a price list, issue 18) as its
+orders` priced from a price list, issue 18; e-invoices per format) as its
 own process, showing its output as it goes, and collects the figures into one
 table: figure, ordercli, anchor, ratio, target, met? (`--quick` judges no
 target: the targets are for the full sizes). `--markdown FILE` also
@@ -42,6 +42,7 @@ SCRIPTS = [
     ("invoice-all", "invoice_all_bench.py", [], []),
     ("aging-hledger", "aging_vs_hledger.py", [], []),
     ("render", "render_bench.py", [], []),
+    ("einvoice", "einvoice_bench.py", [], []),
 ]
 # Scripts that predate the per-figure ones print their own tables; their figures are
 # read from that output.

@@ -22,38 +22,29 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from ordercli.books.settings import currency, get_setting, minor_digits
+from ordercli.books.settings import currency, minor_digits
 from ordercli.domain.einvoice import (
     COMMERCIAL_INVOICE,
     CREDIT_NOTE,
     PREPAYMENT_INVOICE,
-    Address,
     EInvoice,
-    Endpoint,
     Line,
-    Party,
     PaymentMeans,
     VatBreakdown,
 )
-from ordercli.domain.identifiers import split_endpoint
 from ordercli.domain.money import from_minor, pct_from_db, qty_from_db
 from ordercli.domain.payment_means import payment_means
 from ordercli.domain.vat import EXEMPTIONS
+from ordercli.einvoice.parties import buyer_party, current_parties, seller_party
 from ordercli.models import (
     BillingAgreement,
     CreditMemo,
     CreditMemoLine,
-    Customer,
     Invoice,
     InvoiceLine,
+    Product,
     SalesOrder,
     Shipment,
-)
-from ordercli.services.parties.snapshots import (
-    BUYER_EINVOICE_FIELDS,
-    SELLER_EINVOICE_KEYS,
-    buyer_fields,
-    seller_fields,
 )
 from ordercli.views.reads import frozen_parties, grouped, lines_by_parent
 
@@ -64,55 +55,6 @@ PRICE_PLACES = Decimal("0.00000001")
 CLEARING = "97"
 INSTRUMENT_NOT_DEFINED = "1"
 TWO = 2
-
-
-def _address(fields: dict) -> Address:
-    return Address(
-        street=fields.get("street"),
-        city=fields.get("city"),
-        postcode=fields.get("postcode"),
-        country=fields.get("country") or "",
-    )
-
-
-def _email(sender: str | None) -> str | None:
-    """The address of an ``email_from`` that may be ``Name <address>``."""
-    if not sender:
-        return None
-    from email.utils import parseaddr
-
-    return parseaddr(sender)[1] or None
-
-
-def _endpoint(stored: str | None, email: str | None) -> Endpoint | None:
-    if stored:
-        return Endpoint(*split_endpoint(stored))
-    return Endpoint("EM", email) if email else None
-
-
-def seller_party(fields: dict) -> Party:
-    email = _email(fields.get("email_from"))
-    return Party(
-        name=fields.get("name") or "",
-        address=_address(fields),
-        vat_id=fields.get("vat_id"),
-        tax_number=fields.get("tax_id"),
-        registration_id=fields.get("registration_id"),
-        endpoint=_endpoint(fields.get("endpoint"), email),
-        contact_name=fields.get("contact"),
-        contact_phone=fields.get("phone"),
-        contact_email=email,
-    )
-
-
-def buyer_party(fields: dict) -> Party:
-    return Party(
-        name=fields.get("name") or "",
-        address=_address(fields),
-        vat_id=fields.get("vat_id"),
-        identifier=fields.get("code"),
-        endpoint=_endpoint(fields.get("endpoint"), fields.get("email")),
-    )
 
 
 def _price(net: Decimal, qty: Decimal) -> Decimal:
@@ -190,29 +132,34 @@ def _delivery_dates(session: Session, order_ids) -> dict[int, date]:
     return found
 
 
+def _service_products(session: Session, lines_of: dict) -> set[int]:
+    """The ids of the service products on these lines (read once per batch)."""
+    ids = {row.product_id for rows in lines_of.values() for row in rows if row.product_id}
+    if not ids:
+        return set()
+    found = session.scalars(
+        select(col(Product.id)).where(col(Product.id).in_(ids), col(Product.service).is_(True))
+    )
+    return {product_id for product_id in found if product_id is not None}
+
+
+def _delivered_by_invoicing(invoice: Invoice, rows, services: set[int], lines) -> date | None:
+    """The delivery date of an invoice no shipment dates: its issue date when it bills
+    services alone (a service is delivered by being invoiced, rule 12), or when it is
+    an intra-community supply, which must state one (BR-IC-11); else none."""
+    if rows and all(row.product_id in services for row in rows):
+        return invoice.issue_date
+    if any(line.category == "K" for line in lines):
+        return invoice.issue_date
+    return None
+
+
 def _agreements(session: Session, orders: dict[int, SalesOrder]) -> dict[int, BillingAgreement]:
     ids = {o.billing_agreement_id for o in orders.values() if o.billing_agreement_id}
     if not ids:
         return {}
     rows = session.scalars(select(BillingAgreement).where(col(BillingAgreement.id).in_(ids)))
     return {row.id: row for row in rows if row.id is not None}
-
-
-def _current_parties(session: Session, documents: Sequence) -> tuple[dict, dict[int, dict]]:
-    """The company's and each customer's e-invoice data as they are now, for documents
-    issued before the ledger held them: a field a snapshot never froze is taken from
-    today's profile (what a snapshot did freeze always wins, rule 4)."""
-    seller = {k: v for k, v in seller_fields(session).items() if k in SELLER_EINVOICE_KEYS}
-    # Documents never printed the sender's email: the e-invoice's contact is today's.
-    seller["email_from"] = get_setting(session=session, key="email_from")
-    ids = {d.customer_id for d in documents}
-    customers = session.scalars(select(Customer).where(col(Customer.id).in_(ids)))
-    buyers = {
-        c.id: {k: v for k, v in buyer_fields(c).items() if k in BUYER_EINVOICE_FIELDS}
-        for c in customers
-        if c.id is not None
-    }
-    return seller, buyers
 
 
 def _orders(session: Session, ids) -> dict[int, SalesOrder]:
@@ -256,13 +203,14 @@ def collect_invoices(session: Session, invoices: Sequence[Invoice]) -> list[EInv
     """Each of ``invoices`` as an EN 16931 invoice, in the order given."""
     digits, code = minor_digits(session), currency(session)
     parties = frozen_parties(session, invoices)
-    seller_now, buyers_now = _current_parties(session, invoices)
+    seller_now, buyers_now = current_parties(session, invoices)
     lines_of = lines_by_parent(
         session, InvoiceLine, InvoiceLine.invoice_id, [i.id for i in invoices]
     )
     orders = _orders(session, {i.order_id for i in invoices})
     agreements = _agreements(session, orders)
     shipped = _delivery_dates(session, list(orders))
+    services = _service_products(session, lines_of)
     documents = []
     for invoice in invoices:
         rows = lines_of.get(invoice.id, [])
@@ -300,8 +248,7 @@ def collect_invoices(session: Session, invoices: Sequence[Invoice]) -> list[EInv
                 sales_order=order.number,
                 payment_terms=invoice.terms_text or f"Due {invoice.due_date.isoformat()}",
                 payment_means=payment_means(seller_fields, agreement, code, invoice.number),
-                delivery_date=delivered
-                or (invoice.issue_date if any(ln.category == "K" for ln in lines) else None),
+                delivery_date=delivered or _delivered_by_invoicing(invoice, rows, services, lines),
                 delivery_address=buyer.address if buyer.address.country else None,
             )
         )
@@ -312,7 +259,7 @@ def collect_credit_memos(session: Session, memos: Sequence[CreditMemo]) -> list[
     """Each of ``memos`` as an EN 16931 credit note citing its invoice, in the order given."""
     digits, code = minor_digits(session), currency(session)
     parties = frozen_parties(session, memos)
-    seller_now, buyers_now = _current_parties(session, memos)
+    seller_now, buyers_now = current_parties(session, memos)
     lines_of = lines_by_parent(
         session, CreditMemoLine, CreditMemoLine.credit_memo_id, [m.id for m in memos]
     )

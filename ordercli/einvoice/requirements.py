@@ -38,11 +38,11 @@ def missing_items(document: EInvoice, fmt: str) -> list[str]:
             found.append(f"{what}: {command}")
 
     need(seller.name, "the company's name", 'ordercli company set --name "…"')
-    need(seller.address.country, "the company's country", "ordercli company set --country DE")
+    need(seller.address.country, "the company's country", "ordercli company set --country CODE")
     need(
         buyer.address.country,
         f"{customer}'s country",
-        f"ordercli customer edit {customer} --country FR",
+        f"ordercli customer edit {customer} --country CODE",
     )
     if categories & {"AE", "K", "G"}:
         need(seller.vat_id, "the company's VAT id", "ordercli company set --vat-id DE123456789")
@@ -74,10 +74,7 @@ def missing_items(document: EInvoice, fmt: str) -> list[str]:
             (buyer, f"{customer}'s", f"ordercli customer edit {customer} --endpoint 0088:…"),
         ):
             if party.endpoint and party.endpoint.scheme == "EM":
-                found.append(
-                    f"{who} Peppol participant id (SCHEME:ID, such as 0088:GLN or "
-                    f"9930:VAT id; an email is no Peppol address): {command}"
-                )
+                found.append(f"{who} Peppol id (an email is no Peppol address): {command}")
         need(
             document.buyer_reference or document.purchase_order,
             "a buyer reference or purchase-order number",

@@ -385,6 +385,8 @@ def invoice_views(
             "buyer": dict(parties[invoice.buyer_id]),
             "prices_include_tax": invoice.prices_include_tax,
             "discount": _money(session, int(discounts.get(invoice.id) or 0)),
+            "buyer_reference": invoice.buyer_reference,
+            "purchase_order": invoice.purchase_order,
             **settlement,
             **deposit_fields[invoice.id],
         }
@@ -395,6 +397,8 @@ def invoice_views(
                     "qty_credited": qty_from_db(ln.qty_credited),
                     "net_credited": _money(session, ln.net_credited),
                     "tax_credited": _money(session, ln.tax_credited),
+                    "vat_category": ln.vat_category,
+                    "vat_exemption": ln.vat_exemption_code or ln.vat_exemption,
                 }
                 for ln in lines_of.get(invoice.id, [])
             ]

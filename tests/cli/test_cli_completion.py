@@ -60,6 +60,7 @@ def test_the_verbs_of_the_noun_typed_are_offered():
         "list",
         "pdf",
         "send",
+        "einvoice",
         "cancel",
         "write-off",
     ]

@@ -463,8 +463,10 @@ def test_text_starting_with_a_tab_or_carriage_return_is_neutralised(books, engin
     }
     header, cells = read_xlsx(export(books, "invoice-lines", "--format", "xlsx"))
     descriptions = {dict(zip(header, row, strict=True))["description"] for row in cells}
-    # XML reads a bare carriage return back as a line feed; the apostrophe stays first.
-    assert {"'\tlamp", "'\ndesk"} <= descriptions
+    # A bare carriage return may come back as a line feed (XML end-of-line handling, by
+    # the parser openpyxl picks); either way the apostrophe stays first.
+    assert "'\tlamp" in descriptions
+    assert {"'\ndesk", "'\rdesk"} & descriptions
     raw = {
         r["description"] for r in read_jsonl(export(books, "invoice-lines", "--format", "jsonl"))
     }

@@ -29,6 +29,7 @@ NEED_NO_LEDGER = {
     ("completion",),  # prints or installs the shell script; no ledger involved
     # Puts a backup where the ledger belongs: how a ledger comes back on a new machine.
     ("restore",),
+    ("einvoice", "validate"),  # checks files, ordercli's or anyone's
 }
 
 
@@ -63,6 +64,8 @@ INPUT_CHECKED_FIRST = {
     ("company", "set"): ["--name", "Shop"],
     ("invoice", "create"): ["SO-00001"],
     ("invoice", "pdf"): ["INV-00001"],
+    ("invoice", "einvoice"): ["INV-00001"],
+    ("credit-memo", "einvoice"): ["CM-00001"],
     ("order", "terms"): ["--clear"],
 }
 COMMANDS = sorted(_leaf_commands(), key=lambda pair: pair[0])

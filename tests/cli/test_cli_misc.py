@@ -68,7 +68,7 @@ def test_python_dash_m_runs_the_same_command_line(tmp_path):
         timeout=60,
     )
     assert typo.returncode == 2
-    assert "Did you mean 'invoice'?" in typo.stderr
+    assert "Did you mean 'invoice'" in typo.stderr
 
 
 # --- init ------------------------------------------------------------------
