@@ -22,7 +22,8 @@ from sqlmodel import Session, col
 
 from ordercli.books.settings import get_setting
 from ordercli.db.queries import check_date_range
-from ordercli.documents import render_document
+from ordercli.documents import render_context, render_document
+from ordercli.documents.context import invoice_contexts
 from ordercli.domain.einvoice import CII_FORMATS, FORMATS, PDF_FORMATS, EInvoice
 from ordercli.domain.errors import InvalidInput
 from ordercli.einvoice.cii import write_cii
@@ -154,6 +155,7 @@ def export_einvoices(
     for start in range(0, len(rows), BATCH):
         chunk = rows[start : start + BATCH]
         documents = _documents(session, kind, chunk)
+        contexts = _page_contexts(session, kind, chunk) if fmt in PDF_FORMATS else {}
         for row, document in zip(chunk, documents, strict=True):
             problems = _problems(document, fmt)
             if problems:
@@ -170,7 +172,7 @@ def export_einvoices(
                     continue
                 warnings = tuple(_said(f) for f in report.warnings)
             if fmt in PDF_FORMATS:
-                content = _facturx(session, kind, row, document, content)
+                content = _facturx(session, kind, contexts.get(row.id), document, content)
             staged.append((document.number, content, warnings))
         if progress is not None:
             progress.advance(len(chunk))
@@ -188,8 +190,24 @@ def _said(finding) -> str:
     return f"{finding.rule}: {finding.message.removeprefix(f'[{finding.rule}]').strip()}"
 
 
-def _facturx(session: Session, kind: str, row, document: EInvoice, xml: bytes) -> bytes:
-    rendered = render_document(session, kind, row.number, fmt="pdf", pdfa=True)
+def _page_contexts(session: Session, kind: str, rows: Sequence) -> dict[int, dict]:
+    """The printed invoices' contexts, read for the whole chunk at once as `invoice pdf
+    --all` reads them; credit memos are read one by one when drawn."""
+    if kind != INVOICE:
+        return {}
+    return {
+        row.id: context
+        for row, context in zip(rows, invoice_contexts(session, list(rows)), strict=True)
+    }
+
+
+def _facturx(
+    session: Session, kind: str, context: dict | None, document: EInvoice, xml: bytes
+) -> bytes:
+    if context is None:
+        rendered = render_document(session, kind, document.number, fmt="pdf", pdfa=True)
+    else:
+        rendered = render_context(kind, document.number, context, fmt="pdf", pdfa=True)
     what = "Credit note" if document.is_credit_note else "Invoice"
     return facturx_pdf(
         rendered.content,
