@@ -234,8 +234,9 @@ def _vat_row(xml: _Builder, settlement: Any, row: VatBreakdown) -> None:
     xml.ram(tax, "BasisAmount", amount(row.taxable))
     xml.ram(tax, "CategoryCode", row.category)
     xml.opt(tax, "ExemptionReasonCode", row.exemption_code)
-    if row.category not in NO_RATE_CATEGORIES:
-        xml.ram(tax, "RateApplicablePercent", plain(row.rate))
+    # Every breakdown row states its rate, 0 for "not subject" too (XRechnung's
+    # BR-DE-14; EN 16931 forbids a rate only on such a line, BR-O-05).
+    xml.ram(tax, "RateApplicablePercent", plain(row.rate))
 
 
 def _payment_terms(xml: _Builder, settlement: Any, document: EInvoice) -> None:

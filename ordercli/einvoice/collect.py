@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -29,6 +30,7 @@ from ordercli.domain.einvoice import (
     PREPAYMENT_INVOICE,
     EInvoice,
     Line,
+    Party,
     PaymentMeans,
     VatBreakdown,
 )
@@ -173,6 +175,14 @@ def _orders(session: Session, ids) -> dict[int, SalesOrder]:
     return found
 
 
+def _not_subject(seller: Party, buyer: Party, lines: Sequence[Line]) -> tuple[Party, Party]:
+    """A document of lines not subject to VAT states no VAT id of either party
+    (EN 16931 BR-O-02): the seller is known by its register id or tax number."""
+    if not any(line.category == "O" for line in lines):
+        return seller, buyer
+    return replace(seller, vat_id=None), replace(buyer, vat_id=None)
+
+
 def _lines(rows, digits: int, *, credit: bool) -> tuple[list[Line], list[int]]:
     lines, taxes = [], []
     for row in rows:
@@ -220,6 +230,7 @@ def collect_invoices(session: Session, invoices: Sequence[Invoice]) -> list[EInv
         order = orders[invoice.order_id]
         agreement = agreements.get(order.billing_agreement_id or 0)
         lines, taxes = _lines(rows, digits, credit=False)
+        seller, buyer = _not_subject(seller, buyer, lines)
         delivered = shipped.get(invoice.order_id)
         if delivered is not None and delivered > invoice.issue_date:
             delivered = None
@@ -270,6 +281,7 @@ def collect_credit_memos(session: Session, memos: Sequence[CreditMemo]) -> list[
     }
     categories = _invoice_line_categories(session, lines_of)
     orders = _orders(session, {m.order_id for m in memos})
+    shipped = _delivery_dates(session, list(orders))
     documents = []
     for memo in memos:
         invoice = invoices[memo.invoice_id]
@@ -278,6 +290,7 @@ def collect_credit_memos(session: Session, memos: Sequence[CreditMemo]) -> list[
         buyer_fields = {**buyers_now.get(memo.customer_id, {}), **parties[memo.buyer_id]}
         seller, buyer = seller_party(seller_fields), buyer_party(buyer_fields)
         lines, taxes = _lines(rows, digits, credit=True)
+        seller, buyer = _not_subject(seller, buyer, lines)
         total = _money(memo.total, digits)
         documents.append(
             EInvoice(
@@ -308,9 +321,18 @@ def collect_credit_memos(session: Session, memos: Sequence[CreditMemo]) -> list[
                     remittance=memo.number,
                 ),
                 delivery_address=buyer.address if buyer.address.country else None,
+                delivery_date=_credited_delivery(invoice, shipped.get(memo.order_id), lines),
             )
         )
     return documents
+
+
+def _credited_delivery(invoice: Invoice, shipped: date | None, lines) -> date | None:
+    """The delivery a credit note corrects: its invoice's goods' latest shipment by the
+    invoice date, else the invoice date for an intra-community supply (BR-IC-11)."""
+    if shipped is not None and shipped <= invoice.issue_date:
+        return shipped
+    return invoice.issue_date if any(line.category == "K" for line in lines) else None
 
 
 def _settlement_text(memo: CreditMemo, invoice: str, digits: int) -> str:

@@ -29,7 +29,7 @@ from ordercli.domain.errors import InvalidInput
 from ordercli.einvoice.cii import write_cii
 from ordercli.einvoice.collect import collect_credit_memos, collect_invoices
 from ordercli.einvoice.facturx_pdf import facturx_pdf
-from ordercli.einvoice.requirements import inexact_amounts, missing_items
+from ordercli.einvoice.requirements import impossible, missing_items
 from ordercli.einvoice.ubl import write_ubl
 from ordercli.einvoice.validation import validate_xml
 from ordercli.io.files import atomic_file, check_target
@@ -98,11 +98,6 @@ def _serialise(document: EInvoice, fmt: str) -> bytes:
     return write_ubl(document, fmt=fmt)
 
 
-def _problems(document: EInvoice, fmt: str) -> list[str]:
-    inexact = inexact_amounts(document)
-    return [inexact] if inexact else missing_items(document, fmt)
-
-
 def _refuse(fmt: str, problems: list[tuple[str, list[str]]], why: str) -> InvalidInput:
     lines: list[str] = []
     shared: dict[str, list[str]] = {}
@@ -151,17 +146,22 @@ def export_einvoices(
         progress.start(len(rows))
     staged: list[tuple[str, bytes, tuple[str, ...]]] = []
     missing: list[tuple[str, list[str]]] = []
+    cannot: list[tuple[str, list[str]]] = []
     invalid: list[tuple[str, list[str]]] = []
     for start in range(0, len(rows), BATCH):
         chunk = rows[start : start + BATCH]
         documents = _documents(session, kind, chunk)
         contexts = _page_contexts(session, kind, chunk) if fmt in PDF_FORMATS else {}
         for row, document in zip(chunk, documents, strict=True):
-            problems = _problems(document, fmt)
+            reason = impossible(document)
+            if reason:
+                cannot.append((document.number, [reason]))
+                continue
+            problems = missing_items(document, fmt)
             if problems:
                 missing.append((document.number, problems))
                 continue
-            if missing:
+            if missing or cannot:
                 continue  # refused anyway: no need to write what will not be kept
             content = _serialise(document, fmt)
             warnings: tuple[str, ...] = ()
@@ -176,6 +176,8 @@ def export_einvoices(
             staged.append((document.number, content, warnings))
         if progress is not None:
             progress.advance(len(chunk))
+    if cannot:
+        raise _refuse(fmt, cannot, "EN 16931 cannot state it")
     if missing:
         raise _refuse(fmt, missing, "set first")
     if invalid:

@@ -52,6 +52,14 @@ def missing_items(document: EInvoice, fmt: str) -> list[str]:
             "the company's VAT id or tax number",
             "ordercli company set --vat-id DE123456789 (or --tax-id)",
         )
+    if "O" in categories:
+        # Not subject to VAT: no VAT id may be stated (BR-O-02), so the register id
+        # names the seller (BR-CO-26).
+        need(
+            seller.registration_id,
+            "the company's register id (an invoice not subject to VAT states no VAT id)",
+            'ordercli company set --registration-id "HRB 12345"',
+        )
     if categories & {"AE", "K"}:
         need(buyer.vat_id, f"{customer}'s VAT id", f"ordercli customer edit {customer} --vat-id …")
     if fmt in XRECHNUNG_FORMATS:
@@ -124,6 +132,17 @@ def _xrechnung(document: EInvoice, customer: str, order: str) -> list[str]:
         if not present:
             found.append(f"{what}: {command}")
     return found
+
+
+def impossible(document: EInvoice) -> str | None:
+    """Why no e-invoice can state the document as the ledger holds it, if so."""
+    categories = {row.category for row in document.vat}
+    if "O" in categories and len(categories) > 1:
+        return (
+            f"{document.number} mixes lines not subject to VAT (O) with others; EN 16931 "
+            "needs them on separate invoices (BR-O-11)"
+        )
+    return inexact_amounts(document)
 
 
 def inexact_amounts(document: EInvoice) -> str | None:

@@ -216,7 +216,8 @@ def test_optional_terms_are_written_and_pass_the_rules(rules):
 
 
 def test_not_subject_to_vat_carries_no_rate(rules):
-    """Category O has no rate (BR-O-05, BR-48), and no VAT ids on the invoice (BR-O-02)."""
+    """An O line has no rate (BR-O-05); its breakdown row states 0, as XRechnung asks
+    (BR-DE-14); no VAT ids on the invoice (BR-O-02)."""
     base = samples.build(
         [("Membership fee", Decimal(1), Decimal("120.00"), "O", Decimal(0))], buyer=samples.BUYER_FR
     )
@@ -228,7 +229,11 @@ def test_not_subject_to_vat_carries_no_rate(rules):
     xml = write_cii(document, fmt=FACTURX)
     assert rules.xsd_errors(xml) == []
     assert errors(rules.failures(rules.en16931, xml)) == []
-    assert text_of(xml, "//ram:RateApplicablePercent") == []
+    assert text_of(xml, "//ram:SpecifiedLineTradeSettlement//ram:RateApplicablePercent") == []
+    header = (
+        "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax/ram:RateApplicablePercent"
+    )
+    assert text_of(xml, header) == ["0"]
     assert text_of(xml, "//ram:ExemptionReasonCode") == ["VATEX-EU-O"]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from decimal import Decimal
@@ -109,6 +110,10 @@ def write_xlsx(
 
     The cells arrive as the database holds them (``Table.query``): numbers
     become numeric cells, dates date cells."""
+    # openpyxl writes through lxml when it is installed (the e-invoice libraries bring
+    # it), and lxml reports a full disk as its own SerialisationError rather than the
+    # OSError that names the cause; its own writer streams as well and keeps that.
+    os.environ.setdefault("OPENPYXL_LXML", "False")
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
