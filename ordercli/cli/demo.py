@@ -71,8 +71,7 @@ EARLIER_STEPS = [
         ],
     ),
     (
-        "The same for the customer: VAT id, address, and the reference they want on "
-        "every invoice.",
+        "The same for the customer: VAT id, address, and the reference they want on every invoice.",
         [
             "customer",
             "edit",
