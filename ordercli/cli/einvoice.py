@@ -81,9 +81,14 @@ def _say_written(doc: dict) -> None:
         output.line(f"wrote {only['file']}: {only['number']} as {doc['format']}, validated")
     else:
         output.line(f"wrote {doc['count']} {doc['format']} e-invoice(s)")
+    # A batch repeats the same warning on many files: each is said once, with where.
+    where: dict[str, list[str]] = {}
     for entry in files:
         for warning in entry["warnings"]:
-            output.notice(f"warning: {entry['number']}: {warning}")
+            where.setdefault(warning, []).append(entry["number"])
+    for warning, numbers in where.items():
+        more = f" and {len(numbers) - 3} more" if len(numbers) > 3 else ""
+        output.notice(f"warning: {', '.join(numbers[:3])}{more}: {warning}")
 
 
 def _export(
