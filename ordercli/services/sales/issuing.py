@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 from sqlalchemy import bindparam, func, select, update
@@ -62,6 +63,7 @@ from ordercli.models import Customer, Invoice, InvoiceLine, OrderLine, Product, 
 from ordercli.services.parties.payment_terms import terms_by_id
 from ordercli.services.parties.snapshots import freeze_parties
 from ordercli.services.sales.deposit_deductions import Issued, deduct_deposits
+from ordercli.services.sales.pricing import invoiced_share
 from ordercli.services.sales.schedules import write_schedules
 
 if TYPE_CHECKING:
@@ -199,6 +201,8 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
                 col(OrderLine.tax) - OrderLine.tax_invoiced,
                 col(OrderLine.doc_discount),
                 col(SalesOrder.prices_include_tax),
+                col(OrderLine.net_invoiced),
+                col(OrderLine.tax_invoiced),
                 col(Product.vat_category),
                 col(Product.vat_exemption),
                 col(Customer.country),
@@ -243,6 +247,8 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
         tax_left,
         doc_discount,
         gross,
+        net_invoiced,
+        tax_invoiced,
         product_category,
         product_exemption,
         buyer_country,
@@ -280,7 +286,20 @@ def _drafts(run: _Run, order_ids: list[int], portions: dict[int, int] | None) ->
             draft.takes_all_open = False
         if qty <= 0:
             continue
-        share = share_units(doc_discount, qty, ordered)
+        # The portion's share of the line's document discount, never more than what
+        # earlier invoices of the line left of it (an amount discount re-spread after a
+        # quantity changed is not spread evenly over the line's quantity).
+        taken = invoiced_share(
+            SimpleNamespace(
+                qty_invoiced=invoiced,
+                unit_price=unit_price,
+                discount=discount,
+                net_invoiced=net_invoiced,
+                tax_invoiced=tax_invoiced,
+            ),
+            draft.gross,
+        )
+        share = min(share_units(doc_discount, qty, ordered), max(doc_discount - taken, 0))
         net, tax = portion_units(
             qty=qty,
             unit_price=unit_price,
