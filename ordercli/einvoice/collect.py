@@ -209,6 +209,25 @@ def _lines(rows, digits: int, *, credit: bool) -> tuple[list[Line], list[int]]:
     return lines, taxes
 
 
+def _as_issued(document, parties: dict, seller_now: dict, buyers_now: dict) -> tuple[dict, dict]:
+    """The seller's and buyer's fields of an issued document: what it froze, and what it
+    never recorded from today's profile (``current_parties``)."""
+    seller = {**seller_now, **parties[document.seller_id]}
+    buyer = {**buyers_now.get(document.customer_id, {}), **parties[document.buyer_id]}
+    return seller, buyer
+
+
+def _totals(document, lines: Sequence[Line], taxes: Sequence[int], rows, digits: int) -> dict:
+    """The VAT breakdown and document totals (BG-22, BG-23): the ledger's figures."""
+    return {
+        "vat": _breakdown(lines, taxes, digits, _reasons(rows)),
+        "line_total": _money(document.subtotal, digits),
+        "tax_exclusive": _money(document.subtotal, digits),
+        "tax_total": _money(document.tax, digits),
+        "tax_inclusive": _money(document.total, digits),
+    }
+
+
 def collect_invoices(session: Session, invoices: Sequence[Invoice]) -> list[EInvoice]:
     """Each of ``invoices`` as an EN 16931 invoice, in the order given."""
     digits, code = minor_digits(session), currency(session)
@@ -224,8 +243,7 @@ def collect_invoices(session: Session, invoices: Sequence[Invoice]) -> list[EInv
     documents = []
     for invoice in invoices:
         rows = lines_of.get(invoice.id, [])
-        seller_fields = {**seller_now, **parties[invoice.seller_id]}
-        buyer_fields = {**buyers_now.get(invoice.customer_id, {}), **parties[invoice.buyer_id]}
+        seller_fields, buyer_fields = _as_issued(invoice, parties, seller_now, buyers_now)
         seller, buyer = seller_party(seller_fields), buyer_party(buyer_fields)
         order = orders[invoice.order_id]
         agreement = agreements.get(order.billing_agreement_id or 0)
@@ -246,11 +264,7 @@ def collect_invoices(session: Session, invoices: Sequence[Invoice]) -> list[EInv
                 seller=seller,
                 buyer=buyer,
                 lines=tuple(lines),
-                vat=_breakdown(lines, taxes, digits, _reasons(rows)),
-                line_total=_money(invoice.subtotal, digits),
-                tax_exclusive=_money(invoice.subtotal, digits),
-                tax_total=_money(invoice.tax, digits),
-                tax_inclusive=total,
+                **_totals(invoice, lines, taxes, rows, digits),
                 prepaid=prepaid,
                 payable=total - prepaid,
                 due_date=invoice.due_date,
@@ -286,8 +300,7 @@ def collect_credit_memos(session: Session, memos: Sequence[CreditMemo]) -> list[
     for memo in memos:
         invoice = invoices[memo.invoice_id]
         rows = [categories[row.invoice_line_id].with_row(row) for row in lines_of.get(memo.id, [])]
-        seller_fields = {**seller_now, **parties[memo.seller_id]}
-        buyer_fields = {**buyers_now.get(memo.customer_id, {}), **parties[memo.buyer_id]}
+        seller_fields, buyer_fields = _as_issued(memo, parties, seller_now, buyers_now)
         seller, buyer = seller_party(seller_fields), buyer_party(buyer_fields)
         lines, taxes = _lines(rows, digits, credit=True)
         seller, buyer = _not_subject(seller, buyer, lines)
@@ -302,11 +315,7 @@ def collect_credit_memos(session: Session, memos: Sequence[CreditMemo]) -> list[
                 seller=seller,
                 buyer=buyer,
                 lines=tuple(lines),
-                vat=_breakdown(lines, taxes, digits, _reasons(rows)),
-                line_total=_money(memo.subtotal, digits),
-                tax_exclusive=_money(memo.subtotal, digits),
-                tax_total=_money(memo.tax, digits),
-                tax_inclusive=total,
+                **_totals(memo, lines, taxes, rows, digits),
                 prepaid=Decimal(0),
                 payable=total,
                 buyer_reference=invoice.buyer_reference or buyer_fields.get("buyer_reference"),
