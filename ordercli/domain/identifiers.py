@@ -56,7 +56,9 @@ def check_vat_id(text: str) -> str:
     from stdnum.exceptions import ValidationError
 
     compact = re.sub(r"[\s.\-/]", "", text).upper()
-    if len(compact) < 4 or not compact[:2].isalpha():
+    if len(compact) >= 2 and compact[:2].isalpha() and len(compact) < 4:
+        raise InvalidInput(f"VAT id {text!r} is too short")
+    if not compact[:2].isalpha():
         raise InvalidInput(
             f"VAT id {text!r} must start with its country prefix (such as DE136695976)"
         )
